@@ -1,0 +1,30 @@
+import { FailureLimiter } from "./auth/rate_limit.ts";
+import type { Config } from "./config.ts";
+import type { Db } from "./db/mod.ts";
+
+/** What a request handler, the scheduler and the CLI share: built once per process. */
+export interface Services {
+  config: Config;
+  db: Db;
+  /** Where Google's clients go: Google itself, the sandbox, or GOOGLE_ROOT_URL. Ends in "/". */
+  googleRootUrl: string | undefined;
+  loginFailuresByEmail: FailureLimiter;
+  loginFailuresByIp: FailureLimiter;
+}
+
+const FIFTEEN_MINUTES = 15 * 60 * 1000;
+
+/** Assembles the services of one process. `googleRootUrl` undefined means Google's own hosts. */
+export function createServices(
+  config: Config,
+  db: Db,
+  googleRootUrl: string | undefined,
+): Services {
+  return {
+    config,
+    db,
+    googleRootUrl,
+    loginFailuresByEmail: new FailureLimiter(5, FIFTEEN_MINUTES),
+    loginFailuresByIp: new FailureLimiter(30, FIFTEEN_MINUTES),
+  };
+}
