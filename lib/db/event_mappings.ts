@@ -1,0 +1,69 @@
+import type { Queryable } from "./mod.ts";
+
+/** A row of `event_mappings`: one source event and the copy made of it. */
+export interface EventMapping {
+  config_id: string;
+  source_event_id: string;
+  dest_event_id: string;
+  sync_cluster_id: string;
+  content_hash: string;
+  source_recurring_id: string | null;
+  source_updated: Date | null;
+  event_start: Date | null;
+  event_end: Date | null;
+}
+
+/** Every mapping of a config. */
+export function listEventMappings(db: Queryable, configId: string): Promise<EventMapping[]> {
+  return db.query<EventMapping>(
+    `SELECT config_id, source_event_id, dest_event_id, sync_cluster_id, content_hash,
+       source_recurring_id, source_updated, event_start, event_end
+     FROM event_mappings WHERE config_id = $1`,
+    [configId],
+  );
+}
+
+/** Records (or refreshes) the copy of one source event, right after Google accepted the write. */
+export async function upsertEventMapping(db: Queryable, m: EventMapping) {
+  await db.query(
+    `INSERT INTO event_mappings (config_id, source_event_id, dest_event_id, sync_cluster_id,
+       content_hash, source_recurring_id, source_updated, event_start, event_end, dest_updated)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+     ON CONFLICT (config_id, source_event_id) DO UPDATE SET dest_event_id = EXCLUDED.dest_event_id,
+       sync_cluster_id = EXCLUDED.sync_cluster_id, content_hash = EXCLUDED.content_hash,
+       source_recurring_id = EXCLUDED.source_recurring_id, source_updated = EXCLUDED.source_updated,
+       event_start = EXCLUDED.event_start, event_end = EXCLUDED.event_end, dest_updated = now(),
+       updated_at = now()`,
+    [
+      m.config_id,
+      m.source_event_id,
+      m.dest_event_id,
+      m.sync_cluster_id,
+      m.content_hash,
+      m.source_recurring_id,
+      m.source_updated,
+      m.event_start,
+      m.event_end,
+    ],
+  );
+}
+
+/** Forgets one mapping. */
+export async function deleteEventMapping(db: Queryable, configId: string, sourceEventId: string) {
+  await db.query(`DELETE FROM event_mappings WHERE config_id = $1 AND source_event_id = $2`, [
+    configId,
+    sourceEventId,
+  ]);
+}
+
+/** Forgets the mappings of a series' instances (its copy was deleted as a whole). */
+export async function deleteSeriesInstanceMappings(
+  db: Queryable,
+  configId: string,
+  sourceRecurringId: string,
+) {
+  await db.query(
+    `DELETE FROM event_mappings WHERE config_id = $1 AND source_recurring_id = $2`,
+    [configId, sourceRecurringId],
+  );
+}

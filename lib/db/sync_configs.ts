@@ -1,0 +1,192 @@
+import type { Queryable } from "./mod.ts";
+
+/** A row of `sync_configs`, as the engine and the routes read it. */
+export interface SyncConfigRow {
+  id: string;
+  user_id: string;
+  source_calendar_id: string;
+  source_calendar_name: string;
+  dest_calendar_id: string;
+  dest_calendar_name: string;
+  sync_lookahead_days: number;
+  mode: string;
+  filters: Record<string, unknown>;
+  is_active: boolean;
+  paused_reason: string | null;
+  sync_interval_minutes: number;
+  next_run_at: Date;
+  sync_token: string | null;
+  window_end: Date | null;
+  last_synced_at: Date | null;
+  last_status: string | null;
+  last_error: string | null;
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface NewSyncConfig {
+  user_id: string;
+  source_calendar_id: string;
+  source_calendar_name?: string;
+  dest_calendar_id: string;
+  dest_calendar_name?: string;
+  sync_lookahead_days?: number;
+  sync_interval_minutes?: number;
+}
+
+/**
+ * Creates a sync configuration.
+ * @example const config = await createSyncConfig(db, { user_id, source_calendar_id: "a", dest_calendar_id: "b" });
+ */
+export async function createSyncConfig(
+  db: Queryable,
+  input: NewSyncConfig,
+): Promise<SyncConfigRow> {
+  const rows = await db.query<SyncConfigRow>(
+    `INSERT INTO sync_configs (user_id, source_calendar_id, source_calendar_name, dest_calendar_id,
+       dest_calendar_name, sync_lookahead_days, sync_interval_minutes)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+    [
+      input.user_id,
+      input.source_calendar_id,
+      input.source_calendar_name ?? "",
+      input.dest_calendar_id,
+      input.dest_calendar_name ?? "",
+      input.sync_lookahead_days ?? 90,
+      input.sync_interval_minutes ?? 15,
+    ],
+  );
+  return rows[0];
+}
+
+/** One config, by id alone (engine, scheduler) or by id and owner (routes: another user's → undefined). */
+export async function getSyncConfig(
+  db: Queryable,
+  id: string,
+  userId?: string,
+): Promise<SyncConfigRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  const rows = userId === undefined
+    ? await db.query<SyncConfigRow>(`SELECT * FROM sync_configs WHERE id = $1`, [id])
+    : await db.query<SyncConfigRow>(
+      `SELECT * FROM sync_configs WHERE id = $1 AND user_id = $2`,
+      [id, userId],
+    );
+  return rows[0];
+}
+
+/** A user's configs, oldest first. */
+export function listSyncConfigsByUser(db: Queryable, userId: string): Promise<SyncConfigRow[]> {
+  return db.query<SyncConfigRow>(
+    `SELECT * FROM sync_configs WHERE user_id = $1 ORDER BY created_at, id`,
+    [userId],
+  );
+}
+
+/**
+ * Takes the run lease of a config when nobody holds a live one. Returns false when another run
+ * (in any process sharing the database) holds it.
+ */
+export async function acquireSyncLease(
+  db: Queryable,
+  configId: string,
+  owner: string,
+  ttlMs: number,
+): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE sync_configs SET lease_owner = $2,
+       lease_expires_at = now() + make_interval(secs => $3::double precision / 1000)
+     WHERE id = $1 AND (lease_owner IS NULL OR lease_expires_at < now() OR lease_owner = $2)
+     RETURNING id`,
+    [configId, owner, ttlMs],
+  );
+  return rows.length === 1;
+}
+
+/** Extends a lease this owner holds; false when it was lost (expired and taken). */
+export async function renewSyncLease(
+  db: Queryable,
+  configId: string,
+  owner: string,
+  ttlMs: number,
+): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE sync_configs SET lease_expires_at = now() + make_interval(secs => $3::double precision / 1000)
+     WHERE id = $1 AND lease_owner = $2 RETURNING id`,
+    [configId, owner, ttlMs],
+  );
+  return rows.length === 1;
+}
+
+/** Gives a lease back. */
+export async function releaseSyncLease(db: Queryable, configId: string, owner: string) {
+  await db.query(
+    `UPDATE sync_configs SET lease_owner = NULL, lease_expires_at = NULL
+     WHERE id = $1 AND lease_owner = $2`,
+    [configId, owner],
+  );
+}
+
+/** Stores where the incremental listing resumes and how far the window reaches. */
+export async function saveSyncCursor(
+  db: Queryable,
+  configId: string,
+  cursor: { sync_token: string | null; window_end: Date | null },
+) {
+  await db.query(
+    `UPDATE sync_configs SET sync_token = $2, window_end = $3, updated_at = now() WHERE id = $1`,
+    [configId, cursor.sync_token, cursor.window_end],
+  );
+}
+
+/** Records the outcome of a run and when the next scheduled one is due. */
+export async function recordSyncOutcome(
+  db: Queryable,
+  configId: string,
+  outcome: { status: string; error: string | null; finished_at: Date },
+) {
+  await db.query(
+    `UPDATE sync_configs SET last_status = $2, last_error = $3,
+       last_synced_at = CASE WHEN $2 IN ('success', 'partial') THEN $4::timestamptz ELSE last_synced_at END,
+       updated_at = now()
+     WHERE id = $1`,
+    [configId, outcome.status, outcome.error, outcome.finished_at],
+  );
+}
+
+/**
+ * Claims up to `limit` due configs (active, `next_run_at <= now`, no live lease) for `owner`:
+ * takes their lease and moves `next_run_at` one interval on, in one statement with
+ * `FOR UPDATE SKIP LOCKED`, so concurrent schedulers never claim the same config.
+ * With `all`, ignores schedules (still skips configs being run).
+ */
+export async function claimDueSyncConfigs(
+  db: Queryable,
+  owner: string,
+  opts: { limit: number; leaseMs: number; all?: boolean; now?: Date },
+): Promise<SyncConfigRow[]> {
+  return await db.query<SyncConfigRow>(
+    `WITH due AS (
+       SELECT c.id FROM sync_configs c
+       WHERE c.is_active AND ($4 OR c.next_run_at <= $5::timestamptz)
+         AND (c.lease_owner IS NULL OR c.lease_expires_at < now())
+         AND NOT EXISTS (SELECT 1 FROM oauth_tokens t WHERE t.user_id = c.user_id
+                           AND t.status = 'needs_reconnect')
+       ORDER BY c.next_run_at
+       LIMIT $2
+       FOR UPDATE SKIP LOCKED
+     )
+     UPDATE sync_configs c SET lease_owner = $1,
+       lease_expires_at = now() + make_interval(secs => $3::double precision / 1000),
+       next_run_at = $5::timestamptz + make_interval(mins => c.sync_interval_minutes)
+     FROM due WHERE c.id = due.id
+     RETURNING c.*`,
+    [owner, opts.limit, opts.leaseMs, opts.all ?? false, opts.now ?? new Date()],
+  );
+}
+
+function isUuid(id: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+}

@@ -1,0 +1,873 @@
+/**
+ * The sync engine: read the source's changes → plan against `event_mappings` → write the
+ * destination with bounded concurrency → record mappings as writes succeed → log the run.
+ */
+import type { calendar_v3 } from "@googleapis/calendar";
+import type { Db } from "../db/mod.ts";
+import {
+  acquireSyncLease,
+  getSyncConfig,
+  recordSyncOutcome,
+  releaseSyncLease,
+  renewSyncLease,
+  saveSyncCursor,
+  type SyncConfigRow,
+} from "../db/sync_configs.ts";
+import {
+  deleteEventMapping,
+  deleteSeriesInstanceMappings,
+  type EventMapping,
+  listEventMappings,
+  upsertEventMapping,
+} from "../db/event_mappings.ts";
+import {
+  finishSyncLog,
+  startSyncLog,
+  type SyncFailure,
+  type SyncStatus,
+  type SyncTrigger,
+} from "../db/sync_logs.ts";
+import {
+  googleErrorMessage,
+  googleErrorReason,
+  googleErrorStatus,
+  isRetryable,
+  rateLimiterFor,
+  type RetryOptions,
+  withRetry,
+} from "../google/retry.ts";
+import { contentHash, destEventId, syncClusterId } from "./ids.ts";
+import { instanceKey, transformEvent } from "./transform.ts";
+import { instantOf, overlaps, seriesEnd, seriesOverlaps, spanOf } from "./window.ts";
+
+type Event = calendar_v3.Schema$Event;
+
+export type { SyncFailure, SyncStatus, SyncTrigger };
+
+/** A run of this config is already in progress somewhere (maps to HTTP 409). */
+export class SyncInProgressError extends Error {
+  override name = "SyncInProgressError";
+  constructor(public configId: string) {
+    super(`A sync of config "${configId}" is already in progress`);
+  }
+}
+
+/** One planned write, as `--dry-run` prints it. */
+export interface PlannedChange {
+  action: "create" | "update" | "delete";
+  source_event_id: string;
+  dest_event_id: string;
+  summary?: string;
+  start?: string;
+  end?: string;
+}
+
+export interface SyncResult {
+  /** The `sync_logs` row; null for a dry run. */
+  sync_log_id: string | null;
+  status: SyncStatus;
+  events_created: number;
+  events_updated: number;
+  events_deleted: number;
+  events_skipped: number;
+  events_failed: number;
+  api_calls: number;
+  duration_ms: number;
+  error: string | null;
+  failures: SyncFailure[];
+  /** Only for dry runs: what a real run would write. */
+  plan?: PlannedChange[];
+}
+
+export interface RunSyncOptions {
+  db: Db;
+  source: calendar_v3.Calendar;
+  dest: calendar_v3.Calendar;
+  config: SyncConfigRow;
+  trigger: SyncTrigger;
+  now?: Date;
+  /** Writes in flight at once (default 8). */
+  concurrency?: number;
+  /** Requests per minute per Google account (default 600). */
+  quotaPerMinute?: number;
+  dryRun?: boolean;
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+  /** Who holds the run lease; a scheduler that claimed the config passes its own id. */
+  leaseOwner?: string;
+  leaseMs?: number;
+  /** Backoff settings (tests shorten them). */
+  retry?: Pick<RetryOptions, "maxAttempts" | "baseDelayMs" | "maxDelayMs">;
+}
+
+const DAY = 86_400_000;
+/** The window reaches this far past now + lookahead, so runs close together list no new slice. */
+const WINDOW_SLACK_MS = 3_600_000;
+const DEFAULT_LEASE_MS = 5 * 60_000;
+const HASH_PENDING = "pending";
+const HASH_DELETED = "deleted";
+const HASH_CANCELLED = "cancelled";
+const LIST_PAGE = 2500;
+
+class NeedsReconnect extends Error {
+  override name = "NeedsReconnect";
+}
+
+class SourceGone extends Error {}
+
+function needsReconnect(err: unknown): boolean {
+  // deno-lint-ignore no-explicit-any
+  const name = (err as any)?.name;
+  return name === "NeedsReconnectError" || name === "NeedsReconnect" ||
+    googleErrorStatus(err) === 401 || googleErrorReason(err) === "invalid_grant";
+}
+
+function isAbortError(err: unknown, signal?: AbortSignal): boolean {
+  // deno-lint-ignore no-explicit-any
+  return Boolean(signal?.aborted) || (err as any)?.name === "AbortError";
+}
+
+/** Describes the copy that a mapping may point at. */
+function copyMayExist(m: EventMapping | undefined): m is EventMapping {
+  return m !== undefined && m.content_hash !== HASH_DELETED;
+}
+
+interface WriteOp {
+  kind: "insert" | "update";
+  source: Event;
+  sourceId: string;
+  destId: string;
+  body: Event;
+  hash: string;
+  cluster: string;
+  generation: number;
+}
+
+type Op =
+  | WriteOp
+  | { kind: "delete"; sourceId: string; destId: string; summary?: string; forget: boolean }
+  | {
+    kind: "instance";
+    source: Event;
+    sourceId: string;
+    masterSourceId: string;
+    key: string;
+    body: Event;
+    hash: string;
+    cluster: string;
+  }
+  | {
+    kind: "cancelInstance";
+    source: Event;
+    sourceId: string;
+    masterSourceId: string;
+    key: string;
+  };
+
+/**
+ * Runs one sync of `config` from `source` to `dest`. Takes the config's run lease (throws
+ * SyncInProgressError when another run holds it), records one `sync_logs` row, and returns the
+ * counts. Never throws for Google errors: they end up in the result's status and failures.
+ */
+export async function runSync(opts: RunSyncOptions): Promise<SyncResult> {
+  const { db } = opts;
+  const dryRun = opts.dryRun ?? false;
+  const leaseOwner = opts.leaseOwner ?? `run:${crypto.randomUUID()}`;
+  const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+  if (!dryRun && !await acquireSyncLease(db, opts.config.id, leaseOwner, leaseMs)) {
+    throw new SyncInProgressError(opts.config.id);
+  }
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  try {
+    if (!dryRun) {
+      heartbeat = setInterval(() => {
+        renewSyncLease(db, opts.config.id, leaseOwner, leaseMs).catch(() => {});
+      }, Math.max(1000, leaseMs / 3));
+    }
+    const config = (await getSyncConfig(db, opts.config.id)) ?? opts.config;
+    return await new SyncRun(opts, config, dryRun).run();
+  } finally {
+    clearInterval(heartbeat);
+    if (!dryRun) await releaseSyncLease(db, opts.config.id, leaseOwner).catch(() => {});
+  }
+}
+
+class SyncRun {
+  readonly started = Date.now();
+  readonly now: number;
+  readonly concurrency: number;
+  apiCalls = 0;
+  created = 0;
+  updated = 0;
+  deleted = 0;
+  skipped = 0;
+  failures: SyncFailure[] = [];
+  /** A failure that a later run could fix by itself (retries exhausted): keep the old cursor. */
+  transientFailure = false;
+  reconnect = false;
+  mappings = new Map<string, EventMapping>();
+  plan: PlannedChange[] = [];
+  done = 0;
+  total = 0;
+
+  constructor(
+    readonly opts: RunSyncOptions,
+    readonly config: SyncConfigRow,
+    readonly dryRun: boolean,
+  ) {
+    this.now = (opts.now ?? new Date()).getTime();
+    this.concurrency = Math.max(1, opts.concurrency ?? 8);
+  }
+
+  /** A Google call through the one retry layer and the account's rate limiter, counted. */
+  call<T>(side: "source" | "dest", fn: (o: { retry: false; signal?: AbortSignal }) => Promise<T>) {
+    const quota = this.opts.quotaPerMinute ?? 600;
+    const account = side === "source" ? "source" : "destination";
+    const limiter = rateLimiterFor(`${this.config.user_id}:${account}`, quota);
+    const signal = this.opts.signal;
+    return withRetry(() => fn({ retry: false, signal }), {
+      ...this.opts.retry,
+      signal,
+      beforeAttempt: async () => {
+        await limiter.acquire(signal);
+        this.apiCalls++;
+      },
+    });
+  }
+
+  async run(): Promise<SyncResult> {
+    const { db, config } = { db: this.opts.db, config: this.config };
+    const target = this.now + config.sync_lookahead_days * DAY;
+    const storedEnd = config.window_end ? new Date(config.window_end).getTime() : null;
+    let full = !config.sync_token || storedEnd === null || storedEnd > target + WINDOW_SLACK_MS;
+    const windowEnd = full || storedEnd! < target ? target + WINDOW_SLACK_MS : storedEnd!;
+    let logId: string | null = null;
+    if (!this.dryRun) {
+      logId = await startSyncLog(db, {
+        config_id: config.id,
+        user_id: config.user_id,
+        trigger: this.opts.trigger,
+        started_at: new Date(this.now),
+        window_start: new Date(this.now),
+        window_end: new Date(windowEnd),
+      });
+    }
+    let error: string | null = null;
+    let fatal = false;
+    let aborted = false;
+    try {
+      for (const m of await listEventMappings(db, config.id)) {
+        this.mappings.set(m.source_event_id, m);
+      }
+      let listing: { items: Event[]; syncToken: string | null } | undefined;
+      let slice: Event[] = [];
+      if (!full) {
+        try {
+          listing = await this.listChanges(config.sync_token!);
+        } catch (err) {
+          if (googleErrorStatus(err) !== 410) throw err;
+          full = true;
+        }
+        if (listing && storedEnd! < windowEnd) {
+          slice = (await this.listWindow(storedEnd!, windowEnd)).items;
+        }
+      }
+      if (full) listing = await this.listWindow(this.now, windowEnd);
+      const ops = await this.planRun(listing!.items, slice, full, windowEnd);
+      if (this.dryRun) {
+        this.describePlan(ops);
+      } else {
+        this.total = ops.first.length;
+        await this.applyAll(ops.first);
+        await this.applyAll(await this.planInstances(ops.instances, windowEnd));
+        if (!this.reconnect && !this.transientFailure) {
+          await saveSyncCursor(db, config.id, {
+            sync_token: listing!.syncToken,
+            window_end: new Date(windowEnd),
+          });
+        }
+      }
+    } catch (err) {
+      if (isAbortError(err, this.opts.signal)) {
+        aborted = true;
+        error = "Sync was interrupted";
+      } else if (needsReconnect(err)) {
+        this.reconnect = true;
+      } else {
+        fatal = true;
+        error = googleErrorMessage(err);
+      }
+    }
+    const failed = this.failures.length;
+    const status: SyncStatus = this.reconnect
+      ? "needs_reconnect"
+      : fatal || aborted
+      ? "failed"
+      : failed > 0
+      ? "partial"
+      : "success";
+    if (this.reconnect) {
+      error = "The Google account must be reconnected: access was revoked or expired";
+    } else if (!error && failed > 0) {
+      error = `${failed} event${failed === 1 ? "" : "s"} could not be copied`;
+    }
+    const result: SyncResult = {
+      sync_log_id: logId,
+      status,
+      events_created: this.created,
+      events_updated: this.updated,
+      events_deleted: this.deleted,
+      events_skipped: this.skipped,
+      events_failed: failed,
+      api_calls: this.apiCalls,
+      duration_ms: Date.now() - this.started,
+      error,
+      failures: this.failures,
+    };
+    if (this.dryRun) {
+      result.plan = this.plan;
+    } else {
+      await finishSyncLog(db, logId!, { ...result, window_end: new Date(windowEnd) });
+      await recordSyncOutcome(db, config.id, {
+        status,
+        error,
+        finished_at: new Date(),
+      });
+    }
+    if (aborted) this.opts.signal?.throwIfAborted();
+    return result;
+  }
+
+  // ── reading the source ────────────────────────────────────────────────────
+
+  async listChanges(syncToken: string) {
+    const items: Event[] = [];
+    let pageToken: string | undefined;
+    for (;;) {
+      const res = await this.call("source", (o) =>
+        this.opts.source.events.list({
+          calendarId: this.config.source_calendar_id,
+          syncToken,
+          pageToken,
+          maxResults: LIST_PAGE,
+          singleEvents: false,
+        }, o));
+      items.push(...(res.data.items ?? []));
+      if (res.data.nextPageToken) {
+        pageToken = res.data.nextPageToken;
+        continue;
+      }
+      return { items, syncToken: res.data.nextSyncToken ?? null };
+    }
+  }
+
+  async listWindow(from: number, to: number, extra: calendar_v3.Params$Resource$Events$List = {}) {
+    const items: Event[] = [];
+    let pageToken: string | undefined;
+    for (;;) {
+      const res = await this.call("source", (o) =>
+        this.opts.source.events.list({
+          calendarId: this.config.source_calendar_id,
+          timeMin: new Date(from).toISOString(),
+          timeMax: new Date(to).toISOString(),
+          pageToken,
+          maxResults: LIST_PAGE,
+          singleEvents: false,
+          showDeleted: false,
+          ...extra,
+        }, o));
+      items.push(...(res.data.items ?? []));
+      if (res.data.nextPageToken) {
+        pageToken = res.data.nextPageToken;
+        continue;
+      }
+      return { items, syncToken: res.data.nextSyncToken ?? null };
+    }
+  }
+
+  // ── planning ──────────────────────────────────────────────────────────────
+
+  inWindow(ev: Event, windowEnd: number): boolean {
+    return ev.recurrence?.length && !ev.recurringEventId
+      ? seriesOverlaps(ev, this.now, windowEnd)
+      : overlaps(ev, this.now, windowEnd);
+  }
+
+  /** Plans the series and single events; instances are planned after their series is written. */
+  async planRun(changes: Event[], slice: Event[], full: boolean, windowEnd: number) {
+    const byId = new Map<string, Event>();
+    for (const ev of [...slice, ...changes]) if (ev.id) byId.set(ev.id, ev);
+    const first: Op[] = [];
+    const instances: Event[] = [];
+    const planned = new Set<string>();
+    const neededMasters = new Set<string>();
+    for (const ev of byId.values()) {
+      if (ev.recurringEventId) {
+        instances.push(ev);
+        continue;
+      }
+      const op = await this.planEvent(ev, windowEnd);
+      planned.add(ev.id!);
+      if (op) first.push(op);
+    }
+    // An instance in the window needs its series copied even when the series itself is not.
+    for (const ev of instances) {
+      const masterId = ev.recurringEventId!;
+      if (ev.status === "cancelled" || planned.has(masterId)) continue;
+      if (copyMayExist(this.mappings.get(masterId)) || !this.instanceInWindow(ev, windowEnd)) {
+        continue;
+      }
+      neededMasters.add(masterId);
+    }
+    for (const masterId of neededMasters) {
+      try {
+        const res = await this.call("source", (o) =>
+          this.opts.source.events.get({
+            calendarId: this.config.source_calendar_id,
+            eventId: masterId,
+          }, o));
+        const op = await this.planEvent(res.data, windowEnd, true);
+        planned.add(masterId);
+        if (op) first.push(op);
+      } catch (err) {
+        if (googleErrorStatus(err) !== 404 && googleErrorStatus(err) !== 410) throw err;
+      }
+    }
+    if (full) {
+      // No ghosts: a copy whose source is no longer listed in the window goes.
+      for (const m of this.mappings.values()) {
+        if (m.source_recurring_id || planned.has(m.source_event_id) || !copyMayExist(m)) continue;
+        if (m.event_end && new Date(m.event_end).getTime() <= this.now) continue;
+        first.push({
+          kind: "delete",
+          sourceId: m.source_event_id,
+          destId: m.dest_event_id,
+          forget: false,
+        });
+      }
+    } else {
+      // New series met in an incremental run: their exceptions are not among the changes.
+      for (const op of first) {
+        if (op.kind !== "insert" || !op.source.recurrence?.length || !op.source.iCalUID) continue;
+        const res = await this.listAll({ iCalUID: op.source.iCalUID });
+        for (const ev of res) {
+          if (ev.recurringEventId === op.sourceId && !byId.has(ev.id!)) {
+            byId.set(ev.id!, ev);
+            instances.push(ev);
+          }
+        }
+      }
+    }
+    return { first, instances };
+  }
+
+  async listAll(params: calendar_v3.Params$Resource$Events$List): Promise<Event[]> {
+    const items: Event[] = [];
+    let pageToken: string | undefined;
+    for (;;) {
+      const res = await this.call("source", (o) =>
+        this.opts.source.events.list({
+          calendarId: this.config.source_calendar_id,
+          pageToken,
+          maxResults: LIST_PAGE,
+          ...params,
+        }, o));
+      items.push(...(res.data.items ?? []));
+      if (!res.data.nextPageToken) return items;
+      pageToken = res.data.nextPageToken;
+    }
+  }
+
+  async planEvent(ev: Event, windowEnd: number, forceInWindow = false): Promise<Op | undefined> {
+    const sourceId = ev.id!;
+    const mapping = this.mappings.get(sourceId);
+    const cluster = await syncClusterId(this.config.id, sourceId);
+    const t = transformEvent(ev, {
+      configId: this.config.id,
+      sourceEventId: sourceId,
+      syncClusterId: cluster,
+    });
+    const remove = (forget: boolean): Op | undefined =>
+      copyMayExist(mapping)
+        ? {
+          kind: "delete",
+          sourceId,
+          destId: mapping.dest_event_id,
+          summary: ev.summary ?? undefined,
+          forget,
+        }
+        : undefined;
+    if (t.kind === "cancelled") return remove(true);
+    if (t.kind === "skip") {
+      if (forceInWindow || this.inWindow(ev, windowEnd)) this.skipped++;
+      return remove(false);
+    }
+    if (!forceInWindow && !this.inWindow(ev, windowEnd)) {
+      // Copies that already ended are left alone; others leave with their source.
+      if (
+        copyMayExist(mapping) && mapping.event_end &&
+        new Date(mapping.event_end).getTime() <= this.now
+      ) {
+        return undefined;
+      }
+      return remove(false);
+    }
+    const hash = await contentHash(t.body);
+    if (mapping && mapping.content_hash === hash) return undefined;
+    if (copyMayExist(mapping) && mapping.content_hash !== HASH_PENDING) {
+      return {
+        kind: "update",
+        source: ev,
+        sourceId,
+        destId: mapping.dest_event_id,
+        body: t.body,
+        hash,
+        cluster,
+        generation: 0,
+      };
+    }
+    // A deleted copy's id can never be inserted again: a new generation gets a new id.
+    const generation = mapping?.content_hash === HASH_DELETED
+      ? await this.nextGeneration(sourceId, mapping.dest_event_id)
+      : 0;
+    const destId = mapping?.content_hash === HASH_PENDING
+      ? mapping.dest_event_id
+      : await destEventId(this.config.id, sourceId, generation);
+    return {
+      kind: "insert",
+      source: ev,
+      sourceId,
+      destId,
+      body: t.body,
+      hash,
+      cluster,
+      generation,
+    };
+  }
+
+  async nextGeneration(sourceId: string, currentDestId: string): Promise<number> {
+    for (let g = 0; g < 1000; g++) {
+      if (await destEventId(this.config.id, sourceId, g) === currentDestId) return g + 1;
+    }
+    return 1 + Math.floor(Math.random() * 1e9);
+  }
+
+  instanceInWindow(ev: Event, windowEnd: number): boolean {
+    if (ev.status !== "cancelled" && overlaps(ev, this.now, windowEnd)) return true;
+    const original = instantOf(ev.originalStartTime);
+    if (original === undefined) return false;
+    return original + DAY > this.now && original - DAY < windowEnd;
+  }
+
+  /** Plans instance edits once the series copies are written. */
+  async planInstances(instances: Event[], windowEnd: number): Promise<Op[]> {
+    const ops: Op[] = [];
+    for (const ev of instances) {
+      const sourceId = ev.id!;
+      const masterSourceId = ev.recurringEventId!;
+      const master = this.mappings.get(masterSourceId);
+      const mapping = this.mappings.get(sourceId);
+      const key = instanceKey(ev);
+      if (!key || !copyMayExist(master) || master.content_hash === HASH_PENDING) continue;
+      if (!this.instanceInWindow(ev, windowEnd)) continue;
+      if (ev.status === "cancelled") {
+        if (mapping?.content_hash === HASH_CANCELLED) continue;
+        ops.push({ kind: "cancelInstance", source: ev, sourceId, masterSourceId, key });
+        continue;
+      }
+      const cluster = await syncClusterId(this.config.id, sourceId);
+      const t = transformEvent(ev, {
+        configId: this.config.id,
+        sourceEventId: sourceId,
+        syncClusterId: cluster,
+      });
+      if (t.kind !== "copy") continue;
+      const hash = await contentHash({ ...t.body, master: master.dest_event_id });
+      if (mapping?.content_hash === hash) continue;
+      ops.push({
+        kind: "instance",
+        source: ev,
+        sourceId,
+        masterSourceId,
+        key,
+        body: t.body,
+        hash,
+        cluster,
+      });
+    }
+    this.total += ops.length;
+    return ops;
+  }
+
+  describePlan(ops: { first: Op[]; instances: Event[] }) {
+    for (const op of ops.first) {
+      if (op.kind === "delete") {
+        this.plan.push({
+          action: "delete",
+          source_event_id: op.sourceId,
+          dest_event_id: op.destId,
+          summary: op.summary,
+        });
+      } else if (op.kind === "insert" || op.kind === "update") {
+        this.plan.push({
+          action: op.kind === "insert" ? "create" : "update",
+          source_event_id: op.sourceId,
+          dest_event_id: op.destId,
+          summary: op.body.summary ?? undefined,
+          start: op.body.start?.dateTime ?? op.body.start?.date ?? undefined,
+          end: op.body.end?.dateTime ?? op.body.end?.date ?? undefined,
+        });
+      }
+    }
+    for (const ev of ops.instances) {
+      const master = this.mappings.get(ev.recurringEventId!);
+      this.plan.push({
+        action: ev.status === "cancelled" ? "delete" : "update",
+        source_event_id: ev.id!,
+        dest_event_id: `${master?.dest_event_id ?? "(new series)"}_${instanceKey(ev)}`,
+        summary: ev.summary ?? undefined,
+        start: ev.start?.dateTime ?? ev.start?.date ?? undefined,
+        end: ev.end?.dateTime ?? ev.end?.date ?? undefined,
+      });
+    }
+  }
+
+  // ── writing the destination ───────────────────────────────────────────────
+
+  async applyAll(ops: Op[]) {
+    let next = 0;
+    const worker = async () => {
+      while (next < ops.length && !this.reconnect) {
+        const op = ops[next++];
+        await this.applyOne(op);
+        this.done++;
+        this.opts.onProgress?.(this.done, this.total);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, ops.length) }, worker));
+    if (this.reconnect) throw new NeedsReconnect();
+  }
+
+  async applyOne(op: Op) {
+    try {
+      switch (op.kind) {
+        case "insert":
+          return await this.insert(op);
+        case "update":
+          return await this.update(op);
+        case "delete":
+          return await this.remove(op);
+        case "instance":
+          return await this.writeInstance(op);
+        case "cancelInstance":
+          return await this.cancelInstance(op);
+      }
+    } catch (err) {
+      if (isAbortError(err, this.opts.signal)) throw err;
+      if (needsReconnect(err)) {
+        this.reconnect = true;
+        return;
+      }
+      if (isRetryable(err)) this.transientFailure = true;
+      const summary = "source" in op ? op.source.summary ?? undefined : op.summary;
+      this.failures.push({
+        source_event_id: op.sourceId,
+        ...(summary ? { summary } : {}),
+        reason: err instanceof SourceGone ? err.message : googleErrorMessage(err),
+      });
+    }
+  }
+
+  get destCalendar() {
+    return this.config.dest_calendar_id;
+  }
+
+  async mappingFor(op: WriteOp, destId: string, hash: string) {
+    const span = spanOf(op.source);
+    const end = op.source.recurrence?.length ? seriesEnd(op.source) : span?.end;
+    const m: EventMapping = {
+      config_id: this.config.id,
+      source_event_id: op.sourceId,
+      dest_event_id: destId,
+      sync_cluster_id: op.cluster,
+      content_hash: hash,
+      source_recurring_id: null,
+      source_updated: op.source.updated ? new Date(op.source.updated) : null,
+      event_start: span ? new Date(span.start) : null,
+      event_end: end !== undefined ? new Date(end) : null,
+    };
+    await upsertEventMapping(this.opts.db, m);
+    this.mappings.set(op.sourceId, m);
+  }
+
+  async insert(op: WriteOp) {
+    // Recorded before the write: a run killed mid-insert leaves a trace the next run cleans up.
+    await this.mappingFor(op, op.destId, HASH_PENDING);
+    try {
+      await this.call("dest", (o) =>
+        this.opts.dest.events.insert({
+          calendarId: this.destCalendar,
+          sendUpdates: "none",
+          requestBody: { ...op.body, id: op.destId },
+        }, o));
+      this.created++;
+    } catch (err) {
+      if (googleErrorStatus(err) !== 409) throw err;
+      // Already created by an earlier, interrupted run: bring it up to date instead.
+      await this.put(op.destId, op.body);
+      this.created++;
+    }
+    await this.mappingFor(op, op.destId, op.hash);
+  }
+
+  async update(op: WriteOp) {
+    try {
+      await this.put(op.destId, op.body);
+      this.updated++;
+      await this.mappingFor(op, op.destId, op.hash);
+    } catch (err) {
+      const status = googleErrorStatus(err);
+      if (status !== 404 && status !== 410) throw err;
+      // The copy vanished from the destination: make it again.
+      await this.insert({ ...op, kind: "insert" });
+    }
+  }
+
+  put(destId: string, body: Event) {
+    return this.call("dest", (o) =>
+      this.opts.dest.events.update({
+        calendarId: this.destCalendar,
+        eventId: destId,
+        sendUpdates: "none",
+        requestBody: body,
+      }, o));
+  }
+
+  async remove(op: Extract<Op, { kind: "delete" }>) {
+    await this.deleteDest(op.destId);
+    this.deleted++;
+    const db = this.opts.db;
+    await deleteSeriesInstanceMappings(db, this.config.id, op.sourceId);
+    for (const [id, m] of this.mappings) {
+      if (m.source_recurring_id === op.sourceId) this.mappings.delete(id);
+    }
+    if (op.forget) {
+      await deleteEventMapping(db, this.config.id, op.sourceId);
+      this.mappings.delete(op.sourceId);
+    } else {
+      const m = this.mappings.get(op.sourceId)!;
+      const tomb = { ...m, content_hash: HASH_DELETED, event_start: null, event_end: null };
+      await upsertEventMapping(db, tomb);
+      this.mappings.set(op.sourceId, tomb);
+    }
+  }
+
+  async deleteDest(destId: string) {
+    try {
+      await this.call("dest", (o) =>
+        this.opts.dest.events.delete({
+          calendarId: this.destCalendar,
+          eventId: destId,
+          sendUpdates: "none",
+        }, o));
+    } catch (err) {
+      const status = googleErrorStatus(err);
+      if (status !== 404 && status !== 410) throw err;
+    }
+  }
+
+  async instanceMapping(
+    op: Extract<Op, { kind: "instance" | "cancelInstance" }>,
+    destId: string,
+    hash: string,
+    cluster: string,
+  ) {
+    const span = spanOf(op.source);
+    const m: EventMapping = {
+      config_id: this.config.id,
+      source_event_id: op.sourceId,
+      dest_event_id: destId,
+      sync_cluster_id: cluster,
+      content_hash: hash,
+      source_recurring_id: op.masterSourceId,
+      source_updated: op.source.updated ? new Date(op.source.updated) : null,
+      event_start: span ? new Date(span.start) : null,
+      event_end: span ? new Date(span.end) : null,
+    };
+    await upsertEventMapping(this.opts.db, m);
+    this.mappings.set(op.sourceId, m);
+  }
+
+  masterDestId(masterSourceId: string): string {
+    const master = this.mappings.get(masterSourceId);
+    if (!copyMayExist(master) || master.content_hash === HASH_PENDING) {
+      throw new SourceGone("The copy of its recurring series could not be written");
+    }
+    return master.dest_event_id;
+  }
+
+  async writeInstance(op: Extract<Op, { kind: "instance" }>) {
+    const destId = `${this.masterDestId(op.masterSourceId)}_${op.key}`;
+    await this.put(destId, op.body);
+    this.updated++;
+    await this.instanceMapping(op, destId, op.hash, op.cluster);
+  }
+
+  async cancelInstance(op: Extract<Op, { kind: "cancelInstance" }>) {
+    const destId = `${this.masterDestId(op.masterSourceId)}_${op.key}`;
+    await this.deleteDest(destId);
+    this.deleted++;
+    const cluster = await syncClusterId(this.config.id, op.sourceId);
+    await this.instanceMapping(op, destId, HASH_CANCELLED, cluster);
+  }
+}
+
+export interface DeleteSyncedEventsOptions {
+  db: Db;
+  dest: calendar_v3.Calendar;
+  config: SyncConfigRow;
+  concurrency?: number;
+  quotaPerMinute?: number;
+  signal?: AbortSignal;
+  retry?: RunSyncOptions["retry"];
+}
+
+/**
+ * Deletes every copy `config` made from the destination and forgets its mappings (for deleting a
+ * config with `remove_synced_events`). Holds the run lease meanwhile; throws SyncInProgressError
+ * when a run is in progress. Returns how many copies were deleted and the failures.
+ */
+export async function deleteSyncedEvents(
+  opts: DeleteSyncedEventsOptions,
+): Promise<{ deleted: number; failures: SyncFailure[]; api_calls: number }> {
+  const { db, config } = opts;
+  const owner = `delete:${crypto.randomUUID()}`;
+  if (!await acquireSyncLease(db, config.id, owner, DEFAULT_LEASE_MS)) {
+    throw new SyncInProgressError(config.id);
+  }
+  try {
+    const run = new SyncRun(
+      { ...opts, source: opts.dest, trigger: "manual" } as RunSyncOptions,
+      config,
+      false,
+    );
+    const mappings = await listEventMappings(db, config.id);
+    for (const m of mappings) run.mappings.set(m.source_event_id, m);
+    const ops: Op[] = mappings
+      .filter((m) => !m.source_recurring_id && copyMayExist(m))
+      .map((m) => ({
+        kind: "delete",
+        sourceId: m.source_event_id,
+        destId: m.dest_event_id,
+        forget: true,
+      }));
+    run.total = ops.length;
+    await run.applyAll(ops);
+    if (run.failures.length === 0) {
+      await db.query(`DELETE FROM event_mappings WHERE config_id = $1`, [config.id]);
+    }
+    return { deleted: run.deleted, failures: run.failures, api_calls: run.apiCalls };
+  } finally {
+    await releaseSyncLease(db, config.id, owner).catch(() => {});
+  }
+}

@@ -1,0 +1,230 @@
+/** Shared setup of the sync tests: one database and one sandbox per test process. */
+import { calendar, type calendar_v3 } from "@googleapis/calendar";
+import { OAuth2Client } from "google-auth-library";
+import postgres from "postgres";
+import { type Db, openDb } from "@/lib/db/mod.ts";
+import { migrate } from "@/lib/db/migrate.ts";
+import { createUser } from "@/lib/db/users.ts";
+import { createSyncConfig, type SyncConfigRow } from "@/lib/db/sync_configs.ts";
+import { startSandbox } from "@/lib/sandbox/mod.ts";
+import { runSync, type RunSyncOptions, type SyncResult } from "@/lib/sync/engine.ts";
+import { transformEvent } from "@/lib/sync/transform.ts";
+
+export type Calendar = calendar_v3.Calendar;
+export type Event = calendar_v3.Schema$Event;
+
+export const DAY = 86_400_000;
+
+let dbPromise: Promise<Db> | undefined;
+
+/**
+ * The test database: PGlite in memory, or a fresh, uniquely named PostgreSQL database on the
+ * server of DATABASE_URL (dropped at exit is left to the operator: names start with calsync_test_).
+ */
+export function testDb(): Promise<Db> {
+  dbPromise ??= (async () => {
+    const url = Deno.env.get("DATABASE_URL");
+    let db: Db;
+    if (url?.startsWith("postgres")) {
+      const name = `calsync_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+      const admin = postgres(url, { max: 1, onnotice: () => {} });
+      await admin.unsafe(`CREATE DATABASE ${name}`);
+      await admin.end();
+      const u = new URL(url);
+      u.pathname = `/${name}`;
+      db = await openDb(u.toString());
+    } else {
+      db = await openDb("memory://");
+    }
+    await migrate(db);
+    return db;
+  })();
+  return dbPromise;
+}
+
+export interface Sandboxed {
+  url: string;
+  close(): Promise<void>;
+  control(path: string, body?: unknown, method?: string): Promise<unknown>;
+  requests(): Promise<number>;
+  clientFor(email: string): Calendar;
+  addAccount(email: string, calendars: string[]): { email: string; calendars: { id: string }[] };
+}
+
+/** A sandbox with its quota lifted and no seed data. */
+export async function testSandbox(quotaPerMinute = 1_000_000): Promise<Sandboxed> {
+  const { url, sandbox, close } = await startSandbox({
+    port: 0,
+    dataFile: null,
+    seed: false,
+    quotaPerMinute,
+  });
+  const control = async (path: string, body?: unknown, method = "POST") => {
+    const res = await fetch(`${url}_sandbox/${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`Sandbox control ${path}: ${res.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
+  return {
+    url,
+    close,
+    control,
+    async requests() {
+      const res = await fetch(`${url}_sandbox/stats`);
+      return (await res.json()).total as number;
+    },
+    clientFor(email: string) {
+      const auth = new OAuth2Client();
+      auth.setCredentials({
+        access_token: sandbox.issueAccessToken(email),
+        expiry_date: Date.now() + 365 * DAY,
+      });
+      return calendar({ version: "v3", rootUrl: url, auth });
+    },
+    addAccount: (email, calendars) => sandbox.addAccount(email, calendars),
+  };
+}
+
+let counter = 0;
+
+export interface Pair {
+  db: Db;
+  sb: Sandboxed;
+  source: Calendar;
+  dest: Calendar;
+  sourceCal: string;
+  destCal: string;
+  config: SyncConfigRow;
+  sync(extra?: Partial<RunSyncOptions>): Promise<SyncResult>;
+}
+
+/** A user with a source and a destination account, one calendar each, and a config between them. */
+export async function makePair(sb: Sandboxed, lookaheadDays = 30): Promise<Pair> {
+  const db = await testDb();
+  const n = `${Date.now().toString(36)}${counter++}`;
+  const src = sb.addAccount(`src-${n}@example.com`, [`Source ${n}`]);
+  const dst = sb.addAccount(`dst-${n}@example.com`, [`Dest ${n}`]);
+  const user = await createUser(db, `user-${n}@example.com`, "x");
+  const config = await createSyncConfig(db, {
+    user_id: user.id,
+    source_calendar_id: src.calendars[0].id,
+    dest_calendar_id: dst.calendars[0].id,
+    sync_lookahead_days: lookaheadDays,
+  });
+  const pair: Pair = {
+    db,
+    sb,
+    source: sb.clientFor(src.email),
+    dest: sb.clientFor(dst.email),
+    sourceCal: src.calendars[0].id,
+    destCal: dst.calendars[0].id,
+    config,
+    sync: (extra = {}) =>
+      runSync({
+        db,
+        source: pair.source,
+        dest: pair.dest,
+        config,
+        trigger: "manual",
+        retry: { baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 8 },
+        ...extra,
+      }),
+  };
+  return pair;
+}
+
+/** Every event of a calendar (masters, exceptions), not expanded, cancelled included or not. */
+export async function listRaw(cal: Calendar, calendarId: string, showDeleted = false) {
+  const items: Event[] = [];
+  let pageToken: string | undefined;
+  do {
+    const res = await cal.events.list({ calendarId, showDeleted, maxResults: 2500, pageToken });
+    items.push(...(res.data.items ?? []));
+    pageToken = res.data.nextPageToken ?? undefined;
+  } while (pageToken);
+  return items;
+}
+
+/** The instances of a calendar over [from, to), expanded (singleEvents=true), ordered by start. */
+export async function expanded(cal: Calendar, calendarId: string, from: Date, to: Date) {
+  const items: Event[] = [];
+  let pageToken: string | undefined;
+  do {
+    const res = await cal.events.list({
+      calendarId,
+      singleEvents: true,
+      orderBy: "startTime",
+      timeMin: from.toISOString(),
+      timeMax: to.toISOString(),
+      maxResults: 2500,
+      pageToken,
+    });
+    items.push(...(res.data.items ?? []));
+    pageToken = res.data.nextPageToken ?? undefined;
+  } while (pageToken);
+  return items;
+}
+
+function timeKey(t: calendar_v3.Schema$EventDateTime | undefined) {
+  if (t?.date) return { date: t.date };
+  return { instant: new Date(t?.dateTime ?? "").toISOString(), timeZone: t?.timeZone ?? null };
+}
+
+/** The fields the copy must match, in a form that compares with deepEqual. */
+export function comparable(ev: Event) {
+  return {
+    summary: ev.summary ?? null,
+    description: ev.description ?? null,
+    location: ev.location ?? null,
+    start: timeKey(ev.start),
+    end: timeKey(ev.end),
+    transparency: ev.transparency ?? "opaque",
+    visibility: ev.visibility ?? "default",
+    colorId: ev.colorId ?? null,
+  };
+}
+
+function sortKey(x: ReturnType<typeof comparable>) {
+  return JSON.stringify([x.start, x.end, x.summary, x.description]);
+}
+
+/** What the destination must show for a list of source instances: the copy rules applied. */
+export function expectedCopies(sourceInstances: Event[]) {
+  const out = [];
+  for (const ev of sourceInstances) {
+    const t = transformEvent(ev, { configId: "x", sourceEventId: ev.id!, syncClusterId: "x" });
+    if (t.kind === "copy") out.push(comparable({ ...t.body }));
+  }
+  return out.sort((a, b) => sortKey(a) < sortKey(b) ? -1 : 1);
+}
+
+/** The destination's instances in comparable form, sorted like `expectedCopies`. */
+export function actualCopies(destInstances: Event[]) {
+  return destInstances.map(comparable).sort((a, b) => sortKey(a) < sortKey(b) ? -1 : 1);
+}
+
+/** Source and destination expanded over [now, now + days), as expected and actual copies. */
+export async function mirrorOf(p: Pair, now: Date, days: number) {
+  const to = new Date(now.getTime() + days * DAY);
+  const [s, d] = await Promise.all([
+    expanded(p.source, p.sourceCal, now, to),
+    expanded(p.dest, p.destCal, now, to),
+  ]);
+  return { expected: expectedCopies(s), actual: actualCopies(d), source: s, dest: d };
+}
+
+/** An RFC 3339 time `days` (fractional) from now, whole minutes, UTC. */
+export function at(days: number, base = Date.now()): string {
+  const t = Math.floor((base + days * DAY) / 60_000) * 60_000;
+  return new Date(t).toISOString();
+}
+
+/** Inserts a source event. */
+export async function addEvent(p: Pair, body: Event): Promise<Event> {
+  const res = await p.source.events.insert({ calendarId: p.sourceCal, requestBody: body });
+  return res.data;
+}
