@@ -213,7 +213,7 @@ export async function handleCalendar(
       case "events.instances":
         return json(listInstances(store, cal, email, seg(2), params));
       case "events.get":
-        return json(getEvent(store, cal, seg(2)));
+        return json(getEvent(cal, seg(2)));
       case "events.patch":
         return json(writeEvent(store, cal, email, seg(2), await readJson(req), "patch"));
       case "events.update":

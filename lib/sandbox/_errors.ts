@@ -81,6 +81,7 @@ export const writerRequired = () =>
     403,
     "You need to have writer access to this calendar.",
     "requiredAccessLevel",
+    "calendar",
   );
 
 export const fullSyncRequired = () =>
@@ -89,6 +90,7 @@ export const fullSyncRequired = () =>
     "Sync token is no longer valid, a full sync is required.",
     "fullSyncRequired",
     "calendar",
+    { locationType: "parameter", location: "syncToken" },
   );
 
 export const deleted = () => new GoogleApiError(410, "Resource has been deleted", "deleted");

@@ -399,7 +399,7 @@ export function deleteEvent(store: Store, cal: Calendar, email: string, eventId:
 }
 
 /** events.get */
-export function getEvent(store: Store, cal: Calendar, eventId: string): Json {
+export function getEvent(cal: Calendar, eventId: string): Json {
   return toResource(resolveEvent(cal, eventId).event);
 }
 

@@ -57,7 +57,7 @@ export class Store {
   requestCounter = 0;
   /** Called after any change to a calendar's events (push channels listen here). */
   onChange?: (calendarId: string) => void;
-  #saveTimer: number | undefined;
+  #saveTimer: ReturnType<typeof setTimeout> | undefined;
   #pending = new Set<Promise<unknown>>();
 
   constructor(
