@@ -1,0 +1,102 @@
+import type { calendar_v3 } from "@googleapis/calendar";
+import { type CachedCalendar, listCalendars, replaceCalendars } from "@/lib/db/calendars.ts";
+import type { AccountType } from "@/lib/db/oauth_tokens.ts";
+import { log } from "@/lib/log.ts";
+import type { Services } from "@/lib/services.ts";
+import { getCalendarClient } from "./clients.ts";
+import { NotConnectedError } from "./errors.ts";
+import { googleErrorMessage, withRetry } from "./retry.ts";
+
+/** A calendar of a connected account, as the API answers it. */
+export interface CalendarEntry {
+  id: string;
+  summary: string;
+  primary: boolean;
+  access_role: string;
+  background_color: string | null;
+  time_zone: string | null;
+  /** Whether the account may write events here: only such calendars are valid destinations. */
+  writable: boolean;
+}
+
+export interface CalendarList {
+  calendars: CalendarEntry[];
+  /** True when Google could not be reached and the cached list is served. */
+  stale: boolean;
+  fetched_at: Date | null;
+}
+
+const WRITABLE_ROLES = new Set(["owner", "writer"]);
+const PAGE_SIZE = 250;
+
+/** Reads the account's whole calendar list from Google and replaces the cached copy with it. */
+export async function refreshCalendarList(
+  services: Services,
+  userId: string,
+  accountType: AccountType,
+): Promise<CachedCalendar[]> {
+  const client = await getCalendarClient(services, userId, accountType);
+  const calendars: CachedCalendar[] = [];
+  let pageToken: string | undefined;
+  do {
+    const token = pageToken;
+    const { data }: { data: calendar_v3.Schema$CalendarList } = await withRetry(
+      () =>
+        client.calendarList.list({ maxResults: PAGE_SIZE, pageToken: token, showHidden: false }),
+      { maxAttempts: 2, baseDelayMs: 200 },
+    );
+    for (const item of data.items ?? []) {
+      if (!item.id || item.deleted) continue;
+      calendars.push({
+        calendar_id: item.id,
+        summary: item.summaryOverride || item.summary || item.id,
+        is_primary: item.primary === true,
+        access_role: item.accessRole ?? "reader",
+        background_color: item.backgroundColor ?? null,
+        time_zone: item.timeZone ?? null,
+      });
+    }
+    pageToken = data.nextPageToken ?? undefined;
+  } while (pageToken);
+  await services.db.transaction((tx) => replaceCalendars(tx, userId, accountType, calendars));
+  return calendars;
+}
+
+/**
+ * The account's calendars, fresh from Google and cached; when Google cannot be reached (or the
+ * connection needs reconnecting) the cached list with `stale: true`. Throws NotConnectedError,
+ * or Google's error when there is no cache to fall back on.
+ * @example const { calendars } = await listCalendarsForAccount(services, user.id, "destination");
+ */
+export async function listCalendarsForAccount(
+  services: Services,
+  userId: string,
+  accountType: AccountType,
+): Promise<CalendarList> {
+  try {
+    const fresh = await refreshCalendarList(services, userId, accountType);
+    return { calendars: fresh.map(toEntry), stale: false, fetched_at: new Date() };
+  } catch (err) {
+    if (err instanceof NotConnectedError) throw err;
+    const cached = await listCalendars(services.db, userId, accountType);
+    if (cached.length === 0) throw err;
+    log.warn("Serving cached calendar list", {
+      user_id: userId,
+      account_type: accountType,
+      error: googleErrorMessage(err),
+    });
+    return { calendars: cached.map(toEntry), stale: true, fetched_at: cached[0].fetched_at };
+  }
+}
+
+function toEntry(row: CachedCalendar): CalendarEntry {
+  return {
+    id: row.calendar_id,
+    summary: row.summary,
+    primary: row.is_primary,
+    access_role: row.access_role,
+    background_color: row.background_color,
+    time_zone: row.time_zone,
+    writable: WRITABLE_ROLES.has(row.access_role),
+  };
+}

@@ -1,0 +1,139 @@
+/** Shared set-up of the connect tests: one database and one Google sandbox per test file. */
+import { loadConfig } from "@/lib/config.ts";
+import { migrate } from "@/lib/db/migrate.ts";
+import { type Db, openDb } from "@/lib/db/mod.ts";
+import { createUser, type User } from "@/lib/db/users.ts";
+import { createServices, type Services } from "@/lib/services.ts";
+import { type Sandbox, startSandbox } from "@/lib/sandbox/mod.ts";
+
+const randomKey = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+
+/**
+ * Keys of this test process only: a key rotation test then touches no row of another test file
+ * sharing the same PostgreSQL database. The world decrypts with both, so rotating mid-file is
+ * harmless to the tests that follow.
+ */
+export const TEST_KEY = randomKey();
+export const NEW_KEY = randomKey();
+
+export interface World {
+  services: Services;
+  db: Db;
+  sandbox: Sandbox;
+  sandboxUrl: string;
+  close(): Promise<void>;
+}
+
+/** Opens DATABASE_URL (or an in-memory PGlite), migrates it and starts a sandbox. */
+export async function openWorld(env: Record<string, string> = {}): Promise<World> {
+  const databaseUrl = Deno.env.get("DATABASE_URL") || "memory://";
+  const db = await openDb(databaseUrl);
+  await migrate(db);
+  const { url, sandbox, close } = await startSandbox({ port: 0, dataFile: null });
+  const config = await loadConfig({
+    APP_ENV: "test",
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: "test-secret-that-is-at-least-32-characters-long",
+    ENCRYPTION_KEYS: `${TEST_KEY},${NEW_KEY}`,
+    GOOGLE_SANDBOX: "1",
+    API_URL: "http://app.test",
+    ...env,
+  });
+  return {
+    services: createServices(config, db, url),
+    db,
+    sandbox,
+    sandboxUrl: url,
+    async close() {
+      await close();
+      await db.close();
+    },
+  };
+}
+
+/** A user no other test shares. */
+export async function newUser(world: World, label = "user"): Promise<User> {
+  return await createUser(world.db, `${label}-${crypto.randomUUID()}@cal-sync.test`, "x");
+}
+
+/** A sandbox Google account no other test shares, with calendars "Main" (primary) and "Team". */
+export function newGoogleAccount(world: World, label: string): string {
+  const email = `${label}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+  world.sandbox.addAccount(email, ["Main", "Team"]);
+  return email;
+}
+
+/**
+ * Plays the browser on the sandbox's consent page: picks `choice` (an account's email, or
+ * "cancel") and returns the URL Google redirects back to.
+ */
+export async function consent(authorizationUrl: string, choice: string): Promise<URL> {
+  const page = await (await fetch(authorizationUrl)).text();
+  const forms = [...page.matchAll(/<form method="post">([\s\S]*?)<\/form>/g)].map((m) => m[1]);
+  const form = forms.find((f) =>
+    choice === "cancel" ? f.includes('name="cancel"') : f.includes(`value="${choice}"`)
+  );
+  if (!form) throw new Error(`No consent form for "${choice}"`);
+  const fields = new URLSearchParams();
+  for (
+    const [, name, value] of form.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)
+  ) {
+    fields.append(unescapeHtml(name), unescapeHtml(value));
+  }
+  const response = await fetch(authorizationUrl, {
+    method: "POST",
+    body: fields,
+    redirect: "manual",
+  });
+  await response.body?.cancel();
+  const location = response.headers.get("location");
+  if (response.status !== 302 || !location) {
+    throw new Error(`Consent answered ${response.status}`);
+  }
+  return new URL(location);
+}
+
+function unescapeHtml(s: string): string {
+  return s.replace(/&#(\d+);/g, (_, code) => String.fromCharCode(Number(code)));
+}
+
+/** Asks the sandbox's token endpoint to refresh; the answer says whether the grant still lives. */
+export async function sandboxRefresh(world: World, refreshToken: string): Promise<Response> {
+  return await fetch(`${world.sandboxUrl}token`, {
+    method: "POST",
+    body: new URLSearchParams({
+      grant_type: "refresh_token",
+      refresh_token: refreshToken,
+      client_id: "cal-sync-sandbox",
+      client_secret: "cal-sync-sandbox-secret",
+    }),
+  });
+}
+
+/** A pass-through in front of the sandbox that counts requests by "METHOD /path". */
+export function countingProxy(target: string): {
+  url: string;
+  count(route: string): number;
+  close(): Promise<void>;
+} {
+  const counts = new Map<string, number>();
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
+    const url = new URL(req.url);
+    const route = `${req.method} ${url.pathname}`;
+    counts.set(route, (counts.get(route) ?? 0) + 1);
+    const body = req.body ? await req.arrayBuffer() : undefined;
+    const headers = new Headers(req.headers);
+    headers.delete("host");
+    return await fetch(new URL(url.pathname + url.search, target), {
+      method: req.method,
+      headers,
+      body,
+      redirect: "manual",
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/`,
+    count: (route) => counts.get(route) ?? 0,
+    close: () => server.shutdown(),
+  };
+}

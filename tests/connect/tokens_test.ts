@@ -1,0 +1,196 @@
+import assert from "node:assert/strict";
+import { decryptToken, loadKeyRing, TokenDecryptError } from "@/lib/crypto/tokens.ts";
+import { rotateTokenKeys } from "@/lib/crypto/rotate_keys.ts";
+import { getOAuthToken, type OAuthTokenRow } from "@/lib/db/oauth_tokens.ts";
+import { getCalendarClient, refreshAccessToken } from "@/lib/google/clients.ts";
+import { NeedsReconnectError } from "@/lib/google/errors.ts";
+import { completeAuthorization, startAuthorization } from "@/lib/google/oauth_flow.ts";
+import { createServices } from "@/lib/services.ts";
+import {
+  consent,
+  countingProxy,
+  NEW_KEY,
+  newGoogleAccount,
+  newUser,
+  openWorld,
+  TEST_KEY,
+  type World,
+} from "./_helpers.ts";
+
+const world = await openWorld();
+
+async function connect(
+  w: World,
+  userId: string,
+  accountType: "source" | "destination",
+  email: string,
+) {
+  const { authorizationUrl } = await startAuthorization(w.services, userId, accountType);
+  const back = await consent(authorizationUrl, email);
+  const outcome = await completeAuthorization(w.services, userId, {
+    state: back.searchParams.get("state") ?? undefined,
+    code: back.searchParams.get("code") ?? undefined,
+  });
+  assert.equal(outcome.kind, "connected");
+}
+
+async function plaintextTokens(w: World, row: OAuthTokenRow) {
+  const ring = await loadKeyRing(w.services.config.encryptionKeys);
+  const owner = { userId: row.user_id, accountType: row.account_type };
+  return {
+    refresh: await decryptToken(ring, row.refresh_token_enc, { ...owner, field: "refresh_token" }),
+    access: await decryptToken(ring, row.access_token_enc!, { ...owner, field: "access_token" }),
+  };
+}
+
+Deno.test("oauth_tokens holds no plaintext token, and a value moved to another user's row does not decrypt", async () => {
+  const alice = await newUser(world);
+  const bob = await newUser(world);
+  const google = newGoogleAccount(world, "src");
+  await connect(world, alice.id, "source", google);
+  await connect(world, bob.id, "source", newGoogleAccount(world, "src"));
+
+  const [raw] = await world.db.query<Record<string, unknown>>(
+    "SELECT * FROM oauth_tokens WHERE user_id = $1",
+    [alice.id],
+  );
+  const row = (await getOAuthToken(world.db, alice.id, "source"))!;
+  const { refresh, access } = await plaintextTokens(world, row);
+  assert.match(refresh, /^1\/\/sandbox-/);
+  const dump = JSON.stringify(raw);
+  assert.ok(!dump.includes(refresh), "refresh token stored in plaintext");
+  assert.ok(!dump.includes(access), "access token stored in plaintext");
+  assert.ok(!dump.includes(refresh.slice(10, 30)), "part of the refresh token stored in plaintext");
+
+  await world.db.query(
+    "UPDATE oauth_tokens SET refresh_token_enc = $1 WHERE user_id = $2 AND account_type = 'source'",
+    [row.refresh_token_enc, bob.id],
+  );
+  const moved = (await getOAuthToken(world.db, bob.id, "source"))!;
+  const ring = await loadKeyRing(world.services.config.encryptionKeys);
+  await assert.rejects(
+    decryptToken(ring, moved.refresh_token_enc, {
+      userId: bob.id,
+      accountType: "source",
+      field: "refresh_token",
+    }),
+    TokenDecryptError,
+  );
+  // A refresh needs the moved refresh token and must fail.
+  await world.db.query(
+    "UPDATE oauth_tokens SET expires_at = now() WHERE user_id = $1 AND account_type = 'source'",
+    [bob.id],
+  );
+  await assert.rejects(refreshAccessToken(world.services, bob.id, "source"), TokenDecryptError);
+});
+
+Deno.test("rotateTokenKeys() re-encrypts every token with the newest key, and the app keeps working", async () => {
+  const user = await newUser(world);
+  await connect(world, user.id, "destination", newGoogleAccount(world, "dst"));
+  const before = (await getOAuthToken(world.db, user.id, "destination"))!;
+  const plain = await plaintextTokens(world, before);
+
+  const rotatedKeys = [NEW_KEY, TEST_KEY];
+  const result = await rotateTokenKeys(world.db, rotatedKeys);
+  assert.ok(result.rotated >= 1);
+  assert.deepEqual(result.failed.filter((f) => f.user_id === user.id), []);
+  const newest = await loadKeyRing([NEW_KEY]);
+  const after = (await getOAuthToken(world.db, user.id, "destination"))!;
+  assert.equal(after.key_version, newest.currentVersion);
+  assert.notEqual(after.refresh_token_enc, before.refresh_token_enc);
+
+  // The old key can go: the newest alone decrypts, and the Calendar API still answers.
+  const rotated = createServices(
+    { ...world.services.config, encryptionKeys: [NEW_KEY] },
+    world.db,
+    world.sandboxUrl,
+  );
+  const owner = { userId: user.id, accountType: "destination" as const };
+  assert.equal(
+    await decryptToken(newest, after.refresh_token_enc, { ...owner, field: "refresh_token" }),
+    plain.refresh,
+  );
+  const cal = await getCalendarClient(rotated, user.id, "destination");
+  const { data } = await cal.calendarList.list();
+  assert.equal(data.items?.length, 2);
+  assert.equal(
+    (await rotateTokenKeys(world.db, rotatedKeys)).rotated,
+    0,
+    "second run has nothing to do",
+  );
+});
+
+Deno.test("getCalendarClient() refreshes an expiring token once for concurrent callers and stores it encrypted", async () => {
+  const user = await newUser(world);
+  await connect(world, user.id, "source", newGoogleAccount(world, "src"));
+  await world.db.query(
+    "UPDATE oauth_tokens SET expires_at = now() + interval '1 minute' WHERE user_id = $1",
+    [user.id],
+  );
+  const before = (await getOAuthToken(world.db, user.id, "source"))!;
+  const proxy = countingProxy(world.sandboxUrl);
+  try {
+    const services = createServices(world.services.config, world.db, proxy.url);
+    const clients = await Promise.all(
+      [1, 2, 3].map(() => getCalendarClient(services, user.id, "source")),
+    );
+    const lists = await Promise.all(clients.map((c) => c.calendarList.list()));
+    assert.ok(lists.every((l) => l.data.items?.length === 2));
+    assert.equal(proxy.count("POST /token"), 1, "one refresh for three clients");
+    assert.equal(proxy.count("GET /calendar/v3/users/me/calendarList"), 3);
+  } finally {
+    await proxy.close();
+  }
+  const after = (await getOAuthToken(world.db, user.id, "source"))!;
+  assert.ok(new Date(after.expires_at!).getTime() > Date.now() + 50 * 60_000);
+  assert.notEqual(after.access_token_enc, before.access_token_enc);
+  assert.equal(
+    (await plaintextTokens(world, after)).refresh,
+    (await plaintextTokens(world, before)).refresh,
+  );
+});
+
+Deno.test("getCalendarClient() marks needs_reconnect when the sandbox revoked the grant", async () => {
+  const user = await newUser(world);
+  const google = newGoogleAccount(world, "src");
+  await connect(world, user.id, "source", google);
+  await fetch(`${world.sandboxUrl}_sandbox/faults`, {
+    method: "POST",
+    body: JSON.stringify({ revoke: google }),
+  }).then((r) => r.body?.cancel());
+  const cal = await getCalendarClient(world.services, user.id, "source");
+  await assert.rejects(cal.calendarList.list(), NeedsReconnectError);
+  const row = (await getOAuthToken(world.db, user.id, "source"))!;
+  assert.equal(row.status, "needs_reconnect");
+  assert.equal(row.status_reason, "invalid_grant");
+  await assert.rejects(getCalendarClient(world.services, user.id, "source"), NeedsReconnectError);
+});
+
+Deno.test("getCalendarClient() leaves retries to the caller: gaxios does not retry a 503", async () => {
+  const user = await newUser(world);
+  await connect(world, user.id, "source", newGoogleAccount(world, "src"));
+  const cal = await getCalendarClient(world.services, user.id, "source");
+  await fetch(`${world.sandboxUrl}_sandbox/faults`, {
+    method: "POST",
+    body: JSON.stringify({ error_rate: { rate: 1, status: 503, reason: "backendError" } }),
+  }).then((r) => r.body?.cancel());
+  const before = world.sandbox.stats().injectedFaults;
+  try {
+    await assert.rejects(
+      cal.calendarList.list(),
+      (err: { response?: { status: number } }) => err.response?.status === 503,
+    );
+    assert.equal(world.sandbox.stats().injectedFaults - before, 1);
+  } finally {
+    await fetch(`${world.sandboxUrl}_sandbox/faults`, { method: "DELETE" }).then((r) =>
+      r.body?.cancel()
+    );
+  }
+});
+
+Deno.test({
+  name: "connect tests close their world",
+  fn: () => world.close(),
+  sanitizeResources: false,
+  sanitizeOps: false,
+});
