@@ -1,0 +1,239 @@
+import assert from "node:assert/strict";
+import {
+  addEvent,
+  at,
+  type Calendar,
+  type Event,
+  listRaw,
+  makePair,
+  mirrorOf,
+  type Pair,
+  testSandbox,
+} from "./_helpers.ts";
+import { runSync, SyncInProgressError } from "@/lib/sync/engine.ts";
+import { acquireSyncLease, releaseSyncLease } from "@/lib/db/sync_configs.ts";
+import { COPY_MARKERS } from "@/lib/sync/transform.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+async function seed(p: Pair, n: number) {
+  for (let i = 0; i < n; i++) {
+    await addEvent(p, {
+      summary: `Event ${i}`,
+      start: { dateTime: at(1 + i / 10), timeZone: "UTC" },
+      end: { dateTime: at(1 + i / 10 + 0.02), timeZone: "UTC" },
+      ...(i % 7 === 0 ? { recurrence: ["RRULE:FREQ=DAILY;COUNT=4"] } : {}),
+    });
+  }
+}
+
+function assertNoDuplicates(copies: Event[]) {
+  const ids = copies.map((c) => c.extendedProperties?.shared?.[COPY_MARKERS.sourceId]);
+  assert.equal(new Set(ids).size, ids.length, "one copy per source event");
+}
+
+Deno.test(
+  "runSync() makes no write and exactly one request when nothing changed",
+  opts,
+  async () => {
+    const sb = await testSandbox();
+    try {
+      const p = await makePair(sb);
+      await seed(p, 30);
+      const first = await p.sync();
+      assert.equal(first.status, "success");
+      assert.equal(first.events_created, 30);
+      const before = await sb.requests();
+      const second = await p.sync();
+      const after = await sb.requests();
+      assert.equal(after - before, 1, "one Calendar request, the incremental list");
+      assert.equal(second.api_calls, 1);
+      assert.deepEqual(
+        [second.events_created, second.events_updated, second.events_deleted],
+        [0, 0, 0],
+      );
+    } finally {
+      await sb.close();
+    }
+  },
+);
+
+Deno.test(
+  "runSync() ends in the exact mirror when every 3rd request answers 429",
+  opts,
+  async () => {
+    const sb = await testSandbox();
+    try {
+      const p = await makePair(sb);
+      const now = new Date();
+      await seed(p, 25);
+      await sb.control("faults", {
+        fail_every: { n: 3, status: 429, reason: "rateLimitExceeded" },
+      });
+      const result = await p.sync({ now });
+      assert.equal(result.status, "success", JSON.stringify(result.failures));
+      await sb.control("faults", undefined, "DELETE");
+      const m = await mirrorOf(p, now, 30);
+      assert.deepEqual(m.actual, m.expected);
+      assertNoDuplicates(await listRaw(p.dest, p.destCal));
+    } finally {
+      await sb.close();
+    }
+  },
+);
+
+Deno.test(
+  "runSync() rides out 503s and 403 rate limits, then converges with no duplicate",
+  opts,
+  async () => {
+    const sb = await testSandbox();
+    try {
+      const p = await makePair(sb);
+      const now = new Date();
+      await seed(p, 25);
+      await sb.control("faults", { error_rate: { rate: 0.3, status: 503 } });
+      const r1 = await p.sync({ now });
+      await sb.control("faults", {
+        error_rate: { rate: 0.3, status: 403, reason: "userRateLimitExceeded" },
+      });
+      const r2 = await p.sync({ now });
+      await sb.control("faults", undefined, "DELETE");
+      const r3 = await p.sync({ now });
+      assert.equal(r3.status, "success", JSON.stringify([r1.failures, r2.failures, r3.failures]));
+      const m = await mirrorOf(p, now, 30);
+      assert.deepEqual(m.actual, m.expected);
+      assertNoDuplicates(await listRaw(p.dest, p.destCal));
+    } finally {
+      await sb.close();
+    }
+  },
+);
+
+/** The destination client, except that writes of events titled `bad …` carry an invalid color. */
+function poisoned(dest: Calendar): Calendar {
+  // deno-lint-ignore no-explicit-any
+  const events: any = Object.create(dest.events);
+  // deno-lint-ignore no-explicit-any
+  const spoil = (params: any) =>
+    params.requestBody?.summary?.startsWith("bad")
+      ? { ...params, requestBody: { ...params.requestBody, colorId: "99" } }
+      : params;
+  // deno-lint-ignore no-explicit-any
+  events.insert = (params: any, o: any) => dest.events.insert(spoil(params), o);
+  // deno-lint-ignore no-explicit-any
+  events.update = (params: any, o: any) => dest.events.update(spoil(params), o);
+  return Object.create(dest, { events: { value: events } });
+}
+
+Deno.test("runSync() fails only the events Google answers 400 for, and goes on", opts, async () => {
+  const sb = await testSandbox();
+  try {
+    const p = await makePair(sb);
+    const now = new Date();
+    await seed(p, 10);
+    await addEvent(p, {
+      summary: "bad one",
+      start: { dateTime: at(2) },
+      end: { dateTime: at(2.1) },
+    });
+    await addEvent(p, {
+      summary: "bad two",
+      start: { dateTime: at(3) },
+      end: { dateTime: at(3.1) },
+    });
+    const result = await p.sync({ now, dest: poisoned(p.dest) });
+    assert.equal(result.status, "partial");
+    assert.equal(result.events_failed, 2);
+    assert.equal(result.events_created, 10);
+    assert.deepEqual(result.failures.map((f) => f.summary).sort(), ["bad one", "bad two"]);
+    assert.match(result.failures[0].reason, /^400 /);
+    const m = await mirrorOf(p, now, 30);
+    assert.deepEqual(
+      m.actual,
+      m.expected.filter((x) => !x.summary?.startsWith("bad")),
+    );
+    // Once the destination accepts them, a full run copies them.
+    await p.db.query(`UPDATE sync_configs SET sync_token = NULL WHERE id = $1`, [p.config.id]);
+    const again = await p.sync({ now });
+    assert.equal(again.events_created, 2);
+    assert.deepEqual((await mirrorOf(p, now, 30)).actual, m.expected);
+  } finally {
+    await sb.close();
+  }
+});
+
+Deno.test("runSync() after a 410 lists again and removes ghosts", opts, async () => {
+  const sb = await testSandbox();
+  try {
+    const p = await makePair(sb);
+    const now = new Date();
+    const a = await addEvent(p, {
+      summary: "A",
+      start: { dateTime: at(1) },
+      end: { dateTime: at(1.1) },
+    });
+    await addEvent(p, { summary: "B", start: { dateTime: at(2) }, end: { dateTime: at(2.1) } });
+    await p.sync({ now });
+    await p.source.events.delete({ calendarId: p.sourceCal, eventId: a.id! });
+    await sb.control("faults", { expire_sync_tokens: true });
+    const result = await p.sync({ now });
+    assert.equal(result.status, "success");
+    assert.equal(result.events_deleted, 1);
+    assert.deepEqual((await listRaw(p.dest, p.destCal)).map((e) => e.summary), ["B"]);
+  } finally {
+    await sb.close();
+  }
+});
+
+Deno.test(
+  "runSync() refuses a second run of the same config while one is in progress",
+  opts,
+  async () => {
+    const sb = await testSandbox();
+    try {
+      const p = await makePair(sb);
+      await seed(p, 5);
+      await sb.control("faults", { latency_ms: 100 });
+      const results = await Promise.allSettled([p.sync(), p.sync()]);
+      await sb.control("faults", undefined, "DELETE");
+      const ok = results.filter((r) => r.status === "fulfilled");
+      const refused = results.filter((r) => r.status === "rejected");
+      assert.equal(ok.length, 1);
+      assert.equal(refused.length, 1);
+      assert.ok((refused[0] as PromiseRejectedResult).reason instanceof SyncInProgressError);
+      // A lease held by another process refuses too, and an expired one does not.
+      assert.ok(await acquireSyncLease(p.db, p.config.id, "other-process", 60_000));
+      await assert.rejects(p.sync(), SyncInProgressError);
+      await releaseSyncLease(p.db, p.config.id, "other-process");
+      assert.ok(await acquireSyncLease(p.db, p.config.id, "crashed-process", -1000));
+      assert.equal((await p.sync()).status, "success");
+    } finally {
+      await sb.close();
+    }
+  },
+);
+
+Deno.test(
+  "runSync() reports needs_reconnect when the source account is revoked",
+  opts,
+  async () => {
+    const sb = await testSandbox();
+    try {
+      const p = await makePair(sb);
+      await seed(p, 2);
+      const email = (await p.source.calendarList.list()).data.items![0].id!;
+      await sb.control("faults", { revoke: email });
+      const result = await runSync({
+        db: p.db,
+        source: p.source,
+        dest: p.dest,
+        config: p.config,
+        trigger: "schedule",
+      });
+      assert.equal(result.status, "needs_reconnect");
+      assert.match(result.error ?? "", /reconnect/);
+    } finally {
+      await sb.close();
+    }
+  },
+);
