@@ -49,7 +49,7 @@ export default function PasswordField(props: PasswordFieldProps) {
           aria-controls={id}
           onClick={() => visible.value = !visible.value}
         >
-          {visible.value ? "Hide" : "Show"}
+          {visible.value ? "Hide " : "Show "}
           <span class="visually-hidden">password</span>
         </button>
       </div>

@@ -11,6 +11,7 @@ export default function App({ Component, state, url }: AppProps) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
         <title>cal-sync</title>
+        <link rel="icon" type="image/svg+xml" href={asset("/favicon.svg")} />
         <link rel="stylesheet" href={asset("/styles.css")} />
       </head>
       <body>

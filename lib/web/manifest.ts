@@ -1,4 +1,4 @@
-import { join, relative } from "node:path";
+import { basename, extname, join, relative } from "node:path";
 
 const MODULE = /\.(tsx?|jsx?)$/;
 const IGNORED = /(_test\.(tsx?|jsx?)|\.d\.ts)$/;
@@ -30,6 +30,12 @@ export async function generateManifest(dir: string): Promise<string> {
     "",
   ];
   return lines.join("\n");
+}
+
+/** The islands of the project in `dir`: name (the file's base name) → absolute path. */
+export async function listIslands(dir: string): Promise<Map<string, string>> {
+  const files = await listModules(join(dir, "islands"), false);
+  return new Map(files.map((file) => [basename(file, extname(file)), file]));
 }
 
 /** Writes `fresh.gen.ts` in `dir`; answers whether the file changed. */
