@@ -8,8 +8,13 @@ import * as $4 from "./routes/api/auth/logout.ts";
 import * as $5 from "./routes/api/auth/me.ts";
 import * as $6 from "./routes/api/auth/register.ts";
 import * as $7 from "./routes/api/auth/token.ts";
-import * as $8 from "./routes/api/health.ts";
-import * as $9 from "./routes/index.tsx";
+import * as $8 from "./routes/api/calendars/[account_type]/list.ts";
+import * as $9 from "./routes/api/health.ts";
+import * as $10 from "./routes/api/oauth/[account_type].ts";
+import * as $11 from "./routes/api/oauth/callback.tsx";
+import * as $12 from "./routes/api/oauth/start/[account_type].ts";
+import * as $13 from "./routes/api/oauth/status.ts";
+import * as $14 from "./routes/index.tsx";
 import * as $$0 from "./islands/PasswordField.tsx";
 
 import type { Manifest } from "@/lib/web/types.ts";
@@ -24,8 +29,13 @@ const manifest: Manifest = {
     "./routes/api/auth/me.ts": $5,
     "./routes/api/auth/register.ts": $6,
     "./routes/api/auth/token.ts": $7,
-    "./routes/api/health.ts": $8,
-    "./routes/index.tsx": $9,
+    "./routes/api/calendars/[account_type]/list.ts": $8,
+    "./routes/api/health.ts": $9,
+    "./routes/api/oauth/[account_type].ts": $10,
+    "./routes/api/oauth/callback.tsx": $11,
+    "./routes/api/oauth/start/[account_type].ts": $12,
+    "./routes/api/oauth/status.ts": $13,
+    "./routes/index.tsx": $14,
   },
   islands: {
     "./islands/PasswordField.tsx": $$0,
