@@ -53,24 +53,28 @@ export async function storeConnection(
 
 /**
  * Disconnects an account: revokes its grant at Google (best effort), deletes its tokens and
- * cached calendars, and pauses the user's sync configs. False when nothing was connected.
+ * cached calendars, and pauses the user's sync configs. Null when nothing was connected.
  */
 export async function disconnect(
   services: Services,
   userId: string,
   accountType: AccountType,
-): Promise<boolean> {
+): Promise<{ pausedSyncConfigs: number } | null> {
   const removed = await services.db.transaction(async (tx) => {
     const row = await deleteOAuthToken(tx, userId, accountType);
     if (!row) return undefined;
     await deleteCalendars(tx, userId, accountType);
-    await pauseSyncConfigsOfUser(tx, userId, `The ${accountType} Google account was disconnected`);
-    return row;
+    const paused = await pauseSyncConfigsOfUser(
+      tx,
+      userId,
+      `The ${accountType} Google account was disconnected`,
+    );
+    return { row, paused };
   });
-  if (!removed) return false;
-  await revokeReplaced(services, removed, undefined);
+  if (!removed) return null;
+  await revokeReplaced(services, removed.row, undefined);
   log.info("Google account disconnected", { user_id: userId, account_type: accountType });
-  return true;
+  return { pausedSyncConfigs: removed.paused };
 }
 
 export interface ConnectionSummary {

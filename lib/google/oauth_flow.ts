@@ -70,7 +70,15 @@ export async function startAuthorization(
 export type CallbackOutcome =
   | { kind: "connected"; accountType: AccountType; email: string }
   | { kind: "cancelled"; accountType: AccountType }
-  | { kind: "failed"; accountType: AccountType; reason: string };
+  | { kind: "failed"; accountType: AccountType; reason: FailureReason };
+
+/** Why a connection failed, as a code the dashboard turns into words. */
+export type FailureReason =
+  | "google_error"
+  | "exchange_failed"
+  | "offline_access_missing"
+  | "calendar_scope_missing"
+  | "email_unknown";
 
 export interface CallbackParams {
   state?: string;
@@ -92,38 +100,33 @@ export async function completeAuthorization(
   if (params.error) {
     return params.error === "access_denied"
       ? { kind: "cancelled", accountType }
-      : { kind: "failed", accountType, reason: `Google answered ${params.error}` };
+      : failed(userId, accountType, "google_error", params.error);
   }
-  if (!params.code) return { kind: "failed", accountType, reason: "Google sent no code" };
+  if (!params.code) return failed(userId, accountType, "google_error", "no code");
 
   const client = createOAuthClient(services);
   let tokens;
   try {
     ({ tokens } = await client.getToken({ code: params.code, codeVerifier }));
   } catch (err) {
-    log.warn("OAuth code exchange failed", { user_id: userId, account_type: accountType });
-    return { kind: "failed", accountType, reason: describe(err) };
+    return failed(userId, accountType, "exchange_failed", describe(err));
   }
   const { access_token, refresh_token } = tokens;
   if (!access_token || !refresh_token) {
     if (access_token) await revokeBestEffort(services, access_token);
-    return { kind: "failed", accountType, reason: "Google granted no offline access" };
+    return failed(userId, accountType, "offline_access_missing");
   }
   const scopes = (tokens.scope ?? "").split(/\s+/).filter(Boolean);
   if (!scopes.includes(CALENDAR_SCOPE)) {
     await revokeBestEffort(services, refresh_token);
-    return { kind: "failed", accountType, reason: "Calendar access was not granted" };
+    return failed(userId, accountType, "calendar_scope_missing");
   }
   let email: string;
   try {
     email = await accountEmail(services, client, tokens.id_token ?? undefined, access_token);
   } catch (err) {
     await revokeBestEffort(services, refresh_token);
-    return {
-      kind: "failed",
-      accountType,
-      reason: `Cannot read the account's email: ${describe(err)}`,
-    };
+    return failed(userId, accountType, "email_unknown", describe(err));
   }
   await storeConnection(services, userId, accountType, {
     email,
@@ -143,6 +146,21 @@ export async function completeAuthorization(
   }
   log.info("Google account connected", { user_id: userId, account_type: accountType });
   return { kind: "connected", accountType, email };
+}
+
+function failed(
+  userId: string,
+  accountType: AccountType,
+  reason: FailureReason,
+  detail?: string,
+): CallbackOutcome {
+  log.warn("Google connection failed", {
+    user_id: userId,
+    account_type: accountType,
+    reason,
+    ...(detail ? { detail } : {}),
+  });
+  return { kind: "failed", accountType, reason };
 }
 
 async function consumeState(

@@ -1,4 +1,6 @@
 /** Shared set-up of the connect tests: one database and one Google sandbox per test file. */
+import type { Hono } from "hono";
+import { issueToken } from "@/lib/auth/jwt.ts";
 import { loadConfig } from "@/lib/config.ts";
 import { migrate } from "@/lib/db/migrate.ts";
 import { type Db, openDb } from "@/lib/db/mod.ts";
@@ -136,4 +138,41 @@ export function countingProxy(target: string): {
     count: (route) => counts.get(route) ?? 0,
     close: () => server.shutdown(),
   };
+}
+
+/** The app under test: `createApp` from lib/app.ts once it exists, else the bare web app. */
+export async function openApp(services: Services): Promise<Hono> {
+  const appModule = "@/lib/app.ts";
+  try {
+    const { createApp } = await import(appModule);
+    return await createApp(services);
+  } catch (error) {
+    if (!(error instanceof TypeError) || !/Module not found/.test(error.message)) throw error;
+  }
+  const { default: manifest } = await import("@/fresh.gen.ts");
+  const { createWebApp } = await import("@/lib/web/app.ts");
+  return await createWebApp(manifest, {
+    state: () => ({ requestId: crypto.randomUUID(), services }),
+    bundle: false,
+  });
+}
+
+export type Client = (path: string, init?: RequestInit) => Promise<Response>;
+
+/** Requests as a browser signed in as `user` (session cookie, same-origin). */
+export async function browserOf(app: Hono, world: World, user: User): Promise<Client> {
+  const token = await issueToken(user.id, world.services.config.jwtSecret);
+  const origin = world.services.config.apiUrl;
+  return async (path, init = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set("cookie", `session=${token}`);
+    if (init.method && init.method !== "GET") headers.set("origin", origin);
+    return await app.request(new URL(path, origin).toString(), { ...init, headers });
+  };
+}
+
+/** Requests without a session. */
+export function anonymousOf(app: Hono, world: World): Client {
+  return async (path, init) =>
+    await app.request(new URL(path, world.services.config.apiUrl).toString(), init);
 }

@@ -1,0 +1,376 @@
+import assert from "node:assert/strict";
+import { decryptToken, loadKeyRing } from "@/lib/crypto/tokens.ts";
+import { getOAuthToken } from "@/lib/db/oauth_tokens.ts";
+import type { User } from "@/lib/db/users.ts";
+import {
+  anonymousOf,
+  browserOf,
+  type Client,
+  consent,
+  newGoogleAccount,
+  newUser,
+  openApp,
+  openWorld,
+  sandboxRefresh,
+} from "./_helpers.ts";
+
+const world = await openWorld();
+const app = await openApp(world.services);
+
+type AccountType = "source" | "destination";
+
+async function authorizationUrl(browser: Client, accountType: AccountType): Promise<string> {
+  const res = await browser(`/api/oauth/start/${accountType}`, {
+    headers: { accept: "application/json" },
+  });
+  assert.equal(res.status, 200);
+  return (await res.json()).authorization_url;
+}
+
+/** The whole browser round trip; returns the dashboard URL the callback redirected to. */
+async function connect(browser: Client, accountType: AccountType, email: string): Promise<URL> {
+  const back = await consent(await authorizationUrl(browser, accountType), email);
+  const res = await browser(back.pathname + back.search);
+  assert.equal(res.status, 303);
+  return new URL(res.headers.get("location")!);
+}
+
+async function storedRefreshToken(user: User, accountType: AccountType): Promise<string> {
+  const row = (await getOAuthToken(world.db, user.id, accountType))!;
+  const ring = await loadKeyRing(world.services.config.encryptionKeys);
+  return await decryptToken(ring, row.refresh_token_enc, {
+    userId: user.id,
+    accountType,
+    field: "refresh_token",
+  });
+}
+
+async function status(browser: Client) {
+  const res = await browser("/api/oauth/status");
+  assert.equal(res.status, 200);
+  return await res.json();
+}
+
+Deno.test("[http] GET /api/oauth/start/{account_type}", async (t) => {
+  const user = await newUser(world);
+  const browser = await browserOf(app, world, user);
+
+  await t.step(
+    "redirects a browser to Google's consent page with PKCE and offline access",
+    async () => {
+      const res = await browser("/api/oauth/start/source", { headers: { accept: "text/html" } });
+      assert.equal(res.status, 302);
+      const location = new URL(res.headers.get("location")!);
+      assert.equal(location.origin + location.pathname, `${world.sandboxUrl}o/oauth2/v2/auth`);
+      const q = location.searchParams;
+      assert.equal(q.get("redirect_uri"), "http://app.test/api/oauth/callback");
+      assert.equal(q.get("access_type"), "offline");
+      assert.equal(q.get("prompt"), "consent");
+      assert.equal(q.get("include_granted_scopes"), "true");
+      assert.equal(q.get("code_challenge_method"), "S256");
+      assert.ok(q.get("code_challenge"));
+      assert.deepEqual(q.get("scope")!.split(" ").sort(), [
+        "email",
+        "https://www.googleapis.com/auth/calendar",
+        "openid",
+      ]);
+      assert.ok(q.get("state")!.length > 20);
+    },
+  );
+
+  await t.step("answers JSON to a client that asks for it", async () => {
+    assert.match(await authorizationUrl(browser, "destination"), /^http:\/\/127\.0\.0\.1:\d+\/o\//);
+  });
+
+  await t.step("serves 422 for an unknown account type", async () => {
+    const res = await browser("/api/oauth/start/calendar");
+    assert.equal(res.status, 422);
+    assert.match(res.headers.get("content-type")!, /application\/json/);
+    assert.ok((await res.json()).error.fields.account_type);
+  });
+
+  await t.step("serves 401 if not signed in", async () => {
+    const res = await anonymousOf(app, world)("/api/oauth/start/source");
+    assert.equal(res.status, 401);
+    await res.body?.cancel();
+  });
+});
+
+Deno.test("[http] connecting both accounts stores them, shows them and lists their calendars", async () => {
+  const user = await newUser(world);
+  const browser = await browserOf(app, world, user);
+  const source = newGoogleAccount(world, "src");
+  const destination = newGoogleAccount(world, "dst");
+
+  for (const [accountType, email] of [["source", source], ["destination", destination]] as const) {
+    const dashboard = await connect(browser, accountType, email);
+    assert.equal(dashboard.pathname, "/");
+    assert.equal(dashboard.searchParams.get("connect"), "connected");
+    assert.equal(dashboard.searchParams.get("account"), accountType);
+  }
+
+  const body = await status(browser);
+  assert.equal(body.source.connected, true);
+  assert.equal(body.source.email, source);
+  assert.equal(body.source.status, "ok");
+  assert.ok(!Number.isNaN(Date.parse(body.source.connected_at)));
+  assert.equal(body.destination.email, destination);
+  assert.ok(!JSON.stringify(body).includes("token"), "status never carries a token");
+
+  const res = await browser("/api/calendars/destination/list");
+  assert.equal(res.status, 200);
+  const list = await res.json();
+  assert.equal(list.stale, false);
+  assert.deepEqual(list.calendars.map((c: { summary: string }) => c.summary).sort(), [
+    "Main",
+    "Team",
+  ]);
+  const main = list.calendars.find((c: { summary: string }) => c.summary === "Main");
+  assert.equal(main.primary, true);
+  assert.equal(main.access_role, "owner");
+  assert.equal(main.writable, true);
+  assert.ok(main.id && "background_color" in main && "time_zone" in main);
+});
+
+Deno.test("[http] GET /api/oauth/callback refuses a bad state with a 400 page and stores nothing", async (t) => {
+  const alice = await newUser(world, "alice");
+  const mallory = await newUser(world, "mallory");
+  const asAlice = await browserOf(app, world, alice);
+  const asMallory = await browserOf(app, world, mallory);
+  const google = newGoogleAccount(world, "src");
+
+  async function assertRefused(browser: Client, path: string, message: RegExp) {
+    const res = await browser(path);
+    assert.equal(res.status, 400);
+    assert.match(res.headers.get("content-type")!, /text\/html/);
+    assert.match(await res.text(), message);
+  }
+  const callbackPath = (back: URL, state: string | null) => {
+    const q = new URLSearchParams(back.search);
+    if (state === null) q.delete("state");
+    else q.set("state", state);
+    return `/api/oauth/callback?${q}`;
+  };
+
+  await t.step("tampered", async () => {
+    const back = await consent(await authorizationUrl(asAlice, "source"), google);
+    const state = back.searchParams.get("state")!;
+    const [header, payload, signature] = state.split(".");
+    const forged = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
+    forged.act = "destination";
+    const forgedPayload = btoa(JSON.stringify(forged)).replace(/=+$/, "").replace(/\+/g, "-")
+      .replace(/\//g, "_");
+    await assertRefused(
+      asAlice,
+      callbackPath(back, `${header}.${forgedPayload}.${signature}`),
+      /not valid/,
+    );
+    await assertRefused(asAlice, callbackPath(back, `${state}x`), /not valid/);
+    await assertRefused(asAlice, callbackPath(back, null), /missing/);
+  });
+
+  await t.step("another user's", async () => {
+    const back = await consent(await authorizationUrl(asAlice, "destination"), google);
+    await assertRefused(asMallory, back.pathname + back.search, /another user/);
+    assert.equal((await status(asMallory)).destination.connected, false);
+    // The state still belongs to Alice, who can finish.
+    const res = await asAlice(back.pathname + back.search);
+    assert.equal(res.status, 303);
+    assert.equal((await status(asAlice)).destination.email, google);
+  });
+
+  await t.step("replayed", async () => {
+    const back = await consent(await authorizationUrl(asMallory, "source"), google);
+    const first = await asMallory(back.pathname + back.search);
+    assert.equal(first.status, 303);
+    await asMallory("/api/oauth/source", { method: "DELETE" }).then((r) => r.body?.cancel());
+    await assertRefused(asMallory, back.pathname + back.search, /already used or has expired/);
+    assert.equal((await status(asMallory)).source.connected, false);
+  });
+
+  await t.step("expired", async () => {
+    const back = await consent(await authorizationUrl(asMallory, "source"), google);
+    await world.db.query(
+      "UPDATE oauth_states SET expires_at = now() - interval '1 second' WHERE user_id = $1",
+      [mallory.id],
+    );
+    await assertRefused(asMallory, back.pathname + back.search, /already used or has expired/);
+    assert.equal((await status(asMallory)).source.connected, false);
+  });
+
+  await t.step("without a session: 401 page", async () => {
+    const back = await consent(await authorizationUrl(asMallory, "source"), google);
+    const res = await anonymousOf(app, world)(back.pathname + back.search);
+    assert.equal(res.status, 401);
+    assert.match(await res.text(), /Sign in to finish connecting/);
+  });
+});
+
+Deno.test("[http] access_denied comes back as a cancelled notice", async () => {
+  const user = await newUser(world);
+  const browser = await browserOf(app, world, user);
+  const back = await consent(await authorizationUrl(browser, "destination"), "cancel");
+  assert.equal(back.searchParams.get("error"), "access_denied");
+  const res = await browser(back.pathname + back.search);
+  assert.equal(res.status, 303);
+  const dashboard = new URL(res.headers.get("location")!);
+  assert.equal(dashboard.searchParams.get("connect"), "cancelled");
+  assert.equal(dashboard.searchParams.get("account"), "destination");
+  assert.equal((await status(browser)).destination.connected, false);
+});
+
+Deno.test("[http] reconnecting replaces the tokens and revokes the old grant", async () => {
+  const user = await newUser(world);
+  const browser = await browserOf(app, world, user);
+  const first = newGoogleAccount(world, "first");
+  const second = newGoogleAccount(world, "second");
+  await connect(browser, "source", first);
+  const oldRefresh = await storedRefreshToken(user, "source");
+
+  // The same account again: new tokens, and the grant they belong to keeps working.
+  await connect(browser, "source", first);
+  const sameAccountRefresh = await storedRefreshToken(user, "source");
+  assert.notEqual(sameAccountRefresh, oldRefresh);
+  const stillAlive = await sandboxRefresh(world, sameAccountRefresh);
+  assert.equal(stillAlive.status, 200);
+  await stillAlive.body?.cancel();
+
+  await connect(browser, "source", second);
+  assert.equal((await status(browser)).source.email, second);
+  const revoked = await sandboxRefresh(world, sameAccountRefresh);
+  assert.equal(revoked.status, 400);
+  assert.equal((await revoked.json()).error, "invalid_grant");
+  const res = await browser("/api/calendars/source/list");
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).stale, false);
+});
+
+Deno.test("[http] DELETE /api/oauth/{account_type}", async (t) => {
+  const user = await newUser(world);
+  const browser = await browserOf(app, world, user);
+  await connect(browser, "source", newGoogleAccount(world, "src"));
+  await connect(browser, "destination", newGoogleAccount(world, "dst"));
+  const [config] = await world.db.query<{ id: string }>(
+    `INSERT INTO sync_configs (user_id, source_calendar_id, dest_calendar_id)
+     VALUES ($1, 'a', 'b') RETURNING id`,
+    [user.id],
+  );
+  const refresh = await storedRefreshToken(user, "source");
+
+  await t.step("revokes at Google, deletes the tokens and pauses sync configs", async () => {
+    const res = await browser("/api/oauth/source", { method: "DELETE" });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { disconnected: true, paused_sync_configs: 1 });
+    const refused = await sandboxRefresh(world, refresh);
+    assert.equal(refused.status, 400);
+    assert.equal((await refused.json()).error, "invalid_grant");
+    assert.equal(await getOAuthToken(world.db, user.id, "source"), undefined);
+    const [row] = await world.db.query<{ is_active: boolean; paused_reason: string }>(
+      "SELECT is_active, paused_reason FROM sync_configs WHERE id = $1",
+      [config.id],
+    );
+    assert.equal(row.is_active, false);
+    assert.match(row.paused_reason, /source Google account was disconnected/);
+    const body = await status(browser);
+    assert.equal(body.source.connected, false);
+    assert.equal(body.destination.connected, true);
+  });
+
+  await t.step("serves 404 when nothing is connected, 409 for its calendars", async () => {
+    const res = await browser("/api/oauth/source", { method: "DELETE" });
+    assert.equal(res.status, 404);
+    await res.body?.cancel();
+    const list = await browser("/api/calendars/source/list");
+    assert.equal(list.status, 409);
+    await list.body?.cancel();
+  });
+
+  await t.step("serves 422 for an unknown account type", async () => {
+    const res = await browser("/api/oauth/everything", { method: "DELETE" });
+    assert.equal(res.status, 422);
+    await res.body?.cancel();
+  });
+});
+
+Deno.test("[http] a revoked grant shows needs_reconnect, and calendars come from the cache", async () => {
+  const user = await newUser(world);
+  const browser = await browserOf(app, world, user);
+  const google = newGoogleAccount(world, "src");
+  await connect(browser, "source", google);
+  await fetch(`${world.sandboxUrl}_sandbox/faults`, {
+    method: "POST",
+    body: JSON.stringify({ revoke: google }),
+  }).then((r) => r.body?.cancel());
+
+  const res = await browser("/api/calendars/source/list");
+  assert.equal(res.status, 200);
+  const list = await res.json();
+  assert.equal(list.stale, true);
+  assert.equal(list.calendars.length, 2);
+  const body = await status(browser);
+  assert.equal(body.source.connected, true);
+  assert.equal(body.source.status, "needs_reconnect");
+
+  // Reconnecting heals it.
+  await connect(browser, "source", google);
+  assert.equal((await status(browser)).source.status, "ok");
+});
+
+Deno.test("[http] GET /api/calendars/{account_type}/list serves the cache when Google fails", async () => {
+  const user = await newUser(world);
+  const browser = await browserOf(app, world, user);
+  await connect(browser, "destination", newGoogleAccount(world, "dst"));
+  await fetch(`${world.sandboxUrl}_sandbox/faults`, {
+    method: "POST",
+    body: JSON.stringify({ error_rate: { rate: 1, status: 503, reason: "backendError" } }),
+  }).then((r) => r.body?.cancel());
+  try {
+    const res = await browser("/api/calendars/destination/list");
+    assert.equal(res.status, 200);
+    const list = await res.json();
+    assert.equal(list.stale, true);
+    assert.equal(list.calendars.length, 2);
+    assert.ok(list.calendars.every((c: { writable: boolean }) => c.writable));
+  } finally {
+    await fetch(`${world.sandboxUrl}_sandbox/faults`, { method: "DELETE" }).then((r) =>
+      r.body?.cancel()
+    );
+  }
+});
+
+Deno.test("[http] another user's connections and calendars are never visible", async () => {
+  const owner = await newUser(world);
+  const other = await newUser(world);
+  const asOwner = await browserOf(app, world, owner);
+  const asOther = await browserOf(app, world, other);
+  const google = newGoogleAccount(world, "private");
+  await connect(asOwner, "source", google);
+
+  const body = await status(asOther);
+  assert.deepEqual(body.source, {
+    connected: false,
+    email: null,
+    status: null,
+    connected_at: null,
+  });
+  const list = await asOther("/api/calendars/source/list");
+  assert.equal(list.status, 409);
+  assert.ok(!(await list.text()).includes(google));
+  const del = await asOther("/api/oauth/source", { method: "DELETE" });
+  assert.equal(del.status, 404);
+  await del.body?.cancel();
+  assert.equal((await status(asOwner)).source.email, google);
+
+  for (const path of ["/api/oauth/status", "/api/calendars/source/list"]) {
+    const res = await anonymousOf(app, world)(path);
+    assert.equal(res.status, 401, path);
+    await res.body?.cancel();
+  }
+});
+
+Deno.test({
+  name: "[http] connect tests close their world",
+  fn: () => world.close(),
+  sanitizeResources: false,
+  sanitizeOps: false,
+});
