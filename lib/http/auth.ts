@@ -1,0 +1,85 @@
+import { getCookies } from "./cookies.ts";
+import { verifyToken } from "@/lib/auth/jwt.ts";
+import { TOKEN_LIFETIME_SECONDS } from "@/lib/auth/jwt.ts";
+import { getUserById, type User } from "@/lib/db/users.ts";
+import type { Services } from "@/lib/services.ts";
+import { HttpError } from "@/lib/web/http_error.ts";
+
+export type AuthMethod = "bearer" | "cookie";
+
+/** The session cookie; `__Host-` prefixed when the app is served over HTTPS. */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? "__Host-session" : "session";
+}
+
+export function isSecure(url: URL, services: Services): boolean {
+  return url.protocol === "https:" || services.config.apiUrl.startsWith("https:");
+}
+
+/** Finds the caller from `Authorization: Bearer` or, failing that, the session cookie. */
+export async function authenticate(
+  req: Request,
+  services: Services,
+): Promise<{ user: User; via: AuthMethod } | undefined> {
+  const header = req.headers.get("authorization");
+  let token: string | undefined;
+  let via: AuthMethod = "bearer";
+  if (header?.toLowerCase().startsWith("bearer ")) {
+    token = header.slice(7).trim();
+  } else {
+    const cookies = getCookies(req.headers);
+    token = cookies["__Host-session"] ?? cookies["session"];
+    via = "cookie";
+  }
+  if (!token) return undefined;
+  const userId = await verifyToken(token, services.config.jwtSecret);
+  if (!userId) return undefined;
+  const user = await getUserById(services.db, userId);
+  return user && { user, via };
+}
+
+/** The signed-in user, or a 401. */
+export function requireUser(ctx: { state: { user?: User } }): User {
+  if (!ctx.state.user) {
+    throw new HttpError(401, "Not authenticated", { headers: { "WWW-Authenticate": "Bearer" } });
+  }
+  return ctx.state.user;
+}
+
+export function sessionCookie(token: string, secure: boolean): string {
+  return [
+    `${sessionCookieName(secure)}=${token}`,
+    "Path=/",
+    "HttpOnly",
+    "SameSite=Lax",
+    `Max-Age=${TOKEN_LIFETIME_SECONDS}`,
+    ...(secure ? ["Secure"] : []),
+  ].join("; ");
+}
+
+export function clearedSessionCookie(secure: boolean): string {
+  return `${sessionCookieName(secure)}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${
+    secure ? "; Secure" : ""
+  }`;
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * Refuses a cross-site write that would ride on the session cookie: the Origin (or Referer)
+ * must be the app's own. Bearer requests carry no ambient credential and pass.
+ */
+export function assertSameOrigin(req: Request, url: URL, services: Services): void {
+  if (SAFE_METHODS.has(req.method)) return;
+  const origin = req.headers.get("origin") ??
+    (req.headers.get("referer") ? new URL(req.headers.get("referer")!).origin : null);
+  if (origin === null) {
+    // Browsers send Origin on every cross-site POST; a request without one is not a forged form.
+    if (req.headers.get("sec-fetch-site") === "cross-site") {
+      throw new HttpError(403, "Cross-site request refused");
+    }
+    return;
+  }
+  const allowed = new Set([url.origin, services.config.apiUrl, services.config.frontendUrl]);
+  if (!allowed.has(origin)) throw new HttpError(403, "Cross-site request refused");
+}

@@ -1,0 +1,72 @@
+import { z } from "zod";
+import { HttpError } from "@/lib/web/http_error.ts";
+
+interface RequestParts {
+  req: Request;
+  url: URL;
+  params: Record<string, string>;
+}
+
+/** Turns zod issues into `{field: message}`, one message per field. */
+export function fieldErrors(error: z.ZodError): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const name = issue.path.join(".") || "body";
+    fields[name] ??= issue.message;
+  }
+  return fields;
+}
+
+function validated<T extends z.ZodType>(schema: T, input: unknown, where: string): z.output<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new HttpError(422, `Invalid ${where}`, { fields: fieldErrors(result.error) });
+}
+
+/**
+ * Reads a JSON or form-encoded body and parses it with `schema`: 400 for a body that is not
+ * JSON, 422 naming each bad field.
+ */
+export async function parseBody<T extends z.ZodType>(
+  ctx: RequestParts,
+  schema: T,
+): Promise<z.output<T>> {
+  return validated(schema, await readBody(ctx.req), "request body");
+}
+
+/** Reads a JSON, urlencoded or multipart body into a plain object. */
+export async function readBody(req: Request): Promise<unknown> {
+  const type = req.headers.get("content-type")?.split(";")[0].trim().toLowerCase() ?? "";
+  if (type === "application/x-www-form-urlencoded" || type === "multipart/form-data") {
+    try {
+      return Object.fromEntries(
+        [...(await req.formData()).entries()].filter(([, v]) => typeof v === "string"),
+      );
+    } catch {
+      throw new HttpError(400, "Malformed form body");
+    }
+  }
+  const text = await req.text();
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "Malformed JSON body");
+  }
+}
+
+/** Parses the query string with `schema` (single values; repeated keys keep the last). */
+export function parseQuery<T extends z.ZodType>(ctx: RequestParts, schema: T): z.output<T> {
+  return validated(schema, Object.fromEntries(ctx.url.searchParams), "query parameters");
+}
+
+/** Parses the path parameters with `schema`; a bad id answers 404, as an unknown one would. */
+export function parseParams<T extends z.ZodType>(ctx: RequestParts, schema: T): z.output<T> {
+  const result = schema.safeParse(ctx.params);
+  if (result.success) return result.data;
+  const fields = fieldErrors(result.error);
+  if (Object.keys(fields).some((name) => name === "id" || name.endsWith("_id"))) {
+    throw new HttpError(404, "Not found");
+  }
+  throw new HttpError(422, "Invalid path parameters", { fields });
+}

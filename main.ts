@@ -1,0 +1,77 @@
+import { join } from "node:path";
+import webConfig from "@/fresh.config.ts";
+import manifest from "@/fresh.gen.ts";
+import { type Config, ConfigError, loadConfig } from "@/lib/config.ts";
+import { migrate } from "@/lib/db/migrate.ts";
+import { openDb } from "@/lib/db/mod.ts";
+import { log, setJsonLogs } from "@/lib/log.ts";
+import { startSandbox } from "@/lib/sandbox/mod.ts";
+import { createServices, type Services } from "@/lib/services.ts";
+import { createWebApp } from "@/lib/web/app.ts";
+
+/** The whole web app (pages and `/api`) over the given services; tests call `app.request()`. */
+export async function createApp(services: Services, options: { bundle?: boolean } = {}) {
+  return await createWebApp(manifest, {
+    ...webConfig,
+    state: () => ({ requestId: crypto.randomUUID(), services }),
+    bundleDir: join(services.config.dataDir, "bundles"),
+    bundle: options.bundle,
+  });
+}
+
+/** Starts the Google sandbox when the config asks for it; returns where Google's clients go. */
+async function startGoogle(config: Config) {
+  if (!config.googleSandbox) return { rootUrl: config.googleRootUrl, close: async () => {} };
+  const dataFile = config.databaseUrl === "memory://" ? null : join(config.dataDir, "sandbox.json");
+  const sandbox = await startSandbox({
+    port: config.sandboxPort,
+    dataFile,
+    quotaPerMinute: config.googleQuotaPerMinute,
+  });
+  log.info(
+    `Google is SIMULATED: the built-in Google sandbox serves OAuth and Calendar v3 at ${sandbox.url}` +
+      (config.googleRootUrl ? ` (the app's Google clients go to ${config.googleRootUrl})` : ""),
+  );
+  return { rootUrl: config.googleRootUrl ?? sandbox.url, close: sandbox.close };
+}
+
+async function boot() {
+  let config: Config;
+  try {
+    config = await loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    Deno.exit(1);
+  }
+  setJsonLogs(config.appEnv === "production");
+
+  const db = await openDb(config.databaseUrl, config.dataDir);
+  const applied = await migrate(db);
+  if (applied.length) log.info(`Applied migrations ${applied.join(", ")}`);
+  const google = await startGoogle(config);
+  const services = createServices(config, db, google.rootUrl);
+  const app = await createApp(services);
+
+  const server = Deno.serve({
+    port: config.port,
+    onListen: () =>
+      log.info(
+        `cal-sync ${config.version} listening on ${config.apiUrl} ` +
+          `(database: ${
+            db.kind === "pglite" ? `embedded PGlite in ${config.dataDir}` : "PostgreSQL"
+          })`,
+      ),
+  }, (req, info) => app.fetch(req, info));
+
+  const stop = async () => {
+    await server.shutdown();
+    await google.close();
+    await db.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+}
+
+if (import.meta.main) await boot();
