@@ -14,8 +14,12 @@ import * as $10 from "./routes/api/oauth/[account_type].ts";
 import * as $11 from "./routes/api/oauth/callback.tsx";
 import * as $12 from "./routes/api/oauth/start/[account_type].ts";
 import * as $13 from "./routes/api/oauth/status.ts";
-import * as $14 from "./routes/index.tsx";
-import * as $$0 from "./islands/PasswordField.tsx";
+import * as $14 from "./routes/api/openapi.json.ts";
+import * as $15 from "./routes/index.tsx";
+import * as $16 from "./routes/login.tsx";
+import * as $17 from "./routes/register.tsx";
+import * as $$0 from "./islands/OAuthStatus.tsx";
+import * as $$1 from "./islands/PasswordField.tsx";
 
 import type { Manifest } from "@/lib/web/types.ts";
 
@@ -35,10 +39,14 @@ const manifest: Manifest = {
     "./routes/api/oauth/callback.tsx": $11,
     "./routes/api/oauth/start/[account_type].ts": $12,
     "./routes/api/oauth/status.ts": $13,
-    "./routes/index.tsx": $14,
+    "./routes/api/openapi.json.ts": $14,
+    "./routes/index.tsx": $15,
+    "./routes/login.tsx": $16,
+    "./routes/register.tsx": $17,
   },
   islands: {
-    "./islands/PasswordField.tsx": $$0,
+    "./islands/OAuthStatus.tsx": $$0,
+    "./islands/PasswordField.tsx": $$1,
   },
   baseUrl: import.meta.url,
 };

@@ -368,6 +368,29 @@ Deno.test("[http] another user's connections and calendars are never visible", a
   }
 });
 
+Deno.test("[http] the dashboard shows both connections in the OAuthStatus island", async () => {
+  const user = await newUser(world);
+  const browser = await browserOf(app, world, user);
+  const google = newGoogleAccount(world, "dash");
+  const dashboard = await connect(browser, "destination", google);
+
+  const res = await browser(dashboard.pathname + dashboard.search);
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  assert.match(html, /<!--frsh:island:OAuthStatus:/);
+  assert.match(html, /The destination Google account is connected\./);
+  assert.ok(html.includes(google));
+  assert.match(html, /href="\/api\/oauth\/start\/source"[^>]*>Connect</);
+  assert.match(html, /href="\/api\/oauth\/start\/destination"[^>]*>Reconnect</);
+  assert.ok(!/refresh_token|access_token|1\/\/sandbox-/.test(html), "no token in the page");
+
+  await world.db.query(
+    "UPDATE oauth_tokens SET status = 'needs_reconnect' WHERE user_id = $1",
+    [user.id],
+  );
+  assert.match(await (await browser("/")).text(), /reconnect needed/);
+});
+
 Deno.test({
   name: "[http] connect tests close their world",
   fn: () => world.close(),
