@@ -76,7 +76,10 @@ function buildRule(body: string, series: SeriesStart): RRule {
   } catch {
     throw badRequest("Invalid recurrence rule.");
   }
-  if (options.freq === undefined) throw badRequest("Invalid recurrence rule.");
+  // Google Calendar repeats at most daily; sub-daily rules would also make expansion unbounded.
+  if (options.freq === undefined || options.freq > RRule.DAILY) {
+    throw badRequest("Invalid recurrence rule.");
+  }
   const untilRaw = /(?:^|;)UNTIL=([^;]+)/i.exec(body)?.[1];
   if (options.until && untilRaw?.toUpperCase().endsWith("Z") && !series.allDay) {
     options.until = toFloating(options.until, series.timeZone);
@@ -154,18 +157,4 @@ export function expand(
     }
   }
   return out;
-}
-
-/** The last occurrence of a bounded series, or null when it never ends (or is too long). */
-export function lastOccurrence(
-  start: { date?: string; dateTime?: string; timeZone?: string },
-  recurrence: string[],
-): Date | null {
-  const { set, series } = buildRuleSet(start, recurrence);
-  const unbounded = set.rrules().some((r) => !r.options.until && !r.options.count);
-  if (unbounded) return null;
-  const all = set.all((_d, i) => i < MAX_OCCURRENCES);
-  const last = all.at(-1);
-  if (!last) return null;
-  return series.allDay ? last : fromFloating(last, series.timeZone);
 }
