@@ -2,6 +2,7 @@
 import type { Hono } from "hono";
 import { issueToken } from "@/lib/auth/jwt.ts";
 import { loadConfig } from "@/lib/config.ts";
+import { createApp } from "@/main.ts";
 import { migrate } from "@/lib/db/migrate.ts";
 import { type Db, openDb } from "@/lib/db/mod.ts";
 import { createUser, type User } from "@/lib/db/users.ts";
@@ -140,21 +141,9 @@ export function countingProxy(target: string): {
   };
 }
 
-/** The app under test: `createApp` from lib/app.ts once it exists, else the bare web app. */
+/** The app under test, exactly as main.ts builds it (without the island bundle). */
 export async function openApp(services: Services): Promise<Hono> {
-  const appModule = "@/lib/app.ts";
-  try {
-    const { createApp } = await import(appModule);
-    return await createApp(services);
-  } catch (error) {
-    if (!(error instanceof TypeError) || !/Module not found/.test(error.message)) throw error;
-  }
-  const { default: manifest } = await import("@/fresh.gen.ts");
-  const { createWebApp } = await import("@/lib/web/app.ts");
-  return await createWebApp(manifest, {
-    state: () => ({ requestId: crypto.randomUUID(), services }),
-    bundle: false,
-  });
+  return await createApp(services, { bundle: false });
 }
 
 export type Client = (path: string, init?: RequestInit) => Promise<Response>;
