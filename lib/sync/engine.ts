@@ -220,12 +220,18 @@ class SyncRun {
   }
 
   /** A Google call through the one retry layer and the account's rate limiter, counted. */
-  call<T>(side: "source" | "dest", fn: (o: { retry: false; signal?: AbortSignal }) => Promise<T>) {
+  call<T>(side: "source" | "dest", fn: (o: { retry: false }) => Promise<T>) {
     const quota = this.opts.quotaPerMinute ?? 600;
     const account = side === "source" ? "source" : "destination";
     const limiter = rateLimiterFor(`${this.config.user_id}:${account}`, quota);
     const signal = this.opts.signal;
-    return withRetry(() => fn({ retry: false, signal }), {
+    // The signal is checked between requests, not handed to gaxios: aborting a response body
+    // mid-stream surfaces as an unhandled error inside node-fetch.
+    return withRetry(async () => {
+      const res = await fn({ retry: false });
+      signal?.throwIfAborted();
+      return res;
+    }, {
       ...this.opts.retry,
       signal,
       beforeAttempt: async () => {
@@ -411,27 +417,38 @@ class SyncRun {
       if (op) first.push(op);
     }
     // An instance in the window needs its series copied even when the series itself is not.
+    const opFor = new Map(first.map((op) => [op.sourceId, op]));
     for (const ev of instances) {
       const masterId = ev.recurringEventId!;
-      if (ev.status === "cancelled" || planned.has(masterId)) continue;
-      if (copyMayExist(this.mappings.get(masterId)) || !this.instanceInWindow(ev, windowEnd)) {
-        continue;
-      }
-      neededMasters.add(masterId);
+      if (ev.status === "cancelled" || !this.instanceInWindow(ev, windowEnd)) continue;
+      const op = opFor.get(masterId);
+      const mapping = this.mappings.get(masterId);
+      const hasCopy = op
+        ? op.kind !== "delete"
+        : copyMayExist(mapping) && mapping.content_hash !== HASH_PENDING;
+      if (!hasCopy) neededMasters.add(masterId);
     }
     for (const masterId of neededMasters) {
-      try {
-        const res = await this.call("source", (o) =>
-          this.opts.source.events.get({
-            calendarId: this.config.source_calendar_id,
-            eventId: masterId,
-          }, o));
-        const op = await this.planEvent(res.data, windowEnd, true);
-        planned.add(masterId);
-        if (op) first.push(op);
-      } catch (err) {
-        if (googleErrorStatus(err) !== 404 && googleErrorStatus(err) !== 410) throw err;
+      let master = byId.get(masterId);
+      if (!master) {
+        try {
+          const res = await this.call("source", (o) =>
+            this.opts.source.events.get({
+              calendarId: this.config.source_calendar_id,
+              eventId: masterId,
+            }, o));
+          master = res.data;
+        } catch (err) {
+          if (googleErrorStatus(err) !== 404 && googleErrorStatus(err) !== 410) throw err;
+          continue;
+        }
       }
+      if (master.status === "cancelled") continue;
+      const op = await this.planEvent(master, windowEnd, true);
+      planned.add(masterId);
+      const previous = first.findIndex((o) => o.sourceId === masterId);
+      if (previous >= 0) first.splice(previous, 1);
+      if (op) first.push(op);
     }
     if (full) {
       // No ghosts: a copy whose source is no longer listed in the window goes.
@@ -502,7 +519,10 @@ class SyncRun {
       if (forceInWindow || this.inWindow(ev, windowEnd)) this.skipped++;
       return remove(false);
     }
-    if (!forceInWindow && !this.inWindow(ev, windowEnd)) {
+    if (
+      !forceInWindow && !this.inWindow(ev, windowEnd) &&
+      !this.hasInstanceInWindow(sourceId, windowEnd)
+    ) {
       // Copies that already ended are left alone; others leave with their source.
       if (
         copyMayExist(mapping) && mapping.event_end &&
@@ -543,6 +563,17 @@ class SyncRun {
       cluster,
       generation,
     };
+  }
+
+  /** Whether a copied instance of this series (an exception) still lies in the window. */
+  hasInstanceInWindow(masterSourceId: string, windowEnd: number): boolean {
+    for (const m of this.mappings.values()) {
+      if (m.source_recurring_id !== masterSourceId || m.content_hash === HASH_CANCELLED) continue;
+      const start = m.event_start ? new Date(m.event_start).getTime() : NaN;
+      const end = m.event_end ? new Date(m.event_end).getTime() : NaN;
+      if (end > this.now && start < windowEnd) return true;
+    }
+    return false;
   }
 
   async nextGeneration(sourceId: string, currentDestId: string): Promise<number> {
@@ -746,6 +777,11 @@ class SyncRun {
   async remove(op: Extract<Op, { kind: "delete" }>) {
     await this.deleteDest(op.destId);
     this.deleted++;
+    for (const m of [...this.mappings.values()]) {
+      if (m.source_recurring_id !== op.sourceId) continue;
+      const standalone = this.standaloneCopy(m.source_event_id, "");
+      if (standalone && !standalone.startsWith(`${op.destId}_`)) await this.deleteDest(standalone);
+    }
     const db = this.opts.db;
     await deleteSeriesInstanceMappings(db, this.config.id, op.sourceId);
     for (const [id, m] of this.mappings) {
@@ -806,19 +842,57 @@ class SyncRun {
     return master.dest_event_id;
   }
 
+  /**
+   * The copy of an instance lives on the destination series' matching instance. When that series
+   * has no such occurrence (the source series moved but kept an exception at the old time), the
+   * instance is copied as a standalone event instead, so both sides still show the same.
+   */
   async writeInstance(op: Extract<Op, { kind: "instance" }>) {
-    const destId = `${this.masterDestId(op.masterSourceId)}_${op.key}`;
-    await this.put(destId, op.body);
-    this.updated++;
+    const seriesId = `${this.masterDestId(op.masterSourceId)}_${op.key}`;
+    const standalone = this.standaloneCopy(op.sourceId, seriesId);
+    if (!standalone) {
+      try {
+        await this.put(seriesId, op.body);
+        this.updated++;
+        await this.instanceMapping(op, seriesId, op.hash, op.cluster);
+        return;
+      } catch (err) {
+        if (googleErrorStatus(err) !== 404) throw err;
+      }
+    }
+    const destId = standalone ?? await destEventId(this.config.id, op.sourceId);
+    await this.instanceMapping(op, destId, HASH_PENDING, op.cluster);
+    try {
+      await this.put(destId, op.body);
+      this.updated++;
+    } catch (err) {
+      if (googleErrorStatus(err) !== 404) throw err;
+      await this.call("dest", (o) =>
+        this.opts.dest.events.insert({
+          calendarId: this.destCalendar,
+          sendUpdates: "none",
+          requestBody: { ...op.body, id: destId },
+        }, o));
+      this.created++;
+    }
     await this.instanceMapping(op, destId, op.hash, op.cluster);
   }
 
+  /** The id of an instance's standalone copy, if it has one. */
+  standaloneCopy(sourceId: string, seriesId: string): string | undefined {
+    const m = this.mappings.get(sourceId);
+    if (!copyMayExist(m) || m.content_hash === HASH_CANCELLED) return undefined;
+    return m.dest_event_id === seriesId ? undefined : m.dest_event_id;
+  }
+
   async cancelInstance(op: Extract<Op, { kind: "cancelInstance" }>) {
-    const destId = `${this.masterDestId(op.masterSourceId)}_${op.key}`;
-    await this.deleteDest(destId);
+    const seriesId = `${this.masterDestId(op.masterSourceId)}_${op.key}`;
+    const standalone = this.standaloneCopy(op.sourceId, seriesId);
+    if (standalone) await this.deleteDest(standalone);
+    await this.deleteDest(seriesId);
     this.deleted++;
     const cluster = await syncClusterId(this.config.id, op.sourceId);
-    await this.instanceMapping(op, destId, HASH_CANCELLED, cluster);
+    await this.instanceMapping(op, seriesId, HASH_CANCELLED, cluster);
   }
 }
 
