@@ -11,7 +11,12 @@ const isApiHandler = (value: unknown): value is ApiHandler =>
   typeof value === "function" && "spec" in value;
 
 function jsonSchema(schema: z.ZodType, io: "input" | "output") {
-  return z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any" });
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, {
+    target: "draft-2020-12",
+    io,
+    unrepresentable: "any",
+  });
+  return rest;
 }
 
 function parameters(schema: z.ZodType | undefined, where: "path" | "query") {
@@ -78,4 +83,24 @@ export function buildOpenApi(routes: ApiRoute[], info: { title: string; version:
       },
     },
   };
+}
+
+/** `./routes/api/sync/config/[id].ts` → `/api/sync/config/{id}`. */
+export function openApiPath(routeFile: string): string {
+  const segments = routeFile.replace(/^\.\/routes/, "").replace(/\.(tsx?|jsx?)$/, "").split("/")
+    .filter((s) => s && !/^\(.*\)$/.test(s));
+  if (segments.at(-1) === "index") segments.pop();
+  return "/" + segments.map((s) => s.replace(/^\[(?:\.\.\.)?(\w+)\]$/, "{$1}")).join("/");
+}
+
+/** The API routes of a manifest (files under `routes/api/`). */
+export function apiRoutes(routes: Record<string, { handler?: unknown }>): ApiRoute[] {
+  return Object.entries(routes)
+    .filter(([file, module]) =>
+      file.startsWith("./routes/api/") && !file.includes("/_") && typeof module.handler === "object"
+    )
+    .map(([file, module]) => ({
+      path: openApiPath(file),
+      handlers: module.handler as Record<string, unknown>,
+    }));
 }

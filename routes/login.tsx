@@ -1,0 +1,81 @@
+import { z } from "zod";
+import { TextField } from "@/components/TextField.tsx";
+import PasswordField from "@/islands/PasswordField.tsx";
+import { InvalidCredentialsError, signIn, TooManyAttemptsError } from "@/lib/auth/accounts.ts";
+import { signedInRedirect } from "@/lib/http/session.ts";
+import { fieldErrors, readBody } from "@/lib/http/validate.ts";
+import { define } from "@/lib/web/define.ts";
+import { Head } from "@/lib/web/render.tsx";
+
+interface LoginData {
+  email?: string;
+  error?: string;
+  fields?: Record<string, string>;
+}
+
+const LoginForm = z.object({
+  email: z.string().trim().min(1, "Enter your email"),
+  password: z.string().min(1, "Enter your password"),
+});
+
+export const handler = define.handlers({
+  GET(ctx) {
+    if (ctx.state.user) return ctx.redirect("/");
+    return ctx.render({} satisfies LoginData);
+  },
+  async POST(ctx) {
+    const parsed = LoginForm.safeParse(await readBody(ctx.req));
+    if (!parsed.success) {
+      return ctx.render({ fields: fieldErrors(parsed.error) } satisfies LoginData, { status: 422 });
+    }
+    const { email, password } = parsed.data;
+    try {
+      const { token } = await signIn(ctx.state.services, email, password, ctx.remoteAddr ?? "");
+      return signedInRedirect(token, ctx.url.searchParams.get("next"), ctx.url, ctx.state.services);
+    } catch (error) {
+      if (error instanceof InvalidCredentialsError || error instanceof TooManyAttemptsError) {
+        const status = error instanceof TooManyAttemptsError ? 429 : 401;
+        return ctx.render({ email, error: error.message } satisfies LoginData, { status });
+      }
+      throw error;
+    }
+  },
+});
+
+export default define.page<LoginData>(function Login({ data, url }) {
+  const next = url.searchParams.get("next");
+  return (
+    <section class="card auth-card">
+      <Head>
+        <title>Sign in · cal-sync</title>
+      </Head>
+      <h1>Sign in</h1>
+      <form method="post" class="form" noValidate>
+        {data.error && <p class="form__error" role="alert">{data.error}</p>}
+        <TextField
+          name="email"
+          label="Email"
+          type="email"
+          value={data.email}
+          autocomplete="username"
+          required
+          error={data.fields?.email}
+        />
+        <PasswordField
+          name="password"
+          label="Password"
+          autocomplete="current-password"
+          required
+          error={data.fields?.password}
+        />
+        <button type="submit" class="button">Sign in</button>
+      </form>
+      <p class="muted">
+        New here?{" "}
+        <a href={next ? `/register?next=${encodeURIComponent(next)}` : "/register"}>
+          Create an account
+        </a>
+      </p>
+    </section>
+  );
+});

@@ -1,0 +1,81 @@
+import { z } from "zod";
+import { TextField } from "@/components/TextField.tsx";
+import PasswordField from "@/islands/PasswordField.tsx";
+import { Email, NewPassword, registerUser } from "@/lib/auth/accounts.ts";
+import { issueToken } from "@/lib/auth/jwt.ts";
+import { EmailTakenError } from "@/lib/db/users.ts";
+import { signedInRedirect } from "@/lib/http/session.ts";
+import { fieldErrors, readBody } from "@/lib/http/validate.ts";
+import { define } from "@/lib/web/define.ts";
+import { Head } from "@/lib/web/render.tsx";
+
+interface RegisterData {
+  email?: string;
+  fields?: Record<string, string>;
+}
+
+const RegisterForm = z.object({ email: Email, password: NewPassword });
+
+export const handler = define.handlers({
+  GET(ctx) {
+    if (ctx.state.user) return ctx.redirect("/");
+    return ctx.render({} satisfies RegisterData);
+  },
+  async POST(ctx) {
+    const body = await readBody(ctx.req) as Record<string, unknown>;
+    const email = typeof body.email === "string" ? body.email : "";
+    const parsed = RegisterForm.safeParse(body);
+    if (!parsed.success) {
+      return ctx.render({ email, fields: fieldErrors(parsed.error) } satisfies RegisterData, {
+        status: 422,
+      });
+    }
+    const { services } = ctx.state;
+    try {
+      const user = await registerUser(services, parsed.data.email, parsed.data.password);
+      const token = await issueToken(user.id, services.config.jwtSecret);
+      return signedInRedirect(token, ctx.url.searchParams.get("next"), ctx.url, services);
+    } catch (error) {
+      if (!(error instanceof EmailTakenError)) throw error;
+      const fields = { email: "An account with this email already exists: sign in instead" };
+      return ctx.render({ email, fields } satisfies RegisterData, { status: 409 });
+    }
+  },
+});
+
+export default define.page<RegisterData>(function Register({ data, url }) {
+  const next = url.searchParams.get("next");
+  return (
+    <section class="card auth-card">
+      <Head>
+        <title>Create account · cal-sync</title>
+      </Head>
+      <h1>Create your account</h1>
+      <form method="post" class="form" noValidate>
+        <TextField
+          name="email"
+          label="Email"
+          type="email"
+          value={data.email}
+          autocomplete="username"
+          required
+          error={data.fields?.email}
+        />
+        <PasswordField
+          name="password"
+          label="Password"
+          autocomplete="new-password"
+          required
+          minLength={8}
+          hint="At least 8 characters."
+          error={data.fields?.password}
+        />
+        <button type="submit" class="button">Create account</button>
+      </form>
+      <p class="muted">
+        Already have an account?{" "}
+        <a href={next ? `/login?next=${encodeURIComponent(next)}` : "/login"}>Sign in</a>
+      </p>
+    </section>
+  );
+});
