@@ -166,7 +166,7 @@ export async function handleCalendar(
   try {
     const route = ROUTES.find((r) => r.method === req.method && r.pattern.test(path));
     const name = route?.name ?? "unknown";
-    store.count(name);
+    store.count(name, req.method);
     if (store.faults.latency_ms) await sleep(store.faults.latency_ms);
     const token = bearer(req, url);
     const auth = token ? store.accountForToken(token) : undefined;

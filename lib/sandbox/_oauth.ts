@@ -1,8 +1,9 @@
 /** Google OAuth 2.0 / OpenID Connect endpoints: consent page, token, revoke, userinfo, certs. */
-import { exportJWK, exportSPKI, generateKeyPair, importJWK, type JWK, SignJWT } from "jose";
+import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from "jose";
 import { json, OAuthError } from "./_errors.ts";
 import { randomId, randomToken } from "./_state.ts";
 import { ACCESS_TOKEN_SECONDS, type Store } from "./_store.ts";
+import { selfSignedCertificate } from "./_x509.ts";
 
 export const ISSUER = "https://accounts.google.com";
 const CODE_TTL_MS = 10 * 60 * 1000;
@@ -67,7 +68,12 @@ export class OAuthServer {
         kid: jwk.kid!,
         privateKey,
         publicJwk: { ...publicJwk, kid: jwk.kid, alg: "RS256", use: "sig" },
-        pem: await exportSPKI(publicKey),
+        pem: await selfSignedCertificate(
+          privateKey,
+          publicKey,
+          "securetoken.system.gserviceaccount.com",
+          this.store.now(),
+        ),
       };
     })();
     return this.#keys;
@@ -78,7 +84,13 @@ export class OAuthServer {
     this.#keys = undefined;
   }
 
-  async handle(req: Request, url: URL, path: string): Promise<Response | null> {
+  async handle(req: Request, url: URL, path: string, origin: string): Promise<Response | null> {
+    const res = await this.#route(req, url, path, origin);
+    if (res) this.store.countOAuth(`${req.method} ${path}`);
+    return res;
+  }
+
+  async #route(req: Request, url: URL, path: string, origin: string): Promise<Response | null> {
     try {
       switch (path) {
         case "/o/oauth2/v2/auth":
@@ -109,7 +121,7 @@ export class OAuthServer {
           return json({ keys: [k.publicJwk] }, 200, { "cache-control": "public, max-age=19800" });
         }
         case "/.well-known/openid-configuration":
-          return this.discovery(url);
+          return this.discovery(origin);
       }
       return null;
     } catch (err) {
@@ -456,8 +468,7 @@ ${forms}
     });
   }
 
-  discovery(url: URL): Response {
-    const origin = `${url.origin}/`;
+  discovery(origin: string): Response {
     return json({
       issuer: ISSUER,
       authorization_endpoint: `${origin}o/oauth2/v2/auth`,

@@ -50,6 +50,8 @@ export class Store {
   stats = {
     since: "",
     requests: {} as Record<string, number>,
+    byMethod: {} as Record<string, number>,
+    oauth: {} as Record<string, number>,
     quotaRejections: 0,
     injectedFaults: 0,
   };
@@ -118,6 +120,8 @@ export class Store {
     this.stats = {
       since: this.now().toISOString(),
       requests: {},
+      byMethod: {},
+      oauth: {},
       quotaRejections: 0,
       injectedFaults: 0,
     };
@@ -280,7 +284,14 @@ export class Store {
     return true;
   }
 
-  count(route: string): void {
+  /** Counts a Calendar API request by method name (`events.list`) and HTTP method. */
+  count(route: string, method: string): void {
     this.stats.requests[route] = (this.stats.requests[route] ?? 0) + 1;
+    this.stats.byMethod[method] = (this.stats.byMethod[method] ?? 0) + 1;
+  }
+
+  /** Counts an OAuth endpoint request (`POST /token`). */
+  countOAuth(key: string): void {
+    this.stats.oauth[key] = (this.stats.oauth[key] ?? 0) + 1;
   }
 }

@@ -36,8 +36,14 @@ export interface SandboxAccount {
 
 export interface SandboxStats {
   since: string;
+  /** Calendar API requests since the last reset (OAuth endpoints are counted under `oauth`). */
   total: number;
+  /** Calendar API requests by method name, e.g. `events.list`. */
   requests: Record<string, number>;
+  /** Calendar API requests by HTTP method. */
+  byMethod: Record<string, number>;
+  /** OAuth endpoint requests, e.g. `POST /token`. */
+  oauth: Record<string, number>;
   quotaRejections: number;
   injectedFaults: number;
   quotaPerMinute: number;
@@ -116,7 +122,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
           return await handleControl(store, req, path.slice(9), { reset, sandbox });
         }
         if (path === "/" && req.method === "GET") return landingPage(origin);
-        const res = await oauth.handle(req, url, path);
+        const res = await oauth.handle(req, url, path, origin);
         if (res) return res;
         await req.body?.cancel();
         return new GoogleApiError(404, "Not Found", "notFound").toResponse();
@@ -156,6 +162,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         since: store.stats.since,
         total: Object.values(store.stats.requests).reduce((a, b) => a + b, 0),
         requests: { ...store.stats.requests },
+        byMethod: { ...store.stats.byMethod },
+        oauth: { ...store.stats.oauth },
         quotaRejections: store.stats.quotaRejections,
         injectedFaults: store.stats.injectedFaults,
         quotaPerMinute: store.quotaPerMinute(),

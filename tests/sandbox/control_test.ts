@@ -171,6 +171,8 @@ Deno.test("sandbox.stats() and the stats endpoint count requests by route", asyn
   await api.events.list({ calendarId: "primary" });
   const stats = await (await h.control("GET", "stats")).json();
   assert.equal(stats.requests["events.list"], 2);
+  assert.ok(stats.byMethod.GET >= 2);
+  assert.deepEqual(stats.oauth, {});
   assert.equal(stats.quotaPerMinute, 600);
   assert.ok(stats.total >= 2);
 });

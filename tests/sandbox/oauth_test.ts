@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
 import { calendar } from "@googleapis/calendar";
 import type { OAuth2Client } from "google-auth-library";
 import { CLIENT_ID, googleError, harness, REDIRECT_URI } from "./_helpers.ts";
@@ -207,6 +208,20 @@ Deno.test("id_token verifies with verifyIdToken against the sandbox certs", asyn
   assert.equal(payload.iss, "https://accounts.google.com");
   assert.ok(payload.sub);
   await assert.rejects(client.verifyIdToken({ idToken: tokens.id_token!, audience: "other" }));
+});
+
+Deno.test("the PEM cert endpoint serves a self-signed X.509 certificate for the key", async () => {
+  await using h = await harness();
+  const res = await fetch(`${h.url}oauth2/v1/certs`);
+  assert.match(res.headers.get("cache-control") ?? "", /max-age=\d+/);
+  const certs = await res.json();
+  const [kid, pem] = Object.entries(certs)[0] as [string, string];
+  assert.ok(kid);
+  assert.match(pem, /^-----BEGIN CERTIFICATE-----\n/);
+  const cert = new X509Certificate(pem);
+  assert.ok(cert.verify(cert.publicKey));
+  const jwks = await (await fetch(`${h.url}oauth2/v3/certs`)).json();
+  assert.equal(jwks.keys[0].kid, kid, "same key in both formats");
 });
 
 Deno.test("the JWK cert endpoint publishes the id_token key", async () => {
