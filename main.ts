@@ -14,7 +14,7 @@ export async function createApp(services: Services, options: { bundle?: boolean 
   return await createWebApp(manifest, {
     ...webConfig,
     state: () => ({ requestId: crypto.randomUUID(), services }),
-    bundleDir: join(services.config.dataDir, "bundles"),
+    bundleDir: services.config.bundleDir,
     bundle: options.bundle,
   });
 }

@@ -6,6 +6,8 @@ export interface Config {
   port: number;
   databaseUrl: string | undefined;
   dataDir: string;
+  /** Where the island bundle is built or found prebuilt (the Docker image prebuilds it). */
+  bundleDir: string;
   jwtSecret: string;
   encryptionKeys: string[];
   oauthClientId: string | undefined;
@@ -45,6 +47,7 @@ const envSchema = z.object({
     "expected postgres://user@host:port/db or memory://",
   ).optional(),
   DATA_DIR: z.string().min(1).default(".data"),
+  BUNDLE_DIR: z.string().min(1).optional(),
   JWT_SECRET: z.string().optional(),
   ENCRYPTION_KEYS: z.string().optional(),
   ENCRYPTION_KEY: z.string().optional(),
@@ -129,6 +132,7 @@ export async function loadConfig(env: Env = Deno.env.toObject()): Promise<Config
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
+    bundleDir: e.BUNDLE_DIR ?? `${e.DATA_DIR}/bundles`,
     jwtSecret,
     encryptionKeys: keys,
     oauthClientId: e.OAUTH_CLIENT_ID,
