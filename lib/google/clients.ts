@@ -32,13 +32,27 @@ export function oauthRedirectUri(services: Services): string {
  */
 export function createOAuthClient(services: Services, redirectUri?: string): OAuth2Client {
   const endpoints = googleEndpoints(services.googleRootUrl);
-  return new OAuth2Client({
-    clientId: services.config.oauthClientId ?? SANDBOX_CLIENT_ID,
-    clientSecret: services.config.oauthClientSecret ?? SANDBOX_CLIENT_SECRET,
-    redirectUri: redirectUri ?? oauthRedirectUri(services),
-    endpoints,
-    issuers: endpoints.issuers,
+  return withoutRetries(
+    new OAuth2Client({
+      clientId: services.config.oauthClientId ?? SANDBOX_CLIENT_ID,
+      clientSecret: services.config.oauthClientSecret ?? SANDBOX_CLIENT_SECRET,
+      redirectUri: redirectUri ?? oauthRedirectUri(services),
+      endpoints,
+      issuers: endpoints.issuers,
+    }),
+  );
+}
+
+/**
+ * Turns off the retries google-auth-library asks gaxios for on its own token, revoke and cert
+ * requests (it sets them per request, so only an interceptor can): the callers own retrying,
+ * and an authorization code must not be spent twice.
+ */
+function withoutRetries<T extends OAuth2Client>(client: T): T {
+  client.transporter.interceptors.request.add({
+    resolved: (options) => Promise.resolve({ ...options, retry: false, retryConfig: undefined }),
   });
+  return client;
 }
 
 /**
@@ -204,6 +218,7 @@ class ConnectionAuthClient extends OAuth2Client {
     private readonly accountType: AccountType,
   ) {
     super({ endpoints: googleEndpoints(services.googleRootUrl) });
+    withoutRetries(this);
     this.refreshHandler = () =>
       refreshAccessToken(services, userId, accountType, this.credentials.access_token ?? undefined);
   }

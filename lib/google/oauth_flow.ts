@@ -229,9 +229,14 @@ async function accountEmail(
   return email.toLowerCase();
 }
 
+/** A short reason for logs; google-auth-library puts whole id_tokens into some messages. */
 function describe(err: unknown): string {
   // deno-lint-ignore no-explicit-any
   const data = (err as any)?.response?.data;
   if (data && typeof data.error === "string") return data.error;
-  return err instanceof Error ? err.message : String(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return message
+    .replace(/[\w-]{8,}\.[\w-]{8,}\.[\w-]*/g, "[token]")
+    .replace(/\b(ya29\.|1\/\/)[\w./-]+/g, "[token]")
+    .slice(0, 200);
 }

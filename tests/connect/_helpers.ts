@@ -113,8 +113,11 @@ export async function sandboxRefresh(world: World, refreshToken: string): Promis
   });
 }
 
-/** A pass-through in front of the sandbox that counts requests by "METHOD /path". */
-export function countingProxy(target: string): {
+/**
+ * A pass-through in front of the sandbox that counts requests by "METHOD /path", and answers
+ * `fail(route)` (a status) instead of forwarding when that returns one.
+ */
+export function countingProxy(target: string, fail?: (route: string) => number | undefined): {
   url: string;
   count(route: string): number;
   close(): Promise<void>;
@@ -124,6 +127,11 @@ export function countingProxy(target: string): {
     const url = new URL(req.url);
     const route = `${req.method} ${url.pathname}`;
     counts.set(route, (counts.get(route) ?? 0) + 1);
+    const status = fail?.(route);
+    if (status) {
+      await req.body?.cancel();
+      return Response.json({ error: "server_error" }, { status });
+    }
     const body = req.body ? await req.arrayBuffer() : undefined;
     const headers = new Headers(req.headers);
     headers.delete("host");

@@ -188,6 +188,27 @@ Deno.test("getCalendarClient() leaves retries to the caller: gaxios does not ret
   }
 });
 
+Deno.test("refreshAccessToken() does not retry a failing token endpoint on its own", async () => {
+  const user = await newUser(world);
+  await connect(world, user.id, "source", newGoogleAccount(world, "src"));
+  await world.db.query("UPDATE oauth_tokens SET expires_at = now() WHERE user_id = $1", [user.id]);
+  const proxy = countingProxy(
+    world.sandboxUrl,
+    (route) => route === "POST /token" ? 503 : undefined,
+  );
+  try {
+    const services = createServices(world.services.config, world.db, proxy.url);
+    await assert.rejects(
+      refreshAccessToken(services, user.id, "source"),
+      (err: { response?: { status: number } }) => err.response?.status === 503,
+    );
+    assert.equal(proxy.count("POST /token"), 1);
+    assert.equal((await getOAuthToken(world.db, user.id, "source"))!.status, "ok");
+  } finally {
+    await proxy.close();
+  }
+});
+
 Deno.test({
   name: "connect tests close their world",
   fn: () => world.close(),
