@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { testDatabaseUrl } from "@/tests/_helpers.ts";
+import { migrate, readMigrations } from "./migrate.ts";
+import { openDb } from "./mod.ts";
+import { createUser, EmailTakenError, getUserByEmail, getUserById } from "./users.ts";
+
+const db = await openDb(testDatabaseUrl());
+
+Deno.test("migrate() applies each migration once, even when two run at once", async () => {
+  const all = await readMigrations();
+  assert.equal(all[0].version, "0001");
+  await Promise.all([migrate(db), migrate(db)]);
+  assert.deepEqual(await migrate(db), []);
+  const rows = await db.query<{ version: string }>(
+    "SELECT version FROM schema_migrations ORDER BY version",
+  );
+  assert.deepEqual(rows.map((r) => r.version), all.map((m) => m.version));
+});
+
+Deno.test("a failing migration leaves nothing behind", async () => {
+  const broken = [{
+    version: "9999",
+    name: "broken",
+    sql: "CREATE TABLE half_done (x int); SELEC 1;",
+  }];
+  await assert.rejects(migrate(db, broken));
+  const tables = await db.query(
+    "SELECT 1 FROM information_schema.tables WHERE table_name = 'half_done'",
+  );
+  assert.equal(tables.length, 0);
+  const recorded = await db.query("SELECT 1 FROM schema_migrations WHERE version = '9999'");
+  assert.equal(recorded.length, 0);
+});
+
+Deno.test("users: emails are unique case-insensitively and lookups ignore case", async () => {
+  const email = `case-${crypto.randomUUID()}@cal-sync.test`;
+  const user = await createUser(db, email, "hash");
+  await assert.rejects(createUser(db, email, "other"), EmailTakenError);
+  assert.equal((await getUserByEmail(db, email.toUpperCase()))?.id, user.id);
+  assert.equal((await getUserById(db, user.id))?.email, email);
+});
+
+Deno.test("deleting a user deletes every row that belongs to it", async () => {
+  const user = await createUser(db, `gone-${crypto.randomUUID()}@cal-sync.test`, "hash");
+  const [config] = await db.query<{ id: string }>(
+    `INSERT INTO sync_configs (user_id, source_calendar_id, dest_calendar_id)
+     VALUES ($1, 'a', 'b') RETURNING id`,
+    [user.id],
+  );
+  await db.query(
+    "INSERT INTO sync_logs (config_id, user_id, trigger) VALUES ($1, $2, 'manual')",
+    [config.id, user.id],
+  );
+  await db.query(
+    `INSERT INTO event_mappings (config_id, source_event_id, dest_event_id, content_hash)
+     VALUES ($1, 's', 'd', 'h')`,
+    [config.id],
+  );
+  await db.query("DELETE FROM users WHERE id = $1", [user.id]);
+  for (const table of ["sync_configs", "sync_logs"]) {
+    const rows = await db.query(`SELECT 1 FROM ${table} WHERE user_id = $1`, [user.id]);
+    assert.equal(rows.length, 0, table);
+  }
+  const mappings = await db.query("SELECT 1 FROM event_mappings WHERE config_id = $1", [config.id]);
+  assert.equal(mappings.length, 0);
+});
+
+Deno.test({
+  name: "close the database",
+  fn: () => db.close(),
+  sanitizeResources: false,
+  sanitizeOps: false,
+});
