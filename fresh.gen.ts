@@ -9,17 +9,19 @@ import * as $5 from "./routes/api/auth/me.ts";
 import * as $6 from "./routes/api/auth/register.ts";
 import * as $7 from "./routes/api/auth/token.ts";
 import * as $8 from "./routes/api/calendars/[account_type]/list.ts";
-import * as $9 from "./routes/api/health.ts";
-import * as $10 from "./routes/api/oauth/[account_type].ts";
-import * as $11 from "./routes/api/oauth/callback.tsx";
-import * as $12 from "./routes/api/oauth/start/[account_type].ts";
-import * as $13 from "./routes/api/oauth/status.ts";
-import * as $14 from "./routes/api/openapi.json.ts";
-import * as $15 from "./routes/index.tsx";
-import * as $16 from "./routes/login.tsx";
-import * as $17 from "./routes/register.tsx";
-import * as $$0 from "./islands/OAuthStatus.tsx";
-import * as $$1 from "./islands/PasswordField.tsx";
+import * as $9 from "./routes/api/docs.tsx";
+import * as $10 from "./routes/api/health.ts";
+import * as $11 from "./routes/api/oauth/[account_type].ts";
+import * as $12 from "./routes/api/oauth/callback.tsx";
+import * as $13 from "./routes/api/oauth/start/[account_type].ts";
+import * as $14 from "./routes/api/oauth/status.ts";
+import * as $15 from "./routes/api/openapi.json.ts";
+import * as $16 from "./routes/index.tsx";
+import * as $17 from "./routes/login.tsx";
+import * as $18 from "./routes/register.tsx";
+import * as $$0 from "./islands/ApiConsole.tsx";
+import * as $$1 from "./islands/OAuthStatus.tsx";
+import * as $$2 from "./islands/PasswordField.tsx";
 
 import type { Manifest } from "@/lib/web/types.ts";
 
@@ -34,19 +36,21 @@ const manifest: Manifest = {
     "./routes/api/auth/register.ts": $6,
     "./routes/api/auth/token.ts": $7,
     "./routes/api/calendars/[account_type]/list.ts": $8,
-    "./routes/api/health.ts": $9,
-    "./routes/api/oauth/[account_type].ts": $10,
-    "./routes/api/oauth/callback.tsx": $11,
-    "./routes/api/oauth/start/[account_type].ts": $12,
-    "./routes/api/oauth/status.ts": $13,
-    "./routes/api/openapi.json.ts": $14,
-    "./routes/index.tsx": $15,
-    "./routes/login.tsx": $16,
-    "./routes/register.tsx": $17,
+    "./routes/api/docs.tsx": $9,
+    "./routes/api/health.ts": $10,
+    "./routes/api/oauth/[account_type].ts": $11,
+    "./routes/api/oauth/callback.tsx": $12,
+    "./routes/api/oauth/start/[account_type].ts": $13,
+    "./routes/api/oauth/status.ts": $14,
+    "./routes/api/openapi.json.ts": $15,
+    "./routes/index.tsx": $16,
+    "./routes/login.tsx": $17,
+    "./routes/register.tsx": $18,
   },
   islands: {
-    "./islands/OAuthStatus.tsx": $$0,
-    "./islands/PasswordField.tsx": $$1,
+    "./islands/ApiConsole.tsx": $$0,
+    "./islands/OAuthStatus.tsx": $$1,
+    "./islands/PasswordField.tsx": $$2,
   },
   baseUrl: import.meta.url,
 };

@@ -75,6 +75,21 @@ Deno.test("GET /api/openapi.json documents every /api operation", async () => {
   assert.ok(register.responses["422"]);
 });
 
+Deno.test("GET /api/docs lists every operation with a form to try it", async () => {
+  const res = await app.request("/api/docs");
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type") ?? "", /^text\/html/);
+  const html = await res.text();
+  for (const route of apiRoutes(manifest.routes)) {
+    assert.ok(html.includes(`<code>${route.path}</code>`), route.path);
+  }
+  assert.match(html, /frsh:island:ApiConsole/);
+  assert.match(
+    html,
+    /<textarea[^>]*>\{\n  &quot;email&quot;: &quot;[^&]+&quot;,\n  &quot;password&quot;/,
+  );
+});
+
 Deno.test("openApiPath() turns route files into OpenAPI paths", () => {
   assert.equal(openApiPath("./routes/api/sync/config/[id].ts"), "/api/sync/config/{id}");
   assert.equal(openApiPath("./routes/api/sync/index.ts"), "/api/sync");
