@@ -50,7 +50,9 @@ export async function computeBuildId(options: Omit<BundleOptions, "cacheDir">): 
  * Bundles the runtime and the islands for the browser with `deno bundle`, or loads the cached
  * build for the same sources. A cache folder that cannot be written only costs a rebuild.
  */
-export async function bundleIslands(options: BundleOptions): Promise<IslandBundle> {
+export async function bundleIslands(input: BundleOptions): Promise<IslandBundle> {
+  // `deno bundle` runs in the project folder: a cache path relative to ours must not move.
+  const options = { ...input, cacheDir: resolve(input.cacheDir) };
   const buildId = await computeBuildId(options);
   const cached = await loadBuild(join(options.cacheDir, buildId), buildId);
   if (cached) return cached;
