@@ -4,7 +4,7 @@ import manifest from "@/fresh.gen.ts";
 import { type Config, ConfigError, loadConfig } from "@/lib/config.ts";
 import { migrate } from "@/lib/db/migrate.ts";
 import { openDb } from "@/lib/db/mod.ts";
-import { log, setJsonLogs } from "@/lib/log.ts";
+import { errorFields, log, setJsonLogs } from "@/lib/log.ts";
 import { startSandbox } from "@/lib/sandbox/mod.ts";
 import { createServices, type Services } from "@/lib/services.ts";
 import { createWebApp } from "@/lib/web/app.ts";
@@ -16,6 +16,7 @@ export async function createApp(services: Services, options: { bundle?: boolean 
     state: () => ({ requestId: crypto.randomUUID(), services }),
     bundleDir: services.config.bundleDir,
     bundle: options.bundle,
+    onError: (error, info) => log.error("Unhandled error", { ...info, ...errorFields(error) }),
   });
 }
 

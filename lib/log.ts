@@ -31,3 +31,10 @@ export const log = {
   warn: (message: string, fields?: Record<string, unknown>) => write("warn", message, fields),
   error: (message: string, fields?: Record<string, unknown>) => write("error", message, fields),
 };
+
+/** The message and stack of a thrown value, as log fields. */
+export function errorFields(error: unknown): { error: string; stack?: string } {
+  return error instanceof Error
+    ? { error: error.message, stack: error.stack }
+    : { error: String(error) };
+}

@@ -1,15 +1,11 @@
-import { log } from "@/lib/log.ts";
+import { errorFields, log } from "@/lib/log.ts";
 import { HttpError } from "@/lib/web/http_error.ts";
 
 /** `{error: {code, message, fields?}}` for any thrown value; unexpected ones are logged as 500s. */
 export function jsonErrorResponse(error: unknown, requestId: string): Response {
   const known = error instanceof HttpError ? error : undefined;
   if (!known) {
-    log.error("Unhandled error", {
-      requestId,
-      error: error instanceof Error ? error.message : String(error),
-      stack: error instanceof Error ? error.stack : undefined,
-    });
+    log.error("Unhandled error", { requestId, ...errorFields(error) });
   }
   const status = known?.status ?? 500;
   const body = {
