@@ -16,9 +16,13 @@ import * as $12 from "./routes/api/oauth/callback.tsx";
 import * as $13 from "./routes/api/oauth/start/[account_type].ts";
 import * as $14 from "./routes/api/oauth/status.ts";
 import * as $15 from "./routes/api/openapi.json.ts";
-import * as $16 from "./routes/index.tsx";
-import * as $17 from "./routes/login.tsx";
-import * as $18 from "./routes/register.tsx";
+import * as $16 from "./routes/api/sync/config/[id].ts";
+import * as $17 from "./routes/api/sync/config/index.ts";
+import * as $18 from "./routes/api/sync/logs/[id].ts";
+import * as $19 from "./routes/api/sync/trigger/[id].ts";
+import * as $20 from "./routes/index.tsx";
+import * as $21 from "./routes/login.tsx";
+import * as $22 from "./routes/register.tsx";
 import * as $$0 from "./islands/ApiConsole.tsx";
 import * as $$1 from "./islands/OAuthStatus.tsx";
 import * as $$2 from "./islands/PasswordField.tsx";
@@ -43,9 +47,13 @@ const manifest: Manifest = {
     "./routes/api/oauth/start/[account_type].ts": $13,
     "./routes/api/oauth/status.ts": $14,
     "./routes/api/openapi.json.ts": $15,
-    "./routes/index.tsx": $16,
-    "./routes/login.tsx": $17,
-    "./routes/register.tsx": $18,
+    "./routes/api/sync/config/[id].ts": $16,
+    "./routes/api/sync/config/index.ts": $17,
+    "./routes/api/sync/logs/[id].ts": $18,
+    "./routes/api/sync/trigger/[id].ts": $19,
+    "./routes/index.tsx": $20,
+    "./routes/login.tsx": $21,
+    "./routes/register.tsx": $22,
   },
   islands: {
     "./islands/ApiConsole.tsx": $$0,

@@ -156,8 +156,13 @@ export async function recordSyncOutcome(
   );
 }
 
+/** Both of the config owner's Google connections exist and work. */
+const BOTH_ACCOUNTS_OK = `(SELECT count(*) FROM oauth_tokens t
+  WHERE t.user_id = c.user_id AND t.status = 'ok') = 2`;
+
 /**
- * Claims up to `limit` due configs (active, `next_run_at <= now`, no live lease) for `owner`:
+ * Claims up to `limit` due configs (active, `next_run_at <= now`, both Google connections ok, no
+ * live lease) for `owner`:
  * takes their lease and moves `next_run_at` one interval on, in one statement with
  * `FOR UPDATE SKIP LOCKED`, so concurrent schedulers never claim the same config.
  * With `all`, ignores schedules (still skips configs being run).
@@ -172,8 +177,7 @@ export async function claimDueSyncConfigs(
        SELECT c.id FROM sync_configs c
        WHERE c.is_active AND ($4 OR c.next_run_at <= $5::timestamptz)
          AND (c.lease_owner IS NULL OR c.lease_expires_at < now())
-         AND NOT EXISTS (SELECT 1 FROM oauth_tokens t WHERE t.user_id = c.user_id
-                           AND t.status = 'needs_reconnect')
+         AND ${BOTH_ACCOUNTS_OK}
        ORDER BY c.next_run_at
        LIMIT $2
        FOR UPDATE SKIP LOCKED
@@ -189,4 +193,98 @@ export async function claimDueSyncConfigs(
 
 function isUuid(id: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+}
+
+export interface SyncConfigPatch {
+  is_active?: boolean;
+  sync_lookahead_days?: number;
+  sync_interval_minutes?: number;
+}
+
+/**
+ * Changes a user's config; undefined when it is not theirs. Resuming clears the pause reason and
+ * makes the config due now; a shorter interval brings the next run forward.
+ * @example await updateSyncConfig(db, id, userId, { is_active: false });
+ */
+export async function updateSyncConfig(
+  db: Queryable,
+  id: string,
+  userId: string,
+  patch: SyncConfigPatch,
+): Promise<SyncConfigRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  const rows = await db.query<SyncConfigRow>(
+    `UPDATE sync_configs SET
+       is_active = COALESCE($3::boolean, is_active),
+       paused_reason = CASE WHEN $3::boolean IS NULL THEN paused_reason ELSE NULL END,
+       next_run_at = CASE
+         WHEN $3::boolean AND NOT is_active THEN now()
+         WHEN $5::integer IS NOT NULL THEN LEAST(next_run_at, now() + make_interval(mins => $5::integer))
+         ELSE next_run_at END,
+       sync_lookahead_days = COALESCE($4::integer, sync_lookahead_days),
+       sync_interval_minutes = COALESCE($5::integer, sync_interval_minutes),
+       updated_at = now()
+     WHERE id = $1 AND user_id = $2 RETURNING *`,
+    [
+      id,
+      userId,
+      patch.is_active ?? null,
+      patch.sync_lookahead_days ?? null,
+      patch.sync_interval_minutes ?? null,
+    ],
+  );
+  return rows[0];
+}
+
+/**
+ * Deletes a user's config (its logs and mappings go with it) unless a run other than `owner`'s
+ * holds its lease: "deleted", "running", or "missing" when it is not theirs.
+ */
+export async function deleteSyncConfig(
+  db: Queryable,
+  id: string,
+  userId: string,
+  owner = "",
+): Promise<"deleted" | "running" | "missing"> {
+  if (!isUuid(id)) return "missing";
+  const rows = await db.query<{ id: string }>(
+    `DELETE FROM sync_configs WHERE id = $1 AND user_id = $2
+       AND (lease_owner IS NULL OR lease_expires_at < now() OR lease_owner = $3)
+     RETURNING id`,
+    [id, userId, owner],
+  );
+  if (rows.length) return "deleted";
+  return (await getSyncConfig(db, id, userId)) ? "running" : "missing";
+}
+
+/** Whether a live run lease is held on the config (a run is in progress somewhere). */
+export function isSyncRunning(config: SyncConfigRow, now = new Date()): boolean {
+  return config.lease_owner !== null && config.lease_expires_at !== null &&
+    new Date(config.lease_expires_at).getTime() > now.getTime();
+}
+
+/**
+ * The configs `claimDueSyncConfigs` would claim, without claiming them (dry runs): active, due
+ * (or all with `all`), both connections ok.
+ */
+export function listDueSyncConfigs(
+  db: Queryable,
+  opts: { limit: number; all?: boolean; now?: Date },
+): Promise<SyncConfigRow[]> {
+  return db.query<SyncConfigRow>(
+    `SELECT c.* FROM sync_configs c
+     WHERE c.is_active AND ($2 OR c.next_run_at <= $3::timestamptz)
+       AND ${BOTH_ACCOUNTS_OK}
+     ORDER BY c.next_run_at, c.id
+     LIMIT $1`,
+    [opts.limit, opts.all ?? false, opts.now ?? new Date()],
+  );
+}
+
+/** Sets when a config runs next (after a run started outside the scheduler's claim). */
+export async function setNextRunAt(db: Queryable, id: string, at: Date) {
+  await db.query(`UPDATE sync_configs SET next_run_at = $2, updated_at = now() WHERE id = $1`, [
+    id,
+    at,
+  ]);
 }

@@ -107,3 +107,34 @@ export function listSyncLogs(
 export async function getSyncLog(db: Queryable, id: string): Promise<SyncLogRow | undefined> {
   return (await db.query<SyncLogRow>(`SELECT * FROM sync_logs WHERE id = $1`, [id]))[0];
 }
+
+/**
+ * One page of a config's runs, newest first, for its owner: runs that started before the run
+ * `before` (a cursor: the last id of the previous page), `limit` of them. `next` is the cursor of
+ * the following page, or null on the last one. Undefined when `before` is not a run of this config.
+ * @example const { logs, next } = await listSyncLogsPage(db, configId, userId, { limit: 20 });
+ */
+export async function listSyncLogsPage(
+  db: Queryable,
+  configId: string,
+  userId: string,
+  page: { limit: number; before?: string },
+): Promise<{ logs: SyncLogRow[]; next: string | null } | undefined> {
+  if (page.before) {
+    const cursor = await db.query(
+      `SELECT 1 FROM sync_logs WHERE id = $1 AND config_id = $2 AND user_id = $3`,
+      [page.before, configId, userId],
+    );
+    if (cursor.length === 0) return undefined;
+  }
+  const rows = await db.query<SyncLogRow>(
+    `SELECT * FROM sync_logs l WHERE l.config_id = $1 AND l.user_id = $2
+       AND ($4::uuid IS NULL OR (l.started_at, l.id) <
+         (SELECT b.started_at, b.id FROM sync_logs b WHERE b.id = $4::uuid))
+     ORDER BY l.started_at DESC, l.id DESC LIMIT $3`,
+    [configId, userId, page.limit + 1, page.before ?? null],
+  );
+  const more = rows.length > page.limit;
+  const logs = more ? rows.slice(0, page.limit) : rows;
+  return { logs, next: more ? logs[logs.length - 1].id : null };
+}

@@ -1,0 +1,191 @@
+/** The sync API's shapes: zod schemas that parse requests and document responses. */
+import { z } from "zod";
+import { isSyncRunning, type SyncConfigRow } from "@/lib/db/sync_configs.ts";
+import type { SyncLogRow } from "@/lib/db/sync_logs.ts";
+import type { SyncResult } from "./engine.ts";
+
+const iso = (d: Date | string | null) => d === null ? null : new Date(d).toISOString();
+
+export const ConfigIdParams = z.object({
+  id: z.uuid({ message: "expected a sync config id" }).describe("The sync config's id"),
+});
+
+const lookaheadDays = z.number({ message: "expected a whole number 1-365" })
+  .int("expected a whole number 1-365")
+  .min(1, "expected a whole number 1-365")
+  .max(365, "expected a whole number 1-365")
+  .describe("How many days ahead of now are mirrored");
+
+const intervalMinutes = z.number({ message: "expected a whole number 1-1440" })
+  .int("expected a whole number 1-1440")
+  .min(1, "expected a whole number 1-1440")
+  .max(1440, "expected a whole number 1-1440")
+  .describe("Minutes between scheduled runs (default 15)");
+
+export const NewSyncConfigIn = z.object({
+  source_calendar_id: z.string({ message: "expected a calendar id" }).min(
+    1,
+    "expected a calendar id",
+  )
+    .describe("A calendar of the connected source account"),
+  dest_calendar_id: z.string({ message: "expected a calendar id" }).min(1, "expected a calendar id")
+    .describe("A writable calendar of the connected destination account"),
+  sync_lookahead_days: lookaheadDays.optional()
+    .describe("How many days ahead of now are mirrored (default SYNC_LOOKAHEAD_DAYS, 90)"),
+  sync_interval_minutes: intervalMinutes.optional(),
+});
+
+export const SyncConfigPatchIn = z.object({
+  is_active: z.boolean({ message: "expected true or false" }).optional()
+    .describe("false pauses the scheduled runs; true resumes them"),
+  sync_lookahead_days: lookaheadDays.optional(),
+  sync_interval_minutes: intervalMinutes.optional(),
+}).refine((p) => Object.keys(p).length > 0, {
+  message: "expected at least one of is_active, sync_lookahead_days, sync_interval_minutes",
+});
+
+export const DeleteConfigQuery = z.object({
+  remove_synced_events: z.enum(["true", "false"], { message: "expected true or false" })
+    .optional()
+    .transform((v) => v === "true")
+    .describe("Also delete every copy this sync made from the destination calendar"),
+});
+
+export const SyncConfigOut = z.object({
+  id: z.uuid(),
+  source_calendar_id: z.string(),
+  source_calendar_name: z.string(),
+  dest_calendar_id: z.string(),
+  dest_calendar_name: z.string(),
+  sync_lookahead_days: z.number().int(),
+  sync_interval_minutes: z.number().int(),
+  is_active: z.boolean(),
+  paused_reason: z.string().nullable(),
+  running: z.boolean().describe("A run of this config is in progress (in any process)"),
+  last_synced_at: z.iso.datetime().nullable().describe("End of the last successful or partial run"),
+  last_status: z.enum(["success", "partial", "failed", "needs_reconnect"]).nullable(),
+  last_error: z.string().nullable(),
+  next_run_at: z.iso.datetime().describe("When the scheduler runs it next (if active)"),
+  created_at: z.iso.datetime(),
+  updated_at: z.iso.datetime(),
+}).meta({ id: "SyncConfig" });
+
+export const SyncConfigListOut = z.object({ configs: z.array(SyncConfigOut) })
+  .meta({ id: "SyncConfigList" });
+
+export function syncConfigOut(c: SyncConfigRow): z.infer<typeof SyncConfigOut> {
+  return {
+    id: c.id,
+    source_calendar_id: c.source_calendar_id,
+    source_calendar_name: c.source_calendar_name,
+    dest_calendar_id: c.dest_calendar_id,
+    dest_calendar_name: c.dest_calendar_name,
+    sync_lookahead_days: c.sync_lookahead_days,
+    sync_interval_minutes: c.sync_interval_minutes,
+    is_active: c.is_active,
+    paused_reason: c.paused_reason,
+    running: isSyncRunning(c),
+    last_synced_at: iso(c.last_synced_at),
+    last_status: c.last_status as z.infer<typeof SyncConfigOut>["last_status"],
+    last_error: c.last_error,
+    next_run_at: iso(c.next_run_at)!,
+    created_at: iso(c.created_at)!,
+    updated_at: iso(c.updated_at)!,
+  };
+}
+
+export const SyncFailureOut = z.object({
+  source_event_id: z.string(),
+  summary: z.string().optional(),
+  reason: z.string(),
+}).meta({ id: "SyncFailure" });
+
+const SyncStatusOut = z.enum(["success", "partial", "failed", "needs_reconnect"]);
+
+export const SyncResultOut = z.object({
+  sync_log_id: z.uuid(),
+  status: SyncStatusOut,
+  events_created: z.number().int(),
+  events_updated: z.number().int(),
+  events_deleted: z.number().int(),
+  events_skipped: z.number().int(),
+  events_failed: z.number().int(),
+  api_calls: z.number().int(),
+  duration_ms: z.number().int(),
+  error: z.string().nullable(),
+  failures: z.array(SyncFailureOut),
+}).meta({ id: "SyncResult" });
+
+export function syncResultOut(r: SyncResult): z.infer<typeof SyncResultOut> {
+  return {
+    sync_log_id: r.sync_log_id!,
+    status: r.status,
+    events_created: r.events_created,
+    events_updated: r.events_updated,
+    events_deleted: r.events_deleted,
+    events_skipped: r.events_skipped,
+    events_failed: r.events_failed,
+    api_calls: r.api_calls,
+    duration_ms: r.duration_ms,
+    error: r.error,
+    failures: r.failures,
+  };
+}
+
+export const SyncLogOut = z.object({
+  id: z.uuid(),
+  config_id: z.uuid(),
+  trigger: z.enum(["manual", "schedule", "cli"]),
+  status: z.enum(["running", "success", "partial", "failed", "needs_reconnect"]),
+  started_at: z.iso.datetime(),
+  finished_at: z.iso.datetime().nullable(),
+  window_start: z.iso.datetime().nullable(),
+  window_end: z.iso.datetime().nullable(),
+  events_created: z.number().int(),
+  events_updated: z.number().int(),
+  events_deleted: z.number().int(),
+  events_skipped: z.number().int(),
+  events_failed: z.number().int(),
+  api_calls: z.number().int(),
+  duration_ms: z.number().int().nullable(),
+  error: z.string().nullable(),
+  failures: z.array(SyncFailureOut),
+}).meta({ id: "SyncLog" });
+
+export const SyncLogPageOut = z.object({
+  logs: z.array(SyncLogOut),
+  next_cursor: z.uuid().nullable().describe("Pass as `before` for the next page; null at the end"),
+}).meta({ id: "SyncLogPage" });
+
+export const SyncLogsQuery = z.object({
+  limit: z.string().regex(/^\d+$/, "expected a whole number 1-100").optional()
+    .transform((v) => v === undefined ? 20 : Number(v))
+    .pipe(
+      z.number().min(1, "expected a whole number 1-100").max(100, "expected a whole number 1-100"),
+    )
+    .describe("Runs per page, 1-100 (default 20)"),
+  before: z.uuid({ message: "expected a next_cursor from a previous page" }).optional()
+    .describe("The `next_cursor` of the previous page"),
+});
+
+export function syncLogOut(l: SyncLogRow): z.infer<typeof SyncLogOut> {
+  return {
+    id: l.id,
+    config_id: l.config_id,
+    trigger: l.trigger,
+    status: l.status,
+    started_at: iso(l.started_at)!,
+    finished_at: iso(l.finished_at),
+    window_start: iso(l.window_start),
+    window_end: iso(l.window_end),
+    events_created: l.events_created,
+    events_updated: l.events_updated,
+    events_deleted: l.events_deleted,
+    events_skipped: l.events_skipped,
+    events_failed: l.events_failed,
+    api_calls: l.api_calls,
+    duration_ms: l.duration_ms,
+    error: l.error,
+    failures: l.failures ?? [],
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * One run of one config as every entry point starts it (the trigger route, the scheduler, the
+ * CLI): the Google clients of the owner's two connections, the engine, and the bookkeeping when
+ * a connection is gone before the run could start.
+ */
+import type { calendar_v3 } from "@googleapis/calendar";
+import type { AccountType } from "@/lib/db/oauth_tokens.ts";
+import { getOAuthToken } from "@/lib/db/oauth_tokens.ts";
+import { recordSyncOutcome, releaseSyncLease, type SyncConfigRow } from "@/lib/db/sync_configs.ts";
+import { finishSyncLog, startSyncLog, type SyncTrigger } from "@/lib/db/sync_logs.ts";
+import { getCalendarClient, markNeedsReconnect } from "@/lib/google/clients.ts";
+import { NeedsReconnectError, NotConnectedError } from "@/lib/google/errors.ts";
+import { googleErrorStatus, NO_CLIENT_RETRY } from "@/lib/google/retry.ts";
+import { log } from "@/lib/log.ts";
+import type { Services } from "@/lib/services.ts";
+import { runSync, type RunSyncOptions, type SyncResult } from "./engine.ts";
+
+export interface RunConfigOptions {
+  trigger: SyncTrigger;
+  /** The lease the caller already holds (a claimed or pre-checked config); a new one otherwise. */
+  leaseOwner?: string;
+  dryRun?: boolean;
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+  /** Writes in flight per account (default SYNC_CONCURRENCY). */
+  concurrency?: number;
+  retry?: RunSyncOptions["retry"];
+}
+
+const DAY = 86_400_000;
+
+/**
+ * Runs `config` once as its owner's connections. A connection that is missing or must be
+ * reconnected ends the run before it starts, recorded like any run (status `needs_reconnect`);
+ * a run that ends `needs_reconnect` leaves the failing connection marked for the dashboard.
+ * Throws SyncInProgressError when another run holds the config's lease.
+ * @example const result = await runConfig(services, config, { trigger: "manual" });
+ */
+export async function runConfig(
+  services: Services,
+  config: SyncConfigRow,
+  opts: RunConfigOptions,
+): Promise<SyncResult> {
+  let source: calendar_v3.Calendar;
+  let dest: calendar_v3.Calendar;
+  try {
+    source = await getCalendarClient(services, config.user_id, "source");
+    dest = await getCalendarClient(services, config.user_id, "destination");
+  } catch (err) {
+    if (!(err instanceof NeedsReconnectError || err instanceof NotConnectedError)) throw err;
+    try {
+      return await recordUnstartable(services, config, opts, err.message);
+    } finally {
+      if (opts.leaseOwner && !opts.dryRun) {
+        await releaseSyncLease(services.db, config.id, opts.leaseOwner);
+      }
+    }
+  }
+  const result = await runSync({
+    db: services.db,
+    source,
+    dest,
+    config,
+    trigger: opts.trigger,
+    concurrency: opts.concurrency ?? services.config.syncConcurrency,
+    quotaPerMinute: services.config.googleQuotaPerMinute,
+    dryRun: opts.dryRun,
+    onProgress: opts.onProgress,
+    signal: opts.signal,
+    leaseOwner: opts.leaseOwner,
+    retry: opts.retry,
+  });
+  if (result.status === "needs_reconnect") {
+    await markFailingConnection(services, config, { source, dest });
+  }
+  return result;
+}
+
+/** Records (unless a dry run) a run that could not start because a connection is unusable. */
+async function recordUnstartable(
+  services: Services,
+  config: SyncConfigRow,
+  opts: RunConfigOptions,
+  error: string,
+): Promise<SyncResult> {
+  const started = Date.now();
+  const result: SyncResult = {
+    sync_log_id: null,
+    status: "needs_reconnect",
+    events_created: 0,
+    events_updated: 0,
+    events_deleted: 0,
+    events_skipped: 0,
+    events_failed: 0,
+    api_calls: 0,
+    duration_ms: 0,
+    error,
+    failures: [],
+    ...(opts.dryRun ? { plan: [] } : {}),
+  };
+  if (opts.dryRun) return result;
+  const windowEnd = new Date(started + config.sync_lookahead_days * DAY);
+  const { db } = services;
+  result.sync_log_id = await startSyncLog(db, {
+    config_id: config.id,
+    user_id: config.user_id,
+    trigger: opts.trigger,
+    started_at: new Date(started),
+    window_start: new Date(started),
+    window_end: windowEnd,
+  });
+  result.duration_ms = Date.now() - started;
+  await finishSyncLog(db, result.sync_log_id, { ...result, window_end: windowEnd });
+  await recordSyncOutcome(db, config.id, { status: result.status, error, finished_at: new Date() });
+  return result;
+}
+
+/**
+ * The clients mark a connection themselves when Google refuses its grant; should a run end
+ * `needs_reconnect` with neither marked, one cheap request per side finds which one fails.
+ */
+async function markFailingConnection(
+  services: Services,
+  config: SyncConfigRow,
+  clients: { source: calendar_v3.Calendar; dest: calendar_v3.Calendar },
+) {
+  const { db } = services;
+  const marked = async (side: AccountType) =>
+    (await getOAuthToken(db, config.user_id, side))?.status === "needs_reconnect";
+  if (await marked("source") || await marked("destination")) return;
+  const probes: [AccountType, calendar_v3.Calendar, string][] = [
+    ["source", clients.source, config.source_calendar_id],
+    ["destination", clients.dest, config.dest_calendar_id],
+  ];
+  for (const [side, client, calendarId] of probes) {
+    try {
+      await client.calendars.get({ calendarId }, NO_CLIENT_RETRY);
+    } catch (err) {
+      if (err instanceof NeedsReconnectError || googleErrorStatus(err) === 401) {
+        if (!await marked(side)) {
+          await markNeedsReconnect(db, config.user_id, side, "unauthorized");
+        }
+        return;
+      }
+    }
+  }
+  log.warn("Sync ended needs_reconnect but both connections answer", { config_id: config.id });
+}
