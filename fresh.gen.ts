@@ -24,8 +24,12 @@ import * as $20 from "./routes/index.tsx";
 import * as $21 from "./routes/login.tsx";
 import * as $22 from "./routes/register.tsx";
 import * as $$0 from "./islands/ApiConsole.tsx";
-import * as $$1 from "./islands/OAuthStatus.tsx";
-import * as $$2 from "./islands/PasswordField.tsx";
+import * as $$1 from "./islands/CalendarPicker.tsx";
+import * as $$2 from "./islands/OAuthStatus.tsx";
+import * as $$3 from "./islands/PasswordField.tsx";
+import * as $$4 from "./islands/SyncConfigForm.tsx";
+import * as $$5 from "./islands/SyncHistory.tsx";
+import * as $$6 from "./islands/SyncList.tsx";
 
 import type { Manifest } from "@/lib/web/types.ts";
 
@@ -57,8 +61,12 @@ const manifest: Manifest = {
   },
   islands: {
     "./islands/ApiConsole.tsx": $$0,
-    "./islands/OAuthStatus.tsx": $$1,
-    "./islands/PasswordField.tsx": $$2,
+    "./islands/CalendarPicker.tsx": $$1,
+    "./islands/OAuthStatus.tsx": $$2,
+    "./islands/PasswordField.tsx": $$3,
+    "./islands/SyncConfigForm.tsx": $$4,
+    "./islands/SyncHistory.tsx": $$5,
+    "./islands/SyncList.tsx": $$6,
   },
   baseUrl: import.meta.url,
 };

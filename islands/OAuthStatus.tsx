@@ -88,17 +88,21 @@ export default function OAuthStatus(props: OAuthStatusProps) {
         const c: ConnectionView = connections.value[type];
         const needsReconnect = c.status === "needs_reconnect";
         return (
-          <section class="card connection" aria-labelledby={`connection-${type}`} key={type}>
-            <h2 id={`connection-${type}`}>{title}</h2>
+          <section
+            class={`card connection${needsReconnect ? " connection--warn" : ""}`}
+            aria-labelledby={`connection-${type}`}
+            key={type}
+          >
+            <h3 id={`connection-${type}`}>{title}</h3>
             <p class="muted">{role}</p>
             {c.connected
               ? (
                 <p>
-                  Connected as <strong>{c.email}</strong>
-                  {needsReconnect
+                  Connected as <strong>{c.email}</strong> {needsReconnect
                     ? (
                       <span class="connection__status connection__status--warn">
-                        {" "}— reconnect needed: Google no longer accepts this connection.
+                        — reconnect needed: Google no longer accepts this connection, so syncs stop
+                        until you reconnect.
                       </span>
                     )
                     : <span class="connection__status">— working.</span>}
@@ -111,7 +115,9 @@ export default function OAuthStatus(props: OAuthStatusProps) {
                 href={`/api/oauth/start/${type}`}
               >
                 {c.connected ? "Reconnect" : "Connect"}
-                <span class="visually-hidden">the {type} Google account</span>
+                <span class={c.connected ? "visually-hidden" : undefined}>
+                  {` ${type} account`}
+                </span>
               </a>{" "}
               {c.connected && (
                 <button
@@ -122,7 +128,7 @@ export default function OAuthStatus(props: OAuthStatusProps) {
                   onClick={() => disconnect(type)}
                 >
                   {busy.value === type ? "Disconnecting…" : "Disconnect"}
-                  <span class="visually-hidden">the {type} Google account</span>
+                  <span class="visually-hidden">{` ${type} account`}</span>
                 </button>
               )}
             </p>

@@ -1,0 +1,127 @@
+/** What the dashboard's sync islands receive and show: plain JSON, shared by server and browser. */
+
+/** A calendar as a picker offers it. */
+export interface CalendarOption {
+  id: string;
+  summary: string;
+  primary: boolean;
+  background_color: string | null;
+  writable: boolean;
+}
+
+/** One sync configuration, as its card shows it. */
+export interface SyncView {
+  id: string;
+  source_calendar_id: string;
+  source_calendar_name: string;
+  dest_calendar_id: string;
+  dest_calendar_name: string;
+  sync_lookahead_days: number;
+  is_active: boolean;
+  paused_reason: string | null;
+  last_synced_at: string | null;
+  last_status: string | null;
+  last_error: string | null;
+  next_run_at: string | null;
+}
+
+export interface SyncFailureView {
+  source_event_id?: string;
+  summary?: string;
+  reason: string;
+}
+
+/** The answer of a finished run (`POST /api/sync/trigger/{id}`). */
+export interface RunResultView {
+  sync_log_id?: string | null;
+  status: string;
+  events_created: number;
+  events_updated: number;
+  events_deleted: number;
+  events_skipped: number;
+  events_failed: number;
+  api_calls?: number;
+  duration_ms?: number;
+  error?: string | null;
+  failures?: SyncFailureView[];
+}
+
+/** One row of a config's history (`GET /api/sync/logs/{id}`). */
+export interface RunLogView extends RunResultView {
+  id: string;
+  trigger: string;
+  started_at: string;
+  finished_at: string | null;
+}
+
+/** The window event a new config is announced with, for the list of syncs to pick up. */
+export const CREATED_EVENT = "cal-sync:created";
+
+const STATUS_TEXT: Record<string, string> = {
+  success: "Succeeded",
+  partial: "Partly failed",
+  failed: "Failed",
+  needs_reconnect: "Needs reconnecting",
+  running: "Running",
+};
+
+export function statusText(status: string | null): string {
+  return status ? STATUS_TEXT[status] ?? status : "Never run";
+}
+
+/** `ok`, `warn` or `bad`, for the status badge's colour. */
+export function statusTone(status: string | null): "ok" | "warn" | "bad" | "none" {
+  if (status === "success") return "ok";
+  if (status === "partial" || status === "needs_reconnect" || status === "running") return "warn";
+  if (status === "failed") return "bad";
+  return "none";
+}
+
+/**
+ * A date for people. Without `local` (the server, and the browser's first render, which must
+ * match it) in UTC and marked so; with it, in the browser's own time zone.
+ */
+export function formatWhen(iso: string | null, local = false): string {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "—";
+  const text = new Intl.DateTimeFormat("en-GB", {
+    day: "numeric",
+    month: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    ...(local ? {} : { timeZone: "UTC" }),
+  }).format(date);
+  return local ? text : `${text} UTC`;
+}
+
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms == null) return "—";
+  if (ms < 1000) return `${ms} ms`;
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}
+
+export function countsText(r: RunResultView): string {
+  return [
+    `${r.events_created} created`,
+    `${r.events_updated} updated`,
+    `${r.events_deleted} deleted`,
+    `${r.events_skipped} skipped`,
+    `${r.events_failed} failed`,
+  ].join(", ");
+}
+
+/** The `fields` of an API error answer (`{error: {code, message, fields?}}`), if any. */
+export async function readApiError(
+  res: Response,
+): Promise<{ message: string; fields: Record<string, string> }> {
+  try {
+    const body = await res.json();
+    return {
+      message: body?.error?.message ?? `The server answered ${res.status}`,
+      fields: body?.error?.fields ?? {},
+    };
+  } catch {
+    return { message: `The server answered ${res.status}`, fields: {} };
+  }
+}

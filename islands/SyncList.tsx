@@ -1,0 +1,340 @@
+import { type Signal, useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
+import { Dialog } from "@/components/Dialog.tsx";
+import { RunResult } from "@/components/RunResult.tsx";
+import {
+  CREATED_EVENT,
+  formatWhen,
+  readApiError,
+  type RunResultView,
+  statusText,
+  statusTone,
+  type SyncView,
+} from "@/components/sync_view.ts";
+import SyncHistory from "@/islands/SyncHistory.tsx";
+
+interface SyncListProps {
+  syncs: SyncView[];
+  /** Both accounts are connected and working, so runs can start. */
+  canRun: boolean;
+  /** The result of a run posted without JavaScript, shown on its card. */
+  ranId?: string | null;
+  ranResult?: RunResultView | null;
+}
+
+/** The user's syncs as cards: run now with live progress, history, pause/resume, delete. */
+export default function SyncList(props: SyncListProps) {
+  const syncs = useSignal(props.syncs);
+  const notice = useSignal<string | null>(null);
+  const mounted = useSignal(false);
+
+  useEffect(() => {
+    mounted.value = true;
+    const added = (event: Event) => {
+      const config = (event as CustomEvent<SyncView>).detail;
+      if (!syncs.value.some((s) => s.id === config.id)) syncs.value = [...syncs.value, config];
+      notice.value = null;
+    };
+    addEventListener(CREATED_EVENT, added);
+    return () => removeEventListener(CREATED_EVENT, added);
+  }, []);
+
+  if (syncs.value.length === 0) {
+    return (
+      <div>
+        {notice.value && <p class="notice" role="status">{notice.value}</p>}
+        <p class="empty">
+          No syncs yet. {props.canRun
+            ? "Pick a source and a destination calendar above and press “Create sync”."
+            : "Connect both Google accounts, then create your first sync above."}
+        </p>
+      </div>
+    );
+  }
+  return (
+    <div>
+      <p class="notice" role="status" hidden={!notice.value}>{notice.value}</p>
+      <ul class="sync-list">
+        {syncs.value.map((sync) => (
+          <li key={sync.id}>
+            <SyncCard
+              sync={sync}
+              local={mounted.value}
+              canRun={props.canRun}
+              initialResult={sync.id === props.ranId ? props.ranResult ?? null : null}
+              onChange={(next) => syncs.value = syncs.value.map((s) => s.id === next.id ? next : s)}
+              onDeleted={(text) => {
+                syncs.value = syncs.value.filter((s) => s.id !== sync.id);
+                notice.value = text;
+              }}
+            />
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+interface Progress {
+  done: number;
+  total: number;
+}
+
+interface SyncCardProps {
+  sync: SyncView;
+  local: boolean;
+  canRun: boolean;
+  initialResult: RunResultView | null;
+  onChange: (sync: SyncView) => void;
+  onDeleted: (notice: string) => void;
+}
+
+function SyncCard({ sync, local, canRun, initialResult, onChange, onDeleted }: SyncCardProps) {
+  const running = useSignal(false);
+  const progress = useSignal<Progress | null>(null);
+  const result = useSignal<RunResultView | null>(initialResult);
+  const problem = useSignal<string | null>(null);
+  const confirming = useSignal(false);
+  const removeEvents = useSignal(false);
+  const deleting = useSignal(false);
+  const toggling = useSignal(false);
+  const name = `${sync.source_calendar_name} → ${sync.dest_calendar_name}`;
+  const titleId = `sync-${sync.id}-title`;
+
+  async function runNow(event: Event) {
+    event.preventDefault();
+    running.value = true;
+    progress.value = null;
+    result.value = null;
+    problem.value = null;
+    try {
+      const outcome = await triggerRun(sync.id, progress);
+      result.value = outcome;
+      onChange({
+        ...sync,
+        last_status: outcome.status,
+        last_error: outcome.error ?? null,
+        last_synced_at: outcome.status === "success" || outcome.status === "partial"
+          ? new Date().toISOString()
+          : sync.last_synced_at,
+      });
+    } catch (e) {
+      problem.value = (e as Error).message;
+    } finally {
+      running.value = false;
+    }
+  }
+
+  async function toggle(event: Event) {
+    event.preventDefault();
+    toggling.value = true;
+    problem.value = null;
+    try {
+      const res = await fetch(`/api/sync/config/${sync.id}`, {
+        method: "PATCH",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify({ is_active: !sync.is_active }),
+      });
+      if (!res.ok) throw new Error((await readApiError(res)).message);
+      const body = await res.json().catch(() => ({}));
+      onChange({ ...sync, ...body, is_active: body.is_active ?? !sync.is_active });
+    } catch (e) {
+      problem.value = `Could not change this sync: ${(e as Error).message}`;
+    } finally {
+      toggling.value = false;
+    }
+  }
+
+  async function remove(event: Event) {
+    event.preventDefault();
+    deleting.value = true;
+    problem.value = null;
+    try {
+      const query = removeEvents.value ? "?remove_synced_events=true" : "";
+      const res = await fetch(`/api/sync/config/${sync.id}${query}`, {
+        method: "DELETE",
+        headers: { accept: "application/json" },
+      });
+      if (!res.ok && res.status !== 404) throw new Error((await readApiError(res)).message);
+      const body = res.status === 204 ? {} : await res.json().catch(() => ({}));
+      const removed = typeof body.events_removed === "number" ? body.events_removed : null;
+      confirming.value = false;
+      onDeleted(
+        `Deleted the sync ${name}.` +
+          (removeEvents.value
+            ? removed === null
+              ? " Its copies were removed from the destination."
+              : ` ${removed} synced event(s) removed from the destination.`
+            : " Copies already made stay in the destination."),
+      );
+    } catch (e) {
+      problem.value = `Could not delete: ${(e as Error).message}`;
+      deleting.value = false;
+    }
+  }
+
+  const tone = statusTone(sync.last_status);
+  return (
+    <article class="card sync" aria-labelledby={titleId}>
+      <div class="sync__head">
+        <h3 id={titleId} class="sync__title">
+          <span>{sync.source_calendar_name}</span>
+          <span class="sync__arrow" aria-hidden="true">→</span>
+          <span class="visually-hidden">to</span>
+          <span>{sync.dest_calendar_name}</span>
+        </h3>
+        <span class={`badge badge--${sync.is_active ? tone : "none"}`}>
+          {sync.is_active ? statusText(sync.last_status) : "Paused"}
+        </span>
+      </div>
+      <dl class="facts">
+        <div>
+          <dt>Last run</dt>
+          <dd>{sync.last_synced_at ? formatWhen(sync.last_synced_at, local) : "Never"}</dd>
+        </div>
+        <div>
+          <dt>Next run</dt>
+          <dd>{sync.is_active ? formatWhen(sync.next_run_at, local) : "Paused"}</dd>
+        </div>
+        <div>
+          <dt>Window</dt>
+          <dd>{sync.sync_lookahead_days} days ahead</dd>
+        </div>
+      </dl>
+      {!sync.is_active && sync.paused_reason && <p class="warning">Paused: {sync.paused_reason}.
+      </p>}
+      {sync.last_error && !result.value && <p class="warning">Last error: {sync.last_error}</p>}
+      <div class="sync__live" aria-live="polite">
+        {running.value && (
+          <div class="run-progress">
+            <label for={`progress-${sync.id}`}>
+              {progress.value
+                ? `Syncing… ${progress.value.done} of ${progress.value.total} events`
+                : "Syncing… reading the source calendar"}
+            </label>
+            <progress
+              id={`progress-${sync.id}`}
+              max={progress.value?.total || undefined}
+              value={progress.value?.total ? progress.value.done : undefined}
+            />
+          </div>
+        )}
+        {result.value && <RunResult result={result.value} />}
+        {problem.value && <p class="form__error" role="alert">{problem.value}</p>}
+      </div>
+      <div class="sync__actions">
+        <form method="post" action={`/syncs/${sync.id}/run`} onSubmit={runNow}>
+          <button
+            type="submit"
+            class="button"
+            disabled={running.value || !canRun}
+            title={canRun ? undefined : "Connect both accounts to run syncs"}
+          >
+            {running.value ? "Syncing…" : "Sync now"}
+            <span class="visually-hidden">{`: ${name}`}</span>
+          </button>
+        </form>
+        <SyncHistory configId={sync.id} name={name} />
+        <form method="post" action={`/syncs/${sync.id}`} onSubmit={toggle}>
+          <input type="hidden" name="is_active" value={sync.is_active ? "false" : "true"} />
+          <button
+            type="submit"
+            class="button button--quiet toggle"
+            aria-pressed={sync.is_active ? "true" : "false"}
+            disabled={toggling.value}
+          >
+            <span class="toggle__track" aria-hidden="true" />
+            Active<span class="visually-hidden">{`: ${name}`}</span>
+          </button>
+        </form>
+        <a
+          class="button button--quiet button--danger"
+          href={`/syncs/${sync.id}/delete`}
+          onClick={(event) => {
+            event.preventDefault();
+            removeEvents.value = false;
+            deleting.value = false;
+            confirming.value = true;
+          }}
+        >
+          Delete<span class="visually-hidden">{` ${name}`}</span>
+        </a>
+      </div>
+      <Dialog
+        id={`delete-${sync.id}`}
+        title={`Delete the sync ${name}?`}
+        open={confirming.value}
+        onClose={() => confirming.value = false}
+      >
+        <form class="form" onSubmit={remove}>
+          <p>
+            No more events will be copied from {sync.source_calendar_name} to{" "}
+            {sync.dest_calendar_name}.
+          </p>
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={removeEvents.value}
+              onChange={(e) => removeEvents.value = (e.currentTarget as HTMLInputElement).checked}
+            />
+            <span>Also remove synced events from the destination</span>
+          </label>
+          <div class="form__actions">
+            <button type="submit" class="button button--danger-solid" disabled={deleting.value}>
+              {deleting.value ? "Deleting…" : "Delete sync"}
+            </button>
+            <button
+              type="button"
+              class="button button--quiet"
+              onClick={() => confirming.value = false}
+            >
+              Cancel
+            </button>
+          </div>
+        </form>
+      </Dialog>
+    </article>
+  );
+}
+
+/**
+ * Starts a run and follows it: a `text/event-stream` answer brings `progress` events
+ * (`{done, total}`) and ends with `result` (or `error`); a JSON answer is the result at once.
+ */
+async function triggerRun(id: string, progress: Signal<Progress | null>): Promise<RunResultView> {
+  const res = await fetch(`/api/sync/trigger/${id}`, {
+    method: "POST",
+    headers: { accept: "text/event-stream, application/json" },
+  });
+  if (res.status === 409) {
+    throw new Error("A run of this sync is already in progress. Try again in a moment.");
+  }
+  if (!res.ok) throw new Error((await readApiError(res)).message);
+  if (!res.headers.get("content-type")?.startsWith("text/event-stream") || !res.body) {
+    return await res.json();
+  }
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    let end: number;
+    while ((end = buffer.indexOf("\n\n")) !== -1) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = /^event: ?(.*)$/m.exec(block)?.[1] ?? "message";
+      const data = block.split("\n").filter((l) => l.startsWith("data:"))
+        .map((l) => l.slice(5).trimStart()).join("\n");
+      if (!data) continue;
+      const payload = JSON.parse(data);
+      if (event === "progress") progress.value = payload;
+      else if (event === "error") throw new Error(payload.message ?? "The run failed");
+      else if (event === "result" || "events_created" in payload) {
+        reader.cancel().catch(() => {});
+        return payload;
+      }
+    }
+  }
+  throw new Error("The connection closed before the run finished. See History for its result.");
+}
