@@ -86,7 +86,7 @@ Deno.test("GET /api/docs lists every operation with a form to try it", async () 
   assert.match(html, /frsh:island:ApiConsole/);
   assert.match(
     html,
-    /<textarea[^>]*>\{\n  &quot;email&quot;: &quot;[^&]+&quot;,\n  &quot;password&quot;/,
+    /<textarea[^>]*>\{\n {2}&quot;email&quot;: &quot;[^&]+&quot;,\n {2}&quot;password&quot;/,
   );
 });
 
