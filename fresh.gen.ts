@@ -23,6 +23,9 @@ import * as $19 from "./routes/api/sync/trigger/[id].ts";
 import * as $20 from "./routes/index.tsx";
 import * as $21 from "./routes/login.tsx";
 import * as $22 from "./routes/register.tsx";
+import * as $23 from "./routes/syncs/[id]/delete.tsx";
+import * as $24 from "./routes/syncs/[id]/index.tsx";
+import * as $25 from "./routes/syncs/[id]/run.ts";
 import * as $$0 from "./islands/ApiConsole.tsx";
 import * as $$1 from "./islands/CalendarPicker.tsx";
 import * as $$2 from "./islands/OAuthStatus.tsx";
@@ -58,6 +61,9 @@ const manifest: Manifest = {
     "./routes/index.tsx": $20,
     "./routes/login.tsx": $21,
     "./routes/register.tsx": $22,
+    "./routes/syncs/[id]/delete.tsx": $23,
+    "./routes/syncs/[id]/index.tsx": $24,
+    "./routes/syncs/[id]/run.ts": $25,
   },
   islands: {
     "./islands/ApiConsole.tsx": $$0,

@@ -175,7 +175,7 @@ function SyncCard({ sync, local, canRun, initialResult, onChange, onDeleted }: S
 
   const tone = statusTone(sync.last_status);
   return (
-    <article class="card sync" aria-labelledby={titleId}>
+    <article class="card sync" id={`sync-${sync.id}`} aria-labelledby={titleId}>
       <div class="sync__head">
         <h3 id={titleId} class="sync__title">
           <span>{sync.source_calendar_name}</span>

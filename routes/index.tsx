@@ -1,12 +1,21 @@
+import { z } from "zod";
+import { runResultView, syncView } from "@/components/sync_data.ts";
 import type { CalendarOption, RunResultView, SyncView } from "@/components/sync_view.ts";
 import OAuthStatus from "@/islands/OAuthStatus.tsx";
 import SyncConfigForm, { type SyncConfigFormProps } from "@/islands/SyncConfigForm.tsx";
 import SyncList from "@/islands/SyncList.tsx";
 import type { AccountType } from "@/lib/db/oauth_tokens.ts";
-import { getSyncLog, type SyncLogRow } from "@/lib/db/sync_logs.ts";
-import { listSyncConfigsByUser, type SyncConfigRow } from "@/lib/db/sync_configs.ts";
+import { getSyncLog } from "@/lib/db/sync_logs.ts";
+import { listSyncConfigsByUser } from "@/lib/db/sync_configs.ts";
 import { listCalendarsForAccount } from "@/lib/google/calendar_list.ts";
 import { type OAuthStatusProps, oauthStatusProps } from "@/lib/google/dashboard.ts";
+import { fieldErrors, readBody } from "@/lib/http/validate.ts";
+import { NewSyncConfigIn } from "@/lib/sync/api_schemas.ts";
+import {
+  createSyncConfigForUser,
+  GoogleUnavailableError,
+  InvalidSyncConfigError,
+} from "@/lib/sync/configs.ts";
 import type { Services } from "@/lib/services.ts";
 import { define } from "@/lib/web/define.ts";
 import { HttpError } from "@/lib/web/http_error.ts";
@@ -30,14 +39,60 @@ const NOTICES: Record<string, string> = {
   resumed: "Sync active again.",
 };
 
+/** The new-sync form as a browser without JavaScript posts it: every value a string. */
+const NewSyncForm = z.object({
+  source_calendar_id: z.string().optional().default(""),
+  dest_calendar_id: z.string().optional().default(""),
+  sync_lookahead_days: z.string().optional().default(""),
+});
+
 export const handler = define.handlers({
   async GET(ctx) {
     return ctx.render(await dashboardData(ctx));
   },
+  async POST(ctx) {
+    const user = ctx.state.user;
+    if (!user) throw new HttpError(401, "Sign in to create a sync");
+    const values = NewSyncForm.parse(await readBody(ctx.req));
+    const days = values.sync_lookahead_days.trim();
+    const parsed = NewSyncConfigIn.safeParse({
+      source_calendar_id: values.source_calendar_id,
+      dest_calendar_id: values.dest_calendar_id,
+      sync_lookahead_days: days === "" ? undefined : Number(days),
+    });
+    let fields: Record<string, string>;
+    let formError: string | null = null;
+    if (parsed.success) {
+      try {
+        await createSyncConfigForUser(ctx.state.services, user.id, parsed.data);
+        return ctx.redirect("/?notice=created#syncs");
+      } catch (error) {
+        if (error instanceof InvalidSyncConfigError) fields = error.fields;
+        else if (error instanceof GoogleUnavailableError) {
+          fields = {};
+          formError = "Google could not be reached for the calendar lists. Try again in a moment.";
+        } else throw error;
+      }
+    } else {
+      fields = fieldErrors(parsed.error);
+    }
+    const data = await dashboardData(ctx, { values, fields: sentences(fields), formError });
+    return ctx.render(data, { status: formError ? 503 : 422 });
+  },
 });
 
+/** "expected a whole number 1-365" → "Expected a whole number 1-365." */
+function sentences(fields: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(fields).map(([name, text]) => {
+      const s = text.charAt(0).toUpperCase() + text.slice(1);
+      return [name, /[.!?]$/.test(s) ? s : `${s}.`];
+    }),
+  );
+}
+
 /** Everything the dashboard shows; `form` overrides what the new-sync form received back. */
-export async function dashboardData(
+async function dashboardData(
   ctx: Ctx,
   form: Partial<SyncConfigFormProps> = {},
 ): Promise<DashboardData> {
@@ -71,40 +126,6 @@ export async function dashboardData(
     ran: log && log.user_id === user.id && log.config_id === ranId
       ? { id: ranId, result: runResultView(log) }
       : null,
-  };
-}
-
-export function syncView(row: SyncConfigRow): SyncView {
-  const iso = (d: Date | null) => d && new Date(d).toISOString();
-  return {
-    id: row.id,
-    source_calendar_id: row.source_calendar_id,
-    source_calendar_name: row.source_calendar_name || row.source_calendar_id,
-    dest_calendar_id: row.dest_calendar_id,
-    dest_calendar_name: row.dest_calendar_name || row.dest_calendar_id,
-    sync_lookahead_days: row.sync_lookahead_days,
-    is_active: row.is_active,
-    paused_reason: row.paused_reason,
-    last_synced_at: iso(row.last_synced_at),
-    last_status: row.last_status,
-    last_error: row.last_error,
-    next_run_at: iso(row.next_run_at),
-  };
-}
-
-export function runResultView(log: SyncLogRow): RunResultView {
-  return {
-    sync_log_id: log.id,
-    status: log.status,
-    events_created: log.events_created,
-    events_updated: log.events_updated,
-    events_deleted: log.events_deleted,
-    events_skipped: log.events_skipped,
-    events_failed: log.events_failed,
-    api_calls: log.api_calls,
-    duration_ms: log.duration_ms ?? undefined,
-    error: log.error,
-    failures: log.failures ?? [],
   };
 }
 

@@ -1,0 +1,72 @@
+import { syncView } from "@/components/sync_data.ts";
+import type { SyncView } from "@/components/sync_view.ts";
+import { getSyncConfig } from "@/lib/db/sync_configs.ts";
+import { readBody } from "@/lib/http/validate.ts";
+import {
+  CopiesNotRemovedError,
+  deleteSyncConfigForUser,
+  SyncConfigConflictError,
+  SyncInProgressError,
+} from "@/lib/sync/configs.ts";
+import { define } from "@/lib/web/define.ts";
+import { HttpError } from "@/lib/web/http_error.ts";
+import { Head } from "@/lib/web/render.tsx";
+
+/** Deleting a sync without JavaScript: a confirmation page, then the delete. */
+export const handler = define.handlers({
+  async GET(ctx) {
+    const user = ctx.state.user;
+    if (!user) throw new HttpError(401, "Sign in to delete a sync");
+    const config = await getSyncConfig(ctx.state.services.db, ctx.params.id, user.id);
+    if (!config) throw new HttpError(404, "There is no such sync");
+    return ctx.render(syncView(config));
+  },
+  async POST(ctx) {
+    const user = ctx.state.user;
+    if (!user) throw new HttpError(401, "Sign in to delete a sync");
+    const body = await readBody(ctx.req) as Record<string, unknown>;
+    const removeSyncedEvents = body.remove_synced_events === "true";
+    let outcome;
+    try {
+      outcome = await deleteSyncConfigForUser(ctx.state.services, user.id, ctx.params.id, {
+        removeSyncedEvents,
+      });
+    } catch (error) {
+      if (error instanceof SyncInProgressError) {
+        throw new HttpError(409, "This sync is running. Go back and delete it when the run ends");
+      }
+      if (error instanceof SyncConfigConflictError || error instanceof CopiesNotRemovedError) {
+        throw new HttpError(409, error.message);
+      }
+      throw error;
+    }
+    if (!outcome) throw new HttpError(404, "There is no such sync");
+    return ctx.redirect(`/?notice=${removeSyncedEvents ? "deleted_events" : "deleted"}#syncs`);
+  },
+});
+
+export default define.page<SyncView>(function DeleteSync({ data: sync }) {
+  const name = `${sync.source_calendar_name} → ${sync.dest_calendar_name}`;
+  return (
+    <section class="card auth-card" aria-labelledby="delete-title">
+      <Head>
+        <title>{`Delete ${name} · cal-sync`}</title>
+      </Head>
+      <h1 id="delete-title">Delete the sync {name}?</h1>
+      <form method="post" class="form">
+        <p>
+          No more events will be copied from {sync.source_calendar_name} to{" "}
+          {sync.dest_calendar_name}.
+        </p>
+        <label class="check">
+          <input type="checkbox" name="remove_synced_events" value="true" />
+          <span>Also remove synced events from the destination</span>
+        </label>
+        <div class="form__actions">
+          <button type="submit" class="button button--danger-solid">Delete sync</button>
+          <a class="button button--quiet" href="/">Cancel</a>
+        </div>
+      </form>
+    </section>
+  );
+});

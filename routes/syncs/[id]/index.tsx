@@ -1,0 +1,88 @@
+import { RunHistory } from "@/components/RunHistory.tsx";
+import { runLogView, syncView } from "@/components/sync_data.ts";
+import { formatWhen, type RunLogView, statusText, type SyncView } from "@/components/sync_view.ts";
+import { getSyncConfig } from "@/lib/db/sync_configs.ts";
+import { listSyncLogs } from "@/lib/db/sync_logs.ts";
+import { readBody } from "@/lib/http/validate.ts";
+import { InvalidSyncConfigError, updateSyncConfigForUser } from "@/lib/sync/configs.ts";
+import { define } from "@/lib/web/define.ts";
+import { HttpError } from "@/lib/web/http_error.ts";
+import { Head } from "@/lib/web/render.tsx";
+
+interface SyncPageData {
+  sync: SyncView;
+  runs: RunLogView[];
+}
+
+/** One sync and its history: where the dashboard's History link leads without JavaScript. */
+export const handler = define.handlers({
+  async GET(ctx) {
+    const user = ctx.state.user;
+    if (!user) throw new HttpError(401, "Sign in to see this sync");
+    const { db } = ctx.state.services;
+    const config = await getSyncConfig(db, ctx.params.id, user.id);
+    if (!config) throw new HttpError(404, "There is no such sync");
+    const logs = await listSyncLogs(db, config.id, user.id, { limit: 50, offset: 0 });
+    return ctx.render({ sync: syncView(config), runs: logs.map(runLogView) });
+  },
+  /** The active toggle without JavaScript. */
+  async POST(ctx) {
+    const user = ctx.state.user;
+    if (!user) throw new HttpError(401, "Sign in to change this sync");
+    const body = await readBody(ctx.req) as Record<string, unknown>;
+    const isActive = body.is_active === "true";
+    try {
+      const updated = await updateSyncConfigForUser(ctx.state.services, user.id, ctx.params.id, {
+        is_active: isActive,
+      });
+      if (!updated) throw new HttpError(404, "There is no such sync");
+    } catch (error) {
+      if (error instanceof InvalidSyncConfigError) throw new HttpError(409, error.message);
+      throw error;
+    }
+    return ctx.redirect(`/?notice=${isActive ? "resumed" : "paused"}#syncs`);
+  },
+});
+
+export default define.page<SyncPageData>(function SyncPage({ data: { sync, runs } }) {
+  const name = `${sync.source_calendar_name} → ${sync.dest_calendar_name}`;
+  return (
+    <>
+      <Head>
+        <title>{`${name} · cal-sync`}</title>
+      </Head>
+      <p>
+        <a href="/">← Dashboard</a>
+      </p>
+      <h1>{name}</h1>
+      <section class="card">
+        <dl class="facts">
+          <div>
+            <dt>Status</dt>
+            <dd>{sync.is_active ? statusText(sync.last_status) : "Paused"}</dd>
+          </div>
+          <div>
+            <dt>Last run</dt>
+            <dd>{formatWhen(sync.last_synced_at)}</dd>
+          </div>
+          <div>
+            <dt>Window</dt>
+            <dd>{sync.sync_lookahead_days} days ahead</dd>
+          </div>
+        </dl>
+        <div class="sync__actions">
+          <form method="post" action={`/syncs/${sync.id}/run`}>
+            <button type="submit" class="button">Sync now</button>
+          </form>
+          <a class="button button--quiet button--danger" href={`/syncs/${sync.id}/delete`}>
+            Delete
+          </a>
+        </div>
+      </section>
+      <section class="card" aria-labelledby="history-title">
+        <h2 id="history-title">History</h2>
+        <RunHistory runs={runs} />
+      </section>
+    </>
+  );
+});
