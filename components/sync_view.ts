@@ -95,6 +95,12 @@ export function formatWhen(iso: string | null, local = false): string {
   return local ? text : `${text} UTC`;
 }
 
+/** When the scheduler runs a config next: a time, or "Due now" once that time has passed. */
+export function formatNextRun(iso: string | null, local = false): string {
+  if (iso && new Date(iso).getTime() <= Date.now()) return "Due now";
+  return formatWhen(iso, local);
+}
+
 export function formatDuration(ms: number | null | undefined): string {
   if (ms == null) return "—";
   if (ms < 1000) return `${ms} ms`;

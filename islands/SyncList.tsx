@@ -4,6 +4,7 @@ import { Dialog } from "@/components/Dialog.tsx";
 import { RunResult } from "@/components/RunResult.tsx";
 import {
   CREATED_EVENT,
+  formatNextRun,
   formatWhen,
   readApiError,
   type RunResultView,
@@ -194,7 +195,7 @@ function SyncCard({ sync, local, canRun, initialResult, onChange, onDeleted }: S
         </div>
         <div>
           <dt>Next run</dt>
-          <dd>{sync.is_active ? formatWhen(sync.next_run_at, local) : "Paused"}</dd>
+          <dd>{sync.is_active ? formatNextRun(sync.next_run_at, local) : "Paused"}</dd>
         </div>
         <div>
           <dt>Window</dt>
@@ -227,8 +228,12 @@ function SyncCard({ sync, local, canRun, initialResult, onChange, onDeleted }: S
           <button
             type="submit"
             class="button"
-            disabled={running.value || !canRun}
-            title={canRun ? undefined : "Connect both accounts to run syncs"}
+            disabled={running.value || !canRun || !sync.is_active}
+            title={!canRun
+              ? "Connect both accounts to run syncs"
+              : sync.is_active
+              ? undefined
+              : "Turn Active on to run this sync"}
           >
             {running.value ? "Syncing…" : "Sync now"}
             <span class="visually-hidden">{`: ${name}`}</span>

@@ -11,8 +11,9 @@ import {
 
 const PASSWORD = "correct horse battery";
 
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+/** A screenshot of the whole page; of the viewport alone while a modal dialog is open. */
+async function shot(page: Page, name: string, fullPage = true) {
+  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage });
 }
 
 function watchProblems(page: Page): string[] {
@@ -198,7 +199,7 @@ Deno.test({
           assert.equal(await dialog.locator("table.runs tbody tr").count(), 1);
           assert.match(await dialog.locator("tbody tr").first().innerText(), /Manual/);
           assert.ok(await dialog.locator("svg[role=img] rect.chart__bar").count() >= 3);
-          await shot(page, "08-history");
+          await shot(page, "08-history", false);
           for (let i = 0; i < 4; i++) {
             await page.keyboard.press("Tab");
             assert.ok(
@@ -229,7 +230,7 @@ Deno.test({
         const dialog = page.getByRole("dialog", { name: "Delete the sync Work → Main?" });
         await dialog.waitFor();
         await dialog.getByLabel("Also remove synced events from the destination").check();
-        await shot(page, "11-delete-confirm");
+        await shot(page, "11-delete-confirm", false);
         await dialog.getByRole("button", { name: "Delete sync" }).click();
         await page.getByText(/Deleted the sync Work → Main/).waitFor();
         assert.ok(await page.getByText("No syncs yet").isVisible());
