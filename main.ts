@@ -7,6 +7,7 @@ import { openDb } from "@/lib/db/mod.ts";
 import { errorFields, log, setJsonLogs } from "@/lib/log.ts";
 import { startSandbox } from "@/lib/sandbox/mod.ts";
 import { createServices, type Services } from "@/lib/services.ts";
+import { startScheduler } from "@/lib/sync/scheduler.ts";
 import { createWebApp } from "@/lib/web/app.ts";
 
 /** The whole web app (pages and `/api`) over the given services; tests call `app.request()`. */
@@ -53,6 +54,7 @@ async function boot() {
   const google = await startGoogle(config);
   const services = createServices(config, db, google.rootUrl);
   const app = await createApp(services);
+  startScheduler(services);
 
   const server = Deno.serve({
     port: config.port,

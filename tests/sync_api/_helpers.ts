@@ -6,7 +6,13 @@ import assert from "node:assert/strict";
 import { calendar, type calendar_v3 } from "@googleapis/calendar";
 import { OAuth2Client } from "google-auth-library";
 import type { Hono } from "hono";
+import postgres from "postgres";
+import { loadConfig } from "@/lib/config.ts";
+import { migrate } from "@/lib/db/migrate.ts";
+import { openDb } from "@/lib/db/mod.ts";
 import type { User } from "@/lib/db/users.ts";
+import { startSandbox } from "@/lib/sandbox/mod.ts";
+import { createServices } from "@/lib/services.ts";
 import {
   browserOf,
   type Client,
@@ -172,4 +178,156 @@ export async function readEvents(res: Response): Promise<{ event: string; data: 
     events.push({ event, data: JSON.parse(data) });
   }
   return events;
+}
+
+/** A world of its own, whose database other processes can open too (subprocess tests). */
+export interface SharedWorld extends World {
+  /** The environment a `deno` subprocess needs to act on this world. */
+  env: Record<string, string>;
+  /** Embedded PGlite on disk has no locking: close it before a subprocess opens it… */
+  release(): Promise<void>;
+  /** …and open it again afterwards. No-ops on PostgreSQL. */
+  reopen(): Promise<void>;
+}
+
+const JWT_SECRET = "test-secret-that-is-at-least-32-characters-long";
+
+/**
+ * A sandbox and a database no other test file sees: a new PostgreSQL database on the server of
+ * DATABASE_URL (dropped at close), or an embedded PGlite in a temporary directory. Scheduler
+ * tests need that: a claim takes every due config in the database, whoever created it.
+ */
+export async function openSharedWorld(): Promise<SharedWorld> {
+  const serverUrl = Deno.env.get("DATABASE_URL");
+  let databaseUrl: string | undefined;
+  let dataDir: string | undefined;
+  let drop = async () => {};
+  if (serverUrl?.startsWith("postgres")) {
+    const name = `calsync_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+    const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const u = new URL(serverUrl);
+    u.pathname = `/${name}`;
+    databaseUrl = u.toString();
+    drop = async () => {
+      const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    };
+  } else {
+    dataDir = await Deno.makeTempDir({ prefix: "calsync_test_" });
+    drop = () => Deno.remove(dataDir!, { recursive: true });
+  }
+  const open = () => openDb(databaseUrl, dataDir);
+  let db = await open();
+  await migrate(db);
+  const { url, sandbox, close } = await startSandbox({ port: 0, dataFile: null });
+  const env: Record<string, string> = {
+    APP_ENV: "test",
+    JWT_SECRET,
+    ENCRYPTION_KEYS: randomKey(),
+    GOOGLE_SANDBOX: "1",
+    GOOGLE_ROOT_URL: url,
+    API_URL: "http://app.test",
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: dataDir! }),
+  };
+  const services = createServices(await loadConfig(env), db, url);
+  let open_ = true;
+  const world: SharedWorld = {
+    services,
+    db,
+    sandbox,
+    sandboxUrl: url,
+    env,
+    async release() {
+      if (!dataDir || !open_) return;
+      await db.close();
+      open_ = false;
+    },
+    async reopen() {
+      if (!dataDir || open_) return;
+      db = await open();
+      world.db = services.db = db;
+      open_ = true;
+    },
+    async close() {
+      await close();
+      if (open_) await db.close();
+      open_ = false;
+      await drop();
+    },
+  };
+  return world;
+}
+
+function randomKey(): string {
+  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+}
+
+/** Runs `deno run -A <script> …args` in the world's environment; stdout, stderr and exit code. */
+export async function denoRun(
+  world: SharedWorld,
+  script: string,
+  args: string[] = [],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--unstable-cron", script, ...args],
+    env: world.env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
+/** A running `tests/sync_api/_worker.ts` process: `ready` once it waits, `go()` to start it. */
+export interface Worker {
+  ready: Promise<void>;
+  go(): Promise<void>;
+  /** Its JSON answer (the last line of stdout). */
+  result: Promise<Json>;
+}
+
+export function spawnWorker(world: SharedWorld, args: string[]): Worker {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./_worker.ts", import.meta.url).pathname, ...args],
+    env: world.env,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  let readyResolve!: () => void;
+  const ready = new Promise<void>((resolve) => readyResolve = resolve);
+  const result = (async () => {
+    for (;;) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      buffered += value;
+      if (buffered.includes("ready\n")) readyResolve();
+    }
+    const [status, stderr] = await Promise.all([
+      child.status,
+      new Response(child.stderr).text(),
+    ]);
+    if (!status.success) throw new Error(`Worker ${args.join(" ")} failed: ${stderr}`);
+    return JSON.parse(buffered.trim().split("\n").at(-1)!);
+  })();
+  return {
+    // A worker that dies before it is ready must not leave the test waiting forever.
+    ready: Promise.race([
+      ready,
+      result.then(() => {
+        throw new Error(`Worker ${args.join(" ")} ended before it was ready`);
+      }),
+    ]),
+    async go() {
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode("go\n"));
+      await writer.close();
+    },
+    result,
+  };
 }
