@@ -204,6 +204,21 @@ export async function pauseSyncConfigsOfUser(
   return rows.length;
 }
 
+/** Turns back on the user's configs paused for one of `reasons`; returns how many. */
+export async function resumeSyncConfigsPausedFor(
+  db: Queryable,
+  userId: string,
+  reasons: string[],
+): Promise<number> {
+  const rows = await db.query(
+    `UPDATE sync_configs SET is_active = true, paused_reason = NULL, next_run_at = now(),
+       updated_at = now()
+     WHERE user_id = $1 AND NOT is_active AND paused_reason = ANY($2::text[]) RETURNING id`,
+    [userId, reasons],
+  );
+  return rows.length;
+}
+
 export interface OAuthStateRow {
   id: string;
   user_id: string;

@@ -8,6 +8,7 @@ import {
   listOAuthTokensByUser,
   type OAuthTokenRow,
   pauseSyncConfigsOfUser,
+  resumeSyncConfigsPausedFor,
   saveOAuthToken,
 } from "@/lib/db/oauth_tokens.ts";
 import { log } from "@/lib/log.ts";
@@ -49,6 +50,23 @@ export async function storeConnection(
     scopes: connection.scopes,
   });
   if (previous) await revokeReplaced(services, previous, connection.email);
+  await resumeAfterReconnect(services, userId);
+}
+
+function disconnectedReason(accountType: AccountType, email: string): string {
+  return `The ${accountType} Google account (${email}) was disconnected`;
+}
+
+/**
+ * Once both accounts are connected again, turns back on the syncs that a disconnect of those
+ * same Google accounts paused. Syncs paused by the user, or for another account, stay paused.
+ */
+async function resumeAfterReconnect(services: Services, userId: string): Promise<void> {
+  const connections = await listOAuthTokensByUser(services.db, userId);
+  if (connections.length < ACCOUNT_TYPES.length) return;
+  const reasons = connections.map((c) => disconnectedReason(c.account_type, c.google_email));
+  const resumed = await resumeSyncConfigsPausedFor(services.db, userId, reasons);
+  if (resumed) log.info("Resumed syncs after reconnect", { user_id: userId, resumed });
 }
 
 /**
@@ -67,7 +85,7 @@ export async function disconnect(
     const paused = await pauseSyncConfigsOfUser(
       tx,
       userId,
-      `The ${accountType} Google account was disconnected`,
+      disconnectedReason(accountType, row.google_email),
     );
     return { row, paused };
   });

@@ -248,7 +248,8 @@ Deno.test("[http] reconnecting replaces the tokens and revokes the old grant", a
 Deno.test("[http] DELETE /api/oauth/{account_type}", async (t) => {
   const user = await newUser(world);
   const browser = await browserOf(app, world, user);
-  await connect(browser, "source", newGoogleAccount(world, "src"));
+  const sourceAccount = newGoogleAccount(world, "src");
+  await connect(browser, "source", sourceAccount);
   await connect(browser, "destination", newGoogleAccount(world, "dst"));
   const [config] = await world.db.query<{ id: string }>(
     `INSERT INTO sync_configs (user_id, source_calendar_id, dest_calendar_id)
@@ -270,10 +271,31 @@ Deno.test("[http] DELETE /api/oauth/{account_type}", async (t) => {
       [config.id],
     );
     assert.equal(row.is_active, false);
-    assert.match(row.paused_reason, /source Google account was disconnected/);
+    assert.equal(
+      row.paused_reason,
+      `The source Google account (${sourceAccount}) was disconnected`,
+    );
     const body = await status(browser);
     assert.equal(body.source.connected, false);
     assert.equal(body.destination.connected, true);
+  });
+
+  const configState = async () =>
+    (await world.db.query<{ is_active: boolean; paused_reason: string | null }>(
+      "SELECT is_active, paused_reason FROM sync_configs WHERE id = $1",
+      [config.id],
+    ))[0];
+
+  await t.step("reconnecting another Google account leaves the sync paused", async () => {
+    await connect(browser, "source", newGoogleAccount(world, "other"));
+    assert.equal((await configState()).is_active, false);
+    await browser("/api/oauth/source", { method: "DELETE" }).then((r) => r.body?.cancel());
+  });
+
+  await t.step("reconnecting the same Google account resumes the sync", async () => {
+    await connect(browser, "source", sourceAccount);
+    assert.deepEqual(await configState(), { is_active: true, paused_reason: null });
+    await browser("/api/oauth/source", { method: "DELETE" }).then((r) => r.body?.cancel());
   });
 
   await t.step("serves 404 when nothing is connected, 409 for its calendars", async () => {
