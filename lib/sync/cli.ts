@@ -1,0 +1,321 @@
+/**
+ * `deno task sync`: runs every due sync config once and exits, for operators and external
+ * schedulers. Progress goes to stderr; the summary (a table, or JSON with `--json`) to stdout.
+ */
+import { parseArgs } from "node:util";
+import { type Config, ConfigError, loadConfig } from "@/lib/config.ts";
+import { migrate } from "@/lib/db/migrate.ts";
+import { type Db, openDb } from "@/lib/db/mod.ts";
+import type { SyncConfigRow } from "@/lib/db/sync_configs.ts";
+import { createServices } from "@/lib/services.ts";
+import type { PlannedChange } from "./engine.ts";
+import { type ConfigRun, runDueSyncs, runFailed, UnknownConfigError } from "./scheduler.ts";
+
+export const USAGE = `Usage: deno task sync [options]
+
+Runs every sync config that is due once, then exits (for cron or another scheduler).
+
+Options:
+  --config ID   run this config only, whatever its schedule
+  --all         run every active config, due or not
+  --dry-run     print what would be created, updated and deleted; write nothing
+  --json        print the outcome as JSON instead of a table
+  --limit N     run at most N configs (default 1000)
+  -h, --help    show this help
+
+Progress goes to stderr, the summary to stdout. Exit status: 0 when every run
+succeeded, 1 when any run failed or could not start, 2 for a usage error.
+Settings come from the environment, as for the app (DATABASE_URL, DATA_DIR,
+GOOGLE_ROOT_URL, SANDBOX_PORT, ...). With the Google sandbox, the app (or
+\`deno task sandbox\`) must be running.`;
+
+/** What the command line asks for. */
+export interface CliArgs {
+  configId?: string;
+  all: boolean;
+  dryRun: boolean;
+  json: boolean;
+  limit: number;
+  help: boolean;
+}
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** Parses the arguments; throws UsageError for anything it does not know. */
+export function parseCliArgs(args: string[]): CliArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        config: { type: "string" },
+        all: { type: "boolean", default: false },
+        "dry-run": { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+        limit: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  if (values.config !== undefined && values.all) {
+    throw new UsageError("Cannot use --config with --all: pick one");
+  }
+  if (values.config === "") throw new UsageError('Cannot use "--config": expected a config id');
+  let limit = 1000;
+  if (values.limit !== undefined) {
+    limit = Number(values.limit);
+    if (!/^\d+$/.test(values.limit) || limit < 1) {
+      throw new UsageError(
+        `Cannot parse "--limit": expected a whole number, got "${values.limit}"`,
+      );
+    }
+  }
+  return {
+    configId: values.config,
+    all: values.all,
+    dryRun: values["dry-run"],
+    json: values.json,
+    limit,
+    help: values.help,
+  };
+}
+
+/** Where Google's clients go, after checking that a sandbox answers there. */
+async function googleRoot(config: Config): Promise<string | undefined> {
+  if (!config.googleSandbox) return config.googleRootUrl;
+  const root = config.googleRootUrl ?? `http://127.0.0.1:${config.sandboxPort}/`;
+  try {
+    const res = await fetch(root, { signal: AbortSignal.timeout(5000) });
+    await res.body?.cancel();
+  } catch {
+    throw new CliError(
+      `Cannot reach the Google sandbox at ${root}: start the app (deno task start) or the ` +
+        `sandbox alone (deno task sandbox) first, or point GOOGLE_ROOT_URL at a running one`,
+    );
+  }
+  return root;
+}
+
+class CliError extends Error {}
+
+async function openDatabase(config: Config): Promise<Db> {
+  if (!config.databaseUrl) {
+    // Embedded PGlite has no locking: a second process on the same files corrupts them.
+    const pid = `${config.dataDir}/pglite/postmaster.pid`;
+    if (await exists(pid)) {
+      throw new CliError(
+        `Cannot open the embedded database in ${config.dataDir}: another process (the app?) has ` +
+          `it open. Stop it and run the sandbox alone (deno task sandbox), or use PostgreSQL ` +
+          `(DATABASE_URL). If no process has it open, delete ${pid}`,
+      );
+    }
+  }
+  const db = await openDb(config.databaseUrl, config.dataDir);
+  await migrate(db);
+  return db;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const label = (c: SyncConfigRow) =>
+  `"${c.source_calendar_name || c.source_calendar_id}" → "${
+    c.dest_calendar_name || c.dest_calendar_id
+  }" (${c.id})`;
+
+function statusOf(run: ConfigRun): string {
+  if (run.inProgress) return "in_progress";
+  if (run.error !== undefined) return "error";
+  return run.result!.status;
+}
+
+/** The `--json` form of one config's outcome. */
+export function runJson(run: ConfigRun) {
+  const r = run.result;
+  return {
+    config_id: run.config.id,
+    user_id: run.config.user_id,
+    source_calendar_name: run.config.source_calendar_name,
+    dest_calendar_name: run.config.dest_calendar_name,
+    status: statusOf(run),
+    sync_log_id: r?.sync_log_id ?? null,
+    events_created: r?.events_created ?? 0,
+    events_updated: r?.events_updated ?? 0,
+    events_deleted: r?.events_deleted ?? 0,
+    events_skipped: r?.events_skipped ?? 0,
+    events_failed: r?.events_failed ?? 0,
+    api_calls: r?.api_calls ?? 0,
+    duration_ms: r?.duration_ms ?? 0,
+    error: run.inProgress ? "A sync of this config is already in progress" : run.error ??
+      r?.error ?? null,
+    failures: r?.failures ?? [],
+    ...(r?.plan ? { plan: r.plan } : {}),
+  };
+}
+
+/** The human summary: one row per config, then (dry run) each config's plan. */
+export function summaryTable(runs: ConfigRun[], dryRun: boolean): string {
+  if (runs.length === 0) {
+    return dryRun ? "No sync config is due: nothing to plan." : "No sync config is due.";
+  }
+  const head = [
+    "CONFIG",
+    "SOURCE → DESTINATION",
+    "STATUS",
+    dryRun ? "CREATE" : "CREATED",
+    dryRun ? "UPDATE" : "UPDATED",
+    dryRun ? "DELETE" : "DELETED",
+    "SKIPPED",
+    "FAILED",
+    "CALLS",
+    "MS",
+  ];
+  const rows = runs.map((run) => {
+    const j = runJson(run);
+    const plan = run.result?.plan ?? [];
+    const count = (action: PlannedChange["action"]) =>
+      plan.filter((p) => p.action === action).length;
+    return [
+      run.config.id.slice(0, 8),
+      `${j.source_calendar_name} → ${j.dest_calendar_name}`,
+      j.status,
+      String(dryRun ? count("create") : j.events_created),
+      String(dryRun ? count("update") : j.events_updated),
+      String(dryRun ? count("delete") : j.events_deleted),
+      String(j.events_skipped),
+      String(j.events_failed),
+      String(j.api_calls),
+      String(j.duration_ms),
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const numeric = (i: number) => i >= 3;
+  const line = (cells: string[]) =>
+    cells.map((c, i) => numeric(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])).join("  ")
+      .trimEnd();
+  const out = [line(head), ...rows.map(line)];
+  for (const run of runs) {
+    const problem = runJson(run).error;
+    if (
+      problem && (run.error !== undefined || run.inProgress || run.result?.status !== "success")
+    ) {
+      out.push(`${run.config.id.slice(0, 8)}: ${problem}`);
+    }
+  }
+  if (dryRun) {
+    for (const run of runs) {
+      const plan = run.result?.plan ?? [];
+      out.push(
+        "",
+        `Plan for ${label(run.config)}: ${plan.length ? "" : "nothing to do"}`.trimEnd(),
+      );
+      for (const p of plan) {
+        const when = p.start ? `  ${p.start}${p.end ? ` → ${p.end}` : ""}` : "";
+        out.push(`  ${p.action.padEnd(6)}  ${p.summary ?? "(no title)"}${when}`);
+      }
+    }
+  }
+  return out.join("\n");
+}
+
+/** Runs the command; returns the exit status. Only the summary reaches stdout. */
+export async function main(args: string[]): Promise<number> {
+  const log = console.log;
+  // Logs and notices of the libraries (e.g. generated dev secrets) must not spoil `--json`.
+  console.log = console.error;
+  try {
+    return await run(args, printToStdout);
+  } finally {
+    console.log = log;
+  }
+}
+
+function printToStdout(text: string) {
+  const bytes = new TextEncoder().encode(`${text}\n`);
+  let written = 0;
+  while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
+}
+
+async function run(args: string[], print: (text: string) => void): Promise<number> {
+  let cli: CliArgs;
+  try {
+    cli = parseCliArgs(args);
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (cli.help) {
+    print(USAGE);
+    return 0;
+  }
+  let config: Config;
+  try {
+    config = await loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    return 1;
+  }
+  let db: Db | undefined;
+  try {
+    const root = await googleRoot(config);
+    db = await openDatabase(config);
+    const services = createServices(config, db, root);
+    const tty = Deno.stderr.isTerminal();
+    const encoder = new TextEncoder();
+    const progress = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
+    const runs = await runDueSyncs(services, {
+      owner: `cli:${crypto.randomUUID()}`,
+      limit: cli.limit,
+      trigger: "cli",
+      all: cli.all,
+      configId: cli.configId,
+      dryRun: cli.dryRun,
+      onStart: (c) => progress(`${cli.dryRun ? "Planning" : "Syncing"} ${label(c)}\n`),
+      onProgress: (_c, done, total) => {
+        if (tty) progress(`\r  ${done}/${total} writes`);
+        else if (done === total || done % 100 === 0) progress(`  ${done}/${total} writes\n`);
+      },
+      onEnd: (run) => {
+        const j = runJson(run);
+        progress(
+          `${tty ? "\r\x1b[K" : ""}  ${j.status}: ${j.events_created} created, ` +
+            `${j.events_updated} updated, ${j.events_deleted} deleted, ${j.events_skipped} ` +
+            `skipped, ${j.events_failed} failed, ${j.api_calls} API calls, ${j.duration_ms} ms` +
+            `${j.error ? ` (${j.error})` : ""}\n`,
+        );
+      },
+    });
+    const failed = runs.filter((r) => r.inProgress || runFailed(r)).length;
+    if (cli.json) {
+      print(
+        JSON.stringify({ dry_run: cli.dryRun, failed, runs: runs.map(runJson) }, null, 2),
+      );
+    } else {
+      print(summaryTable(runs, cli.dryRun));
+    }
+    return failed > 0 ? 1 : 0;
+  } catch (err) {
+    if (err instanceof CliError || err instanceof UnknownConfigError) {
+      console.error(err.message);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await db?.close();
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
