@@ -116,10 +116,18 @@ export async function createSyncConfigForUser(
       dest_calendar_id: "The destination must be a different calendar from the source",
     });
   }
-  const [sources, dests] = await Promise.all([
+  const lists = await Promise.allSettled([
     calendarsOf(services, userId, "source"),
     calendarsOf(services, userId, "destination"),
   ]);
+  const problems = lists.flatMap((l) => l.status === "rejected" ? [l.reason] : []);
+  if (problems.some((p) => !(p instanceof InvalidSyncConfigError))) {
+    throw problems.find((p) => !(p instanceof InvalidSyncConfigError));
+  }
+  if (problems.length) {
+    throw new InvalidSyncConfigError(Object.assign({}, ...problems.map((p) => p.fields)));
+  }
+  const [sources, dests] = lists.map((l) => (l as PromiseFulfilledResult<CalendarEntry[]>).value);
   const source = sources.find((c) => c.id === input.source_calendar_id);
   const dest = dests.find((c) => c.id === input.dest_calendar_id);
   const fields: Record<string, string> = {};

@@ -127,6 +127,7 @@ Deno.test("[http] POST /api/sync/config", opts, async (t) => {
     });
     assert.equal(none.status, 422);
     assert.match(none.body.error.fields.source_calendar_id, /Connect the source/);
+    assert.match(none.body.error.fields.dest_calendar_id, /Connect the destination/);
 
     const email = newGoogleAccount(world, "half");
     await connect(browser, "source", email);
