@@ -31,7 +31,8 @@ const DAY = 86_400_000;
 
 /**
  * Runs `config` once as its owner's connections. A connection that is missing or must be
- * reconnected ends the run before it starts, recorded like any run (status `needs_reconnect`);
+ * reconnected ends the run before it starts, recorded like any run (status `needs_reconnect`,
+ * or `failed` when its tokens cannot be used at all);
  * a run that ends `needs_reconnect` leaves the failing connection marked for the dashboard.
  * Throws SyncInProgressError when another run holds the config's lease.
  * @example const result = await runConfig(services, config, { trigger: "manual" });
@@ -47,9 +48,18 @@ export async function runConfig(
     source = await getCalendarClient(services, config.user_id, "source");
     dest = await getCalendarClient(services, config.user_id, "destination");
   } catch (err) {
-    if (!(err instanceof NeedsReconnectError || err instanceof NotConnectedError)) throw err;
+    // A connection that is gone is the user's to fix; any other failure here (a token that no
+    // longer decrypts after a key was dropped) is recorded as a failed run, so it shows.
+    const reconnect = err instanceof NeedsReconnectError || err instanceof NotConnectedError;
+    const message = err instanceof Error ? err.message : String(err);
     try {
-      return await recordUnstartable(services, config, opts, err.message);
+      return await recordUnstartable(
+        services,
+        config,
+        opts,
+        reconnect ? "needs_reconnect" : "failed",
+        reconnect ? message : `Cannot use the stored Google connection: ${message}`,
+      );
     } finally {
       if (opts.leaseOwner && !opts.dryRun) {
         await releaseSyncLease(services.db, config.id, opts.leaseOwner);
@@ -81,12 +91,13 @@ async function recordUnstartable(
   services: Services,
   config: SyncConfigRow,
   opts: RunConfigOptions,
+  status: "needs_reconnect" | "failed",
   error: string,
 ): Promise<SyncResult> {
   const started = Date.now();
   const result: SyncResult = {
     sync_log_id: null,
-    status: "needs_reconnect",
+    status,
     events_created: 0,
     events_updated: 0,
     events_deleted: 0,

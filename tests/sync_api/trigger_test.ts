@@ -186,6 +186,30 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "[http] a run whose stored tokens cannot be used is recorded as failed",
+  opts,
+  async () => {
+    const ten = await tenant(app, world, "undecryptable");
+    const config = await createConfig(ten);
+    // A ciphertext bound to another field never decrypts (as after dropping a key).
+    await world.db.query(
+      `UPDATE oauth_tokens SET access_token_enc = refresh_token_enc
+     WHERE user_id = $1 AND account_type = 'destination'`,
+      [ten.user.id],
+    );
+    const res = await call(ten.browser, "POST", `/api/sync/trigger/${config.id}`);
+    assert.equal(res.status, 200);
+    assert.equal(res.body.status, "failed");
+    assert.match(res.body.error, /^Cannot use the stored Google connection: /);
+    const logs = await call(ten.browser, "GET", `/api/sync/logs/${config.id}`);
+    assert.equal(logs.body.logs[0].status, "failed");
+    const shown = await call(ten.browser, "GET", `/api/sync/config/${config.id}`);
+    assert.equal(shown.body.last_status, "failed");
+    assert.equal(shown.body.running, false, "the lease is given back");
+  },
+);
+
 Deno.test("[http] GET /api/sync/logs/{id} pages runs newest first", opts, async (t) => {
   const ten = await tenant(app, world, "logs");
   const config = await createConfig(ten);
