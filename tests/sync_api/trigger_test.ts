@@ -141,6 +141,26 @@ Deno.test("[http] POST /api/sync/trigger/{id} with Accept: text/event-stream", o
     assert.match(result.sync_log_id, /^[0-9a-f-]{36}$/);
   });
 
+  await t.step("a client that goes away does not stop the run", async () => {
+    await addEvents(ten, 8, "Later");
+    const res = await ten.browser(`/api/sync/trigger/${config.id}`, {
+      method: "POST",
+      headers: { accept: "text/event-stream" },
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    await reader.cancel();
+    let last;
+    for (let i = 0; i < 100; i++) {
+      last = (await call(ten.browser, "GET", `/api/sync/logs/${config.id}?limit=1`)).body.logs[0];
+      if (last.status !== "running" && last.events_created === 8) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(last.status, "success");
+    assert.equal(last.events_created, 8);
+    assert.equal((await listEvents(ten.dest, ten.destCal)).length, 20);
+  });
+
   await t.step("a run with nothing to write streams only the result", async () => {
     const res = await ten.browser(`/api/sync/trigger/${config.id}`, {
       method: "POST",
@@ -339,6 +359,22 @@ Deno.test("[http] DELETE /api/sync/config/{id}", opts, async (t) => {
     const shown = await call(ten.browser, "GET", `/api/sync/config/${config.id}`);
     assert.equal(shown.status, 200, "still there");
     assert.equal(shown.body.is_active, true, "and still active");
+  });
+
+  await t.step("serves 409 when removal needs a destination that is not connected", async () => {
+    const ten = await tenant(app, world, "delete-disconnected");
+    const config = await createConfig(ten);
+    await call(ten.browser, "DELETE", "/api/oauth/destination");
+    const res = await call(
+      ten.browser,
+      "DELETE",
+      `/api/sync/config/${config.id}?remove_synced_events=true`,
+    );
+    assert.equal(res.status, 409);
+    assert.match(res.body.error.message, /Connect the destination Google account/);
+    assert.equal((await call(ten.browser, "GET", `/api/sync/config/${config.id}`)).status, 200);
+    const plain = await call(ten.browser, "DELETE", `/api/sync/config/${config.id}`);
+    assert.equal(plain.status, 200, "deleting without removal still works");
   });
 
   await t.step("serves 422 for a bad remove_synced_events", async () => {
