@@ -207,6 +207,8 @@ class SyncRun {
   reconnect = false;
   mappings = new Map<string, EventMapping>();
   plan: PlannedChange[] = [];
+  /** Exceptions of a series whose copy is rewritten: they are written again whatever their hash. */
+  rewrittenSeriesInstances = new Set<string>();
   done = 0;
   total = 0;
 
@@ -462,16 +464,22 @@ class SyncRun {
           forget: false,
         });
       }
-    } else {
-      // New series met in an incremental run: their exceptions are not among the changes.
-      for (const op of first) {
-        if (op.kind !== "insert" || !op.source.recurrence?.length || !op.source.iCalUID) continue;
-        const res = await this.listAll({ iCalUID: op.source.iCalUID });
-        for (const ev of res) {
-          if (ev.recurringEventId === op.sourceId && !byId.has(ev.id!)) {
-            byId.set(ev.id!, ev);
-            instances.push(ev);
-          }
+    }
+    // A series copy that is created or rewritten needs all its exceptions (re)applied: they are
+    // not among an incremental run's changes, and a new rule can give an exception that was
+    // copied standalone its occurrence back (or take it away).
+    for (const op of first) {
+      if (op.kind !== "insert" && op.kind !== "update") continue;
+      if (!op.source.recurrence?.length || !op.source.iCalUID) continue;
+      const listed = full
+        ? [...byId.values()]
+        : await this.listAll({ iCalUID: op.source.iCalUID, showDeleted: true });
+      for (const ev of listed) {
+        if (ev.recurringEventId !== op.sourceId) continue;
+        this.rewrittenSeriesInstances.add(ev.id!);
+        if (!byId.has(ev.id!)) {
+          byId.set(ev.id!, ev);
+          instances.push(ev);
         }
       }
     }
@@ -601,8 +609,9 @@ class SyncRun {
       const key = instanceKey(ev);
       if (!key || !copyMayExist(master) || master.content_hash === HASH_PENDING) continue;
       if (!this.instanceInWindow(ev, windowEnd)) continue;
+      const rewrite = this.rewrittenSeriesInstances.has(sourceId);
       if (ev.status === "cancelled") {
-        if (mapping?.content_hash === HASH_CANCELLED) continue;
+        if (mapping?.content_hash === HASH_CANCELLED && !rewrite) continue;
         ops.push({ kind: "cancelInstance", source: ev, sourceId, masterSourceId, key });
         continue;
       }
@@ -614,7 +623,7 @@ class SyncRun {
       });
       if (t.kind !== "copy") continue;
       const hash = await contentHash({ ...t.body, master: master.dest_event_id });
-      if (mapping?.content_hash === hash) continue;
+      if (mapping?.content_hash === hash && !rewrite) continue;
       ops.push({
         kind: "instance",
         source: ev,
@@ -850,15 +859,17 @@ class SyncRun {
   async writeInstance(op: Extract<Op, { kind: "instance" }>) {
     const seriesId = `${this.masterDestId(op.masterSourceId)}_${op.key}`;
     const standalone = this.standaloneCopy(op.sourceId, seriesId);
-    if (!standalone) {
-      try {
-        await this.put(seriesId, op.body);
-        this.updated++;
-        await this.instanceMapping(op, seriesId, op.hash, op.cluster);
-        return;
-      } catch (err) {
-        if (googleErrorStatus(err) !== 404) throw err;
-      }
+    // Until the stand-in is gone, a killed run must come back to this instance.
+    if (standalone) await this.instanceMapping(op, standalone, HASH_PENDING, op.cluster);
+    try {
+      await this.put(seriesId, op.body);
+      this.updated++;
+      // The series has the occurrence again: the standalone stand-in goes.
+      if (standalone) await this.deleteDest(standalone);
+      await this.instanceMapping(op, seriesId, op.hash, op.cluster);
+      return;
+    } catch (err) {
+      if (googleErrorStatus(err) !== 404) throw err;
     }
     const destId = standalone ?? await destEventId(this.config.id, op.sourceId);
     await this.instanceMapping(op, destId, HASH_PENDING, op.cluster);

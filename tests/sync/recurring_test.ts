@@ -104,3 +104,47 @@ Deno.test("runSync() copies an all-day daily series and an edited instance", opt
     await sb.close();
   }
 });
+
+Deno.test(
+  "runSync() moves an exception copied standalone back onto its series when the rule restores it",
+  opts,
+  async () => {
+    // Found by the property test (seed 1819769450): the exception's own hash never changed, so
+    // its standalone copy stayed beside the occurrence the new rule brought back.
+    const sb = await testSandbox();
+    try {
+      const p = await makePair(sb, 30);
+      const now = new Date();
+      const series = await addEvent(p, {
+        summary: "Weekly",
+        start: { dateTime: at(1), timeZone: "UTC" },
+        end: { dateTime: at(1 + 1 / 24), timeZone: "UTC" },
+        recurrence: ["RRULE:FREQ=WEEKLY;COUNT=2"],
+      });
+      const cal = { calendarId: p.sourceCal };
+      const [, second] = (await p.source.events.instances({ ...cal, eventId: series.id! })).data
+        .items!;
+      await p.source.events.patch({
+        ...cal,
+        eventId: second.id!,
+        requestBody: { summary: "Edited second" },
+      });
+      const rule = (count: number) =>
+        p.source.events.patch({
+          ...cal,
+          eventId: series.id!,
+          requestBody: { recurrence: [`RRULE:FREQ=WEEKLY;COUNT=${count}`] },
+        });
+      await rule(1);
+      await assertMirror(p, now, "rule shortened under an edited instance");
+      await rule(2);
+      const { m } = await assertMirror(p, now, "rule restored");
+      assert.equal(m.actual.filter((e) => e.summary === "Edited second").length, 1);
+      assert.equal(m.actual.length, 2);
+      const again = await p.sync({ now });
+      assert.equal(again.api_calls, 1, "converged");
+    } finally {
+      await sb.close();
+    }
+  },
+);
