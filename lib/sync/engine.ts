@@ -107,6 +107,11 @@ const DEFAULT_LEASE_MS = 5 * 60_000;
 const HASH_PENDING = "pending";
 const HASH_DELETED = "deleted";
 const HASH_CANCELLED = "cancelled";
+/**
+ * Appended to a series copy's hash until its exceptions are written too: a run killed in
+ * between leaves the series looking changed, so the next run writes it and its exceptions again.
+ */
+const EXCEPTIONS_PENDING = "+exceptions-pending";
 const LIST_PAGE = 2500;
 
 class NeedsReconnect extends Error {
@@ -209,6 +214,8 @@ class SyncRun {
   plan: PlannedChange[] = [];
   /** Exceptions of a series whose copy is rewritten: they are written again whatever their hash. */
   rewrittenSeriesInstances = new Set<string>();
+  /** Series written in this run, by source id, with the hash they settle on once done. */
+  seriesAwaitingExceptions = new Map<string, string>();
   done = 0;
   total = 0;
 
@@ -288,6 +295,7 @@ class SyncRun {
         this.total = ops.first.length;
         await this.applyAll(ops.first);
         await this.applyAll(await this.planInstances(ops.instances, windowEnd));
+        await this.settleSeries();
         if (!this.reconnect && !this.transientFailure) {
           await saveSyncCursor(db, config.id, {
             sync_token: listing!.syncToken,
@@ -757,14 +765,32 @@ class SyncRun {
       await this.put(op.destId, op.body);
       this.created++;
     }
-    await this.mappingFor(op, op.destId, op.hash);
+    await this.mappingFor(op, op.destId, this.writtenHash(op));
+  }
+
+  /** The hash a written event is recorded with: a series waits for its exceptions. */
+  writtenHash(op: WriteOp): string {
+    if (!op.source.recurrence?.length) return op.hash;
+    this.seriesAwaitingExceptions.set(op.sourceId, op.hash);
+    return op.hash + EXCEPTIONS_PENDING;
+  }
+
+  /** Records the series of this run as done, now that their exceptions are written. */
+  async settleSeries() {
+    for (const [sourceId, hash] of this.seriesAwaitingExceptions) {
+      const m = this.mappings.get(sourceId);
+      if (m?.content_hash !== hash + EXCEPTIONS_PENDING) continue;
+      const settled = { ...m, content_hash: hash };
+      await upsertEventMapping(this.opts.db, settled);
+      this.mappings.set(sourceId, settled);
+    }
   }
 
   async update(op: WriteOp) {
     try {
       await this.put(op.destId, op.body);
       this.updated++;
-      await this.mappingFor(op, op.destId, op.hash);
+      await this.mappingFor(op, op.destId, this.writtenHash(op));
     } catch (err) {
       const status = googleErrorStatus(err);
       if (status !== 404 && status !== 410) throw err;

@@ -148,3 +148,69 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "runSync() writes a series' exceptions again after a run killed between the two",
+  opts,
+  async () => {
+    // Found by the property test (seed -1304874614): the series copy was recorded as done before
+    // its exceptions were written, so a run killed in between left them unwritten for good.
+    const sb = await testSandbox();
+    try {
+      const p = await makePair(sb, 30);
+      const now = new Date();
+      const series = await addEvent(p, {
+        summary: "Daily",
+        start: { dateTime: at(1), timeZone: "UTC" },
+        end: { dateTime: at(1 + 1 / 24), timeZone: "UTC" },
+        recurrence: ["RRULE:FREQ=DAILY;COUNT=2"],
+      });
+      const cal = { calendarId: p.sourceCal };
+      const rule = (count: number) =>
+        p.source.events.patch({
+          ...cal,
+          eventId: series.id!,
+          requestBody: { recurrence: [`RRULE:FREQ=DAILY;COUNT=${count}`] },
+        });
+      const [, second] = (await p.source.events.instances({ ...cal, eventId: series.id! })).data
+        .items!;
+      await p.source.events.patch({
+        ...cal,
+        eventId: second.id!,
+        requestBody: { summary: "Edited" },
+      });
+      await rule(1);
+      await assertMirror(p, now, "the edited instance is copied standalone");
+      await rule(2);
+
+      // The destination dies right after the series is written, before its exception.
+      const controller = new AbortController();
+      const events = Object.create(p.dest.events);
+      let writes = 0;
+      for (const method of ["insert", "update", "delete"] as const) {
+        // deno-lint-ignore no-explicit-any
+        events[method] = async (params: any, o: any) => {
+          if (writes === 1) {
+            controller.abort(new DOMException("killed", "AbortError"));
+            throw new DOMException("killed", "AbortError");
+          }
+          writes++;
+          // deno-lint-ignore no-explicit-any
+          return await (p.dest.events[method] as any)(params, o);
+        };
+      }
+      const dying = Object.create(p.dest, { events: { value: events } });
+      await p.sync({ now, dest: dying, signal: controller.signal }).catch((err) => {
+        if (err?.name !== "AbortError") throw err;
+      });
+      assert.equal(writes, 1, "killed after the series write");
+
+      const { m } = await assertMirror(p, now, "after the killed run");
+      assert.equal(m.actual.filter((e) => e.summary === "Edited").length, 1);
+      assert.equal(m.actual.length, 2);
+      assert.equal((await p.sync({ now })).api_calls, 1, "converged");
+    } finally {
+      await sb.close();
+    }
+  },
+);
