@@ -436,7 +436,9 @@ class SyncRun {
       const hasCopy = op
         ? op.kind !== "delete"
         : copyMayExist(mapping) && mapping.content_hash !== HASH_PENDING;
-      if (!hasCopy) neededMasters.add(masterId);
+      // A full listing leaves out a series whose own occurrences are all outside the window:
+      // fetch it, or the ghost sweep below would take the copy its exceptions live on.
+      if (!hasCopy || (full && !byId.has(masterId))) neededMasters.add(masterId);
     }
     for (const masterId of neededMasters) {
       let master = byId.get(masterId);

@@ -214,3 +214,43 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "runSync() keeps a series copy whose only occurrence in the window is an exception",
+  opts,
+  async () => {
+    // Found by the property test (seed -1934217192): a full listing leaves out the series
+    // itself, so the ghost sweep deleted its copy and the exception living on it.
+    const sb = await testSandbox();
+    try {
+      const p = await makePair(sb, 20);
+      const now = new Date();
+      const series = await addEvent(p, {
+        summary: "Weekly",
+        start: { dateTime: at(1), timeZone: "UTC" },
+        end: { dateTime: at(1 + 1 / 24), timeZone: "UTC" },
+        recurrence: ["RRULE:FREQ=WEEKLY;COUNT=2"],
+      });
+      const cal = { calendarId: p.sourceCal };
+      const [first] = (await p.source.events.instances({ ...cal, eventId: series.id! })).data
+        .items!;
+      await p.source.events.patch({ ...cal, eventId: first.id!, requestBody: { summary: "Kept" } });
+      await p.source.events.patch({
+        ...cal,
+        eventId: series.id!,
+        requestBody: {
+          start: { dateTime: at(40), timeZone: "UTC" },
+          end: { dateTime: at(40 + 1 / 24), timeZone: "UTC" },
+        },
+      });
+      const { m } = await assertMirror(p, now, "series moved past the window, exception kept");
+      assert.deepEqual(m.expected.map((e) => e.summary), ["Kept"]);
+
+      await sb.control("faults", { expire_sync_tokens: true });
+      const full = await assertMirror(p, now, "after a full listing");
+      assert.deepEqual(full.m.actual.map((e) => e.summary), ["Kept"]);
+    } finally {
+      await sb.close();
+    }
+  },
+);
