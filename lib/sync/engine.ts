@@ -24,6 +24,7 @@ import {
   finishSyncLog,
   startSyncLog,
   type SyncFailure,
+  type SyncLogOutcome,
   type SyncStatus,
   type SyncTrigger,
 } from "../db/sync_logs.ts";
@@ -62,19 +63,10 @@ export interface PlannedChange {
   end?: string;
 }
 
-export interface SyncResult {
+/** What a run did: the counts its log row records, and the log row itself. */
+export interface SyncResult extends Omit<SyncLogOutcome, "window_end"> {
   /** The `sync_logs` row; null for a dry run. */
   sync_log_id: string | null;
-  status: SyncStatus;
-  events_created: number;
-  events_updated: number;
-  events_deleted: number;
-  events_skipped: number;
-  events_failed: number;
-  api_calls: number;
-  duration_ms: number;
-  error: string | null;
-  failures: SyncFailure[];
   /** Only for dry runs: what a real run would write. */
   plan?: PlannedChange[];
 }

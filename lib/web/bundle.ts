@@ -1,4 +1,5 @@
 import { dirname, join, relative, resolve } from "node:path";
+import { listFiles } from "./_files.ts";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { sha256Hex } from "./_hash.ts";
 
@@ -37,7 +38,7 @@ export async function computeBuildId(options: Omit<BundleOptions, "cacheDir">): 
     join(projectDir, "lib"),
   ]);
   const files = new Set([join(projectDir, "deno.json"), join(projectDir, "deno.lock")]);
-  for (const root of roots) for (const file of await listFiles(root)) files.add(file);
+  for (const root of roots) for (const file of await listFiles(root, isSource)) files.add(file);
   const parts = [`deno ${Deno.version.deno}`];
   for (const file of [...files].sort()) {
     const content = await readIfExists(file);
@@ -149,28 +150,15 @@ async function loadBuild(dir: string, buildId: string): Promise<IslandBundle | u
     return undefined;
   }
   const files = new Map<string, Uint8Array>();
-  for (const file of await listFiles(dir)) {
+  for (const file of await listFiles(dir, isSource)) {
     const path = relative(dir, file);
     if (path !== "meta.json") files.set(path, await Deno.readFile(file));
   }
   return { buildId, files, runtime: meta.runtime, islands: new Map(Object.entries(meta.islands)) };
 }
 
-async function listFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  let entries: Deno.DirEntry[];
-  try {
-    entries = await Array.fromAsync(Deno.readDir(dir));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return out;
-    throw error;
-  }
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory) out.push(...await listFiles(path));
-    else if (entry.isFile && SOURCE_EXTENSIONS.test(entry.name)) out.push(path);
-  }
-  return out;
+function isSource(name: string): boolean {
+  return SOURCE_EXTENSIONS.test(name);
 }
 
 async function readIfExists(file: string): Promise<Uint8Array | undefined> {

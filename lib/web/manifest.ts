@@ -1,4 +1,5 @@
 import { basename, extname, join, relative } from "node:path";
+import { listFiles } from "./_files.ts";
 
 const MODULE = /\.(tsx?|jsx?)$/;
 const IGNORED = /(_test\.(tsx?|jsx?)|\.d\.ts)$/;
@@ -53,19 +54,6 @@ function entries(name: string, files: string[], prefix: string): string[] {
   return [`  ${name}: {`, ...files.map((file, i) => `    "${file}": ${prefix}${i},`), "  },"];
 }
 
-async function listModules(dir: string, recursive: boolean): Promise<string[]> {
-  const out: string[] = [];
-  let entries: Deno.DirEntry[];
-  try {
-    entries = await Array.fromAsync(Deno.readDir(dir));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return out;
-    throw error;
-  }
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory && recursive) out.push(...await listModules(path, true));
-    else if (entry.isFile && MODULE.test(entry.name) && !IGNORED.test(entry.name)) out.push(path);
-  }
-  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+function listModules(dir: string, recursive: boolean): Promise<string[]> {
+  return listFiles(dir, (name) => MODULE.test(name) && !IGNORED.test(name), recursive);
 }
