@@ -105,6 +105,28 @@ Deno.test("runSync() copies an all-day daily series and an edited instance", opt
   }
 });
 
+/**
+ * A two-occurrence series whose second occurrence is edited to `edited`, and a way to change
+ * its COUNT: shortening it to 1 leaves the edited instance without an occurrence.
+ */
+async function seriesWithEditedSecond(p: Pair, freq: "DAILY" | "WEEKLY", edited: string) {
+  const series = await addEvent(p, {
+    summary: freq === "DAILY" ? "Daily" : "Weekly",
+    start: { dateTime: at(1), timeZone: "UTC" },
+    end: { dateTime: at(1 + 1 / 24), timeZone: "UTC" },
+    recurrence: [`RRULE:FREQ=${freq};COUNT=2`],
+  });
+  const cal = { calendarId: p.sourceCal };
+  const [, second] = (await p.source.events.instances({ ...cal, eventId: series.id! })).data.items!;
+  await p.source.events.patch({ ...cal, eventId: second.id!, requestBody: { summary: edited } });
+  return (count: number) =>
+    p.source.events.patch({
+      ...cal,
+      eventId: series.id!,
+      requestBody: { recurrence: [`RRULE:FREQ=${freq};COUNT=${count}`] },
+    });
+}
+
 Deno.test(
   "runSync() moves an exception copied standalone back onto its series when the rule restores it",
   opts,
@@ -115,26 +137,7 @@ Deno.test(
     try {
       const p = await makePair(sb, 30);
       const now = new Date();
-      const series = await addEvent(p, {
-        summary: "Weekly",
-        start: { dateTime: at(1), timeZone: "UTC" },
-        end: { dateTime: at(1 + 1 / 24), timeZone: "UTC" },
-        recurrence: ["RRULE:FREQ=WEEKLY;COUNT=2"],
-      });
-      const cal = { calendarId: p.sourceCal };
-      const [, second] = (await p.source.events.instances({ ...cal, eventId: series.id! })).data
-        .items!;
-      await p.source.events.patch({
-        ...cal,
-        eventId: second.id!,
-        requestBody: { summary: "Edited second" },
-      });
-      const rule = (count: number) =>
-        p.source.events.patch({
-          ...cal,
-          eventId: series.id!,
-          requestBody: { recurrence: [`RRULE:FREQ=WEEKLY;COUNT=${count}`] },
-        });
+      const rule = await seriesWithEditedSecond(p, "WEEKLY", "Edited second");
       await rule(1);
       await assertMirror(p, now, "rule shortened under an edited instance");
       await rule(2);
@@ -159,26 +162,7 @@ Deno.test(
     try {
       const p = await makePair(sb, 30);
       const now = new Date();
-      const series = await addEvent(p, {
-        summary: "Daily",
-        start: { dateTime: at(1), timeZone: "UTC" },
-        end: { dateTime: at(1 + 1 / 24), timeZone: "UTC" },
-        recurrence: ["RRULE:FREQ=DAILY;COUNT=2"],
-      });
-      const cal = { calendarId: p.sourceCal };
-      const rule = (count: number) =>
-        p.source.events.patch({
-          ...cal,
-          eventId: series.id!,
-          requestBody: { recurrence: [`RRULE:FREQ=DAILY;COUNT=${count}`] },
-        });
-      const [, second] = (await p.source.events.instances({ ...cal, eventId: series.id! })).data
-        .items!;
-      await p.source.events.patch({
-        ...cal,
-        eventId: second.id!,
-        requestBody: { summary: "Edited" },
-      });
+      const rule = await seriesWithEditedSecond(p, "DAILY", "Edited");
       await rule(1);
       await assertMirror(p, now, "the edited instance is copied standalone");
       await rule(2);
