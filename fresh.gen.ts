@@ -4,28 +4,29 @@ import * as $0 from "./routes/_404.tsx";
 import * as $1 from "./routes/_500.tsx";
 import * as $2 from "./routes/_app.tsx";
 import * as $3 from "./routes/_middleware.ts";
-import * as $4 from "./routes/api/auth/logout.ts";
-import * as $5 from "./routes/api/auth/me.ts";
-import * as $6 from "./routes/api/auth/register.ts";
-import * as $7 from "./routes/api/auth/token.ts";
-import * as $8 from "./routes/api/calendars/[account_type]/list.ts";
-import * as $9 from "./routes/api/docs.tsx";
-import * as $10 from "./routes/api/health.ts";
-import * as $11 from "./routes/api/oauth/[account_type].ts";
-import * as $12 from "./routes/api/oauth/callback.tsx";
-import * as $13 from "./routes/api/oauth/start/[account_type].ts";
-import * as $14 from "./routes/api/oauth/status.ts";
-import * as $15 from "./routes/api/openapi.json.ts";
-import * as $16 from "./routes/api/sync/config/[id].ts";
-import * as $17 from "./routes/api/sync/config/index.ts";
-import * as $18 from "./routes/api/sync/logs/[id].ts";
-import * as $19 from "./routes/api/sync/trigger/[id].ts";
-import * as $20 from "./routes/index.tsx";
-import * as $21 from "./routes/login.tsx";
-import * as $22 from "./routes/register.tsx";
-import * as $23 from "./routes/syncs/[id]/delete.tsx";
-import * as $24 from "./routes/syncs/[id]/index.tsx";
-import * as $25 from "./routes/syncs/[id]/run.ts";
+import * as $4 from "./routes/accounts/[account_type]/disconnect.tsx";
+import * as $5 from "./routes/api/auth/logout.ts";
+import * as $6 from "./routes/api/auth/me.ts";
+import * as $7 from "./routes/api/auth/register.ts";
+import * as $8 from "./routes/api/auth/token.ts";
+import * as $9 from "./routes/api/calendars/[account_type]/list.ts";
+import * as $10 from "./routes/api/docs.tsx";
+import * as $11 from "./routes/api/health.ts";
+import * as $12 from "./routes/api/oauth/[account_type].ts";
+import * as $13 from "./routes/api/oauth/callback.tsx";
+import * as $14 from "./routes/api/oauth/start/[account_type].ts";
+import * as $15 from "./routes/api/oauth/status.ts";
+import * as $16 from "./routes/api/openapi.json.ts";
+import * as $17 from "./routes/api/sync/config/[id].ts";
+import * as $18 from "./routes/api/sync/config/index.ts";
+import * as $19 from "./routes/api/sync/logs/[id].ts";
+import * as $20 from "./routes/api/sync/trigger/[id].ts";
+import * as $21 from "./routes/index.tsx";
+import * as $22 from "./routes/login.tsx";
+import * as $23 from "./routes/register.tsx";
+import * as $24 from "./routes/syncs/[id]/delete.tsx";
+import * as $25 from "./routes/syncs/[id]/index.tsx";
+import * as $26 from "./routes/syncs/[id]/run.ts";
 import * as $$0 from "./islands/ApiConsole.tsx";
 import * as $$1 from "./islands/CalendarPicker.tsx";
 import * as $$2 from "./islands/OAuthStatus.tsx";
@@ -42,28 +43,29 @@ const manifest: Manifest = {
     "./routes/_500.tsx": $1,
     "./routes/_app.tsx": $2,
     "./routes/_middleware.ts": $3,
-    "./routes/api/auth/logout.ts": $4,
-    "./routes/api/auth/me.ts": $5,
-    "./routes/api/auth/register.ts": $6,
-    "./routes/api/auth/token.ts": $7,
-    "./routes/api/calendars/[account_type]/list.ts": $8,
-    "./routes/api/docs.tsx": $9,
-    "./routes/api/health.ts": $10,
-    "./routes/api/oauth/[account_type].ts": $11,
-    "./routes/api/oauth/callback.tsx": $12,
-    "./routes/api/oauth/start/[account_type].ts": $13,
-    "./routes/api/oauth/status.ts": $14,
-    "./routes/api/openapi.json.ts": $15,
-    "./routes/api/sync/config/[id].ts": $16,
-    "./routes/api/sync/config/index.ts": $17,
-    "./routes/api/sync/logs/[id].ts": $18,
-    "./routes/api/sync/trigger/[id].ts": $19,
-    "./routes/index.tsx": $20,
-    "./routes/login.tsx": $21,
-    "./routes/register.tsx": $22,
-    "./routes/syncs/[id]/delete.tsx": $23,
-    "./routes/syncs/[id]/index.tsx": $24,
-    "./routes/syncs/[id]/run.ts": $25,
+    "./routes/accounts/[account_type]/disconnect.tsx": $4,
+    "./routes/api/auth/logout.ts": $5,
+    "./routes/api/auth/me.ts": $6,
+    "./routes/api/auth/register.ts": $7,
+    "./routes/api/auth/token.ts": $8,
+    "./routes/api/calendars/[account_type]/list.ts": $9,
+    "./routes/api/docs.tsx": $10,
+    "./routes/api/health.ts": $11,
+    "./routes/api/oauth/[account_type].ts": $12,
+    "./routes/api/oauth/callback.tsx": $13,
+    "./routes/api/oauth/start/[account_type].ts": $14,
+    "./routes/api/oauth/status.ts": $15,
+    "./routes/api/openapi.json.ts": $16,
+    "./routes/api/sync/config/[id].ts": $17,
+    "./routes/api/sync/config/index.ts": $18,
+    "./routes/api/sync/logs/[id].ts": $19,
+    "./routes/api/sync/trigger/[id].ts": $20,
+    "./routes/index.tsx": $21,
+    "./routes/login.tsx": $22,
+    "./routes/register.tsx": $23,
+    "./routes/syncs/[id]/delete.tsx": $24,
+    "./routes/syncs/[id]/index.tsx": $25,
+    "./routes/syncs/[id]/run.ts": $26,
   },
   islands: {
     "./islands/ApiConsole.tsx": $$0,

@@ -39,10 +39,8 @@ export default function OAuthStatus(props: OAuthStatusProps) {
   const notice = useSignal(props.notice ? noticeText(props.notice) : null);
   const failed = useSignal(props.notice?.kind === "failed");
   const busy = useSignal<AccountType | null>(null);
-  const enhanced = useSignal(false);
 
   useEffect(() => {
-    enhanced.value = true;
     // A reload should not repeat the notice of the OAuth redirect.
     const url = new URL(location.href);
     if (url.searchParams.has("connect")) {
@@ -120,16 +118,18 @@ export default function OAuthStatus(props: OAuthStatusProps) {
                 </span>
               </a>{" "}
               {c.connected && (
-                <button
-                  type="button"
+                <a
                   class="button button--quiet"
-                  hidden={!enhanced.value}
-                  disabled={busy.value !== null}
-                  onClick={() => disconnect(type)}
+                  href={`/accounts/${type}/disconnect`}
+                  aria-disabled={busy.value !== null ? "true" : undefined}
+                  onClick={(event) => {
+                    event.preventDefault();
+                    if (busy.value === null) disconnect(type);
+                  }}
                 >
                   {busy.value === type ? "Disconnecting…" : "Disconnect"}
                   <span class="visually-hidden">{` ${type} account`}</span>
-                </button>
+                </a>
               )}
             </p>
           </section>

@@ -37,6 +37,8 @@ const NOTICES: Record<string, string> = {
   deleted_events: "Sync deleted, and its copies were removed from the destination.",
   paused: "Sync paused: it will not run until you make it active again.",
   resumed: "Sync active again.",
+  disconnected_source: "The source Google account is disconnected; its syncs are paused.",
+  disconnected_destination: "The destination Google account is disconnected; its syncs are paused.",
 };
 
 /** The new-sync form as a browser without JavaScript posts it: every value a string. */

@@ -215,7 +215,7 @@ Deno.test({
 
       await t.step("disconnects and reconnects the source account", async () => {
         page.once("dialog", (d) => d.accept());
-        await page.getByRole("button", { name: /^Disconnect\s+source account$/ }).click();
+        await page.getByRole("link", { name: /^Disconnect\s+source account$/ }).click();
         await page.getByText("Disconnected alice@example.com").waitFor();
         await shot(page, "09-disconnected");
         await connect(page, "source", "alice@example.com");
@@ -280,11 +280,6 @@ Deno.test({
           await connect(page, "source", "alice@example.com");
           await connect(page, "destination", "bob@example.com");
           assert.ok(await page.getByText("Connected as bob@example.com").isVisible());
-          assert.equal(
-            await page.getByRole("button", { name: /Disconnect/ }).count(),
-            0,
-            "disconnecting needs JavaScript (it asks for a confirmation)",
-          );
         },
       );
 
@@ -346,6 +341,19 @@ Deno.test({
         assert.ok(await page.getByText("No syncs yet").isVisible());
         assert.equal((await copiesIn(app, "Main")).length, 0);
         await shot(page, "nojs-05-deleted");
+      });
+
+      await t.step("disconnects through a confirmation page and reconnects", async () => {
+        await page.getByRole("link", { name: /^Disconnect\s+destination account$/ }).click();
+        await page.getByRole("heading", { name: "Disconnect bob@example.com?" }).waitFor();
+        await shot(page, "nojs-06-disconnect-confirm");
+        await page.getByRole("button", { name: "Disconnect" }).click();
+        await page.getByText("The destination Google account is disconnected").waitFor();
+        assert.ok(
+          await page.getByRole("link", { name: "Connect destination account" }).isVisible(),
+        );
+        await connect(page, "destination", "bob@example.com");
+        assert.ok(await page.getByText("Connected as bob@example.com").isVisible());
       });
     } finally {
       await browser.close();
