@@ -102,15 +102,20 @@ export const SyncFailureOut = z.object({
 
 const SyncStatusOut = z.enum(["success", "partial", "failed", "needs_reconnect"]);
 
-export const SyncResultOut = z.object({
-  sync_log_id: z.uuid(),
-  status: SyncStatusOut,
+/** What one run wrote and how many requests it took: shared by results and history. */
+const RunCounts = z.object({
   events_created: z.number().int(),
   events_updated: z.number().int(),
   events_deleted: z.number().int(),
   events_skipped: z.number().int(),
   events_failed: z.number().int(),
   api_calls: z.number().int(),
+});
+
+export const SyncResultOut = z.object({
+  sync_log_id: z.uuid(),
+  status: SyncStatusOut,
+  ...RunCounts.shape,
   duration_ms: z.number().int(),
   error: z.string().nullable(),
   failures: z.array(SyncFailureOut),
@@ -141,12 +146,7 @@ export const SyncLogOut = z.object({
   finished_at: z.iso.datetime().nullable(),
   window_start: z.iso.datetime().nullable(),
   window_end: z.iso.datetime().nullable(),
-  events_created: z.number().int(),
-  events_updated: z.number().int(),
-  events_deleted: z.number().int(),
-  events_skipped: z.number().int(),
-  events_failed: z.number().int(),
-  api_calls: z.number().int(),
+  ...RunCounts.shape,
   duration_ms: z.number().int().nullable(),
   error: z.string().nullable(),
   failures: z.array(SyncFailureOut),

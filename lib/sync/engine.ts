@@ -348,49 +348,35 @@ class SyncRun {
 
   // ── reading the source ────────────────────────────────────────────────────
 
-  async listChanges(syncToken: string) {
+  /** Every page of one source listing, and the sync token its last page carries. */
+  async listSource(params: calendar_v3.Params$Resource$Events$List) {
     const items: Event[] = [];
     let pageToken: string | undefined;
     for (;;) {
       const res = await this.call("source", (o) =>
         this.opts.source.events.list({
           calendarId: this.config.source_calendar_id,
-          syncToken,
           pageToken,
           maxResults: LIST_PAGE,
-          singleEvents: false,
+          ...params,
         }, o));
       items.push(...(res.data.items ?? []));
-      if (res.data.nextPageToken) {
-        pageToken = res.data.nextPageToken;
-        continue;
-      }
-      return { items, syncToken: res.data.nextSyncToken ?? null };
+      if (!res.data.nextPageToken) return { items, syncToken: res.data.nextSyncToken ?? null };
+      pageToken = res.data.nextPageToken;
     }
   }
 
-  async listWindow(from: number, to: number, extra: calendar_v3.Params$Resource$Events$List = {}) {
-    const items: Event[] = [];
-    let pageToken: string | undefined;
-    for (;;) {
-      const res = await this.call("source", (o) =>
-        this.opts.source.events.list({
-          calendarId: this.config.source_calendar_id,
-          timeMin: new Date(from).toISOString(),
-          timeMax: new Date(to).toISOString(),
-          pageToken,
-          maxResults: LIST_PAGE,
-          singleEvents: false,
-          showDeleted: false,
-          ...extra,
-        }, o));
-      items.push(...(res.data.items ?? []));
-      if (res.data.nextPageToken) {
-        pageToken = res.data.nextPageToken;
-        continue;
-      }
-      return { items, syncToken: res.data.nextSyncToken ?? null };
-    }
+  listChanges(syncToken: string) {
+    return this.listSource({ syncToken, singleEvents: false });
+  }
+
+  listWindow(from: number, to: number) {
+    return this.listSource({
+      timeMin: new Date(from).toISOString(),
+      timeMax: new Date(to).toISOString(),
+      singleEvents: false,
+      showDeleted: false,
+    });
   }
 
   // ── planning ──────────────────────────────────────────────────────────────
@@ -475,7 +461,7 @@ class SyncRun {
       if (!op.source.recurrence?.length || !op.source.iCalUID) continue;
       const listed = full
         ? [...byId.values()]
-        : await this.listAll({ iCalUID: op.source.iCalUID, showDeleted: true });
+        : (await this.listSource({ iCalUID: op.source.iCalUID, showDeleted: true })).items;
       for (const ev of listed) {
         if (ev.recurringEventId !== op.sourceId) continue;
         this.rewrittenSeriesInstances.add(ev.id!);
@@ -486,23 +472,6 @@ class SyncRun {
       }
     }
     return { first, instances };
-  }
-
-  async listAll(params: calendar_v3.Params$Resource$Events$List): Promise<Event[]> {
-    const items: Event[] = [];
-    let pageToken: string | undefined;
-    for (;;) {
-      const res = await this.call("source", (o) =>
-        this.opts.source.events.list({
-          calendarId: this.config.source_calendar_id,
-          pageToken,
-          maxResults: LIST_PAGE,
-          ...params,
-        }, o));
-      items.push(...(res.data.items ?? []));
-      if (!res.data.nextPageToken) return items;
-      pageToken = res.data.nextPageToken;
-    }
   }
 
   async planEvent(ev: Event, windowEnd: number, forceInWindow = false): Promise<Op | undefined> {
