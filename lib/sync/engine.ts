@@ -645,17 +645,31 @@ class SyncRun {
 
   // ── writing the destination ───────────────────────────────────────────────
 
+  /**
+   * Applies the ops with bounded concurrency. When one worker throws (an interrupted run), the
+   * others take no new op, and the error surfaces only once every write in flight has come back:
+   * a run that ended earlier would free its lease while a stale write could still overtake the
+   * next run's.
+   */
   async applyAll(ops: Op[]) {
     let next = 0;
+    let stopped = false;
     const worker = async () => {
-      while (next < ops.length && !this.reconnect) {
+      while (next < ops.length && !this.reconnect && !stopped) {
         const op = ops[next++];
-        await this.applyOne(op);
+        try {
+          await this.applyOne(op);
+        } catch (err) {
+          stopped = true;
+          throw err;
+        }
         this.done++;
         this.opts.onProgress?.(this.done, this.total);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, ops.length) }, worker));
+    const workers = Array.from({ length: Math.min(this.concurrency, ops.length) }, worker);
+    const failed = (await Promise.allSettled(workers)).find((r) => r.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
     if (this.reconnect) throw new NeedsReconnect();
   }
 

@@ -237,3 +237,56 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "an interrupted runSync() ends only after its writes in flight have come back",
+  opts,
+  async () => {
+    const sb = await testSandbox();
+    try {
+      const p = await makePair(sb);
+      const now = new Date();
+      const a = await addEvent(p, {
+        summary: "A",
+        start: { dateTime: at(1) },
+        end: { dateTime: at(1.1) },
+      });
+      await p.sync({ now });
+      await p.source.events.patch({
+        calendarId: p.sourceCal,
+        eventId: a.id!,
+        requestBody: { summary: "A renamed" },
+      });
+      await addEvent(p, { summary: "B", start: { dateTime: at(2) }, end: { dateTime: at(2.1) } });
+      // The update of A is slow; the insert of B is where the run gets interrupted.
+      const controller = new AbortController();
+      let slowWriteLanded = false;
+      // deno-lint-ignore no-explicit-any
+      const events: any = Object.create(p.dest.events);
+      // deno-lint-ignore no-explicit-any
+      events.update = async (params: any, o: any) => {
+        await new Promise((r) => setTimeout(r, 300));
+        const res = await p.dest.events.update(params, o);
+        slowWriteLanded = true;
+        return res;
+      };
+      events.insert = () => {
+        controller.abort(new DOMException("killed", "AbortError"));
+        return Promise.reject(new DOMException("killed", "AbortError"));
+      };
+      const dest = Object.create(p.dest, { events: { value: events } });
+      await assert.rejects(p.sync({ now, dest, signal: controller.signal }), {
+        name: "AbortError",
+      });
+      // A run that returned with a write still on its way would let the next run (or another
+      // process, once the lease is free) race that stale write.
+      assert.ok(slowWriteLanded, "the run waited for its write in flight");
+      const next = await p.sync({ now });
+      assert.equal(next.status, "success");
+      const m = await mirrorOf(p, now, 30);
+      assert.deepEqual(m.actual, m.expected);
+    } finally {
+      await sb.close();
+    }
+  },
+);
