@@ -1,5 +1,7 @@
 /** Deterministic identifiers of copies: the same (config, source event) always maps to the same id. */
 
+import { sha256Hex } from "../crypto/hash.ts";
+
 const BASE32HEX = "0123456789abcdefghijklmnopqrstuv";
 
 async function sha256(text: string): Promise<Uint8Array> {
@@ -50,9 +52,8 @@ export async function syncClusterId(configId: string, sourceEventId: string): Pr
 }
 
 /** SHA-256 of a value's canonical JSON (object keys sorted), hex. */
-export async function contentHash(value: unknown): Promise<string> {
-  const bytes = await sha256(canonicalJson(value));
-  return Array.from(bytes, (x) => x.toString(16).padStart(2, "0")).join("");
+export function contentHash(value: unknown): Promise<string> {
+  return sha256Hex(canonicalJson(value));
 }
 
 /** JSON with object keys sorted and undefined members left out. */

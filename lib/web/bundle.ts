@@ -1,7 +1,7 @@
 import { dirname, join, relative, resolve } from "node:path";
 import { listFiles } from "./_files.ts";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { sha256Hex } from "./_hash.ts";
+import { sha256Hex } from "../crypto/hash.ts";
 
 /** The browser build of the runtime and the islands, held in memory. */
 export interface IslandBundle {

@@ -1,4 +1,4 @@
-import { sha256Hex } from "./_hash.ts";
+import { sha256Hex } from "../crypto/hash.ts";
 
 /** One file of the static folder, held in memory with its content hash. */
 export interface StaticFile {
