@@ -17,6 +17,7 @@ export async function createApp(services: Services, options: { bundle?: boolean 
     state: () => ({ requestId: crypto.randomUUID(), services }),
     bundleDir: services.config.bundleDir,
     bundle: options.bundle,
+    trustedProxies: services.config.trustedProxies,
     onError: (error, info) => log.error("Unhandled error", { ...info, ...errorFields(error) }),
   });
 }

@@ -20,6 +20,8 @@ export interface Config {
   syncLookaheadDays: number;
   syncConcurrency: number;
   googleQuotaPerMinute: number;
+  /** Reverse proxies in front of the app: the client address is read from X-Forwarded-For. */
+  trustedProxies: number;
   version: string;
 }
 
@@ -61,6 +63,7 @@ const envSchema = z.object({
   SYNC_LOOKAHEAD_DAYS: wholeNumber(1, 365).default(90),
   SYNC_CONCURRENCY: wholeNumber(1, 64).default(8),
   GOOGLE_QUOTA_PER_MINUTE: wholeNumber(1, 1_000_000).default(600),
+  TRUST_PROXY: wholeNumber(0, 10).default(0),
 });
 
 type Env = Record<string, string | undefined>;
@@ -145,6 +148,7 @@ export async function loadConfig(env: Env = Deno.env.toObject()): Promise<Config
     syncLookaheadDays: e.SYNC_LOOKAHEAD_DAYS,
     syncConcurrency: e.SYNC_CONCURRENCY,
     googleQuotaPerMinute: e.GOOGLE_QUOTA_PER_MINUTE,
+    trustedProxies: e.TRUST_PROXY,
     version: VERSION,
   };
 }

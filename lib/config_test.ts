@@ -23,6 +23,8 @@ Deno.test("loadConfig() applies the documented defaults", async () => {
   assert.equal(config.syncLookaheadDays, 90);
   assert.equal(config.syncConcurrency, 8);
   assert.equal(config.googleQuotaPerMinute, 600);
+  assert.equal(config.trustedProxies, 0);
+  assert.equal((await loadConfig({ ...base, TRUST_PROXY: "2" })).trustedProxies, 2);
 });
 
 Deno.test("loadConfig() names the variable it cannot parse", async () => {
@@ -33,6 +35,7 @@ Deno.test("loadConfig() names the variable it cannot parse", async () => {
   assert.match(await refused({ ...base, SYNC_LOOKAHEAD_DAYS: "400" }), /"SYNC_LOOKAHEAD_DAYS"/);
   assert.match(await refused({ ...base, DATABASE_URL: "mysql://x" }), /"DATABASE_URL"/);
   assert.match(await refused({ ...base, GOOGLE_SANDBOX: "yes" }), /"GOOGLE_SANDBOX"/);
+  assert.match(await refused({ ...base, TRUST_PROXY: "true" }), /"TRUST_PROXY"/);
   assert.match(await refused({ ...base, OAUTH_CLIENT_ID: "id" }), /"OAUTH_CLIENT_SECRET"/);
 });
 

@@ -24,7 +24,7 @@ export function createServices(
     config,
     db,
     googleRootUrl,
-    loginFailuresByEmail: new FailureLimiter(5, FIFTEEN_MINUTES),
-    loginFailuresByIp: new FailureLimiter(30, FIFTEEN_MINUTES),
+    loginFailuresByEmail: new FailureLimiter(db, "email", 5, FIFTEEN_MINUTES),
+    loginFailuresByIp: new FailureLimiter(db, "ip", 30, FIFTEEN_MINUTES),
   };
 }

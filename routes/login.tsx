@@ -30,7 +30,12 @@ export const handler = define.handlers({
     }
     const { email, password } = parsed.data;
     try {
-      const { token } = await signIn(ctx.state.services, email, password, ctx.remoteAddr ?? "");
+      const { token } = await signIn(
+        ctx.state.services,
+        email,
+        password,
+        ctx.remoteAddr ?? "unknown",
+      );
       return signedInRedirect(token, ctx.url.searchParams.get("next"), ctx.url, ctx.state.services);
     } catch (error) {
       if (error instanceof InvalidCredentialsError || error instanceof TooManyAttemptsError) {

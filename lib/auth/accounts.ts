@@ -50,19 +50,19 @@ export async function signIn(
 ): Promise<{ user: User; token: string }> {
   const emailKey = email.trim().toLowerCase();
   const wait = Math.max(
-    services.loginFailuresByEmail.retryAfter(emailKey),
-    services.loginFailuresByIp.retryAfter(ip),
+    await services.loginFailuresByEmail.retryAfter(emailKey),
+    await services.loginFailuresByIp.retryAfter(ip),
   );
   if (wait > 0) throw new TooManyAttemptsError(wait);
 
   const found = await getUserByEmail(services.db, emailKey);
   const ok = await verifyPassword(password, found?.password_hash ?? await decoyHash);
   if (!found || !ok) {
-    services.loginFailuresByEmail.fail(emailKey);
-    services.loginFailuresByIp.fail(ip);
+    await services.loginFailuresByEmail.fail(emailKey);
+    await services.loginFailuresByIp.fail(ip);
     throw new InvalidCredentialsError();
   }
-  services.loginFailuresByEmail.clear(emailKey);
+  await services.loginFailuresByEmail.clear(emailKey);
   const { password_hash: _, ...user } = found;
   return { user, token: await issueToken(user.id, services.config.jwtSecret) };
 }

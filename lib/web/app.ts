@@ -26,6 +26,12 @@ export interface WebAppOptions {
   onError?: (error: unknown, info: { requestId: string; method: string; path: string }) => void;
   /** The path anonymous visitors are sent to when a page throws a 401. */
   loginPath?: string;
+  /**
+   * How many reverse proxies stand in front of the app (0 unless told). With N, `remoteAddr` is
+   * the N-th address from the right of X-Forwarded-For; with 0 the header is ignored, since any
+   * client can send it.
+   */
+  trustedProxies?: number;
 }
 
 const METHODS: Method[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
@@ -84,6 +90,7 @@ export async function createWebApp(manifest: Manifest, options: WebAppOptions): 
       url,
       params,
       state,
+      options.trustedProxies ?? 0,
       (data, init) => renderResponse(route?.page, { data, url, params, state }, init),
     );
     const middlewares = route ? route.middlewares : middlewaresForPath(table, url.pathname);
@@ -192,20 +199,40 @@ export async function createWebApp(manifest: Manifest, options: WebAppOptions): 
   return app;
 }
 
+/**
+ * The client's address: the socket's peer, or behind `trustedProxies` reverse proxies the address
+ * the outermost of them saw, which is that many entries from the right of X-Forwarded-For.
+ */
+export function clientAddress(
+  forwardedFor: string | null,
+  socketAddr: string | undefined,
+  trustedProxies: number,
+): string | undefined {
+  if (trustedProxies === 0 || !forwardedFor) return socketAddr;
+  const hops = forwardedFor.split(",").map((hop) => hop.trim()).filter(Boolean);
+  return hops[Math.max(0, hops.length - trustedProxies)] ?? socketAddr;
+}
+
 function createCtx(
   c: Context,
   url: URL,
   params: Record<string, string>,
   state: State,
+  trustedProxies: number,
   render: Ctx["render"],
 ): Ctx {
   const env = c.env as { remoteAddr?: { hostname?: string } } | undefined;
+  const remoteAddr = clientAddress(
+    c.req.raw.headers.get("x-forwarded-for"),
+    env?.remoteAddr?.hostname,
+    trustedProxies,
+  );
   return {
     req: c.req.raw,
     url,
     params,
     state,
-    remoteAddr: env?.remoteAddr?.hostname,
+    remoteAddr,
     render,
     next: () => {
       throw new Error("ctx.next() is only available in middleware");

@@ -124,12 +124,28 @@ Deno.test("[http] POST /api/auth/token", async (step) => {
     },
   );
 
-  await step.step("answers 429 per IP across many emails", async () => {
-    const limiter = t.services.loginFailuresByIp;
-    for (let i = 0; i < limiter.maxFailures; i++) limiter.fail("unknown");
-    const res = await postJson("/api/auth/token", { email: uniqueEmail(), password: "x" });
-    assert.equal(res.status, 429);
-    limiter.clear("unknown");
+  await step.step("answers 429 per client address, read behind a trusted proxy only", async () => {
+    const proxied = await openTestApp({ env: { TRUST_PROXY: "1" } });
+    try {
+      const limiter = proxied.services.loginFailuresByIp;
+      const client = `203.0.113.${Math.floor(Math.random() * 250) + 1}`;
+      for (let i = 0; i < limiter.maxFailures; i++) await limiter.fail(client);
+      const tryFrom = (app: typeof proxied.app, forwardedFor: string) =>
+        app.request("/api/auth/token", {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor },
+          body: JSON.stringify({ email: uniqueEmail(), password: "x" }),
+        });
+      // The proxy appends the address it saw; whatever the client put before it is ignored.
+      assert.equal((await tryFrom(proxied.app, `198.51.100.7, ${client}`)).status, 429);
+      assert.equal((await tryFrom(proxied.app, `${client}, 198.51.100.7`)).status, 401);
+      // Without a trusted proxy the header is the client's word, and counts for nothing.
+      assert.equal((await tryFrom(app, client)).status, 401);
+      await limiter.clear(client);
+      await limiter.clear("198.51.100.7");
+    } finally {
+      await proxied.close();
+    }
   });
 });
 
