@@ -1,9 +1,9 @@
 /** Shared setup of the sync tests: one database and one sandbox per test process. */
 import { calendar, type calendar_v3 } from "@googleapis/calendar";
 import { OAuth2Client } from "google-auth-library";
-import postgres from "postgres";
 import { type Db, openDb } from "@/lib/db/mod.ts";
 import { migrate } from "@/lib/db/migrate.ts";
+import { testDatabaseUrl } from "../_helpers.ts";
 import { createUser } from "@/lib/db/users.ts";
 import { createSyncConfig, type SyncConfigRow } from "@/lib/db/sync_configs.ts";
 import { startSandbox } from "@/lib/sandbox/mod.ts";
@@ -17,28 +17,12 @@ export const DAY = 86_400_000;
 
 let dbPromise: Promise<Db> | undefined;
 
-/**
- * The test database: PGlite in memory, or a fresh, uniquely named PostgreSQL database on the
- * server of DATABASE_URL (dropped at exit is left to the operator: names start with calsync_test_).
- */
+/** The test database: PGlite in memory, or PostgreSQL at DATABASE_URL (CI's second pass). */
 export function testDb(): Promise<Db> {
-  dbPromise ??= (async () => {
-    const url = Deno.env.get("DATABASE_URL");
-    let db: Db;
-    if (url?.startsWith("postgres")) {
-      const name = `calsync_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
-      const admin = postgres(url, { max: 1, onnotice: () => {} });
-      await admin.unsafe(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const u = new URL(url);
-      u.pathname = `/${name}`;
-      db = await openDb(u.toString());
-    } else {
-      db = await openDb("memory://");
-    }
+  dbPromise ??= openDb(testDatabaseUrl()).then(async (db) => {
     await migrate(db);
     return db;
-  })();
+  });
   return dbPromise;
 }
 
