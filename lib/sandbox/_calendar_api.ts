@@ -207,7 +207,7 @@ export async function handleCalendar(
       case "events.list":
         return json(listEvents(store, cal, email, params));
       case "events.insert":
-        return json(insertEvent(store, cal, email, await readJson(req)));
+        return json(insertEvent(store, cal, email, await chosenWrite(store, req)));
       case "events.watch":
         return json(watchEvents(store, cal, origin, await readJson(req)));
       case "events.instances":
@@ -215,9 +215,11 @@ export async function handleCalendar(
       case "events.get":
         return json(getEvent(cal, seg(2)));
       case "events.patch":
-        return json(writeEvent(store, cal, email, seg(2), await readJson(req), "patch"));
+        return json(writeEvent(store, cal, email, seg(2), await chosenWrite(store, req), "patch"));
       case "events.update":
-        return json(writeEvent(store, cal, email, seg(2), await readJson(req), "update"));
+        return json(
+          writeEvent(store, cal, email, seg(2), await chosenWrite(store, req), "update"),
+        );
       case "events.delete":
         deleteEvent(store, cal, email, seg(2));
         return new Response(null, { status: 204 });
@@ -252,6 +254,18 @@ function faultError(status: number, reason?: string): GoogleApiError {
     ? "calendar"
     : "global";
   return new GoogleApiError(status, message, r, domain);
+}
+
+/** The body of a write, unless the `reject_writes` fault chose it by its summary. */
+async function chosenWrite(store: Store, req: Request) {
+  const body = await readJson(req);
+  const rule = store.faults.reject_writes;
+  const summary = (body as { summary?: unknown } | null)?.summary;
+  if (rule && typeof summary === "string" && summary.startsWith(rule.summary_prefix)) {
+    store.stats.injectedFaults++;
+    throw faultError(rule.status, rule.reason);
+  }
+  return body;
 }
 
 function injectFaults(store: Store) {

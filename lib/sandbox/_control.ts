@@ -22,6 +22,11 @@ const FaultsBody = z.object({
     status: z.number().int().min(400).max(599),
     reason: z.string().optional(),
   }).nullable().optional(),
+  reject_writes: z.object({
+    summary_prefix: z.string().min(1),
+    status: z.number().int().min(400).max(599),
+    reason: z.string().optional(),
+  }).nullable().optional(),
   quota_per_minute: z.number().int().min(1).optional(),
   quota_status: z.union([z.literal(403), z.literal(429)]).optional(),
   expire_sync_tokens: z.boolean().optional(),

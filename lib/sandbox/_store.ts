@@ -17,6 +17,8 @@ export interface Faults {
   latency_ms?: number;
   fail_every?: { n: number; status: number; reason?: string };
   error_rate?: { rate: number; status: number; reason?: string };
+  /** Inserts, updates and patches whose body's summary starts with the prefix get this error. */
+  reject_writes?: { summary_prefix: string; status: number; reason?: string };
   quota_per_minute?: number;
   /** 403 (default) or 429 for quota rejections. */
   quota_status?: 403 | 429;

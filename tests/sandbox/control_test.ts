@@ -99,6 +99,35 @@ Deno.test("faults: error_rate 1 fails every call with Google's error body", asyn
   assert.equal(err.reason, "backendError");
 });
 
+Deno.test("faults: reject_writes fails only the writes of the chosen events", async () => {
+  await using h = await harness();
+  await (await h.control("POST", "faults", {
+    reject_writes: { summary_prefix: "bad", status: 400, reason: "invalid" },
+  })).body?.cancel();
+  const api = await h.calendarAs(ALICE);
+  const times = {
+    start: { dateTime: "2030-01-01T10:00:00Z" },
+    end: { dateTime: "2030-01-01T11:00:00Z" },
+  };
+  const calendarId = "primary";
+  const err = await googleError(
+    api.events.insert({ calendarId, requestBody: { summary: "bad one", ...times } }),
+  );
+  assert.equal(err.status, 400);
+  assert.equal(err.reason, "invalid");
+  const good = await api.events.insert({ calendarId, requestBody: { summary: "good", ...times } });
+  assert.equal(good.status, 200);
+  const eventId = good.data.id!;
+  const patched = api.events.patch({ calendarId, eventId, requestBody: { summary: "bad now" } });
+  assert.equal((await googleError(patched)).status, 400);
+  const put = api.events.update({ calendarId, eventId, requestBody: { summary: "bad", ...times } });
+  assert.equal((await googleError(put)).status, 400);
+  assert.equal((await api.events.get({ calendarId, eventId })).data.summary, "good");
+  await (await h.control("DELETE", "faults")).body?.cancel();
+  const fixed = await api.events.insert({ calendarId, requestBody: { summary: "bad", ...times } });
+  assert.equal(fixed.status, 200);
+});
+
 Deno.test("faults: latency_ms delays calendar responses", async () => {
   await using h = await harness();
   await (await h.control("POST", "faults", { latency_ms: 150 })).body?.cancel();
