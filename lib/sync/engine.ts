@@ -32,7 +32,6 @@ import {
   googleErrorMessage,
   googleErrorReason,
   googleErrorStatus,
-  isRetryable,
   rateLimiterFor,
   type RetryOptions,
   withRetry,
@@ -199,8 +198,6 @@ class SyncRun {
   deleted = 0;
   skipped = 0;
   failures: SyncFailure[] = [];
-  /** A failure that a later run could fix by itself (retries exhausted): keep the old cursor. */
-  transientFailure = false;
   reconnect = false;
   mappings = new Map<string, EventMapping>();
   plan: PlannedChange[] = [];
@@ -288,7 +285,9 @@ class SyncRun {
         await this.applyAll(ops.first);
         await this.applyAll(await this.planInstances(ops.instances, windowEnd));
         await this.settleSeries();
-        if (!this.reconnect && !this.transientFailure) {
+        // An event that failed is not among the next run's changes: keep the old cursor so that
+        // the next run lists it again and retries it, rather than report success without it.
+        if (!this.reconnect && this.failures.length === 0) {
           await saveSyncCursor(db, config.id, {
             sync_token: listing!.syncToken,
             window_end: new Date(windowEnd),
@@ -693,7 +692,6 @@ class SyncRun {
         this.reconnect = true;
         return;
       }
-      if (isRetryable(err)) this.transientFailure = true;
       const summary = "source" in op ? op.source.summary ?? undefined : op.summary;
       this.failures.push({
         source_event_id: op.sourceId,
