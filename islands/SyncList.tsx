@@ -111,14 +111,11 @@ function SyncCard({ sync, local, canRun, initialResult, onChange, onDeleted }: S
     try {
       const outcome = await triggerRun(sync.id, progress);
       result.value = outcome;
-      onChange({
-        ...sync,
-        last_status: outcome.status,
-        last_error: outcome.error ?? null,
-        last_synced_at: outcome.status === "success" || outcome.status === "partial"
-          ? new Date().toISOString()
-          : sync.last_synced_at,
+      // The server's view of the card after the run: last run, status, and the next run.
+      const res = await fetch(`/api/sync/config/${sync.id}`, {
+        headers: { accept: "application/json" },
       });
+      if (res.ok) onChange({ ...sync, ...await res.json() });
     } catch (e) {
       problem.value = (e as Error).message;
     } finally {

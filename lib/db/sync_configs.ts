@@ -281,7 +281,17 @@ export function listDueSyncConfigs(
   );
 }
 
-/** Sets when a config runs next (after a run started outside the scheduler's claim). */
+/** Schedules a config's next run one interval from now (a run started outside the claim). */
+export async function rescheduleSyncConfig(db: Queryable, id: string) {
+  await db.query(
+    `UPDATE sync_configs
+     SET next_run_at = now() + make_interval(mins => sync_interval_minutes), updated_at = now()
+     WHERE id = $1`,
+    [id],
+  );
+}
+
+/** Sets when a config runs next. */
 export async function setNextRunAt(db: Queryable, id: string, at: Date) {
   await db.query(`UPDATE sync_configs SET next_run_at = $2, updated_at = now() WHERE id = $1`, [
     id,

@@ -10,6 +10,7 @@ import {
   isSyncRunning,
   listSyncConfigsByUser,
   releaseSyncLease,
+  rescheduleSyncConfig,
   type SyncConfigPatch,
   type SyncConfigRow,
   updateSyncConfig,
@@ -276,10 +277,19 @@ export async function startManualSync(
   let started = false;
   return {
     config,
-    run(onProgress) {
+    async run(onProgress) {
       started = true;
-      return runConfig(services, config, { trigger: "manual", leaseOwner: owner, onProgress })
-        .finally(() => releaseSyncLease(db, id, owner).catch(() => {}));
+      try {
+        // Like a scheduled run, a manual one restarts the schedule: no run again a minute later.
+        await rescheduleSyncConfig(db, id);
+        return await runConfig(services, config, {
+          trigger: "manual",
+          leaseOwner: owner,
+          onProgress,
+        });
+      } finally {
+        await releaseSyncLease(db, id, owner).catch(() => {});
+      }
     },
     async cancel() {
       if (!started) await releaseSyncLease(db, id, owner);

@@ -10,7 +10,7 @@ import {
   getSyncConfig,
   listDueSyncConfigs,
   releaseSyncLease,
-  setNextRunAt,
+  rescheduleSyncConfig,
   type SyncConfigRow,
 } from "@/lib/db/sync_configs.ts";
 import { log } from "@/lib/log.ts";
@@ -64,7 +64,6 @@ export class UnknownConfigError extends Error {
 }
 
 const DEFAULT_LEASE_MS = 5 * 60_000;
-const MINUTE = 60_000;
 
 /**
  * Runs the due configs once each (or every active one with `all`, or one with `configId`) and
@@ -112,7 +111,7 @@ export async function runDueSyncs(services: Services, opts: RunDueOptions): Prom
       opts.onEnd?.(outcome);
       return outcome;
     }
-    await setNextRunAt(db, config.id, new Date(Date.now() + config.sync_interval_minutes * MINUTE));
+    await rescheduleSyncConfig(db, config.id);
     return await run(config, true);
   };
 

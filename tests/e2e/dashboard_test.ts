@@ -185,6 +185,13 @@ Deno.test({
         assert.ok(seen.some((label) => / of \d+ events/.test(label)), `progress: ${seen}`);
         const copies = await copiesIn(app, "Main");
         assert.ok(copies.length >= created, "the copies are in Bob's Main calendar");
+        // The run restarted the schedule, and the card says so without a reload.
+        const nextRun = page.locator(".facts div", { hasText: "Next run" }).locator("dd");
+        await page.waitForFunction(
+          (el) => el?.textContent !== "Due now",
+          await nextRun.elementHandle(),
+          { timeout: 5_000 },
+        );
         await shot(page, "07-sync-result");
       });
 

@@ -44,11 +44,15 @@ Deno.test("[http] POST /api/sync/trigger/{id}", opts, async (t) => {
     assert.deepEqual(copies.map((e) => e.summary).sort(), [0, 1, 2, 3, 4].map((i) => `Event ${i}`));
   });
 
-  await t.step("records the outcome on the config", async () => {
+  await t.step("records the outcome on the config, and the schedule starts again", async () => {
     const res = await call(ten.browser, "GET", `/api/sync/config/${config.id}`);
     assert.equal(res.body.last_status, "success");
     assert.ok(res.body.last_synced_at);
     assert.equal(res.body.running, false);
+    // A new config is due at once; after a manual run the next one is an interval away.
+    const nextIn = Date.parse(res.body.next_run_at) - Date.now();
+    const interval = res.body.sync_interval_minutes * 60_000;
+    assert.ok(nextIn > interval - 60_000 && nextIn <= interval, `next run in ${nextIn} ms`);
   });
 
   await t.step("a second run with nothing changed writes nothing", async () => {
