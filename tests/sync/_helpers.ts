@@ -121,6 +121,19 @@ export async function makePair(sb: Sandboxed, lookaheadDays = 30): Promise<Pair>
   return pair;
 }
 
+/** Runs `fn` on a fresh pair over a sandbox of its own, closed afterwards whatever happens. */
+export async function withPair(
+  fn: (p: Pair, sb: Sandboxed) => Promise<void>,
+  lookaheadDays?: number,
+): Promise<void> {
+  const sb = await testSandbox();
+  try {
+    await fn(await makePair(sb, lookaheadDays), sb);
+  } finally {
+    await sb.close();
+  }
+}
+
 /** Every event of a calendar (masters, exceptions), not expanded, cancelled included or not. */
 export async function listRaw(cal: Calendar, calendarId: string, showDeleted = false) {
   const items: Event[] = [];

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { addEvent, at, DAY, listRaw, makePair, mirrorOf, testSandbox } from "./_helpers.ts";
+import { addEvent, at, DAY, listRaw, mirrorOf, withPair } from "./_helpers.ts";
 import { COPY_MARKERS } from "@/lib/sync/transform.ts";
 import { getSyncLog } from "@/lib/db/sync_logs.ts";
 
@@ -9,9 +9,7 @@ Deno.test(
   "runSync() copies only the copied fields, reminders off, marked, no attendees",
   opts,
   async () => {
-    const sb = await testSandbox();
-    try {
-      const p = await makePair(sb);
+    await withPair(async (p) => {
       const src = await addEvent(p, {
         summary: "Planning",
         description: "Agenda",
@@ -54,9 +52,7 @@ Deno.test(
       assert.equal(log?.status, "success");
       assert.equal(log?.events_created, 1);
       assert.equal(log?.trigger, "manual");
-    } finally {
-      await sb.close();
-    }
+    });
   },
 );
 
@@ -64,9 +60,7 @@ Deno.test(
   "runSync() turns out-of-office and focus time into busy events and skips working location",
   opts,
   async () => {
-    const sb = await testSandbox();
-    try {
-      const p = await makePair(sb);
+    await withPair(async (p) => {
       await addEvent(p, {
         summary: "Away",
         eventType: "outOfOffice",
@@ -100,9 +94,7 @@ Deno.test(
           ["Deep work", "default", "opaque"],
         ],
       );
-    } finally {
-      await sb.close();
-    }
+    });
   },
 );
 
@@ -110,9 +102,7 @@ Deno.test(
   "runSync() copies all-day, multi-day and time-zone events exactly over the window",
   opts,
   async () => {
-    const sb = await testSandbox();
-    try {
-      const p = await makePair(sb);
+    await withPair(async (p) => {
       const day = (d: number) => at(d).slice(0, 10);
       await addEvent(p, { summary: "Holiday", start: { date: day(3) }, end: { date: day(4) } });
       await addEvent(p, { summary: "Trip", start: { date: day(5) }, end: { date: day(9) } });
@@ -133,16 +123,12 @@ Deno.test(
       const m = await mirrorOf(p, now, 30);
       assert.equal(m.expected.length, 3);
       assert.deepEqual(m.actual, m.expected);
-    } finally {
-      await sb.close();
-    }
+    });
   },
 );
 
 Deno.test("runSync() never copies an event that is itself a cal-sync copy", opts, async () => {
-  const sb = await testSandbox();
-  try {
-    const p = await makePair(sb);
+  await withPair(async (p) => {
     await addEvent(p, {
       summary: "A copy from elsewhere",
       start: { dateTime: at(1) },
@@ -155,18 +141,14 @@ Deno.test("runSync() never copies an event that is itself a cal-sync copy", opts
     assert.equal(result.events_created, 0);
     assert.equal(result.events_skipped, 1);
     assert.equal((await listRaw(p.dest, p.destCal)).length, 0);
-  } finally {
-    await sb.close();
-  }
+  });
 });
 
 Deno.test(
   "runSync() follows updates, deletions and moves out of and into the window",
   opts,
   async () => {
-    const sb = await testSandbox();
-    try {
-      const p = await makePair(sb, 10);
+    await withPair(async (p) => {
       const now = new Date();
       const a = await addEvent(p, {
         summary: "A",
@@ -222,8 +204,6 @@ Deno.test(
       assert.equal((await listRaw(p.dest, p.destCal)).filter((e) => e.summary === "Far").length, 0);
       const r5 = await p.sync({ now: later });
       assert.equal(r5.events_created, 1);
-    } finally {
-      await sb.close();
-    }
+    }, 10);
   },
 );

@@ -1,14 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  addEvent,
-  at,
-  type Event,
-  listRaw,
-  makePair,
-  mirrorOf,
-  type Pair,
-  testSandbox,
-} from "./_helpers.ts";
+import { addEvent, at, type Event, listRaw, mirrorOf, type Pair, withPair } from "./_helpers.ts";
 import { runSync, SyncInProgressError } from "@/lib/sync/engine.ts";
 import { acquireSyncLease, releaseSyncLease } from "@/lib/db/sync_configs.ts";
 import { COPY_MARKERS } from "@/lib/sync/transform.ts";
@@ -35,9 +26,7 @@ Deno.test(
   "runSync() makes no write and exactly one request when nothing changed",
   opts,
   async () => {
-    const sb = await testSandbox();
-    try {
-      const p = await makePair(sb);
+    await withPair(async (p, sb) => {
       await seed(p, 30);
       const first = await p.sync();
       assert.equal(first.status, "success");
@@ -51,9 +40,7 @@ Deno.test(
         [second.events_created, second.events_updated, second.events_deleted],
         [0, 0, 0],
       );
-    } finally {
-      await sb.close();
-    }
+    });
   },
 );
 
@@ -61,9 +48,7 @@ Deno.test(
   "runSync() ends in the exact mirror when every 3rd request answers 429",
   opts,
   async () => {
-    const sb = await testSandbox();
-    try {
-      const p = await makePair(sb);
+    await withPair(async (p, sb) => {
       const now = new Date();
       await seed(p, 25);
       await sb.control("faults", {
@@ -75,9 +60,7 @@ Deno.test(
       const m = await mirrorOf(p, now, 30);
       assert.deepEqual(m.actual, m.expected);
       assertNoDuplicates(await listRaw(p.dest, p.destCal));
-    } finally {
-      await sb.close();
-    }
+    });
   },
 );
 
@@ -85,9 +68,7 @@ Deno.test(
   "runSync() rides out 503s and 403 rate limits, then converges with no duplicate",
   opts,
   async () => {
-    const sb = await testSandbox();
-    try {
-      const p = await makePair(sb);
+    await withPair(async (p, sb) => {
       const now = new Date();
       await seed(p, 25);
       await sb.control("faults", { error_rate: { rate: 0.3, status: 503 } });
@@ -102,9 +83,7 @@ Deno.test(
       const m = await mirrorOf(p, now, 30);
       assert.deepEqual(m.actual, m.expected);
       assertNoDuplicates(await listRaw(p.dest, p.destCal));
-    } finally {
-      await sb.close();
-    }
+    });
   },
 );
 
@@ -112,9 +91,7 @@ Deno.test(
   "runSync() fails only the events Google answers 400 for, goes on, and retries them next run",
   opts,
   async () => {
-    const sb = await testSandbox();
-    try {
-      const p = await makePair(sb);
+    await withPair(async (p, sb) => {
       const now = new Date();
       await seed(p, 10);
       await addEvent(p, {
@@ -151,16 +128,12 @@ Deno.test(
       assert.equal(again.events_created, 2);
       assert.deepEqual((await mirrorOf(p, now, 30)).actual, m.expected);
       assert.equal((await p.sync({ now })).api_calls, 1);
-    } finally {
-      await sb.close();
-    }
+    });
   },
 );
 
 Deno.test("runSync() after a 410 lists again and removes ghosts", opts, async () => {
-  const sb = await testSandbox();
-  try {
-    const p = await makePair(sb);
+  await withPair(async (p, sb) => {
     const now = new Date();
     const a = await addEvent(p, {
       summary: "A",
@@ -175,18 +148,14 @@ Deno.test("runSync() after a 410 lists again and removes ghosts", opts, async ()
     assert.equal(result.status, "success");
     assert.equal(result.events_deleted, 1);
     assert.deepEqual((await listRaw(p.dest, p.destCal)).map((e) => e.summary), ["B"]);
-  } finally {
-    await sb.close();
-  }
+  });
 });
 
 Deno.test(
   "runSync() refuses a second run of the same config while one is in progress",
   opts,
   async () => {
-    const sb = await testSandbox();
-    try {
-      const p = await makePair(sb);
+    await withPair(async (p, sb) => {
       await seed(p, 5);
       await sb.control("faults", { latency_ms: 100 });
       const results = await Promise.allSettled([p.sync(), p.sync()]);
@@ -202,9 +171,7 @@ Deno.test(
       await releaseSyncLease(p.db, p.config.id, "other-process");
       assert.ok(await acquireSyncLease(p.db, p.config.id, "crashed-process", -1000));
       assert.equal((await p.sync()).status, "success");
-    } finally {
-      await sb.close();
-    }
+    });
   },
 );
 
@@ -212,9 +179,7 @@ Deno.test(
   "runSync() reports needs_reconnect when the source account is revoked",
   opts,
   async () => {
-    const sb = await testSandbox();
-    try {
-      const p = await makePair(sb);
+    await withPair(async (p, sb) => {
       await seed(p, 2);
       const email = (await p.source.calendarList.list()).data.items![0].id!;
       await sb.control("faults", { revoke: email });
@@ -227,9 +192,7 @@ Deno.test(
       });
       assert.equal(result.status, "needs_reconnect");
       assert.match(result.error ?? "", /reconnect/);
-    } finally {
-      await sb.close();
-    }
+    });
   },
 );
 
@@ -237,9 +200,7 @@ Deno.test(
   "an interrupted runSync() ends only after its writes in flight came back: no late ghost",
   opts,
   async () => {
-    const sb = await testSandbox();
-    try {
-      const p = await makePair(sb);
+    await withPair(async (p) => {
       const now = new Date();
       const a = await addEvent(p, {
         summary: "A",
@@ -283,8 +244,6 @@ Deno.test(
       const m = await mirrorOf(p, now, 30);
       assert.deepEqual(m.actual, m.expected);
       assert.deepEqual((await listRaw(p.dest, p.destCal)).map((e) => e.summary), ["A renamed"]);
-    } finally {
-      await sb.close();
-    }
+    });
   },
 );

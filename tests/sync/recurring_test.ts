@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { addEvent, at, listRaw, makePair, mirrorOf, type Pair, testSandbox } from "./_helpers.ts";
+import { addEvent, at, listRaw, mirrorOf, type Pair, withPair } from "./_helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -15,9 +15,7 @@ Deno.test(
   "runSync() mirrors a weekly series through cancel, move, retitle, RRULE change and delete",
   opts,
   async () => {
-    const sb = await testSandbox();
-    try {
-      const p = await makePair(sb, 30);
+    await withPair(async (p) => {
       const now = new Date();
       const series = await addEvent(p, {
         summary: "Weekly",
@@ -73,16 +71,12 @@ Deno.test(
       await p.source.events.delete({ calendarId: p.sourceCal, eventId: series.id! });
       const s6 = await assertMirror(p, now, "series deleted");
       assert.equal(s6.m.actual.length, 0);
-    } finally {
-      await sb.close();
-    }
+    }, 30);
   },
 );
 
 Deno.test("runSync() copies an all-day daily series and an edited instance", opts, async () => {
-  const sb = await testSandbox();
-  try {
-    const p = await makePair(sb, 60);
+  await withPair(async (p) => {
     const now = new Date();
     const day = (d: number) => at(d).slice(0, 10);
     const series = await addEvent(p, {
@@ -100,9 +94,7 @@ Deno.test("runSync() copies an all-day daily series and an edited instance", opt
       requestBody: { summary: "Changed day", location: "Park" },
     });
     await assertMirror(p, now, "all-day instance edited");
-  } finally {
-    await sb.close();
-  }
+  }, 60);
 });
 
 /**
@@ -133,9 +125,7 @@ Deno.test(
   async () => {
     // Found by the property test (seed 1819769450): the exception's own hash never changed, so
     // its standalone copy stayed beside the occurrence the new rule brought back.
-    const sb = await testSandbox();
-    try {
-      const p = await makePair(sb, 30);
+    await withPair(async (p) => {
       const now = new Date();
       const rule = await seriesWithEditedSecond(p, "WEEKLY", "Edited second");
       await rule(1);
@@ -146,9 +136,7 @@ Deno.test(
       assert.equal(m.actual.length, 2);
       const again = await p.sync({ now });
       assert.equal(again.api_calls, 1, "converged");
-    } finally {
-      await sb.close();
-    }
+    }, 30);
   },
 );
 
@@ -158,9 +146,7 @@ Deno.test(
   async () => {
     // Found by the property test (seed -1304874614): the series copy was recorded as done before
     // its exceptions were written, so a run killed in between left them unwritten for good.
-    const sb = await testSandbox();
-    try {
-      const p = await makePair(sb, 30);
+    await withPair(async (p) => {
       const now = new Date();
       const rule = await seriesWithEditedSecond(p, "DAILY", "Edited");
       await rule(1);
@@ -193,9 +179,7 @@ Deno.test(
       assert.equal(m.actual.filter((e) => e.summary === "Edited").length, 1);
       assert.equal(m.actual.length, 2);
       assert.equal((await p.sync({ now })).api_calls, 1, "converged");
-    } finally {
-      await sb.close();
-    }
+    }, 30);
   },
 );
 
@@ -205,9 +189,7 @@ Deno.test(
   async () => {
     // Found by the property test (seed -1934217192): a full listing leaves out the series
     // itself, so the ghost sweep deleted its copy and the exception living on it.
-    const sb = await testSandbox();
-    try {
-      const p = await makePair(sb, 20);
+    await withPair(async (p, sb) => {
       const now = new Date();
       const series = await addEvent(p, {
         summary: "Weekly",
@@ -233,8 +215,6 @@ Deno.test(
       await sb.control("faults", { expire_sync_tokens: true });
       const full = await assertMirror(p, now, "after a full listing");
       assert.deepEqual(full.m.actual.map((e) => e.summary), ["Kept"]);
-    } finally {
-      await sb.close();
-    }
+    }, 20);
   },
 );
