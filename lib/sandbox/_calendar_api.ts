@@ -14,8 +14,10 @@ import {
   insertEvent,
   listEvents,
   listInstances,
+  resolveEvent,
   writeEvent,
 } from "./_events.ts";
+import { checkIfMatch, notModified } from "./_conditional.ts";
 import { stopChannel, watchEvents } from "./_push.ts";
 import type { Calendar } from "./_state.ts";
 import { decodeToken, encodeToken } from "./_state.ts";
@@ -212,15 +214,23 @@ export async function handleCalendar(
         return json(watchEvents(store, cal, origin, await readJson(req)));
       case "events.instances":
         return json(listInstances(store, cal, email, seg(2), params));
-      case "events.get":
-        return json(getEvent(cal, seg(2)));
+      case "events.get": {
+        const event = getEvent(cal, seg(2));
+        if (notModified(req, event.etag)) {
+          return new Response(null, { status: 304, headers: { etag: event.etag } });
+        }
+        return json(event, 200, { etag: event.etag });
+      }
       case "events.patch":
-        return json(writeEvent(store, cal, email, seg(2), await chosenWrite(store, req), "patch"));
-      case "events.update":
-        return json(
-          writeEvent(store, cal, email, seg(2), await chosenWrite(store, req), "update"),
-        );
+      case "events.update": {
+        const body = await chosenWrite(store, req);
+        checkIfMatch(req, () => resolveEvent(cal, seg(2)).event.etag);
+        const mode = route.name === "events.patch" ? "patch" : "update";
+        const event = writeEvent(store, cal, email, seg(2), body, mode);
+        return json(event, 200, { etag: event.etag });
+      }
       case "events.delete":
+        checkIfMatch(req, () => resolveEvent(cal, seg(2)).event.etag);
         deleteEvent(store, cal, email, seg(2));
         return new Response(null, { status: 204 });
     }

@@ -91,8 +91,14 @@ function toCancelledEntry(ev: StoredEvent): Json {
   return out;
 }
 
-function etagFor(updatedMs: number, seq: number): string {
-  return `"${updatedMs * 1000 + (seq % 1000)}"`;
+/**
+ * A write's etag: Google-like microseconds of `updated`, kept strictly above the previous etag so
+ * that every write changes it — even one that leaves `updated` alone (reminders only).
+ */
+function nextEtag(prev: string | undefined, updatedMs: number, seq: number): string {
+  const before = prev ? Number(prev.replace(/"/g, "")) : 0;
+  const candidate = updatedMs * 1000 + (seq % 1000);
+  return `"${Number.isFinite(before) && candidate <= before ? before + 1 : candidate}"`;
 }
 
 function htmlLink(id: string, calendarId: string): string {
@@ -271,7 +277,7 @@ function commit(
   if (prev?._removedInstances) ev._removedInstances = prev._removedInstances;
   if (prev && isMaster(prev) && timesChanged) trackRemovedInstances(store, cal, prev, ev);
   store.putEvent(cal, ev);
-  ev.etag = etagFor(Date.parse(ev.updated), ev._seq);
+  ev.etag = nextEtag(prev?.etag, Date.parse(ev.updated), ev._seq);
   return ev;
 }
 
@@ -381,7 +387,7 @@ export function deleteEvent(store: Store, cal: Calendar, email: string, eventId:
     const next: StoredEvent = { ...e, status: "cancelled", updated: nowIso };
     if (tombstone) next._deleted = true;
     store.putEvent(cal, next);
-    next.etag = etagFor(Date.parse(nowIso), next._seq);
+    next.etag = nextEtag(e.etag, Date.parse(nowIso), next._seq);
   };
   if (!target.stored) {
     cancel(ev, false); // a cancelled exception of a live series
