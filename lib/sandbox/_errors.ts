@@ -45,13 +45,18 @@ export class GoogleApiError extends Error {
   }
 }
 
+/** JSON as Google writes it: pretty-printed (its default `prettyPrint=true`) or compact. */
+export function encodeJson(body: unknown, pretty = true): Uint8Array<ArrayBuffer> {
+  return new TextEncoder().encode(pretty ? JSON.stringify(body, null, 1) : JSON.stringify(body));
+}
+
 /** A JSON response with Google's content type. */
 export function json(
   body: unknown,
   status = 200,
   headers: Record<string, string> = {},
 ): Response {
-  return new Response(JSON.stringify(body, null, 1), {
+  return new Response(encodeJson(body), {
     status,
     headers: { "content-type": "application/json; charset=UTF-8", ...headers },
   });
