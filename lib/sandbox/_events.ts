@@ -10,6 +10,7 @@ import {
   writerRequired,
 } from "./_errors.ts";
 import { type Json, mergePatch, timeInfo, validateEvent, WRITABLE_FIELDS } from "./_event_input.ts";
+import { pageLength } from "./_faults.ts";
 import { expand, type Occurrence } from "./_recurrence.ts";
 import { type Calendar, decodeToken, encodeToken, randomId, type StoredEvent } from "./_state.ts";
 import type { Store } from "./_store.ts";
@@ -424,6 +425,8 @@ interface PageTokenData {
   o: number;
   s: number;
   k: string;
+  /** Empty pages just before this one (the sparse_pages fault). */
+  z?: number;
 }
 
 function parseTimeParam(params: URLSearchParams, name: string): Date | null {
@@ -555,6 +558,7 @@ export function listEvents(
   }
   const key = queryKey(params, cal.id);
   let offset = 0;
+  let emptyRun = 0;
   let snapshot = store.state.seq;
   const pageTokenRaw = params.get("pageToken");
   if (pageTokenRaw !== null) {
@@ -567,6 +571,7 @@ export function listEvents(
     }
     offset = p.o;
     snapshot = p.s;
+    emptyRun = p.z ?? 0;
   }
   const includeDeleted = sinceSeq !== null || updatedMin !== null || bool(params, "showDeleted");
   const filters = {
@@ -641,8 +646,8 @@ export function listEvents(
   } else if (singleEvents) {
     entries.sort((a, b) => a.start - b.start || cmp(a, b));
   }
-  const page = entries.slice(offset, offset + maxResults);
-  const more = offset + maxResults < entries.length;
+  const { take, more } = pageLength(store, maxResults, entries.length - offset, emptyRun);
+  const page = entries.slice(offset, offset + take);
   const items = page.map((e) =>
     e.ev.status === "cancelled" ? toCancelledEntry(e.ev) : toResource(e.ev)
   );
@@ -659,9 +664,10 @@ export function listEvents(
   if (more) {
     body.nextPageToken = encodeToken({
       e: store.state.epoch,
-      o: offset + maxResults,
+      o: offset + take,
       s: snapshot,
       k: key,
+      z: take === 0 ? emptyRun + 1 : undefined,
     });
   } else {
     body.nextSyncToken = encodeToken(

@@ -51,3 +51,31 @@ export function injectFaults(store: Store) {
     throw faultError(error_rate.status, error_rate.reason);
   }
 }
+
+/** At most this many empty pages in a row, so that a sparse listing always ends. */
+const MAX_EMPTY_RUN = 3;
+
+/**
+ * How many of the `remaining` entries a page of events.list holds, and whether a `nextPageToken`
+ * follows. Under the `sparse_pages` fault a chosen page is short or empty while the token says
+ * more remain, as Google's events.list reference allows; `emptyRun` counts the empty pages just
+ * before this one.
+ */
+export function pageLength(
+  store: Store,
+  maxResults: number,
+  remaining: number,
+  emptyRun: number,
+): { take: number; more: boolean } {
+  const full = Math.min(maxResults, remaining);
+  const rate = store.faults.sparse_pages?.rate ?? 0;
+  if (rate === 0 || Math.random() >= rate) return { take: full, more: remaining > full };
+  const allowEmpty = emptyRun < MAX_EMPTY_RUN;
+  if (allowEmpty && (full <= 1 || Math.random() < 1 / 3)) {
+    store.stats.sparsePages++;
+    return { take: 0, more: true };
+  }
+  if (full <= 1) return { take: full, more: remaining > full };
+  store.stats.sparsePages++;
+  return { take: 1 + Math.floor(Math.random() * (full - 1)), more: true };
+}

@@ -22,6 +22,8 @@ export interface Faults {
   quota_per_minute?: number;
   /** 403 (default) or 429 for quota rejections. */
   quota_status?: 403 | 429;
+  /** A share of events.list pages comes back short or empty while more remain. */
+  sparse_pages?: { rate: number };
 }
 
 export interface Channel {
@@ -56,6 +58,7 @@ export class Store {
     oauth: {} as Record<string, number>,
     quotaRejections: 0,
     injectedFaults: 0,
+    sparsePages: 0,
   };
   channels = new Map<string, Channel>();
   requestCounter = 0;
@@ -126,6 +129,7 @@ export class Store {
       oauth: {},
       quotaRejections: 0,
       injectedFaults: 0,
+      sparsePages: 0,
     };
     this.quotaWindows.clear();
     this.requestCounter = 0;

@@ -46,6 +46,8 @@ export interface SandboxStats {
   oauth: Record<string, number>;
   quotaRejections: number;
   injectedFaults: number;
+  /** events.list pages the `sparse_pages` fault made short or empty. */
+  sparsePages: number;
   quotaPerMinute: number;
 }
 
@@ -166,6 +168,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         oauth: { ...store.stats.oauth },
         quotaRejections: store.stats.quotaRejections,
         injectedFaults: store.stats.injectedFaults,
+        sparsePages: store.stats.sparsePages,
         quotaPerMinute: store.quotaPerMinute(),
       };
     },
