@@ -30,6 +30,7 @@ const FaultsBody = z.object({
   quota_per_minute: z.number().int().min(1).optional(),
   quota_status: z.union([z.literal(403), z.literal(429)]).optional(),
   sparse_pages: z.object({ rate: z.number().min(0).max(1) }).nullable().optional(),
+  full_tombstones: z.boolean().nullable().optional(),
   expire_sync_tokens: z.boolean().optional(),
   revoke: z.string().optional(),
 }).strict();

@@ -82,6 +82,18 @@ export function toResource(ev: StoredEvent): Json {
   return out;
 }
 
+/**
+ * How a listing shows an event: a cancelled one as the minimal entry (a deleted event is only
+ * guaranteed its `id`), or — under the `full_tombstones` fault, in a `showDeleted` listing — with
+ * its details, as Google keeps them on the organizer's calendar so that it can be restored
+ * (Events resource, `status`). A cancelled instance made up for a listing has no details to keep.
+ */
+function listed(store: Store, params: URLSearchParams): (ev: StoredEvent) => Json {
+  const full = Boolean(store.faults.full_tombstones) && bool(params, "showDeleted");
+  return (ev) =>
+    ev.status !== "cancelled" || (full && !ev._madeUp) ? toResource(ev) : toCancelledEntry(ev);
+}
+
 /** The minimal entry Google lists for a cancelled event. */
 function toCancelledEntry(ev: StoredEvent): Json {
   const out: Json = { kind: "calendar#event", etag: ev.etag, id: ev.id, status: "cancelled" };
@@ -624,6 +636,7 @@ export function listEvents(
             recurringEventId: ev.id,
             originalStartTime: r.originalStartTime,
             recurrence: undefined,
+            _madeUp: true,
           }, order);
         }
       }
@@ -648,9 +661,8 @@ export function listEvents(
   }
   const { take, more } = pageLength(store, maxResults, entries.length - offset, emptyRun);
   const page = entries.slice(offset, offset + take);
-  const items = page.map((e) =>
-    e.ev.status === "cancelled" ? toCancelledEntry(e.ev) : toResource(e.ev)
-  );
+  const show = listed(store, params);
+  const items = page.map((e) => show(e.ev));
   const body: Json = {
     kind: "calendar#events",
     etag: `"p${snapshot}"`,
@@ -754,6 +766,6 @@ export function listInstances(
       k: key,
     });
   }
-  body.items = page.map((ev) => ev.status === "cancelled" ? toCancelledEntry(ev) : toResource(ev));
+  body.items = page.map(listed(store, params));
   return body;
 }

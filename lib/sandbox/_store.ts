@@ -24,6 +24,8 @@ export interface Faults {
   quota_status?: 403 | 429;
   /** A share of events.list pages comes back short or empty while more remain. */
   sparse_pages?: { rate: number };
+  /** showDeleted listings keep cancelled events' details (Google's organizer-calendar shape). */
+  full_tombstones?: boolean;
 }
 
 export interface Channel {
