@@ -125,8 +125,18 @@ export async function handleCalendar(
   url: URL,
   path: string,
   origin: string,
+  options: { countBytes?: boolean } = {},
 ): Promise<Response> {
   const params = url.searchParams;
+  let email: string | undefined;
+  const render = (body: Json, status: number, headers: Record<string, string> = {}) => {
+    const bytes = encodeJson(body, params.get("prettyPrint") !== "false");
+    if (options.countBytes ?? true) store.countBytes(email, bytes.length);
+    return new Response(bytes, {
+      status,
+      headers: { "content-type": "application/json; charset=UTF-8", ...headers },
+    });
+  };
   try {
     const route = ROUTES.find((r) => r.method === req.method && r.pattern.test(path));
     store.count(route?.name ?? "unknown", req.method);
@@ -134,6 +144,7 @@ export async function handleCalendar(
     const token = bearer(req, url);
     const auth = token ? store.accountForToken(token) : undefined;
     if (!auth) throw unauthenticated();
+    email = auth.email;
     if (!route) {
       const pathMatches = ROUTES.some((r) => r.pattern.test(path));
       if (pathMatches) {
@@ -141,27 +152,19 @@ export async function handleCalendar(
       }
       throw notFound();
     }
-    if (!store.chargeQuota(auth.email, route.name === "events.patch" ? 3 : 1)) {
+    if (!store.chargeQuota(email, route.name === "events.patch" ? 3 : 1)) {
       throw rateLimited(store.faults.quota_status ?? 403);
     }
     injectFaults(store);
     const mask = route.schema ? fieldMask(params.get("fields"), route.schema) : null;
-    const answer = await serve(store, req, route, path, params, auth.email, origin);
+    const answer = await serve(store, req, route, path, params, email, origin);
     if (answer instanceof Response) return answer;
     return render(mask ? applyMask(answer.body, mask) : answer.body, 200, answer.headers);
   } catch (err) {
     if (err instanceof GoogleApiError) return render(err.body(), err.code, err.headers);
     console.error("sandbox: unexpected error", err);
-    const backend = new GoogleApiError(500, "Backend Error", "backendError");
-    return render(backend.body(), 500);
+    return render(new GoogleApiError(500, "Backend Error", "backendError").body(), 500);
   }
-}
-
-function render(body: Json, status: number, headers: Record<string, string> = {}): Response {
-  return new Response(encodeJson(body), {
-    status,
-    headers: { "content-type": "application/json; charset=UTF-8", ...headers },
-  });
 }
 
 async function serve(

@@ -136,6 +136,10 @@ export async function handleControl(
       return json({});
     case "GET /stats":
       return json(ctx.sandbox.stats());
+    case "DELETE /stats":
+      await req.body?.cancel();
+      ctx.sandbox.resetStats();
+      return json(ctx.sandbox.stats());
   }
   await req.body?.cancel();
   return error(404, `No control endpoint ${route}`);

@@ -61,6 +61,8 @@ export class Store {
     quotaRejections: 0,
     injectedFaults: 0,
     sparsePages: 0,
+    bytesSent: 0,
+    bytesSentByAccount: {} as Record<string, number>,
   };
   channels = new Map<string, Channel>();
   requestCounter = 0;
@@ -123,7 +125,8 @@ export class Store {
     await Promise.allSettled([...this.#pending]);
   }
 
-  resetStats(): void {
+  /** Zeroes the counters of `GET /_sandbox/stats`; quota windows and faults are left alone. */
+  resetCounters(): void {
     this.stats = {
       since: this.now().toISOString(),
       requests: {},
@@ -132,7 +135,14 @@ export class Store {
       quotaRejections: 0,
       injectedFaults: 0,
       sparsePages: 0,
+      bytesSent: 0,
+      bytesSentByAccount: {},
     };
+  }
+
+  /** Zeroes the counters, the quota windows and the fault request counter. */
+  resetStats(): void {
+    this.resetCounters();
     this.quotaWindows.clear();
     this.requestCounter = 0;
   }
@@ -296,6 +306,14 @@ export class Store {
   count(route: string, method: string): void {
     this.stats.requests[route] = (this.stats.requests[route] ?? 0) + 1;
     this.stats.byMethod[method] = (this.stats.byMethod[method] ?? 0) + 1;
+  }
+
+  /** Counts the body bytes of a Calendar API response, overall and for the caller's account. */
+  countBytes(email: string | undefined, bytes: number): void {
+    this.stats.bytesSent += bytes;
+    if (email) {
+      this.stats.bytesSentByAccount[email] = (this.stats.bytesSentByAccount[email] ?? 0) + bytes;
+    }
   }
 
   /** Counts an OAuth endpoint request (`POST /token`). */

@@ -48,6 +48,10 @@ export interface SandboxStats {
   injectedFaults: number;
   /** events.list pages the `sparse_pages` fault made short or empty. */
   sparsePages: number;
+  /** Body bytes of Calendar API responses (as sent, before any transport compression). */
+  bytesSent: number;
+  /** The same, by the account that made the request. */
+  bytesSentByAccount: Record<string, number>;
   quotaPerMinute: number;
 }
 
@@ -61,6 +65,8 @@ export interface Sandbox {
   /** A valid Calendar access token for the account, as if it had gone through OAuth. */
   issueAccessToken(email: string): string;
   stats(): SandboxStats;
+  /** Zeroes the counters of `stats()` (requests, bytes, faults seen), nothing else. */
+  resetStats(): void;
   /** Flushes state to the data file and waits for pending push deliveries. */
   close(): Promise<void>;
 }
@@ -169,9 +175,12 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         quotaRejections: store.stats.quotaRejections,
         injectedFaults: store.stats.injectedFaults,
         sparsePages: store.stats.sparsePages,
+        bytesSent: store.stats.bytesSent,
+        bytesSentByAccount: { ...store.stats.bytesSentByAccount },
         quotaPerMinute: store.quotaPerMinute(),
       };
     },
+    resetStats: () => store.resetCounters(),
     close: () => store.close(),
   };
   return sandbox;
