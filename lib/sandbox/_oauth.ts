@@ -313,6 +313,10 @@ ${forms}
       if (form.get("redirect_uri") !== c.redirectUri) {
         throw new OAuthError(400, "redirect_uri_mismatch", "Bad Request");
       }
+      if (!c.codeChallenge && form.has("code_verifier")) {
+        // Google refuses a verifier the code was not issued for (no code_challenge).
+        throw new OAuthError(400, "invalid_grant", "code_verifier or verifier is not needed.");
+      }
       if (c.codeChallenge) {
         const verifier = form.get("code_verifier");
         if (!verifier) throw new OAuthError(400, "invalid_grant", "Missing code verifier.");

@@ -155,6 +155,42 @@ Deno.test("PKCE: the code exchange needs the matching code_verifier", async () =
   assert.ok(tokens.access_token);
 });
 
+Deno.test("PKCE: a code issued with code_challenge is refused without a code_verifier", async () => {
+  await using h = await harness();
+  const client = h.oauthClient();
+  const { codeChallenge } = await client.generateCodeVerifierAsync();
+  const url = client.generateAuthUrl({
+    scope: SCOPES,
+    code_challenge: codeChallenge,
+    // deno-lint-ignore no-explicit-any
+    code_challenge_method: "S256" as any,
+  });
+  const code = (await consent(url, "alice@example.com")).searchParams.get("code")!;
+  const err = await googleError(client.getToken({ code }));
+  assert.equal(err.status, 400);
+  assert.equal(err.body.error, "invalid_grant");
+});
+
+// Google's answer, as reported against its own Node clients when an upgrade began sending a
+// verifier for codes issued without a challenge (google-api-nodejs-client#3680,
+// google-auth-library-nodejs#2028).
+Deno.test("PKCE: a code issued without code_challenge is refused when the exchange sends a code_verifier", async () => {
+  await using h = await harness();
+  const client = h.oauthClient();
+  const { codeVerifier } = await client.generateCodeVerifierAsync();
+  const url = client.generateAuthUrl({ scope: SCOPES });
+  const code = (await consent(url, "alice@example.com")).searchParams.get("code")!;
+  const err = await googleError(client.getToken({ code, codeVerifier }));
+  assert.equal(err.status, 400);
+  assert.deepEqual(err.body, {
+    error: "invalid_grant",
+    error_description: "code_verifier or verifier is not needed.",
+  });
+  const code2 = (await consent(url, "alice@example.com")).searchParams.get("code")!;
+  const { tokens } = await client.getToken({ code: code2 });
+  assert.ok(tokens.access_token);
+});
+
 Deno.test("refresh_token grant issues a new access token; after revoke it answers invalid_grant", async () => {
   await using h = await harness();
   const client = h.oauthClient();
