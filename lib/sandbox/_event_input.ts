@@ -38,7 +38,7 @@ export const WRITABLE_FIELDS = [
   "originalStartTime",
 ] as const;
 
-const EVENT_TYPES = [
+export const EVENT_TYPES = [
   "default",
   "birthday",
   "fromGmail",

@@ -9,7 +9,14 @@ import {
   timeRangeEmpty,
   writerRequired,
 } from "./_errors.ts";
-import { type Json, mergePatch, timeInfo, validateEvent, WRITABLE_FIELDS } from "./_event_input.ts";
+import {
+  EVENT_TYPES,
+  type Json,
+  mergePatch,
+  timeInfo,
+  validateEvent,
+  WRITABLE_FIELDS,
+} from "./_event_input.ts";
 import { pageLength } from "./_faults.ts";
 import { expand, type Occurrence } from "./_recurrence.ts";
 import { type Calendar, decodeToken, encodeToken, randomId, type StoredEvent } from "./_state.ts";
@@ -585,6 +592,15 @@ export function listEvents(
     snapshot = p.s;
     emptyRun = p.z ?? 0;
   }
+  const eventTypes = params.getAll("eventTypes");
+  for (const t of eventTypes) {
+    if (!EVENT_TYPES.includes(t)) {
+      throw new GoogleApiError(400, `Invalid value for eventTypes: ${t}`, "invalid", "global", {
+        locationType: "parameter",
+        location: "eventTypes",
+      });
+    }
+  }
   const includeDeleted = sinceSeq !== null || updatedMin !== null || bool(params, "showDeleted");
   const filters = {
     q: params.get("q"),
@@ -597,6 +613,7 @@ export function listEvents(
     (filters.iCalUID === null || ev.iCalUID === filters.iCalUID) &&
     matchesExtended(ev, "private", filters.priv) &&
     matchesExtended(ev, "shared", filters.shared) &&
+    (!eventTypes.length || eventTypes.includes(ev.eventType ?? "default")) &&
     (updatedMin === null || Date.parse(ev.updated) >= updatedMin.getTime());
   const overlaps = (ev: StoredEvent) => {
     if (!timeMin && !timeMax) return true;
