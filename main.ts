@@ -30,6 +30,8 @@ async function startGoogle(config: Config) {
     port: config.sandboxPort,
     dataFile,
     quotaPerMinute: config.googleQuotaPerMinute,
+    // Push goes to this app on plain localhost; Google itself would insist on HTTPS.
+    allowHttpWebhooks: true,
   });
   log.info(
     `Google is SIMULATED: the built-in Google sandbox serves OAuth and Calendar v3 at ${sandbox.url}` +

@@ -20,7 +20,8 @@ export function watchEvents(store: Store, cal: Calendar, origin: string, body: J
   } catch {
     throw badRequest(`Invalid address: ${body.address}`, "invalid");
   }
-  if (address.protocol !== "https:" && address.protocol !== "http:") {
+  const http = address.protocol === "http:" && store.allowHttpWebhooks;
+  if (address.protocol !== "https:" && !http) {
     throw badRequest(`WebHook callback must be HTTPS: ${body.address}`, "push.webhookUrlNotHttps");
   }
   if ([...store.channels.values()].some((c) => c.id === body.id)) {

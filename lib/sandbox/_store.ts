@@ -65,6 +65,8 @@ export class Store {
     bytesSentByAccount: {} as Record<string, number>,
   };
   channels = new Map<string, Channel>();
+  /** Lets events.watch take http:// addresses (Google takes only https). */
+  allowHttpWebhooks = false;
   requestCounter = 0;
   /** Called after any change to a calendar's events (push channels listen here). */
   onChange?: (calendarId: string) => void;

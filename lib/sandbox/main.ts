@@ -13,16 +13,20 @@ function port(): number {
 
 if (import.meta.main) {
   const memory = Deno.args.includes("--memory");
+  // Google's push needs HTTPS; a local receiver on plain http needs this explicit switch.
+  const allowHttpWebhooks = Deno.args.includes("--allow-http-webhooks");
   const dataDir = Deno.env.get("DATA_DIR") ?? ".data";
   const dataFile = memory ? null : `${dataDir}/sandbox.json`;
   const { url, close } = await startSandbox({
     port: port(),
     hostname: Deno.env.get("SANDBOX_HOSTNAME") ?? "127.0.0.1",
     dataFile,
+    allowHttpWebhooks,
   });
   console.log(
     `Google is simulated: the Google sandbox (OAuth + Calendar v3) listens on ${url} ` +
-      `(state: ${dataFile ?? "in memory"})`,
+      `(state: ${dataFile ?? "in memory"}` +
+      `${allowHttpWebhooks ? "; events.watch takes http:// addresses" : ""})`,
   );
   const stop = async () => {
     await close();

@@ -27,6 +27,12 @@ export interface SandboxOptions {
   seed?: boolean;
   /** The sandbox's clock; tests can move it. */
   now?: () => Date;
+  /**
+   * Lets events.watch take `http://` addresses. Google refuses them (400
+   * `push.webhookUrlNotHttps`), and so does the sandbox unless this is on — as it is for the app's
+   * built-in sandbox, which delivers to the app on plain localhost.
+   */
+  allowHttpWebhooks?: boolean;
 }
 
 export interface SandboxAccount {
@@ -99,6 +105,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     now,
     options.quotaPerMinute ?? DEFAULT_QUOTA_PER_MINUTE,
   );
+  store.allowHttpWebhooks = options.allowHttpWebhooks ?? false;
   const oauth = new OAuthServer(store);
   store.onChange = (calendarId) => notifyChannels(store, calendarId);
 

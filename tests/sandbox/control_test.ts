@@ -215,7 +215,7 @@ Deno.test("events.watch sends sync first, then exists on a change; channels.stop
     return new Response(null, { status: 200 });
   });
   try {
-    await using h = await harness();
+    await using h = await harness({ allowHttpWebhooks: true });
     const api = await h.calendarAs(ALICE);
     const { data: channel } = await api.events.watch({
       calendarId: "primary",
@@ -252,4 +252,39 @@ Deno.test("events.watch sends sync first, then exists on a change; channels.stop
   } finally {
     await receiver.shutdown();
   }
+});
+
+Deno.test("Push notifications guide: events.watch refuses an http:// address with 400 push.webhookUrlNotHttps", async () => {
+  await using h = await harness();
+  const api = await h.calendarAs(ALICE);
+  const address = "http://127.0.0.1:9/hook";
+  const err = await googleError(api.events.watch({
+    calendarId: "primary",
+    requestBody: { id: crypto.randomUUID(), type: "web_hook", address },
+  }));
+  assert.equal(err.status, 400);
+  assert.equal(err.reason, "push.webhookUrlNotHttps");
+  assert.equal(err.body.error.message, `WebHook callback must be HTTPS: ${address}`);
+  // An https address is taken (delivery to it simply fails here, as Google drops those too).
+  const ok = await api.events.watch({
+    calendarId: "primary",
+    requestBody: { id: crypto.randomUUID(), type: "web_hook", address: "https://127.0.0.1:9/hook" },
+  });
+  assert.equal(ok.status, 200);
+});
+
+Deno.test("startSandbox({ allowHttpWebhooks: true }) takes http:// addresses, as the app's built-in sandbox does", async () => {
+  await using h = await harness({ allowHttpWebhooks: true });
+  const api = await h.calendarAs(ALICE);
+  const ok = await api.events.watch({
+    calendarId: "primary",
+    requestBody: { id: crypto.randomUUID(), type: "web_hook", address: "http://127.0.0.1:9/hook" },
+  });
+  assert.equal(ok.status, 200);
+  // Other schemes stay refused.
+  const err = await googleError(api.events.watch({
+    calendarId: "primary",
+    requestBody: { id: crypto.randomUUID(), type: "web_hook", address: "ftp://127.0.0.1/hook" },
+  }));
+  assert.equal(err.reason, "push.webhookUrlNotHttps");
 });

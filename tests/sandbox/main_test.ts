@@ -48,6 +48,49 @@ Deno.test("deno task sandbox alone serves consent → code → token → Alice's
     const api = calendar({ version: "v3", rootUrl: url, auth: client, retry: false });
     const list = await api.calendarList.list();
     assert.deepEqual(list.data.items!.slice(0, 2).map((c) => c.summary), ["Work", "Personal"]);
+    // Like Google, the standalone sandbox takes only https push addresses by default.
+    const watch = api.events.watch({
+      calendarId: "primary",
+      requestBody: { id: "cli-1", type: "web_hook", address: "http://127.0.0.1:9/hook" },
+    });
+    await assert.rejects(watch, (e: { status?: number }) => e.status === 400);
+  } finally {
+    await reader.cancel();
+    child.kill("SIGTERM");
+    await child.status;
+  }
+});
+
+Deno.test("deno task sandbox --allow-http-webhooks lets events.watch take an http:// address", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "--memory", "--allow-http-webhooks"],
+    env: { SANDBOX_PORT: "0" },
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    let banner = "";
+    while (!banner.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      banner += value;
+    }
+    assert.match(banner, /http:\/\/ addresses/);
+    const url = /(http:\/\/\S+\/)/.exec(banner)![1];
+    const res = await fetch(`${url}_sandbox/token`, {
+      method: "POST",
+      body: JSON.stringify({ email: "alice@example.com" }),
+    });
+    const { access_token } = await res.json();
+    const auth = new OAuth2Client();
+    auth.setCredentials({ access_token, expiry_date: Date.now() + 3_000_000 });
+    const api = calendar({ version: "v3", rootUrl: url, auth, retry: false });
+    const { status } = await api.events.watch({
+      calendarId: "primary",
+      requestBody: { id: "cli-2", type: "web_hook", address: "http://127.0.0.1:9/hook" },
+    });
+    assert.equal(status, 200);
   } finally {
     await reader.cancel();
     child.kill("SIGTERM");
