@@ -19,6 +19,7 @@ import {
   resolveEvent,
   writeEvent,
 } from "./_events.ts";
+import { importEvent, moveEvent, quickAddEvent } from "./_event_ops.ts";
 import { chosenWrite, injectFaults } from "./_faults.ts";
 import { applyMask, fieldMask } from "./_fields.ts";
 import { stopChannel, watchEvents } from "./_push.ts";
@@ -51,6 +52,24 @@ const ROUTES: Route[] = [
     method: "POST",
     pattern: /^\/calendars\/([^/]+)\/events\/watch$/,
     schema: "Channel",
+  },
+  {
+    name: "events.quickAdd",
+    method: "POST",
+    pattern: /^\/calendars\/([^/]+)\/events\/quickAdd$/,
+    schema: "Event",
+  },
+  {
+    name: "events.import",
+    method: "POST",
+    pattern: /^\/calendars\/([^/]+)\/events\/import$/,
+    schema: "Event",
+  },
+  {
+    name: "events.move",
+    method: "POST",
+    pattern: /^\/calendars\/([^/]+)\/events\/([^/]+)\/move$/,
+    schema: "Event",
   },
   {
     name: "events.list",
@@ -202,6 +221,14 @@ async function serve(
       const event = insertEvent(store, cal, email, chosenWrite(store, await readJson(req)));
       return { body: event, headers: { etag: event.etag } };
     }
+    case "events.quickAdd":
+      await req.body?.cancel();
+      return { body: quickAddEvent(store, cal, email, params.get("text")) };
+    case "events.import":
+      return { body: importEvent(store, cal, email, chosenWrite(store, await readJson(req))) };
+    case "events.move":
+      await req.body?.cancel();
+      return { body: moveEvent(store, cal, email, seg(2), params.get("destination")) };
     case "events.watch":
       return { body: watchEvents(store, cal, origin, await readJson(req)) };
     case "events.instances":

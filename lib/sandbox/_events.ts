@@ -39,7 +39,8 @@ const SYNC_FORBIDDEN = [
   "updatedMin",
 ];
 const INSTANCE_ID = /^(.+)_(\d{8}(?:T\d{6}Z)?)$/;
-const EVENT_ID = /^[a-v0-9]{5,1024}$/;
+/** A custom event id Google accepts: base32hex, 5–1024 characters. */
+export const EVENT_ID = /^[a-v0-9]{5,1024}$/;
 
 const OUTPUT_ORDER = [
   "kind",
@@ -130,7 +131,8 @@ function canWrite(cal: Calendar, email: string): boolean {
   return cal.access[email] === "owner" || cal.access[email] === "writer";
 }
 
-function isMaster(ev: StoredEvent): boolean {
+/** Whether the event is the master of a series. */
+export function isMaster(ev: StoredEvent): boolean {
   return Array.isArray(ev.recurrence) && ev.recurrence.length > 0 && !ev.recurringEventId;
 }
 
@@ -238,7 +240,8 @@ export function resolveEvent(cal: Calendar, eventId: string): Resolved {
 
 // ── writes ───────────────────────────────────────────────────────────────────
 
-function writableOf(ev: StoredEvent): Json {
+/** The writable fields of a stored event, as a body for validateEvent. */
+export function writableOf(ev: StoredEvent): Json {
   const out: Json = {};
   for (const f of WRITABLE_FIELDS) if (ev[f] !== undefined) out[f] = structuredClone(ev[f]);
   return out;
@@ -248,12 +251,16 @@ function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function requireWriter(cal: Calendar, email: string) {
+/** Throws Google's 403 unless `email` may write to the calendar. */
+export function requireWriter(cal: Calendar, email: string) {
   if (!canWrite(cal, email)) throw writerRequired();
 }
 
-/** Stores a validated write over `prev` (or a new event) and returns the stored event. */
-function commit(
+/**
+ * Stores a validated write over `prev` (or a new event) and returns the stored event. `extra` may
+ * carry read-only fields a caller sets itself (import's organizer, move's created and iCalUID).
+ */
+export function commit(
   store: Store,
   cal: Calendar,
   email: string,
@@ -276,13 +283,13 @@ function commit(
     ev.status = prev.status;
   }
   ev.htmlLink = htmlLink(id, cal.id);
-  ev.created = prev?.created ?? nowIso;
-  ev.creator = prev?.creator ?? { email, self: true };
-  ev.organizer = prev?.organizer ??
+  ev.created = extra.created ?? prev?.created ?? nowIso;
+  ev.creator = extra.creator ?? prev?.creator ?? { email, self: true };
+  ev.organizer = extra.organizer ?? prev?.organizer ??
     (cal.primaryOf
       ? { email: cal.id, self: true }
       : { email: cal.id, displayName: cal.summary, self: true });
-  ev.iCalUID = prev?.iCalUID ?? extra.iCalUID ?? `${id}@google.com`;
+  ev.iCalUID = extra.iCalUID ?? prev?.iCalUID ?? `${id}@google.com`;
   const before = prev ? writableOf(prev) : undefined;
   const after = writableOf(ev);
   const withoutReminders = (x: Json) => ({ ...x, reminders: undefined, sequence: undefined });
