@@ -9,6 +9,7 @@
  * await close();
  * ```
  */
+import { handleBatch } from "./_batch.ts";
 import { handleCalendar } from "./_calendar_api.ts";
 import { handleControl } from "./_control.ts";
 import { GoogleApiError, json } from "./_errors.ts";
@@ -132,6 +133,17 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         const path = url.pathname.replace(/\/{2,}/g, "/");
         if (path.startsWith("/calendar/v3/")) {
           return await handleCalendar(store, req, url, path.slice(12), origin);
+        }
+        if (path === "/batch/calendar/v3" && req.method === "POST") {
+          return await handleBatch(store, req, origin, (inner) => {
+            const innerUrl = new URL(inner.url);
+            const innerPath = innerUrl.pathname.replace(/\/{2,}/g, "/").slice(12);
+            // The batch counts its own response's bytes, not each part's again.
+            return handleCalendar(store, inner, innerUrl, innerPath, origin, { countBytes: false });
+          }).catch((err) => {
+            if (err instanceof GoogleApiError) return err.toResponse();
+            throw err;
+          });
         }
         if (path.startsWith("/_sandbox/")) {
           return await handleControl(store, req, path.slice(9), { reset, sandbox });
