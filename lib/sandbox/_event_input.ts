@@ -38,7 +38,7 @@ export const WRITABLE_FIELDS = [
   "originalStartTime",
 ] as const;
 
-export const EVENT_TYPES = [
+const EVENT_TYPES = [
   "default",
   "birthday",
   "fromGmail",
@@ -46,6 +46,20 @@ export const EVENT_TYPES = [
   "outOfOffice",
   "workingLocation",
 ];
+
+/** events.list `eventTypes` (repeatable): the types asked for, none meaning all; 400 on a typo. */
+export function eventTypesParam(params: URLSearchParams): string[] {
+  const types = params.getAll("eventTypes");
+  for (const t of types) {
+    if (!EVENT_TYPES.includes(t)) {
+      throw new GoogleApiError(400, `Invalid value for eventTypes: ${t}`, "invalid", "global", {
+        locationType: "parameter",
+        location: "eventTypes",
+      });
+    }
+  }
+  return types;
+}
 
 export interface TimeInfo {
   allDay: boolean;

@@ -10,7 +10,7 @@ import {
   writerRequired,
 } from "./_errors.ts";
 import {
-  EVENT_TYPES,
+  eventTypesParam,
   type Json,
   mergePatch,
   timeInfo,
@@ -599,15 +599,7 @@ export function listEvents(
     snapshot = p.s;
     emptyRun = p.z ?? 0;
   }
-  const eventTypes = params.getAll("eventTypes");
-  for (const t of eventTypes) {
-    if (!EVENT_TYPES.includes(t)) {
-      throw new GoogleApiError(400, `Invalid value for eventTypes: ${t}`, "invalid", "global", {
-        locationType: "parameter",
-        location: "eventTypes",
-      });
-    }
-  }
+  const eventTypes = eventTypesParam(params);
   const includeDeleted = sinceSeq !== null || updatedMin !== null || bool(params, "showDeleted");
   const filters = {
     q: params.get("q"),
