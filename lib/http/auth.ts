@@ -27,8 +27,9 @@ export async function authenticate(
   if (header?.toLowerCase().startsWith("bearer ")) {
     token = header.slice(7).trim();
   } else {
-    const cookies = getCookies(req.headers);
-    token = cookies["__Host-session"] ?? cookies["session"];
+    // Over HTTPS only the __Host- cookie counts: a plain `session` cookie can be planted by a
+    // sibling subdomain or a plain-HTTP page (cookie tossing) to sign the visitor in as someone else.
+    token = getCookies(req.headers)[sessionCookieName(isSecure(new URL(req.url), services))];
     via = "cookie";
   }
   if (!token) return undefined;
@@ -71,8 +72,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  */
 export function assertSameOrigin(req: Request, url: URL, services: Services): void {
   if (SAFE_METHODS.has(req.method)) return;
-  const origin = req.headers.get("origin") ??
-    (req.headers.get("referer") ? new URL(req.headers.get("referer")!).origin : null);
+  const origin = req.headers.get("origin") ?? refererOrigin(req.headers.get("referer"));
   if (origin === null) {
     // Browsers send Origin on every cross-site POST; a request without one is not a forged form.
     if (req.headers.get("sec-fetch-site") === "cross-site") {
@@ -82,4 +82,14 @@ export function assertSameOrigin(req: Request, url: URL, services: Services): vo
   }
   const allowed = new Set([url.origin, services.config.apiUrl, services.config.frontendUrl]);
   if (!allowed.has(origin)) throw new HttpError(403, "Cross-site request refused");
+}
+
+/** The origin of a Referer header; one that is not a URL counts as a foreign origin. */
+function refererOrigin(referer: string | null): string | null {
+  if (referer === null) return null;
+  try {
+    return new URL(referer).origin;
+  } catch {
+    return "null";
+  }
 }
