@@ -18,6 +18,7 @@ export async function createApp(services: Services, options: { bundle?: boolean 
     bundleDir: services.config.bundleDir,
     bundle: options.bundle,
     trustedProxies: services.config.trustedProxies,
+    publicOrigin: services.config.apiUrl,
     onError: (error, info) => log.error("Unhandled error", { ...info, ...errorFields(error) }),
   });
 }

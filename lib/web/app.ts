@@ -2,8 +2,10 @@ import { type Context, Hono } from "hono";
 import { basename, dirname, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { mutable } from "./_response.ts";
+import { DEFAULT_MAX_BODY_BYTES, limitBody } from "./body_limit.ts";
 import { bundleIslands, computeBuildId, type IslandBundle } from "./bundle.ts";
 import { HttpError } from "./http_error.ts";
+import { publicOrigin } from "./public_origin.ts";
 import { type IslandEntry, registerIslands, renderPage, type ScriptUrls } from "./render.tsx";
 import { buildRouteTable, middlewaresForPath, type Route } from "./routes.ts";
 import { contentSecurityPolicy, securityHeaders } from "./security_headers.ts";
@@ -32,6 +34,13 @@ export interface WebAppOptions {
    * client can send it.
    */
   trustedProxies?: number;
+  /**
+   * The origin pages are served from (`http://localhost:8000`). Page requests that arrive under
+   * another host name are redirected there, and an `https:` origin turns on HSTS.
+   */
+  publicOrigin?: string;
+  /** The largest request body read, in bytes (1 MB unless told); a larger one answers 413. */
+  maxBodyBytes?: number;
 }
 
 const METHODS: Method[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
@@ -79,14 +88,21 @@ export async function createWebApp(manifest: Manifest, options: WebAppOptions): 
   };
 
   const isApi = (path: string) => path === apiPrefix || path.startsWith(`${apiPrefix}/`);
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const onError = options.onError ?? logError;
 
   async function respond(c: Context, route: Route | undefined): Promise<Response> {
     const url = new URL(c.req.url);
     const state = options.state(c);
     const params = route ? decodeParams(c.req.param() as Record<string, string>) : {};
+    // The body is read (up to the cap) before any middleware, so no code meets a body too large.
+    const { req, refused } = await limitBody(c.req.raw, maxBodyBytes).then(
+      (req) => ({ req, refused: undefined }),
+      (refused: unknown) => ({ req: c.req.raw, refused }),
+    );
     const ctx = createCtx(
       c,
+      req,
       url,
       params,
       state,
@@ -99,6 +115,7 @@ export async function createWebApp(manifest: Manifest, options: WebAppOptions): 
     };
     let response: Response;
     try {
+      if (refused) throw refused;
       response = await runChain(ctx, [...middlewares, final]);
     } catch (error) {
       if (isApi(url.pathname)) throw error;
@@ -109,7 +126,7 @@ export async function createWebApp(manifest: Manifest, options: WebAppOptions): 
     }
     response = mutable(response);
     response.headers.set("X-Request-Id", state.requestId);
-    return response;
+    return keepPrivate(response, state);
 
     function callRoute(route: Route, ctx: Ctx): Response | Promise<Response> {
       const { handler } = route;
@@ -171,7 +188,16 @@ export async function createWebApp(manifest: Manifest, options: WebAppOptions): 
   }
 
   const app = new Hono();
-  app.use("*", securityHeaders());
+  app.use("*", securityHeaders({ https: options.publicOrigin?.startsWith("https:") }));
+  if (options.publicOrigin) {
+    app.use(
+      "*",
+      publicOrigin(options.publicOrigin, {
+        skip: isApi,
+        trustedProxies: options.trustedProxies ?? 0,
+      }),
+    );
+  }
   app.get(`${JS_PREFIX}/:buildId/*`, (c) => {
     const prefix = `${JS_PREFIX}/${bundle?.buildId}/`;
     const file = c.req.path.startsWith(prefix)
@@ -190,11 +216,14 @@ export async function createWebApp(manifest: Manifest, options: WebAppOptions): 
   app.notFound((c) => respond(c, undefined));
   app.onError((error, c) => {
     const status = error instanceof HttpError ? error.status : 500;
-    if (status === 500) {
+    if (!(error instanceof HttpError)) {
       onError(error, { requestId: "-", method: c.req.method, path: new URL(c.req.url).pathname });
     }
     const message = error instanceof HttpError ? error.message : "Internal server error";
-    return c.json({ error: { code: "error", message } }, status as 500);
+    const headers = new Headers(error instanceof HttpError ? error.headers : undefined);
+    headers.set("Content-Type", "application/json; charset=utf-8");
+    headers.set("Cache-Control", "no-store");
+    return new Response(JSON.stringify({ error: { code: status, message } }), { status, headers });
   });
   return app;
 }
@@ -215,6 +244,7 @@ export function clientAddress(
 
 function createCtx(
   c: Context,
+  req: Request,
   url: URL,
   params: Record<string, string>,
   state: State,
@@ -228,7 +258,7 @@ function createCtx(
     trustedProxies,
   );
   return {
-    req: c.req.raw,
+    req,
     url,
     params,
     state,
@@ -245,6 +275,17 @@ function createCtx(
       return Response.json(body, { status });
     },
   };
+}
+
+/**
+ * Marks a signed-in visitor's page or data, and an answer that sets a cookie, `no-store`: neither
+ * may be kept by a proxy in between or the back-forward cache of a shared computer.
+ */
+function keepPrivate(response: Response, state: State): Response {
+  if (state.user !== undefined || response.headers.has("set-cookie")) {
+    response.headers.set("Cache-Control", "no-store");
+  }
+  return response;
 }
 
 /** Runs middleware outermost first; each one's `ctx.next()` runs the rest of the chain. */

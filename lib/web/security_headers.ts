@@ -27,9 +27,11 @@ const HEADERS: Record<string, string> = {
 
 /**
  * Sets the security headers on every response. A `Content-Security-Policy` a route already set
- * (a page with islands sets one with its nonce) is kept.
+ * (a page with islands sets one with its nonce) is kept. `Strict-Transport-Security` goes on
+ * responses served over HTTPS, and on all of them when `https` says the public origin is HTTPS
+ * (behind a TLS terminator the app itself only ever sees plain HTTP).
  */
-export function securityHeaders(): MiddlewareHandler {
+export function securityHeaders(options: { https?: boolean } = {}): MiddlewareHandler {
   return async function securityHeadersMiddleware(c, next) {
     await next();
     c.res = mutable(c.res);
@@ -38,7 +40,7 @@ export function securityHeaders(): MiddlewareHandler {
     if (!headers.has("Content-Security-Policy")) {
       headers.set("Content-Security-Policy", contentSecurityPolicy());
     }
-    if (new URL(c.req.url).protocol === "https:") {
+    if (options.https || new URL(c.req.url).protocol === "https:") {
       headers.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
     }
   };
