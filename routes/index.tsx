@@ -6,10 +6,13 @@ import SyncConfigForm, { type SyncConfigFormProps } from "@/islands/SyncConfigFo
 import SyncList from "@/islands/SyncList.tsx";
 import type { AccountType } from "@/lib/db/oauth_tokens.ts";
 import { getSyncLog } from "@/lib/db/sync_logs.ts";
+import type { User } from "@/lib/db/users.ts";
 import { listSyncConfigsByUser } from "@/lib/db/sync_configs.ts";
 import { listCalendarsForAccount } from "@/lib/google/calendar_list.ts";
 import { type OAuthStatusProps, oauthStatusProps } from "@/lib/google/dashboard.ts";
-import { fieldErrors, readBody } from "@/lib/http/validate.ts";
+import { requireUser } from "@/lib/http/auth.ts";
+import { page } from "@/lib/http/page.ts";
+import { fieldErrors } from "@/lib/http/validate.ts";
 import { NewSyncConfigIn } from "@/lib/sync/api_schemas.ts";
 import {
   createSyncConfigForUser,
@@ -18,7 +21,6 @@ import {
 } from "@/lib/sync/configs.ts";
 import type { Services } from "@/lib/services.ts";
 import { define } from "@/lib/web/define.ts";
-import { HttpError } from "@/lib/web/http_error.ts";
 import { Head } from "@/lib/web/render.tsx";
 import type { Ctx } from "@/lib/web/types.ts";
 
@@ -43,44 +45,65 @@ const NOTICES: Record<string, string> = {
 
 /** The new-sync form as a browser without JavaScript posts it: every value a string. */
 const NewSyncForm = z.object({
-  source_calendar_id: z.string().optional().default(""),
-  dest_calendar_id: z.string().optional().default(""),
-  sync_lookahead_days: z.string().optional().default(""),
+  source_calendar_id: z.string({ message: "expected a calendar id" }).optional().default(""),
+  dest_calendar_id: z.string({ message: "expected a calendar id" }).optional().default(""),
+  sync_lookahead_days: z.string({ message: "expected a whole number 1-365" }).optional()
+    .default(""),
+});
+
+/**
+ * What the dashboard's address may carry: a notice after a redirect, and the run "Sync now"
+ * just finished. Each is cosmetic, so a value that is not one of ours counts as absent.
+ */
+const DashboardQuery = z.object({
+  notice: z.enum(Object.keys(NOTICES) as [string, ...string[]]).optional().catch(undefined),
+  ran: z.uuid().optional().catch(undefined),
+  log: z.uuid().optional().catch(undefined),
 });
 
 export const handler = define.handlers({
-  async GET(ctx) {
-    return ctx.render(await dashboardData(ctx));
-  },
-  async POST(ctx) {
-    const user = ctx.state.user;
-    if (!user) throw new HttpError(401, "Sign in to create a sync");
-    const values = NewSyncForm.parse(await readBody(ctx.req));
-    const days = values.sync_lookahead_days.trim();
-    const parsed = NewSyncConfigIn.safeParse({
-      source_calendar_id: values.source_calendar_id,
-      dest_calendar_id: values.dest_calendar_id,
-      sync_lookahead_days: days === "" ? undefined : Number(days),
-    });
-    let fields: Record<string, string>;
-    let formError: string | null = null;
-    if (parsed.success) {
-      try {
-        await createSyncConfigForUser(ctx.state.services, user.id, parsed.data);
-        return ctx.redirect("/?notice=created#syncs");
-      } catch (error) {
-        if (error instanceof InvalidSyncConfigError) fields = error.fields;
-        else if (error instanceof GoogleUnavailableError) {
-          fields = {};
-          formError = "Google could not be reached for the calendar lists. Try again in a moment.";
-        } else throw error;
+  GET: page({ query: DashboardQuery }, async (ctx, { user, query }) => {
+    return ctx.render(await dashboardData(ctx, user, query));
+  }),
+  POST: page(
+    { query: DashboardQuery, form: NewSyncForm },
+    async (ctx, { user, query, form: values }) => {
+      const days = values.sync_lookahead_days.trim();
+      const parsed = NewSyncConfigIn.safeParse({
+        source_calendar_id: values.source_calendar_id,
+        dest_calendar_id: values.dest_calendar_id,
+        sync_lookahead_days: days === "" ? undefined : Number(days),
+      });
+      let fields: Record<string, string>;
+      let formError: string | null = null;
+      if (parsed.success) {
+        try {
+          await createSyncConfigForUser(ctx.state.services, user.id, parsed.data);
+          return ctx.redirect("/?notice=created#syncs");
+        } catch (error) {
+          if (error instanceof InvalidSyncConfigError) fields = error.fields;
+          else if (error instanceof GoogleUnavailableError) {
+            fields = {};
+            formError =
+              "Google could not be reached for the calendar lists. Try again in a moment.";
+          } else throw error;
+        }
+      } else {
+        fields = fieldErrors(parsed.error);
       }
-    } else {
-      fields = fieldErrors(parsed.error);
-    }
-    const data = await dashboardData(ctx, { values, fields: sentences(fields), formError });
-    return ctx.render(data, { status: formError ? 503 : 422 });
-  },
+      const data = await dashboardData(ctx, user, query, {
+        values,
+        fields: sentences(fields),
+        formError,
+      });
+      return ctx.render(data, { status: formError ? 503 : 422 });
+    },
+    async (ctx, { fields, values }) => {
+      const user = requireUser(ctx);
+      const data = await dashboardData(ctx, user, {}, { values, fields: sentences(fields) });
+      return ctx.render(data, { status: 422 });
+    },
+  ),
 });
 
 /** "expected a whole number 1-365" → "Expected a whole number 1-365." */
@@ -96,21 +119,21 @@ function sentences(fields: Record<string, string>): Record<string, string> {
 /** Everything the dashboard shows; `form` overrides what the new-sync form received back. */
 async function dashboardData(
   ctx: Ctx,
+  user: User,
+  query: z.output<typeof DashboardQuery>,
   form: Partial<SyncConfigFormProps> = {},
 ): Promise<DashboardData> {
-  const user = ctx.state.user;
-  if (!user) throw new HttpError(401, "Sign in to see your dashboard");
   const { services } = ctx.state;
-  const query = ctx.url.searchParams;
-  const oauth = await oauthStatusProps(services, user.id, query);
+  const oauth = await oauthStatusProps(services, user.id, ctx.url.searchParams);
   const { source, destination } = oauth.connections;
   const [sourceList, destList, configs] = await Promise.all([
     source.connected ? calendarsOf(services, user.id, "source") : empty(),
     destination.connected ? calendarsOf(services, user.id, "destination") : empty(),
     listSyncConfigsByUser(services.db, user.id),
   ]);
-  const ranId = query.get("ran");
-  const log = ranId && query.get("log") ? await getSyncLog(services.db, query.get("log")!) : null;
+  const log = query.ran && query.log
+    ? await getSyncLog(services.db, query.log, user.id)
+    : undefined;
   return {
     oauth,
     form: {
@@ -124,9 +147,9 @@ async function dashboardData(
     },
     syncs: configs.map(syncView),
     canRun: source.status === "ok" && destination.status === "ok",
-    notice: NOTICES[query.get("notice") ?? ""] ?? null,
-    ran: log && log.user_id === user.id && log.config_id === ranId
-      ? { id: ranId, result: runResultView(log) }
+    notice: query.notice ? NOTICES[query.notice] : null,
+    ran: log && query.ran && log.config_id === query.ran
+      ? { id: query.ran, result: runResultView(log) }
       : null,
   };
 }

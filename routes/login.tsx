@@ -2,8 +2,8 @@ import { z } from "zod";
 import { TextField } from "@/components/TextField.tsx";
 import PasswordField from "@/islands/PasswordField.tsx";
 import { InvalidCredentialsError, signIn, TooManyAttemptsError } from "@/lib/auth/accounts.ts";
-import { signedInRedirect } from "@/lib/http/session.ts";
-import { fieldErrors, readBody } from "@/lib/http/validate.ts";
+import { NextQuery, signedInRedirect } from "@/lib/http/session.ts";
+import { page } from "@/lib/http/page.ts";
 import { define } from "@/lib/web/define.ts";
 import { Head } from "@/lib/web/render.tsx";
 
@@ -14,37 +14,37 @@ interface LoginData {
 }
 
 const LoginForm = z.object({
-  email: z.string().trim().min(1, "Enter your email"),
-  password: z.string().min(1, "Enter your password"),
+  email: z.string({ message: "Enter your email" }).trim().min(1, "Enter your email"),
+  password: z.string({ message: "Enter your password" }).min(1, "Enter your password"),
 });
 
 export const handler = define.handlers({
-  GET(ctx) {
-    if (ctx.state.user) return ctx.redirect("/");
+  GET: page({ auth: false, query: NextQuery }, (ctx, { user }) => {
+    if (user) return ctx.redirect("/");
     return ctx.render({} satisfies LoginData);
-  },
-  async POST(ctx) {
-    const parsed = LoginForm.safeParse(await readBody(ctx.req));
-    if (!parsed.success) {
-      return ctx.render({ fields: fieldErrors(parsed.error) } satisfies LoginData, { status: 422 });
-    }
-    const { email, password } = parsed.data;
-    try {
-      const { token } = await signIn(
-        ctx.state.services,
-        email,
-        password,
-        ctx.remoteAddr ?? "unknown",
-      );
-      return signedInRedirect(token, ctx.url.searchParams.get("next"), ctx.url, ctx.state.services);
-    } catch (error) {
-      if (error instanceof InvalidCredentialsError || error instanceof TooManyAttemptsError) {
-        const status = error instanceof TooManyAttemptsError ? 429 : 401;
-        return ctx.render({ email, error: error.message } satisfies LoginData, { status });
+  }),
+  POST: page(
+    { auth: false, query: NextQuery, form: LoginForm },
+    async (ctx, { query, form: { email, password } }) => {
+      try {
+        const { token } = await signIn(
+          ctx.state.services,
+          email,
+          password,
+          ctx.remoteAddr ?? "unknown",
+        );
+        return signedInRedirect(token, query.next, ctx.url, ctx.state.services);
+      } catch (error) {
+        if (error instanceof InvalidCredentialsError || error instanceof TooManyAttemptsError) {
+          const status = error instanceof TooManyAttemptsError ? 429 : 401;
+          return ctx.render({ email, error: error.message } satisfies LoginData, { status });
+        }
+        throw error;
       }
-      throw error;
-    }
-  },
+    },
+    (ctx, { fields, values }) =>
+      ctx.render({ email: values.email, fields } satisfies LoginData, { status: 422 }),
+  ),
 });
 
 export default define.page<LoginData>(function Login({ data, url }) {

@@ -4,8 +4,8 @@ import PasswordField from "@/islands/PasswordField.tsx";
 import { Email, NewPassword, registerUser } from "@/lib/auth/accounts.ts";
 import { issueToken } from "@/lib/auth/jwt.ts";
 import { EmailTakenError } from "@/lib/db/users.ts";
-import { signedInRedirect } from "@/lib/http/session.ts";
-import { fieldErrors, readBody } from "@/lib/http/validate.ts";
+import { NextQuery, signedInRedirect } from "@/lib/http/session.ts";
+import { page } from "@/lib/http/page.ts";
 import { define } from "@/lib/web/define.ts";
 import { Head } from "@/lib/web/render.tsx";
 
@@ -17,30 +17,27 @@ interface RegisterData {
 const RegisterForm = z.object({ email: Email, password: NewPassword });
 
 export const handler = define.handlers({
-  GET(ctx) {
-    if (ctx.state.user) return ctx.redirect("/");
+  GET: page({ auth: false, query: NextQuery }, (ctx, { user }) => {
+    if (user) return ctx.redirect("/");
     return ctx.render({} satisfies RegisterData);
-  },
-  async POST(ctx) {
-    const body = await readBody(ctx.req) as Record<string, unknown>;
-    const email = typeof body.email === "string" ? body.email : "";
-    const parsed = RegisterForm.safeParse(body);
-    if (!parsed.success) {
-      return ctx.render({ email, fields: fieldErrors(parsed.error) } satisfies RegisterData, {
-        status: 422,
-      });
-    }
-    const { services } = ctx.state;
-    try {
-      const user = await registerUser(services, parsed.data.email, parsed.data.password);
-      const token = await issueToken(user.id, services.config.jwtSecret);
-      return signedInRedirect(token, ctx.url.searchParams.get("next"), ctx.url, services);
-    } catch (error) {
-      if (!(error instanceof EmailTakenError)) throw error;
-      const fields = { email: "An account with this email already exists: sign in instead" };
-      return ctx.render({ email, fields } satisfies RegisterData, { status: 409 });
-    }
-  },
+  }),
+  POST: page(
+    { auth: false, query: NextQuery, form: RegisterForm },
+    async (ctx, { query, form }) => {
+      const { services } = ctx.state;
+      try {
+        const user = await registerUser(services, form.email, form.password);
+        const token = await issueToken(user.id, services.config.jwtSecret);
+        return signedInRedirect(token, query.next, ctx.url, services);
+      } catch (error) {
+        if (!(error instanceof EmailTakenError)) throw error;
+        const fields = { email: "An account with this email already exists: sign in instead" };
+        return ctx.render({ email: form.email, fields } satisfies RegisterData, { status: 409 });
+      }
+    },
+    (ctx, { fields, values }) =>
+      ctx.render({ email: values.email, fields } satisfies RegisterData, { status: 422 }),
+  ),
 });
 
 export default define.page<RegisterData>(function Register({ data, url }) {

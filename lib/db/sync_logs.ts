@@ -1,4 +1,5 @@
 import type { Queryable } from "./mod.ts";
+import { isUuid } from "./uuid.ts";
 
 export type SyncTrigger = "manual" | "schedule" | "cli";
 export type SyncStatus = "success" | "partial" | "failed" | "needs_reconnect";
@@ -103,9 +104,18 @@ export function listSyncLogs(
   );
 }
 
-/** One run by id. */
-export async function getSyncLog(db: Queryable, id: string): Promise<SyncLogRow | undefined> {
-  return (await db.query<SyncLogRow>(`SELECT * FROM sync_logs WHERE id = $1`, [id]))[0];
+/** One run of the user's, by id; undefined when it is another user's, or no run's id at all. */
+export async function getSyncLog(
+  db: Queryable,
+  id: string,
+  userId: string,
+): Promise<SyncLogRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  const rows = await db.query<SyncLogRow>(
+    `SELECT * FROM sync_logs WHERE id = $1 AND user_id = $2`,
+    [id, userId],
+  );
+  return rows[0];
 }
 
 /**

@@ -1,18 +1,36 @@
+import { z } from "zod";
 import { isSecure, sessionCookie } from "./auth.ts";
 import type { Services } from "@/lib/services.ts";
 
-/** A 303 to `next` (same-site paths only) that also sets the session cookie. */
+/**
+ * A path on this site built only of URL-safe ASCII: no scheme, no `//` or `/\` (which browsers
+ * read as another host), and no tab, CR, LF or other control character, which browsers strip or
+ * a response header refuses — `/\t/evil.example` becomes `//evil.example` once the tab is gone.
+ */
+const SAFE_PATH = /^\/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/?%#]*$/;
+
+/** `next` when it is a safe same-site path, else `/`. */
+export function safeNext(next: string | null | undefined): string {
+  return next && next.length <= 8192 && SAFE_PATH.test(next) ? next : "/";
+}
+
+/** The `next` of the sign-in and registration pages: where to go after, `/` unless safe. */
+export const NextQuery = z.object({
+  next: z.string().optional().catch(undefined).transform(safeNext),
+});
+
+/** A 303 to `next` (safe same-site paths only, else `/`) that also sets the session cookie. */
 export function signedInRedirect(
   token: string,
   next: string | null,
   url: URL,
   services: Services,
 ): Response {
-  const location = next?.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\")
-    ? next
-    : "/";
   return new Response(null, {
     status: 303,
-    headers: { location, "set-cookie": sessionCookie(token, isSecure(url, services)) },
+    headers: {
+      location: safeNext(next),
+      "set-cookie": sessionCookie(token, isSecure(url, services)),
+    },
   });
 }

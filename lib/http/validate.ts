@@ -7,6 +7,9 @@ interface RequestParts {
   params: Record<string, string>;
 }
 
+/** What a field holding U+0000 is told. */
+export const NUL_MESSAGE = "must not contain a NUL character";
+
 /** Turns zod issues into `{field: message}`, one message per field. */
 export function fieldErrors(error: z.ZodError): Record<string, string> {
   const fields: Record<string, string> = {};
@@ -18,6 +21,13 @@ export function fieldErrors(error: z.ZodError): Record<string, string> {
 }
 
 function validated<T extends z.ZodType>(schema: T, input: unknown, where: string): z.output<T> {
+  const nul = fieldWithNul(input);
+  if (nul !== undefined) {
+    // PostgreSQL cannot store U+0000 in text: refuse it here, naming the field, not with a 500.
+    throw new HttpError(422, `Invalid ${where}`, {
+      fields: { [nul || "body"]: NUL_MESSAGE },
+    });
+  }
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw new HttpError(422, `Invalid ${where}`, { fields: fieldErrors(result.error) });
@@ -69,4 +79,26 @@ export function parseParams<T extends z.ZodType>(ctx: RequestParts, schema: T): 
     throw new HttpError(404, "Not found");
   }
   throw new HttpError(422, "Invalid path parameters", { fields });
+}
+
+/**
+ * The path of the first string inside `value` that holds U+0000, or undefined when none does.
+ * Walks with its own stack: a body may nest thousands of levels deep.
+ */
+export function fieldWithNul(value: unknown): string | undefined {
+  const stack: [unknown, string][] = [[value, ""]];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [item, path] = next;
+    if (typeof item === "string") {
+      if (item.includes("\0")) return path;
+    } else if (typeof item === "object" && item !== null) {
+      for (const [key, child] of Object.entries(item)) {
+        // Past a few levels the name stops growing: a field name is for a person to read.
+        const at = path.length > 200 ? path : path ? `${path}.${key}` : key;
+        if (key.includes("\0")) return at.replaceAll("\0", "\\0");
+        stack.push([child, at]);
+      }
+    }
+  }
+  return undefined;
 }

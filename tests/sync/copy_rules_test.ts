@@ -48,7 +48,7 @@ Deno.test(
         /^[0-9a-f-]{36}$/,
       );
       assert.match(copy.id!, /^[0-9a-v]{5,1024}$/);
-      const log = await getSyncLog(p.db, result.sync_log_id!);
+      const log = await getSyncLog(p.db, result.sync_log_id!, p.config.user_id);
       assert.equal(log?.status, "success");
       assert.equal(log?.events_created, 1);
       assert.equal(log?.trigger, "manual");

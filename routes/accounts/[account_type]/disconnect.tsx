@@ -1,13 +1,10 @@
-import { z } from "zod";
 import { disconnect } from "@/lib/google/connections.ts";
 import { getOAuthToken } from "@/lib/db/oauth_tokens.ts";
-import { requireUser } from "@/lib/http/auth.ts";
-import { parseParams } from "@/lib/http/validate.ts";
+import { AccountTypeParams } from "@/lib/google/api_schemas.ts";
+import { page } from "@/lib/http/page.ts";
 import { define } from "@/lib/web/define.ts";
 import { HttpError } from "@/lib/web/http_error.ts";
 import { Head } from "@/lib/web/render.tsx";
-
-const Params = z.object({ account_type: z.enum(["source", "destination"]) });
 
 interface DisconnectData {
   accountType: "source" | "destination";
@@ -16,20 +13,18 @@ interface DisconnectData {
 
 /** Disconnecting without JavaScript: a confirmation page, then the disconnect. */
 export const handler = define.handlers({
-  async GET(ctx) {
-    const user = requireUser(ctx);
-    const { account_type } = parseParams(ctx, Params);
+  GET: page({ params: AccountTypeParams }, async (ctx, { user, params }) => {
+    const { account_type } = params;
     const connection = await getOAuthToken(ctx.state.services.db, user.id, account_type);
     if (!connection) throw new HttpError(404, `No ${account_type} account is connected`);
     return ctx.render({ accountType: account_type, email: connection.google_email });
-  },
-  async POST(ctx) {
-    const user = requireUser(ctx);
-    const { account_type } = parseParams(ctx, Params);
+  }),
+  POST: page({ params: AccountTypeParams }, async (ctx, { user, params }) => {
+    const { account_type } = params;
     const done = await disconnect(ctx.state.services, user.id, account_type);
     if (!done) throw new HttpError(404, `No ${account_type} account is connected`);
     return ctx.redirect(`/?notice=disconnected_${account_type}`);
-  },
+  }),
 });
 
 export default define.page<DisconnectData>(function Disconnect({ data }) {

@@ -1,7 +1,9 @@
+import { z } from "zod";
 import { syncView } from "@/components/sync_data.ts";
 import type { SyncView } from "@/components/sync_view.ts";
 import { getSyncConfig } from "@/lib/db/sync_configs.ts";
-import { readBody } from "@/lib/http/validate.ts";
+import { page } from "@/lib/http/page.ts";
+import { ConfigIdParams } from "@/lib/sync/api_schemas.ts";
 import {
   CopiesNotRemovedError,
   deleteSyncConfigForUser,
@@ -12,23 +14,24 @@ import { define } from "@/lib/web/define.ts";
 import { HttpError } from "@/lib/web/http_error.ts";
 import { Head } from "@/lib/web/render.tsx";
 
+const DeleteForm = z.object({
+  remove_synced_events: z.enum(["true", "false"], { message: "expected true or false" })
+    .optional()
+    .transform((value) => value === "true"),
+});
+
 /** Deleting a sync without JavaScript: a confirmation page, then the delete. */
 export const handler = define.handlers({
-  async GET(ctx) {
-    const user = ctx.state.user;
-    if (!user) throw new HttpError(401, "Sign in to delete a sync");
-    const config = await getSyncConfig(ctx.state.services.db, ctx.params.id, user.id);
+  GET: page({ params: ConfigIdParams }, async (ctx, { user, params }) => {
+    const config = await getSyncConfig(ctx.state.services.db, params.id, user.id);
     if (!config) throw new HttpError(404, "There is no such sync");
     return ctx.render(syncView(config));
-  },
-  async POST(ctx) {
-    const user = ctx.state.user;
-    if (!user) throw new HttpError(401, "Sign in to delete a sync");
-    const body = await readBody(ctx.req) as Record<string, unknown>;
-    const removeSyncedEvents = body.remove_synced_events === "true";
+  }),
+  POST: page({ params: ConfigIdParams, form: DeleteForm }, async (ctx, { user, params, form }) => {
+    const removeSyncedEvents = form.remove_synced_events;
     let outcome;
     try {
-      outcome = await deleteSyncConfigForUser(ctx.state.services, user.id, ctx.params.id, {
+      outcome = await deleteSyncConfigForUser(ctx.state.services, user.id, params.id, {
         removeSyncedEvents,
       });
     } catch (error) {
@@ -42,7 +45,7 @@ export const handler = define.handlers({
     }
     if (!outcome) throw new HttpError(404, "There is no such sync");
     return ctx.redirect(`/?notice=${removeSyncedEvents ? "deleted_events" : "deleted"}#syncs`);
-  },
+  }),
 });
 
 export default define.page<SyncView>(function DeleteSync({ data: sync }) {

@@ -1,9 +1,11 @@
+import { z } from "zod";
 import { RunHistory } from "@/components/RunHistory.tsx";
 import { runLogView, syncView } from "@/components/sync_data.ts";
 import { formatWhen, type RunLogView, statusText, type SyncView } from "@/components/sync_view.ts";
 import { getSyncConfig } from "@/lib/db/sync_configs.ts";
 import { listSyncLogs } from "@/lib/db/sync_logs.ts";
-import { readBody } from "@/lib/http/validate.ts";
+import { page } from "@/lib/http/page.ts";
+import { ConfigIdParams } from "@/lib/sync/api_schemas.ts";
 import { InvalidSyncConfigError, updateSyncConfigForUser } from "@/lib/sync/configs.ts";
 import { define } from "@/lib/web/define.ts";
 import { HttpError } from "@/lib/web/http_error.ts";
@@ -14,34 +16,33 @@ interface SyncPageData {
   runs: RunLogView[];
 }
 
+const ToggleForm = z.object({
+  is_active: z.enum(["true", "false"], { message: "expected true or false" })
+    .transform((value) => value === "true"),
+});
+
 /** One sync and its history: where the dashboard's History link leads without JavaScript. */
 export const handler = define.handlers({
-  async GET(ctx) {
-    const user = ctx.state.user;
-    if (!user) throw new HttpError(401, "Sign in to see this sync");
+  GET: page({ params: ConfigIdParams }, async (ctx, { user, params }) => {
     const { db } = ctx.state.services;
-    const config = await getSyncConfig(db, ctx.params.id, user.id);
+    const config = await getSyncConfig(db, params.id, user.id);
     if (!config) throw new HttpError(404, "There is no such sync");
     const logs = await listSyncLogs(db, config.id, user.id, { limit: 50, offset: 0 });
     return ctx.render({ sync: syncView(config), runs: logs.map(runLogView) });
-  },
+  }),
   /** The active toggle without JavaScript. */
-  async POST(ctx) {
-    const user = ctx.state.user;
-    if (!user) throw new HttpError(401, "Sign in to change this sync");
-    const body = await readBody(ctx.req) as Record<string, unknown>;
-    const isActive = body.is_active === "true";
+  POST: page({ params: ConfigIdParams, form: ToggleForm }, async (ctx, { user, params, form }) => {
     try {
-      const updated = await updateSyncConfigForUser(ctx.state.services, user.id, ctx.params.id, {
-        is_active: isActive,
+      const updated = await updateSyncConfigForUser(ctx.state.services, user.id, params.id, {
+        is_active: form.is_active,
       });
       if (!updated) throw new HttpError(404, "There is no such sync");
     } catch (error) {
       if (error instanceof InvalidSyncConfigError) throw new HttpError(409, error.message);
       throw error;
     }
-    return ctx.redirect(`/?notice=${isActive ? "resumed" : "paused"}#syncs`);
-  },
+    return ctx.redirect(`/?notice=${form.is_active ? "resumed" : "paused"}#syncs`);
+  }),
 });
 
 export default define.page<SyncPageData>(function SyncPage({ data: { sync, runs } }) {
