@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { ErrorMessage } from "@/components/ErrorMessage.tsx";
 import { api } from "@/lib/http/api.ts";
+import { isSecure, sessionCookieName } from "@/lib/http/auth.ts";
+import { getCookies } from "@/lib/http/cookies.ts";
+import type { Services } from "@/lib/services.ts";
 import { completeAuthorization, OAuthStateError } from "@/lib/google/oauth_flow.ts";
 import { define } from "@/lib/web/define.ts";
 import { Head } from "@/lib/web/render.tsx";
@@ -14,6 +17,18 @@ const CallbackQuery = z.object({
 interface Problem {
   title: string;
   message: string;
+  action?: { href: string; label: string };
+}
+
+/** What became of the session this browser started the connection with. */
+function whyNotSignedIn(req: Request, url: URL, services: Services): string {
+  const cookie = getCookies(req.headers)[sessionCookieName(isSecure(url, services))];
+  return cookie
+    ? "Google sent you back, but your cal-sync sign-in in this browser has expired, so nothing " +
+      "is connected yet."
+    : `Google sent you back, but this browser is not signed in to cal-sync at ${url.host} — ` +
+      "you may have signed out in another tab, or the browser blocks this site's cookies — so " +
+      "nothing is connected yet.";
 }
 
 export const handler = define.handlers({
@@ -28,18 +43,23 @@ export const handler = define.handlers({
     responses: {
       303: { description: "Back to the dashboard with a notice" },
       400: { description: "The state is not valid for this user (HTML page)" },
-      401: { description: "Not signed in (HTML page)" },
+      401: {
+        description: "Not signed in: an HTML page whose link signs in and comes back to finish",
+      },
     },
   }, async (ctx, { query }) => {
     const user = ctx.state.user;
     if (!user) {
+      // Google's answer stays good for a few minutes: signing in comes back here to finish.
+      const next = encodeURIComponent(ctx.url.pathname + ctx.url.search);
       return ctx.render(
         {
           title: "Sign in to finish connecting",
-          message: "Your session ended before Google sent you back. Sign in, then connect the " +
-            "account again from the dashboard.",
+          message: `${whyNotSignedIn(ctx.req, ctx.url, ctx.state.services)} Google's answer ` +
+            "is kept: sign in and the connection finishes without another trip to Google.",
+          action: { href: `/login?next=${next}`, label: "Sign in and finish connecting" },
         } satisfies Problem,
-        { status: 401 },
+        { status: 401, headers: { "cache-control": "no-store" } },
       );
     }
     try {
@@ -66,7 +86,17 @@ export default define.page<Problem>(function OAuthCallbackProblem({ data }) {
       <Head>
         <title>{data.title} · cal-sync</title>
       </Head>
-      <ErrorMessage title={data.title} message={data.message} />
+      {data.action
+        ? (
+          <section class="card error-page" aria-labelledby="error-title">
+            <h1 id="error-title">{data.title}</h1>
+            <p>{data.message}</p>
+            <p>
+              <a class="button" href={data.action.href}>{data.action.label}</a>
+            </p>
+          </section>
+        )
+        : <ErrorMessage title={data.title} message={data.message} />}
     </>
   );
 });
