@@ -14,7 +14,10 @@ export const hasChromium = (() => {
 export const ARTIFACTS = new URL("../artifacts/", import.meta.url).pathname;
 
 export interface RunningApp {
+  /** The public origin, API_URL: `http://localhost:PORT`. */
   url: string;
+  /** The same server under another name, as a person may type it: `http://127.0.0.1:PORT`. */
+  otherUrl: string;
   sandboxUrl: string;
   close(): Promise<void>;
 }
@@ -80,7 +83,12 @@ export async function startApp(): Promise<RunningApp> {
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return { url, sandboxUrl: `http://localhost:${sandboxPort}`, close };
+  return {
+    url,
+    otherUrl: `http://127.0.0.1:${port}`,
+    sandboxUrl: `http://localhost:${sandboxPort}`,
+    close,
+  };
 }
 
 /** Headless Chromium with a fresh profile, as the project runs it everywhere. */

@@ -110,9 +110,11 @@ Deno.test({
         await shot(page, "02-dashboard-empty");
       });
 
-      await t.step("a wrong password is refused with a message", async () => {
+      await t.step("at 127.0.0.1, a wrong password is refused with a message", async () => {
         await page.getByRole("button", { name: "Sign out" }).click();
-        await page.goto(`${app.url}/login`);
+        // Opened under another name for the host: the session must still reach the OAuth
+        // callback, which Google sends to API_URL (localhost), in the connect step below.
+        await page.goto(`${app.otherUrl}/login`);
         await page.getByLabel("Email").fill(email);
         await page.getByLabel("Password", { exact: true }).fill("not the password");
         await page.getByRole("button", { name: "Sign in" }).click();
@@ -122,18 +124,22 @@ Deno.test({
         await shot(page, "03-login-wrong-password");
         await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
         await page.getByRole("button", { name: "Sign in" }).click();
-        await page.waitForURL(`${app.url}/`);
+        await page.waitForURL((url) => url.pathname === "/");
       });
 
-      await t.step("connects Alice as source and Bob as destination", async () => {
-        await connect(page, "source", "alice@example.com");
-        await page.getByText("The source Google account is connected.").waitFor();
-        await connect(page, "destination", "bob@example.com");
-        await page.getByText("The destination Google account is connected.").waitFor();
-        assert.ok(await page.getByText("alice@example.com").first().isVisible());
-        assert.ok(await page.getByText("bob@example.com").first().isVisible());
-        await shot(page, "04-connected");
-      });
+      await t.step(
+        "signed in at 127.0.0.1, connects Alice as source and Bob as destination",
+        async () => {
+          await connect(page, "source", "alice@example.com");
+          assert.equal(new URL(page.url()).origin, app.url, "127.0.0.1 was sent to localhost");
+          await page.getByText("The source Google account is connected.").waitFor();
+          await connect(page, "destination", "bob@example.com");
+          await page.getByText("The destination Google account is connected.").waitFor();
+          assert.ok(await page.getByText("alice@example.com").first().isVisible());
+          assert.ok(await page.getByText("bob@example.com").first().isVisible());
+          await shot(page, "04-connected");
+        },
+      );
 
       await t.step("a bad window is a 422 shown next to Days ahead", async () => {
         await page.getByLabel("Source calendar").selectOption({ label: "Work (primary)" });
