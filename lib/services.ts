@@ -1,4 +1,4 @@
-import { FailureLimiter } from "./auth/rate_limit.ts";
+import { RateLimits } from "./auth/rate_limit.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/mod.ts";
 
@@ -8,11 +8,9 @@ export interface Services {
   db: Db;
   /** Where Google's clients go: Google itself, the sandbox, or GOOGLE_ROOT_URL. Ends in "/". */
   googleRootUrl: string | undefined;
-  loginFailuresByEmail: FailureLimiter;
-  loginFailuresByIp: FailureLimiter;
+  /** Sign-in and registration limits, counted in the database (lib/auth/rate_limit.ts). */
+  rateLimits: RateLimits;
 }
-
-const FIFTEEN_MINUTES = 15 * 60 * 1000;
 
 /** Assembles the services of one process. `googleRootUrl` undefined means Google's own hosts. */
 export function createServices(
@@ -20,11 +18,5 @@ export function createServices(
   db: Db,
   googleRootUrl: string | undefined,
 ): Services {
-  return {
-    config,
-    db,
-    googleRootUrl,
-    loginFailuresByEmail: new FailureLimiter(db, "email", 5, FIFTEEN_MINUTES),
-    loginFailuresByIp: new FailureLimiter(db, "ip", 30, FIFTEEN_MINUTES),
-  };
+  return { config, db, googleRootUrl, rateLimits: new RateLimits(db) };
 }

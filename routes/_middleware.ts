@@ -15,6 +15,7 @@ export const handler = define.middleware([
     const found = await authenticate(ctx.req, ctx.state.services);
     if (found?.via !== "bearer") assertSameOrigin(ctx.req, ctx.url, ctx.state.services);
     ctx.state.user = found?.user;
+    ctx.state.session = found?.claims;
     return ctx.next();
   },
 ]);

@@ -1,7 +1,13 @@
 import { z } from "zod";
 import { TextField } from "@/components/TextField.tsx";
 import PasswordField from "@/islands/PasswordField.tsx";
-import { InvalidCredentialsError, signIn, TooManyAttemptsError } from "@/lib/auth/accounts.ts";
+import {
+  InvalidCredentialsError,
+  signIn,
+  SignInEmail,
+  TooManyAttemptsError,
+  typedEmail,
+} from "@/lib/auth/accounts.ts";
 import { NextQuery, signedInRedirect } from "@/lib/http/session.ts";
 import { page } from "@/lib/http/page.ts";
 import { define } from "@/lib/web/define.ts";
@@ -14,7 +20,7 @@ interface LoginData {
 }
 
 const LoginForm = z.object({
-  email: z.string({ message: "Enter your email" }).trim().min(1, "Enter your email"),
+  email: SignInEmail,
   password: z.string({ message: "Enter your password" }).min(1, "Enter your password"),
 });
 
@@ -35,15 +41,20 @@ export const handler = define.handlers({
         );
         return signedInRedirect(token, query.next, ctx.url, ctx.state.services);
       } catch (error) {
-        if (error instanceof InvalidCredentialsError || error instanceof TooManyAttemptsError) {
-          const status = error instanceof TooManyAttemptsError ? 429 : 401;
-          return ctx.render({ email, error: error.message } satisfies LoginData, { status });
+        if (error instanceof InvalidCredentialsError) {
+          return ctx.render({ email, error: error.message } satisfies LoginData, { status: 401 });
+        }
+        if (error instanceof TooManyAttemptsError) {
+          return ctx.render({ email, error: error.message } satisfies LoginData, {
+            status: 429,
+            headers: { "retry-after": String(error.retryAfterSeconds) },
+          });
         }
         throw error;
       }
     },
     (ctx, { fields, values }) =>
-      ctx.render({ email: values.email, fields } satisfies LoginData, { status: 422 }),
+      ctx.render({ email: typedEmail(values), fields } satisfies LoginData, { status: 422 }),
   ),
 });
 

@@ -1,7 +1,13 @@
 import { z } from "zod";
 import { TextField } from "@/components/TextField.tsx";
 import PasswordField from "@/islands/PasswordField.tsx";
-import { Email, NewPassword, registerUser } from "@/lib/auth/accounts.ts";
+import {
+  Email,
+  NewPassword,
+  registerUser,
+  TooManyRegistrationsError,
+  typedEmail,
+} from "@/lib/auth/accounts.ts";
 import { issueToken } from "@/lib/auth/jwt.ts";
 import { EmailTakenError } from "@/lib/db/users.ts";
 import { NextQuery, signedInRedirect } from "@/lib/http/session.ts";
@@ -11,6 +17,7 @@ import { Head } from "@/lib/web/render.tsx";
 
 interface RegisterData {
   email?: string;
+  error?: string;
   fields?: Record<string, string>;
 }
 
@@ -26,17 +33,28 @@ export const handler = define.handlers({
     async (ctx, { query, form }) => {
       const { services } = ctx.state;
       try {
-        const user = await registerUser(services, form.email, form.password);
+        const user = await registerUser(
+          services,
+          form.email,
+          form.password,
+          ctx.remoteAddr ?? "unknown",
+        );
         const token = await issueToken(user.id, services.config.jwtSecret);
         return signedInRedirect(token, query.next, ctx.url, services);
       } catch (error) {
+        if (error instanceof TooManyRegistrationsError) {
+          return ctx.render({ email: form.email, error: error.message } satisfies RegisterData, {
+            status: 429,
+            headers: { "retry-after": String(error.retryAfterSeconds) },
+          });
+        }
         if (!(error instanceof EmailTakenError)) throw error;
         const fields = { email: "An account with this email already exists: sign in instead" };
         return ctx.render({ email: form.email, fields } satisfies RegisterData, { status: 409 });
       }
     },
     (ctx, { fields, values }) =>
-      ctx.render({ email: values.email, fields } satisfies RegisterData, { status: 422 }),
+      ctx.render({ email: typedEmail(values), fields } satisfies RegisterData, { status: 422 }),
   ),
 });
 
@@ -49,6 +67,7 @@ export default define.page<RegisterData>(function Register({ data, url }) {
       </Head>
       <h1>Create your account</h1>
       <form method="post" class="form" noValidate>
+        {data.error && <p class="form__error" role="alert">{data.error}</p>}
         <TextField
           name="email"
           label="Email"

@@ -1,12 +1,25 @@
 import { z } from "zod";
 import type { Services } from "../services.ts";
-import { createUser, getUserByEmail, type User } from "../db/users.ts";
-import { issueToken } from "./jwt.ts";
+import { revokeToken } from "../db/revoked_tokens.ts";
+import { createUser, getUserByEmail, getUserOfSession, type User } from "../db/users.ts";
+import { issueToken, type TokenClaims, verifyToken } from "./jwt.ts";
 import { hashPassword, verifyPassword } from "./password.ts";
 
 export const Email = z.string().trim().toLowerCase().pipe(
   z.email({ message: "Enter a valid email address" }).max(254, "Email is too long"),
 );
+/**
+ * An email typed at sign-in: one of a valid shape, since every stored email has one; anything
+ * else (a NUL byte, which PostgreSQL's text refuses) is a 422 before any query.
+ */
+export const SignInEmail = z.string().trim().min(1, "Enter your email").pipe(Email);
+/** The email a form carried, without control characters, to show again beside its error. */
+export function typedEmail(body: unknown): string | undefined {
+  const email = (body as { email?: unknown } | null)?.email;
+  // deno-lint-ignore no-control-regex
+  return typeof email === "string" ? email.replace(/[\u0000-\u001f\u007f]/g, "") : undefined;
+}
+
 export const NewPassword = z.string().min(8, "Password must be at least 8 characters").max(
   1024,
   "Password is too long",
@@ -22,16 +35,38 @@ export class InvalidCredentialsError extends Error {
 export class TooManyAttemptsError extends Error {
   override name = "TooManyAttemptsError";
   constructor(readonly retryAfterSeconds: number) {
-    super(`Too many failed sign-ins: try again in ${retryAfterSeconds} seconds`);
+    super(`Too many failed sign-ins: try again ${inHowLong(retryAfterSeconds)}`);
   }
 }
 
-/** Registers a user; the email is normalised by the caller's schema (`Email`). */
+export class TooManyRegistrationsError extends Error {
+  override name = "TooManyRegistrationsError";
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      `Too many accounts were created from your network: try again ${inHowLong(retryAfterSeconds)}`,
+    );
+  }
+}
+
+/** "in 30 seconds", "in 2 minutes": how a wait reads to a person. */
+function inHowLong(seconds: number): string {
+  if (seconds < 90) return `in ${seconds} second${seconds === 1 ? "" : "s"}`;
+  return `in ${Math.ceil(seconds / 60)} minutes`;
+}
+
+/**
+ * Registers a user; the email is normalised by the caller's schema (`Email`). Each registration
+ * costs a deliberately slow hash, so `address` may register only so often
+ * (TooManyRegistrationsError).
+ */
 export async function registerUser(
   services: Services,
   email: string,
   password: string,
+  address: string,
 ): Promise<User> {
+  const wait = await services.rateLimits.takeRegistration(address);
+  if (wait > 0) throw new TooManyRegistrationsError(wait);
   return await createUser(services.db, email, await hashPassword(password));
 }
 
@@ -39,7 +74,7 @@ export async function registerUser(
 const decoyHash = hashPassword("decoy password that never matches");
 
 /**
- * Checks credentials under the per-email and per-IP failure limits and issues a JWT.
+ * Checks credentials under the sign-in limits (lib/auth/rate_limit.ts) and issues a JWT.
  * Unknown email and wrong password fail alike, in similar time.
  */
 export async function signIn(
@@ -49,20 +84,33 @@ export async function signIn(
   ip: string,
 ): Promise<{ user: User; token: string }> {
   const emailKey = email.trim().toLowerCase();
-  const wait = Math.max(
-    await services.loginFailuresByEmail.retryAfter(emailKey),
-    await services.loginFailuresByIp.retryAfter(ip),
-  );
-  if (wait > 0) throw new TooManyAttemptsError(wait);
+  const attempt = await services.rateLimits.beginSignIn(ip, emailKey);
+  if (!attempt.allowed) throw new TooManyAttemptsError(attempt.retryAfterSeconds);
 
   const found = await getUserByEmail(services.db, emailKey);
   const ok = await verifyPassword(password, found?.password_hash ?? await decoyHash);
-  if (!found || !ok) {
-    await services.loginFailuresByEmail.fail(emailKey);
-    await services.loginFailuresByIp.fail(ip);
-    throw new InvalidCredentialsError();
-  }
-  await services.loginFailuresByEmail.clear(emailKey);
+  // A failure needs no bookkeeping: the attempt was counted as one before the check.
+  if (!found || !ok) throw new InvalidCredentialsError();
+  await attempt.succeeded();
   const { password_hash: _, ...user } = found;
   return { user, token: await issueToken(user.id, services.config.jwtSecret) };
+}
+
+/** The user and claims of a session token; undefined when it is invalid, signed out or orphaned. */
+export async function sessionOfToken(
+  services: Services,
+  token: string,
+): Promise<{ user: User; claims: TokenClaims } | undefined> {
+  const claims = await verifyToken(token, services.config.jwtSecret);
+  if (!claims) return undefined;
+  const user = await getUserOfSession(services.db, claims.userId, claims.jti);
+  return user && { user, claims };
+}
+
+/**
+ * Signs a session token out on every instance: its `jti` is refused until the token expires.
+ * @example await signOut(services, ctx.state.session);
+ */
+export async function signOut(services: Services, claims: TokenClaims): Promise<void> {
+  await revokeToken(services.db, claims.jti, claims.expiresAt);
 }

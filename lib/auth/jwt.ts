@@ -3,8 +3,16 @@ import { errors, jwtVerify, SignJWT } from "jose";
 export const TOKEN_LIFETIME_SECONDS = 7 * 24 * 60 * 60;
 
 const encoder = new TextEncoder();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Issues an HS256 JWT whose subject is the user id. */
+/** What a valid session token says: whose it is, its id (for sign-out) and when it expires. */
+export interface TokenClaims {
+  userId: string;
+  jti: string;
+  expiresAt: Date;
+}
+
+/** Issues an HS256 JWT whose subject is the user id, with a random `jti` so it can be revoked. */
 export async function issueToken(
   userId: string,
   secret: string,
@@ -13,19 +21,29 @@ export async function issueToken(
   return await new SignJWT({})
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(userId)
+    .setJti(crypto.randomUUID())
     .setIssuedAt()
     .setExpirationTime(`${lifetimeSeconds}s`)
     .sign(encoder.encode(secret));
 }
 
-/** Returns the user id of a valid HS256 token, or null for any bad, expired or foreign token. */
-export async function verifyToken(token: string, secret: string): Promise<string | null> {
+/**
+ * The claims of a valid HS256 token, or null for any bad, expired or foreign token. A token
+ * without a uuid `sub` and `jti` is refused too: it was not issued by `issueToken`, and a sign-out
+ * could not revoke it.
+ */
+export async function verifyToken(token: string, secret: string): Promise<TokenClaims | null> {
   try {
     const { payload } = await jwtVerify(token, encoder.encode(secret), {
       algorithms: ["HS256"],
-      requiredClaims: ["sub", "exp", "iat"],
+      requiredClaims: ["sub", "exp", "iat", "jti"],
     });
-    return payload.sub ?? null;
+    if (!UUID.test(payload.sub ?? "") || !UUID.test(payload.jti ?? "")) return null;
+    return {
+      userId: payload.sub!.toLowerCase(),
+      jti: payload.jti!.toLowerCase(),
+      expiresAt: new Date(payload.exp! * 1000),
+    };
   } catch (error) {
     if (error instanceof errors.JOSEError) return null;
     throw error;

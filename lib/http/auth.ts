@@ -1,7 +1,7 @@
 import { getCookies } from "./cookies.ts";
-import { verifyToken } from "@/lib/auth/jwt.ts";
-import { TOKEN_LIFETIME_SECONDS } from "@/lib/auth/jwt.ts";
-import { getUserById, type User } from "@/lib/db/users.ts";
+import { sessionOfToken } from "@/lib/auth/accounts.ts";
+import { TOKEN_LIFETIME_SECONDS, type TokenClaims } from "@/lib/auth/jwt.ts";
+import type { User } from "@/lib/db/users.ts";
 import type { Services } from "@/lib/services.ts";
 import { HttpError } from "@/lib/web/http_error.ts";
 
@@ -16,11 +16,14 @@ export function isSecure(url: URL, services: Services): boolean {
   return url.protocol === "https:" || services.config.apiUrl.startsWith("https:");
 }
 
-/** Finds the caller from `Authorization: Bearer` or, failing that, the session cookie. */
+/**
+ * Finds the caller from `Authorization: Bearer` or, failing that, the session cookie; a token
+ * that was signed out counts as none.
+ */
 export async function authenticate(
   req: Request,
   services: Services,
-): Promise<{ user: User; via: AuthMethod } | undefined> {
+): Promise<{ user: User; via: AuthMethod; claims: TokenClaims } | undefined> {
   const header = req.headers.get("authorization");
   let token: string | undefined;
   let via: AuthMethod = "bearer";
@@ -33,10 +36,8 @@ export async function authenticate(
     via = "cookie";
   }
   if (!token) return undefined;
-  const userId = await verifyToken(token, services.config.jwtSecret);
-  if (!userId) return undefined;
-  const user = await getUserById(services.db, userId);
-  return user && { user, via };
+  const session = await sessionOfToken(services, token);
+  return session && { ...session, via };
 }
 
 /** The signed-in user, or a 401. */

@@ -1,3 +1,4 @@
+import type { TokenClaims } from "@/lib/auth/jwt.ts";
 import type { User } from "@/lib/db/users.ts";
 import type { Services } from "@/lib/services.ts";
 
@@ -8,5 +9,7 @@ export interface State {
   services: Services;
   /** The signed-in user, set by `routes/_middleware.ts` from a bearer token or the session cookie. */
   user?: User;
+  /** The claims of the token that signed the user in, so that sign-out can revoke it. */
+  session?: TokenClaims;
   [key: string]: unknown;
 }

@@ -1,22 +1,35 @@
 import assert from "node:assert/strict";
 import { SignJWT, UnsecuredJWT } from "jose";
+import { createServices } from "@/lib/services.ts";
+import { createApp } from "@/main.ts";
 import {
   bearer,
+  fromAddress,
   openTestApp,
   registerAndSignIn,
   TEST_JWT_SECRET,
+  uniqueAddress,
   uniqueEmail,
 } from "../_helpers.ts";
 
 const t = await openTestApp();
 const { app } = t;
 
-const postJson = (path: string, body: unknown, headers: HeadersInit = {}) =>
+/** A JSON POST, from an address of its own unless told. */
+const postJson = (path: string, body: unknown, address = uniqueAddress()) =>
   app.request(path, {
     method: "POST",
-    headers: { "content-type": "application/json", ...headers },
+    headers: { "content-type": "application/json" },
     body: typeof body === "string" ? body : JSON.stringify(body),
-  });
+  }, fromAddress(address));
+
+/** A form POST to a page, as a same-origin browser at `address`. */
+const postForm = (path: string, form: Record<string, string>, address = uniqueAddress()) =>
+  app.request(path, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: "http://localhost" },
+    body: new URLSearchParams(form),
+  }, fromAddress(address));
 
 async function errorOf(response: Response) {
   assert.match(response.headers.get("content-type") ?? "", /^application\/json/);
@@ -73,6 +86,79 @@ Deno.test("[http] POST /api/auth/register", async (step) => {
     assert.equal(res.status, 400);
     assert.equal((await errorOf(res)).code, 400);
   });
+
+  await step.step("answers 422, never 500, for a NUL byte in the email", async () => {
+    for (const email of ["a\u0000b@example.com", `${uniqueEmail()}\u0000`]) {
+      const res = await postJson("/api/auth/register", { email, password: "12345678" });
+      assert.equal(res.status, 422);
+      assert.ok((await errorOf(res)).fields.email);
+      const page = await postForm("/register", { email, password: "12345678" });
+      assert.equal(page.status, 422);
+      assert.match(await page.text(), /id="email-error"[^>]*>Enter a valid email address/);
+    }
+  });
+
+  await step.step(
+    "answers 429 with Retry-After once one address registered too often",
+    async () => {
+      const address = uniqueAddress();
+      const limits = t.services.rateLimits;
+      // The allowance spent but for one, without 19 slow hashes; the last one goes through HTTP.
+      for (let i = 0; i < limits.rules.registration.free - 1; i++) {
+        assert.equal(await limits.takeRegistration(address), 0);
+      }
+      const last = await postJson("/api/auth/register", {
+        email: uniqueEmail(),
+        password: "12345678",
+      }, address);
+      assert.equal(last.status, 201);
+      const email = uniqueEmail();
+      const limited = await postJson(
+        "/api/auth/register",
+        { email, password: "12345678" },
+        address,
+      );
+      assert.equal(limited.status, 429);
+      assert.equal(limited.headers.get("retry-after"), "30");
+      const error = await errorOf(limited);
+      assert.equal(error.code, 429);
+      assert.match(error.message, /try again in 30 seconds/);
+
+      const page = await postForm("/register", { email, password: "12345678" }, address);
+      assert.equal(page.status, 429);
+      assert.ok(Number(page.headers.get("retry-after")) > 0);
+      assert.match(
+        await page.text(),
+        /role="alert">Too many accounts were created from your network/,
+      );
+
+      // Nothing was created, and another address is not held back.
+      assert.equal(
+        (await postJson("/api/auth/register", { email, password: "12345678" })).status,
+        201,
+      );
+    },
+  );
+
+  await step.step("counts each client behind a trusted proxy apart", async () => {
+    const proxied = await openTestApp({ env: { TRUST_PROXY: "1" } });
+    try {
+      const client = uniqueAddress();
+      for (let i = 0; i < proxied.services.rateLimits.rules.registration.free; i++) {
+        await proxied.services.rateLimits.takeRegistration(client);
+      }
+      const register = (forwardedFor: string) =>
+        proxied.app.request("/api/auth/register", {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor },
+          body: JSON.stringify({ email: uniqueEmail(), password: "12345678" }),
+        }, fromAddress("2001:db8::1"));
+      assert.equal((await register(client)).status, 429);
+      assert.equal((await register(uniqueAddress())).status, 201);
+    } finally {
+      await proxied.close();
+    }
+  });
 });
 
 Deno.test("[http] POST /api/auth/token", async (step) => {
@@ -93,7 +179,7 @@ Deno.test("[http] POST /api/auth/token", async (step) => {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ username: email.toUpperCase(), password: "s3cret-pass" }),
-    });
+    }, fromAddress(uniqueAddress()));
     assert.equal(res.status, 200);
     assert.ok((await res.json()).access_token);
   });
@@ -106,47 +192,132 @@ Deno.test("[http] POST /api/auth/token", async (step) => {
     assert.deepEqual(await errorOf(wrong), await errorOf(unknown));
   });
 
-  await step.step(
-    "answers 429 with Retry-After after repeated failures for one email",
-    async () => {
-      const target = uniqueEmail();
-      await postJson("/api/auth/register", { email: target, password: "right-pass" });
-      for (let i = 0; i < 5; i++) {
-        assert.equal(
-          (await postJson("/api/auth/token", { email: target, password: "no" })).status,
-          401,
-        );
-      }
-      const limited = await postJson("/api/auth/token", { email: target, password: "right-pass" });
-      assert.equal(limited.status, 429);
-      assert.ok(Number(limited.headers.get("retry-after")) > 0);
-      assert.equal((await errorOf(limited)).code, 429);
-    },
-  );
+  await step.step("answers 422, never 500, for a NUL byte in the email", async () => {
+    const res = await postJson("/api/auth/token", {
+      email: `${email}\u0000`,
+      password: "s3cret-pass",
+    });
+    assert.equal(res.status, 422);
+    assert.ok((await errorOf(res)).fields.email);
+    const form = await app.request("/api/auth/token", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ username: "a\u0000b@example.com", password: "x" }),
+    }, fromAddress(uniqueAddress()));
+    assert.equal(form.status, 422);
+    assert.ok((await errorOf(form)).fields.username);
+  });
 
   await step.step("answers 429 per client address, read behind a trusted proxy only", async () => {
     const proxied = await openTestApp({ env: { TRUST_PROXY: "1" } });
     try {
-      const limiter = proxied.services.loginFailuresByIp;
-      const client = `203.0.113.${Math.floor(Math.random() * 250) + 1}`;
-      for (let i = 0; i < limiter.maxFailures; i++) await limiter.fail(client);
+      const client = uniqueAddress();
+      const proxy = uniqueAddress();
+      for (let i = 0; i < proxied.services.rateLimits.rules.address.free; i++) {
+        await proxied.services.rateLimits.beginSignIn(client, uniqueEmail());
+      }
       const tryFrom = (app: typeof proxied.app, forwardedFor: string) =>
         app.request("/api/auth/token", {
           method: "POST",
           headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor },
           body: JSON.stringify({ email: uniqueEmail(), password: "x" }),
-        });
+        }, fromAddress(proxy));
       // The proxy appends the address it saw; whatever the client put before it is ignored.
-      assert.equal((await tryFrom(proxied.app, `198.51.100.7, ${client}`)).status, 429);
-      assert.equal((await tryFrom(proxied.app, `${client}, 198.51.100.7`)).status, 401);
+      const limited = await tryFrom(proxied.app, `${uniqueAddress()}, ${client}`);
+      assert.equal(limited.status, 429);
+      assert.ok(Number(limited.headers.get("retry-after")) > 0);
+      assert.equal((await tryFrom(proxied.app, `${client}, ${uniqueAddress()}`)).status, 401);
       // Without a trusted proxy the header is the client's word, and counts for nothing.
       assert.equal((await tryFrom(app, client)).status, 401);
-      await limiter.clear(client);
-      await limiter.clear("198.51.100.7");
     } finally {
       await proxied.close();
     }
   });
+});
+
+Deno.test("[http] sign-in limits slow guessers without locking the owner out", async (step) => {
+  const owner = uniqueEmail("owner");
+  const password = "owner-pass-1";
+  assert.equal((await postJson("/api/auth/register", { email: owner, password })).status, 201);
+  const attacker = uniqueAddress();
+
+  await step.step(
+    "the guessing address waits: 429 with Retry-After, right password or not",
+    async () => {
+      for (let i = 0; i < 5; i++) {
+        const res = await postJson(
+          "/api/auth/token",
+          { email: owner, password: `guess-${i}` },
+          attacker,
+        );
+        assert.equal(res.status, 401, `guess ${i}`);
+        await res.body?.cancel();
+      }
+      for (const guess of ["guess-5", password]) {
+        const limited = await postJson(
+          "/api/auth/token",
+          { email: owner, password: guess },
+          attacker,
+        );
+        assert.equal(limited.status, 429);
+        assert.ok(Number(limited.headers.get("retry-after")) >= 29);
+        assert.match((await errorOf(limited)).message, /^Too many failed sign-ins: try again in/);
+      }
+      const page = await postForm("/login", { email: owner, password }, attacker);
+      assert.equal(page.status, 429);
+      assert.ok(Number(page.headers.get("retry-after")) > 0);
+      assert.match(await page.text(), /role="alert">Too many failed sign-ins/);
+    },
+  );
+
+  await step.step("the owner, at another address, signs in on the API and the page", async () => {
+    const res = await postJson("/api/auth/token", { email: owner, password });
+    assert.equal(res.status, 200);
+    assert.ok((await res.json()).access_token);
+    const page = await postForm("/login", { email: owner, password });
+    assert.equal(page.status, 303);
+    assert.match(page.headers.get("set-cookie") ?? "", /^session=/);
+  });
+
+  await step.step("a botnet's failures from many addresses do not stop the owner", async () => {
+    const limits = t.services.rateLimits;
+    for (let i = 0; i < 3 * limits.rules.account.free; i++) {
+      await limits.beginSignIn(uniqueAddress(), owner);
+    }
+    const owners = uniqueAddress();
+    // Even after one typo of their own.
+    const typo = await postJson("/api/auth/token", { email: owner, password: "typo" }, owners);
+    assert.equal(typo.status, 401);
+    await typo.body?.cancel();
+    assert.equal(
+      (await postJson("/api/auth/token", { email: owner, password }, owners)).status,
+      200,
+    );
+  });
+
+  await step.step(
+    "an address failing on many accounts waits, except for accounts known there",
+    async () => {
+      const office = uniqueAddress();
+      const colleague = await postJson("/api/auth/token", { email: owner, password }, office);
+      assert.equal(colleague.status, 200);
+      const limits = t.services.rateLimits;
+      for (let i = 0; i < limits.rules.address.free; i++) {
+        await limits.beginSignIn(office, uniqueEmail());
+      }
+      const stranger = await postJson(
+        "/api/auth/token",
+        { email: uniqueEmail(), password: "x" },
+        office,
+      );
+      assert.equal(stranger.status, 429);
+      assert.ok(Number(stranger.headers.get("retry-after")) > 0);
+      assert.equal(
+        (await postJson("/api/auth/token", { email: owner, password }, office)).status,
+        200,
+      );
+    },
+  );
 });
 
 Deno.test("[http] GET /api/auth/me", async (step) => {
@@ -205,6 +376,90 @@ Deno.test("[http] GET /api/auth/me", async (step) => {
       ).sign(new TextEncoder().encode(TEST_JWT_SECRET));
     assert.equal(await refused(expired), 401);
   });
+
+  await step.step(
+    "answers 401, never 500, to a well-signed token whose sub is no uuid",
+    async () => {
+      const sign = (sub: string) =>
+        new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(sub)
+          .setJti(crypto.randomUUID()).setIssuedAt().setExpirationTime("1h")
+          .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+      for (const sub of ["not-a-uuid", `${ada.id}\u0000`, ""]) {
+        const token = await sign(sub);
+        assert.equal(await refused(token), 401, JSON.stringify(sub));
+        const page = await app.request("/", { headers: { cookie: `session=${token}` } });
+        assert.equal(page.status, 303, "the dashboard sends the visitor to sign in");
+        assert.match(page.headers.get("location") ?? "", /^\/login/);
+      }
+    },
+  );
+});
+
+Deno.test("[http] POST /api/auth/logout revokes the token on every instance", async (step) => {
+  const ada = await registerAndSignIn(app);
+  const other = await postJson("/api/auth/token", {
+    email: ada.email,
+    password: "correct horse battery",
+  });
+  const otherToken = (await other.json()).access_token;
+  // A second instance of the app over the same database.
+  const instance2 = await createApp(createServices(t.services.config, t.db, undefined), {
+    bundle: false,
+  });
+
+  await step.step("a signed-out bearer answers 401 here and on the other instance", async () => {
+    const before = await instance2.request("/api/auth/me", { headers: bearer(ada.token) });
+    assert.equal(before.status, 200, "the other instance knows the user");
+    await before.body?.cancel();
+    const res = await app.request("/api/auth/logout", {
+      method: "POST",
+      headers: bearer(ada.token),
+    });
+    assert.equal(res.status, 204);
+    for (const instance of [app, instance2]) {
+      const me = await instance.request("/api/auth/me", { headers: bearer(ada.token) });
+      assert.equal(me.status, 401);
+      assert.equal((await errorOf(me)).code, 401);
+    }
+  });
+
+  await step.step("the user's other sessions go on", async () => {
+    const me = await app.request("/api/auth/me", { headers: bearer(otherToken) });
+    assert.equal(me.status, 200);
+    assert.equal((await me.json()).email, ada.email);
+  });
+
+  await step.step(
+    "the denylist keeps a row until the token's expiry, and sweeps expired ones",
+    async () => {
+      await t.db.query(
+        "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, now() - interval '1 second')",
+        [crypto.randomUUID()],
+      );
+      const res = await app.request("/api/auth/logout", {
+        method: "POST",
+        headers: bearer(otherToken),
+      });
+      assert.equal(res.status, 204);
+      const [{ expired }] = await t.db.query<{ expired: number }>(
+        "SELECT count(*)::int AS expired FROM revoked_tokens WHERE expires_at <= now()",
+      );
+      assert.equal(expired, 0);
+      const payload = JSON.parse(
+        atob(otherToken.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")),
+      );
+      const [row] = await t.db.query<{ expires_at: Date }>(
+        "SELECT expires_at FROM revoked_tokens WHERE jti = $1",
+        [payload.jti],
+      );
+      assert.equal(new Date(row.expires_at).getTime(), payload.exp * 1000);
+    },
+  );
+
+  await step.step("signing out without a session is not an error", async () => {
+    const res = await app.request("/api/auth/logout", { method: "POST" });
+    assert.equal(res.status, 204);
+  });
 });
 
 Deno.test("[http] browser sessions", async (step) => {
@@ -213,14 +468,7 @@ Deno.test("[http] browser sessions", async (step) => {
   let cookie = "";
 
   await step.step("the login form sets an HttpOnly SameSite=Lax session cookie", async () => {
-    const res = await app.request("/login?next=/somewhere", {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        origin: "http://localhost",
-      },
-      body: new URLSearchParams({ email, password: "browser-pass" }),
-    });
+    const res = await postForm("/login?next=/somewhere", { email, password: "browser-pass" });
     assert.equal(res.status, 303);
     assert.equal(res.headers.get("location"), "/somewhere");
     const setCookie = res.headers.get("set-cookie") ?? "";
@@ -245,21 +493,21 @@ Deno.test("[http] browser sessions", async (step) => {
   });
 
   await step.step("a wrong password re-renders the form with a message", async () => {
-    const res = await app.request("/login", {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ email, password: "nope" }),
-    });
+    const res = await postForm("/login", { email, password: "nope" });
     assert.equal(res.status, 401);
     assert.match(await res.text(), /Incorrect email or password/);
   });
 
+  await step.step("a NUL byte in the email re-renders the form with a 422, never 500", async () => {
+    const res = await postForm("/login", { email: `${email}\u0000`, password: "browser-pass" });
+    assert.equal(res.status, 422);
+    const html = await res.text();
+    assert.match(html, /id="email-error"[^>]*>Enter a valid email address/);
+    assert.ok(html.includes(`value="${email}"`), "the typed email is shown again, cleaned");
+  });
+
   await step.step("the register form shows a field error next to the field", async () => {
-    const res = await app.request("/register", {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ email: uniqueEmail(), password: "short" }),
-    });
+    const res = await postForm("/register", { email: uniqueEmail(), password: "short" });
     assert.equal(res.status, 422);
     assert.match(await res.text(), /id="password-error"[^>]*>Password must be at least 8/);
   });
@@ -274,12 +522,21 @@ Deno.test("[http] browser sessions", async (step) => {
     assert.match(res.headers.get("set-cookie") ?? "", /Max-Age=0/);
   });
 
+  await step.step("the signed-out cookie, replayed, signs nobody in", async () => {
+    const me = await app.request("/api/auth/me", { headers: { cookie } });
+    assert.equal(me.status, 401);
+    await me.body?.cancel();
+    const page = await app.request("/", { headers: { cookie } });
+    assert.equal(page.status, 303);
+    assert.match(page.headers.get("location") ?? "", /^\/login/);
+  });
+
   await step.step("an HTTPS deployment marks the cookie Secure and __Host-", async () => {
     const res = await app.request("https://localhost/login", {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ email, password: "browser-pass" }),
-    });
+    }, fromAddress(uniqueAddress()));
     const setCookie = res.headers.get("set-cookie") ?? "";
     assert.match(setCookie, /^__Host-session=/);
     assert.match(setCookie, /Secure/);

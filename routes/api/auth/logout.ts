@@ -1,15 +1,19 @@
+import { signOut } from "@/lib/auth/accounts.ts";
 import { clearedSessionCookie, isSecure } from "@/lib/http/auth.ts";
 import { api } from "@/lib/http/api.ts";
 import { define } from "@/lib/web/define.ts";
 
 export const handler = define.handlers({
   POST: api({
-    summary: "Sign out (clears the session cookie)",
-    description: "A browser form post is redirected to the sign-in page.",
+    summary: "Sign out: revoke the token and clear the session cookie",
+    description: "The bearer token (or the session cookie's token) that signs the request is " +
+      "revoked on every instance: it answers 401 from then on. A browser form post is " +
+      "redirected to the sign-in page. Signing out without a session is not an error.",
     tags: ["auth"],
     auth: false,
     responses: { 204: { description: "Signed out" }, 303: { description: "Back to /login" } },
-  }, (ctx) => {
+  }, async (ctx) => {
+    if (ctx.state.session) await signOut(ctx.state.services, ctx.state.session);
     const cookie = clearedSessionCookie(isSecure(ctx.url, ctx.state.services));
     const wantsPage = ctx.req.headers.get("accept")?.includes("text/html");
     const response = wantsPage ? ctx.redirect("/login") : new Response(null, { status: 204 });

@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { InvalidCredentialsError, signIn, TooManyAttemptsError } from "@/lib/auth/accounts.ts";
+import {
+  InvalidCredentialsError,
+  signIn,
+  SignInEmail,
+  TooManyAttemptsError,
+} from "@/lib/auth/accounts.ts";
 import { api } from "@/lib/http/api.ts";
 import { ErrorOut } from "@/lib/http/schemas.ts";
 import { define } from "@/lib/web/define.ts";
@@ -7,8 +12,8 @@ import { HttpError } from "@/lib/web/http_error.ts";
 
 // JSON clients send {email, password}; OAuth2 password-form clients send username + password.
 const Credentials = z.object({
-  email: z.string().optional(),
-  username: z.string().optional(),
+  email: SignInEmail.optional(),
+  username: SignInEmail.optional(),
   password: z.string().min(1, "Password is required").max(1024),
 }).refine((c) => c.email || c.username, {
   message: "Email is required",
@@ -29,7 +34,11 @@ export const handler = define.handlers({
         schema: z.object({ access_token: z.string(), token_type: z.literal("bearer") }),
       },
       401: { description: "Incorrect email or password", schema: ErrorOut },
-      429: { description: "Too many failed attempts", schema: ErrorOut },
+      429: {
+        description: "Too many failed attempts from this address or on this account: wait " +
+          "`Retry-After` seconds",
+        schema: ErrorOut,
+      },
     },
   }, async (ctx, { body }) => {
     try {
