@@ -8,6 +8,8 @@ export interface OAuthTokenRow {
   user_id: string;
   account_type: AccountType;
   google_email: string;
+  /** Google's stable account id (the id_token's `sub`); null on rows connected before 0006. */
+  google_sub: string | null;
   refresh_token_enc: string;
   access_token_enc: string | null;
   key_version: number;
@@ -24,6 +26,7 @@ export type NewOAuthToken = Pick<
   | "user_id"
   | "account_type"
   | "google_email"
+  | "google_sub"
   | "refresh_token_enc"
   | "access_token_enc"
   | "key_version"
@@ -31,28 +34,41 @@ export type NewOAuthToken = Pick<
   | "scopes"
 >;
 
-const COLUMNS = `user_id, account_type, google_email, refresh_token_enc, access_token_enc,
-  key_version, expires_at, scopes, status, status_reason, connected_at, updated_at`;
+const COLUMNS = `user_id, account_type, google_email, google_sub, refresh_token_enc,
+  access_token_enc, key_version, expires_at, scopes, status, status_reason, connected_at,
+  updated_at`;
 
 /**
- * Stores a new connection, replacing any previous one of the same account type.
+ * Stores a connection in an empty slot, or new tokens for the Google account the slot already
+ * holds (the same `sub`; the same email for a row that has no `sub` yet, which learns it here).
+ * Answers undefined, and changes nothing, when the slot holds another Google account: replacing
+ * it under live syncs would point them at calendars that account cannot see.
  * @example await saveOAuthToken(db, { user_id, account_type: "source", google_email, … });
  */
-export async function saveOAuthToken(db: Queryable, token: NewOAuthToken): Promise<OAuthTokenRow> {
+export async function saveOAuthToken(
+  db: Queryable,
+  token: NewOAuthToken,
+): Promise<OAuthTokenRow | undefined> {
   const rows = await db.query<OAuthTokenRow>(
-    `INSERT INTO oauth_tokens (user_id, account_type, google_email, refresh_token_enc,
-       access_token_enc, key_version, expires_at, scopes)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    `INSERT INTO oauth_tokens AS t (user_id, account_type, google_email, google_sub,
+       refresh_token_enc, access_token_enc, key_version, expires_at, scopes)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (user_id, account_type) DO UPDATE SET
-       google_email = EXCLUDED.google_email, refresh_token_enc = EXCLUDED.refresh_token_enc,
+       google_email = EXCLUDED.google_email,
+       google_sub = COALESCE(EXCLUDED.google_sub, t.google_sub),
+       refresh_token_enc = EXCLUDED.refresh_token_enc,
        access_token_enc = EXCLUDED.access_token_enc, key_version = EXCLUDED.key_version,
        expires_at = EXCLUDED.expires_at, scopes = EXCLUDED.scopes, status = 'ok',
        status_reason = NULL, connected_at = now(), updated_at = now()
+     WHERE CASE WHEN t.google_sub IS NOT NULL AND EXCLUDED.google_sub IS NOT NULL
+       THEN t.google_sub = EXCLUDED.google_sub
+       ELSE lower(t.google_email) = lower(EXCLUDED.google_email) END
      RETURNING ${COLUMNS}`,
     [
       token.user_id,
       token.account_type,
       token.google_email,
+      token.google_sub,
       token.refresh_token_enc,
       token.access_token_enc,
       token.key_version,

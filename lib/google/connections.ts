@@ -18,39 +18,81 @@ import { httpStatusOf } from "./errors.ts";
 
 export const ACCOUNT_TYPES = ["source", "destination"] as const satisfies readonly AccountType[];
 
-export interface NewConnection {
+/** Which Google account a connection is: its email and, when Google said it, its stable `sub`. */
+export interface GoogleIdentity {
   email: string;
+  sub: string | null;
+}
+
+export interface NewConnection extends GoogleIdentity {
   refreshToken: string;
   accessToken: string;
   expiresAt: Date;
   scopes: string;
 }
 
+/** What storing a connection did: stored, or refused because the slot holds another account. */
+export type StoreOutcome =
+  | { stored: true }
+  | { stored: false; connectedEmail: string };
+
 /**
- * Stores a connection's tokens encrypted, replacing the previous connection of that account
- * type, whose grant is then revoked at Google unless it is still in use.
+ * Stores a connection's tokens encrypted in an empty slot, or as new tokens of the Google account
+ * the slot already holds (its syncs paused by a disconnect of that account then resume). A slot
+ * holding another Google account is left as it is: until accounts replace the two slots,
+ * disconnecting is the one way to change the account under a slot's syncs.
  */
 export async function storeConnection(
   services: Services,
   userId: string,
   accountType: AccountType,
   connection: NewConnection,
-): Promise<void> {
+): Promise<StoreOutcome> {
   const ring = await loadKeyRing(services.config.encryptionKeys);
   const owner = (field: "refresh_token" | "access_token") => ({ userId, accountType, field });
-  const previous = await getOAuthToken(services.db, userId, accountType);
-  await saveOAuthToken(services.db, {
+  const row = {
     user_id: userId,
     account_type: accountType,
     google_email: connection.email,
+    google_sub: connection.sub,
     refresh_token_enc: await encryptToken(ring, connection.refreshToken, owner("refresh_token")),
     access_token_enc: await encryptToken(ring, connection.accessToken, owner("access_token")),
     key_version: ring.currentVersion,
     expires_at: connection.expiresAt,
     scopes: connection.scopes,
-  });
-  if (previous) await revokeReplaced(services, previous, connection.email);
+  };
+  if (!await saveOAuthToken(services.db, row)) {
+    const current = await getOAuthToken(services.db, userId, accountType);
+    // Disconnected between the two statements: the slot is empty now, so connect into it.
+    if (current || !await saveOAuthToken(services.db, row)) {
+      return { stored: false, connectedEmail: current?.google_email ?? connection.email };
+    }
+  }
   await resumeAfterReconnect(services, userId);
+  return { stored: true };
+}
+
+/** Whether `a` and `b` are one Google account: by `sub` when both know it, else by email. */
+export function sameGoogleAccount(a: GoogleIdentity, b: GoogleIdentity): boolean {
+  return a.sub && b.sub ? a.sub === b.sub : a.email.toLowerCase() === b.email.toLowerCase();
+}
+
+/**
+ * Revokes a grant the app will not keep (best effort), unless another connection of the user
+ * is the same Google account: revoking any token of a grant ends the app's access to that
+ * account as a whole.
+ */
+export async function revokeUnlessInUse(
+  services: Services,
+  userId: string,
+  identity: GoogleIdentity,
+  token: string,
+): Promise<void> {
+  const connections = await listOAuthTokensByUser(services.db, userId);
+  const inUse = connections.some((c) =>
+    sameGoogleAccount({ email: c.google_email, sub: c.google_sub }, identity)
+  );
+  if (!inUse) await revokeBestEffort(services, token);
 }
 
 function disconnectedReason(accountType: AccountType, email: string): string {
@@ -90,7 +132,7 @@ export async function disconnect(
     return { row, paused };
   });
   if (!removed) return null;
-  await revokeReplaced(services, removed.row, undefined);
+  await revokeDisconnected(services, removed.row);
   log.info("Google account disconnected", { user_id: userId, account_type: accountType });
   return { pausedSyncConfigs: removed.paused };
 }
@@ -134,18 +176,8 @@ export async function revokeBestEffort(services: Services, token: string): Promi
   }
 }
 
-/**
- * Revoking any token of a Google grant ends the app's access to that Google account as a
- * whole, so a grant is revoked only once no connection of the user uses its account.
- */
-async function revokeReplaced(
-  services: Services,
-  row: OAuthTokenRow,
-  replacementEmail: string | undefined,
-): Promise<void> {
-  if (replacementEmail === row.google_email) return;
-  const others = await listOAuthTokensByUser(services.db, row.user_id);
-  if (others.some((o) => o.google_email === row.google_email)) return;
+/** Revokes the grant of a removed connection, unless the user's other slot uses its account. */
+async function revokeDisconnected(services: Services, row: OAuthTokenRow): Promise<void> {
   const ring = await loadKeyRing(services.config.encryptionKeys);
   let refreshToken: string;
   try {
@@ -158,5 +190,10 @@ async function revokeReplaced(
     log.warn("Cannot revoke Google token: it does not decrypt", { user_id: row.user_id });
     return;
   }
-  await revokeBestEffort(services, refreshToken);
+  await revokeUnlessInUse(
+    services,
+    row.user_id,
+    { email: row.google_email, sub: row.google_sub },
+    refreshToken,
+  );
 }

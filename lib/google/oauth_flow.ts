@@ -11,7 +11,12 @@ import type { Services } from "@/lib/services.ts";
 import { createOAuthClient } from "./clients.ts";
 import { googleEndpoints } from "./endpoints.ts";
 import { refreshCalendarList } from "./calendar_list.ts";
-import { revokeBestEffort, storeConnection } from "./connections.ts";
+import {
+  type GoogleIdentity,
+  revokeBestEffort,
+  revokeUnlessInUse,
+  storeConnection,
+} from "./connections.ts";
 
 export const CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar";
 export const OAUTH_SCOPES = [CALENDAR_SCOPE, "openid", "email"];
@@ -69,6 +74,8 @@ export async function startAuthorization(
 
 export type CallbackOutcome =
   | { kind: "connected"; accountType: AccountType; email: string }
+  /** The person signed in as `signedInAs`, but the slot is connected to `connectedAs`. */
+  | { kind: "wrong_account"; accountType: AccountType; signedInAs: string; connectedAs: string }
   | { kind: "cancelled"; accountType: AccountType }
   | { kind: "failed"; accountType: AccountType; reason: FailureReason };
 
@@ -88,8 +95,9 @@ export interface CallbackParams {
 
 /**
  * Finishes a connection on Google's redirect: checks and consumes the state (OAuthStateError
- * when it is not this user's, live and unused), exchanges the code, learns the account's email,
- * stores the encrypted tokens (revoking the connection they replace) and caches the calendars.
+ * when it is not this user's, live and unused), exchanges the code, learns which Google account
+ * it is, stores the encrypted tokens and caches the calendars. A reconnect that comes back with
+ * another Google account than the slot holds changes nothing (`wrong_account`).
  */
 export async function completeAuthorization(
   services: Services,
@@ -121,20 +129,35 @@ export async function completeAuthorization(
     await revokeBestEffort(services, refresh_token);
     return failed(userId, accountType, "calendar_scope_missing");
   }
-  let email: string;
+  let identity: GoogleIdentity;
   try {
-    email = await accountEmail(services, client, tokens.id_token ?? undefined, access_token);
+    identity = await accountIdentity(services, client, tokens.id_token ?? undefined, access_token);
   } catch (err) {
     await revokeBestEffort(services, refresh_token);
     return failed(userId, accountType, "email_unknown", describe(err));
   }
-  await storeConnection(services, userId, accountType, {
-    email,
+  const { email } = identity;
+  const stored = await storeConnection(services, userId, accountType, {
+    ...identity,
     refreshToken: refresh_token,
     accessToken: access_token,
     expiresAt: new Date(tokens.expiry_date ?? Date.now() + 3600_000),
     scopes: scopes.join(" "),
   });
+  if (!stored.stored) {
+    // The grant just given is of no use to the app; the one the slot holds stays untouched.
+    await revokeUnlessInUse(services, userId, identity, refresh_token);
+    log.warn("Reconnect came back with another Google account; nothing changed", {
+      user_id: userId,
+      account_type: accountType,
+    });
+    return {
+      kind: "wrong_account",
+      accountType,
+      signedInAs: email,
+      connectedAs: stored.connectedEmail,
+    };
+  }
   try {
     await refreshCalendarList(services, userId, accountType);
   } catch (err) {
@@ -209,24 +232,25 @@ async function stateKey(secret: string): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await crypto.subtle.sign("HMAC", hmac, encoder.encode(STATE_AUDIENCE)));
 }
 
-async function accountEmail(
+/** Which Google account the tokens are of: the verified id_token's claims, else userinfo's. */
+async function accountIdentity(
   services: Services,
   client: OAuth2Client,
   idToken: string | undefined,
   accessToken: string,
-): Promise<string> {
+): Promise<GoogleIdentity> {
   if (idToken) {
     const ticket = await client.verifyIdToken({ idToken, audience: client._clientId });
-    const email = ticket.getPayload()?.email;
-    if (email) return email.toLowerCase();
+    const payload = ticket.getPayload();
+    if (payload?.email) return { email: payload.email.toLowerCase(), sub: payload.sub || null };
   }
   const response = await fetch(googleEndpoints(services.googleRootUrl).userinfoUrl, {
     headers: { authorization: `Bearer ${accessToken}` },
   });
   if (!response.ok) throw new Error(`userinfo answered ${response.status}`);
-  const { email } = await response.json();
+  const { email, sub } = await response.json();
   if (typeof email !== "string" || !email) throw new Error("userinfo has no email");
-  return email.toLowerCase();
+  return { email: email.toLowerCase(), sub: typeof sub === "string" && sub ? sub : null };
 }
 
 /** A short reason for logs; google-auth-library puts whole id_tokens into some messages. */

@@ -219,30 +219,164 @@ Deno.test("[http] access_denied comes back as a cancelled notice", async () => {
   assert.equal((await status(browser)).destination.connected, false);
 });
 
-Deno.test("[http] reconnecting replaces the tokens and revokes the old grant", async () => {
+/** A sync config of the user's two primary calendars, made through the API. */
+async function createSync(browser: Client): Promise<string> {
+  const calendarOf = async (side: AccountType) => {
+    const list = await (await browser(`/api/calendars/${side}/list`)).json();
+    return list.calendars.find((c: { primary: boolean }) => c.primary).id;
+  };
+  const res = await browser("/api/sync/config", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      source_calendar_id: await calendarOf("source"),
+      dest_calendar_id: await calendarOf("destination"),
+    }),
+  });
+  assert.equal(res.status, 201);
+  return (await res.json()).id;
+}
+
+async function syncState(id: string) {
+  const [row] = await world.db.query<{ is_active: boolean; paused_reason: string | null }>(
+    "SELECT is_active, paused_reason FROM sync_configs WHERE id = $1",
+    [id],
+  );
+  return row;
+}
+
+async function trigger(browser: Client, id: string): Promise<string> {
+  const res = await browser(`/api/sync/trigger/${id}`, { method: "POST" });
+  assert.equal(res.status, 200);
+  return (await res.json()).status;
+}
+
+const revokeCalls = () => world.sandbox.stats().oauth["POST /revoke"] ?? 0;
+
+Deno.test("[http] a reconnect with another Google account changes nothing and says so", async (t) => {
   const user = await newUser(world);
   const browser = await browserOf(app, world, user);
-  const first = newGoogleAccount(world, "first");
-  const second = newGoogleAccount(world, "second");
-  await connect(browser, "source", first);
+  const source = newGoogleAccount(world, "src");
+  const destination = newGoogleAccount(world, "dst");
+  const other = newGoogleAccount(world, "other");
+  await connect(browser, "source", source);
+  await connect(browser, "destination", destination);
+  const sync = await createSync(browser);
+  const before = await getOAuthToken(world.db, user.id, "destination");
+  assert.match(before?.google_sub ?? "", /^\d+$/, "the id_token's sub is stored");
+
+  await t.step("names both accounts on a 409 page", async () => {
+    const revokes = revokeCalls();
+    const back = await consent(await authorizationUrl(browser, "destination"), other);
+    const res = await browser(back.pathname + back.search);
+    assert.equal(res.status, 409);
+    assert.match(res.headers.get("content-type")!, /text\/html/);
+    const html = await res.text();
+    assert.ok(
+      html.includes(
+        `You signed in as ${other}; this destination slot is connected to ${destination}.`,
+      ),
+    );
+    assert.match(html, /Nothing was changed/);
+    assert.match(html, /href="\/api\/oauth\/start\/destination"[^>]*>Reconnect as /);
+    assert.equal(revokeCalls(), revokes + 1, "the unused grant is given back to Google");
+  });
+
+  await t.step("the slot, its grant and the sync are untouched", async () => {
+    assert.deepEqual(await getOAuthToken(world.db, user.id, "destination"), before);
+    const alive = await sandboxRefresh(world, await storedRefreshToken(user, "destination"));
+    assert.equal(alive.status, 200);
+    await alive.body?.cancel();
+    assert.equal((await status(browser)).destination.email, destination);
+    assert.deepEqual(await syncState(sync), { is_active: true, paused_reason: null });
+    assert.equal(await trigger(browser, sync), "success");
+  });
+
+  await t.step("the other slot's account is refused too, and its grant kept", async () => {
+    const revokes = revokeCalls();
+    const back = await consent(await authorizationUrl(browser, "source"), destination);
+    const res = await browser(back.pathname + back.search);
+    assert.equal(res.status, 409);
+    assert.ok(
+      (await res.text()).includes(
+        `You signed in as ${destination}; this source slot is connected to ${source}.`,
+      ),
+    );
+    assert.equal(revokeCalls(), revokes, "revoking would end the destination's access");
+    assert.equal(await trigger(browser, sync), "success");
+  });
+
+  await t.step("a row connected before subs were stored is compared by email", async () => {
+    await world.db.query(
+      "UPDATE oauth_tokens SET google_sub = NULL WHERE user_id = $1 AND account_type = 'destination'",
+      [user.id],
+    );
+    const back = await consent(await authorizationUrl(browser, "destination"), other);
+    const res = await browser(back.pathname + back.search);
+    assert.equal(res.status, 409);
+    await res.body?.cancel();
+    assert.equal((await status(browser)).destination.email, destination);
+    // The same account, by email, is accepted and learns its sub.
+    assert.equal(
+      (await connect(browser, "destination", destination)).searchParams.get("connect"),
+      "connected",
+    );
+    const row = await getOAuthToken(world.db, user.id, "destination");
+    assert.equal(row?.google_sub, before?.google_sub);
+  });
+
+  await t.step(
+    "disconnect, then connect, changes the account and keeps the sync paused",
+    async () => {
+      const res = await browser("/api/oauth/destination", { method: "DELETE" });
+      assert.deepEqual(await res.json(), { disconnected: true, paused_sync_configs: 1 });
+      const dashboard = await connect(browser, "destination", other);
+      assert.equal(dashboard.searchParams.get("connect"), "connected");
+      const body = await status(browser);
+      assert.equal(body.destination.email, other);
+      assert.equal(body.destination.status, "ok");
+      assert.deepEqual(await syncState(sync), {
+        is_active: false,
+        paused_reason: `The destination Google account (${destination}) was disconnected`,
+      });
+    },
+  );
+});
+
+Deno.test("[http] a reconnect with the same Google account renews its tokens and its syncs run", async () => {
+  const user = await newUser(world);
+  const browser = await browserOf(app, world, user);
+  const source = newGoogleAccount(world, "src");
+  const destination = newGoogleAccount(world, "dst");
+  await connect(browser, "source", source);
+  await connect(browser, "destination", destination);
+  const sync = await createSync(browser);
   const oldRefresh = await storedRefreshToken(user, "source");
 
-  // The same account again: new tokens, and the grant they belong to keeps working.
-  await connect(browser, "source", first);
-  const sameAccountRefresh = await storedRefreshToken(user, "source");
-  assert.notEqual(sameAccountRefresh, oldRefresh);
-  const stillAlive = await sandboxRefresh(world, sameAccountRefresh);
-  assert.equal(stillAlive.status, 200);
-  await stillAlive.body?.cancel();
+  // Google stops honouring the source's grant: runs stop at needs_reconnect.
+  await fetch(`${world.sandboxUrl}_sandbox/faults`, {
+    method: "POST",
+    body: JSON.stringify({ revoke: source }),
+  }).then((r) => r.body?.cancel());
+  assert.equal(await trigger(browser, sync), "needs_reconnect");
+  assert.equal((await status(browser)).source.status, "needs_reconnect");
 
-  await connect(browser, "source", second);
-  assert.equal((await status(browser)).source.email, second);
-  const revoked = await sandboxRefresh(world, sameAccountRefresh);
-  assert.equal(revoked.status, 400);
-  assert.equal((await revoked.json()).error, "invalid_grant");
-  const res = await browser("/api/calendars/source/list");
-  assert.equal(res.status, 200);
-  assert.equal((await res.json()).stale, false);
+  const dashboard = await connect(browser, "source", source);
+  assert.equal(dashboard.searchParams.get("connect"), "connected");
+  const newRefresh = await storedRefreshToken(user, "source");
+  assert.notEqual(newRefresh, oldRefresh);
+  const alive = await sandboxRefresh(world, newRefresh);
+  assert.equal(alive.status, 200);
+  await alive.body?.cancel();
+  assert.equal((await status(browser)).source.status, "ok");
+  assert.equal(await trigger(browser, sync), "success");
+
+  // The same account again while healthy: new tokens, and the grant they belong to lives on.
+  await connect(browser, "source", source);
+  const again = await sandboxRefresh(world, await storedRefreshToken(user, "source"));
+  assert.equal(again.status, 200);
+  await again.body?.cancel();
+  assert.equal(await trigger(browser, sync), "success");
 });
 
 Deno.test("[http] DELETE /api/oauth/{account_type}", async (t) => {

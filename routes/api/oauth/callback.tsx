@@ -18,6 +18,8 @@ interface Problem {
   title: string;
   message: string;
   action?: { href: string; label: string };
+  /** For a reconnect with the wrong account: the slot, to offer trying again. */
+  retry?: { accountType: string; email: string };
 }
 
 /** What became of the session this browser started the connection with. */
@@ -46,6 +48,10 @@ export const handler = define.handlers({
       401: {
         description: "Not signed in: an HTML page whose link signs in and comes back to finish",
       },
+      409: {
+        description: "A reconnect came back with another Google account than the one " +
+          "connected: nothing changed (HTML page naming both)",
+      },
     },
   }, async (ctx, { query }) => {
     const user = ctx.state.user;
@@ -64,6 +70,20 @@ export const handler = define.handlers({
     }
     try {
       const outcome = await completeAuthorization(ctx.state.services, user.id, query);
+      if (outcome.kind === "wrong_account") {
+        const { signedInAs, connectedAs, accountType } = outcome;
+        return ctx.render(
+          {
+            title: "That is a different Google account",
+            message: `You signed in as ${signedInAs}; this ${accountType} slot is connected to ` +
+              `${connectedAs}. Nothing was changed. To switch the ${accountType} account to ` +
+              `${signedInAs}, disconnect ${connectedAs} first: the syncs that use it are paused ` +
+              "until you set them up again.",
+            retry: { accountType, email: connectedAs },
+          } satisfies Problem,
+          { status: 409, headers: { "cache-control": "no-store" } },
+        );
+      }
       const notice = new URLSearchParams({ connect: outcome.kind, account: outcome.accountType });
       if (outcome.kind === "failed") notice.set("reason", outcome.reason);
       return ctx.redirect(`${ctx.state.services.config.frontendUrl}/?${notice}`, 303);
@@ -86,7 +106,20 @@ export default define.page<Problem>(function OAuthCallbackProblem({ data }) {
       <Head>
         <title>{data.title} · cal-sync</title>
       </Head>
-      {data.action
+      {data.retry
+        ? (
+          <section class="card error-page" aria-labelledby="error-title">
+            <h1 id="error-title">{data.title}</h1>
+            <p role="alert">{data.message}</p>
+            <p class="form__actions">
+              <a class="button" href={`/api/oauth/start/${data.retry.accountType}`}>
+                Reconnect as {data.retry.email}
+              </a>
+              <a class="button button--quiet" href="/">Back to the dashboard</a>
+            </p>
+          </section>
+        )
+        : data.action
         ? (
           <section class="card error-page" aria-labelledby="error-title">
             <h1 id="error-title">{data.title}</h1>
