@@ -1,5 +1,7 @@
+import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
-import type { ApiHandler } from "./api.ts";
+import type { ApiHandler, ApiSpec } from "./api.ts";
+import { ErrorOut } from "./schemas.ts";
 
 export interface ApiRoute {
   /** An OpenAPI path, e.g. `/api/sync/config/{id}`. */
@@ -10,18 +12,94 @@ export interface ApiRoute {
 const isApiHandler = (value: unknown): value is ApiHandler =>
   typeof value === "function" && "spec" in value;
 
-function jsonSchema(schema: z.ZodType, io: "input" | "output") {
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, {
+type Components = Record<string, unknown>;
+
+/**
+ * The JSON Schema of `schema`, with the shapes it shares (zod `.meta({ id })`) moved into
+ * `components` and referenced as `#/components/schemas/…`. Zod puts them under a local `$defs`
+ * whose `#/$defs/…` references tools resolve against the document root, where nothing is.
+ */
+function jsonSchema(schema: z.ZodType, io: "input" | "output", components: Components) {
+  const { $schema: _, $defs, ...rest } = z.toJSONSchema(schema, {
     target: "draft-2020-12",
     io,
     unrepresentable: "any",
   });
-  return rest;
+  const names = new Map<string, string>();
+  for (const [id, definition] of Object.entries($defs ?? {})) {
+    // An input shape may differ from the output of the same id (defaults, transforms).
+    const candidates = io === "input" ? [id, `${id}Input`] : [id];
+    const name = candidates.find((n) =>
+      !(n in components) || isDeepStrictEqual(components[n], rewriteRefs(definition, names))
+    );
+    if (!name) throw new Error(`Two different schemas are named "${id}"`);
+    names.set(id, name);
+  }
+  for (const [id, definition] of Object.entries($defs ?? {})) {
+    components[names.get(id)!] = rewriteRefs(definition, names);
+  }
+  return rewriteRefs(rest, names) as Record<string, unknown>;
 }
 
-function parameters(schema: z.ZodType | undefined, where: "path" | "query") {
+function rewriteRefs(value: unknown, names: Map<string, string>): unknown {
+  if (Array.isArray(value)) return value.map((item) => rewriteRefs(item, names));
+  if (!value || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => {
+      if (key === "$ref" && typeof item === "string" && item.startsWith("#/$defs/")) {
+        const id = item.slice("#/$defs/".length);
+        return [key, `#/components/schemas/${names.get(id) ?? id}`];
+      }
+      return [key, rewriteRefs(item, names)];
+    }),
+  );
+}
+
+/** A path parameter that names a row: `parseParams` answers a bad one 404, like a missing row. */
+const isIdParam = (name: string) => name === "id" || name.endsWith("_id");
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * The error answers `api()` itself gives for this spec, so that no operation can leave them out:
+ * 401 without a session, 403 for a cross-site write riding on the cookie, 404/422 for bad path
+ * parameters, 422 for a bad query, 400/413/422 for a bad body. The route's own entries win.
+ */
+function standardErrors(
+  spec: ApiSpec,
+  method: string,
+  pathParams: string[],
+): ApiSpec["responses"] {
+  const errors: ApiSpec["responses"] = {};
+  const error = (description: string) => ({ description, schema: ErrorOut });
+  if (spec.body) {
+    errors[400] = error("The body is not valid JSON (or not a valid form)");
+  }
+  if (spec.auth !== false) {
+    errors[401] = error("Not signed in: no valid bearer token or session cookie");
+  }
+  if (!SAFE_METHODS.has(method)) {
+    errors[403] = error("A cross-site request riding on the session cookie");
+  }
+  if (pathParams.some(isIdParam)) {
+    errors[404] = error("Not found: no such row of yours (also for an id that is not one)");
+  }
+  if (spec.body) {
+    errors[413] = error("The body is larger than the server accepts");
+  }
+  if (spec.body || spec.query || pathParams.some((name) => !isIdParam(name))) {
+    errors[422] = error("Invalid input: `fields` names each bad field");
+  }
+  return errors;
+}
+
+function parameters(
+  schema: z.ZodType | undefined,
+  where: "path" | "query",
+  components: Components,
+) {
   if (!schema) return [];
-  const object = jsonSchema(schema, "input") as {
+  const object = jsonSchema(schema, "input", components) as {
     properties?: Record<string, { description?: string }>;
     required?: string[];
   };
@@ -37,34 +115,44 @@ function parameters(schema: z.ZodType | undefined, where: "path" | "query") {
 /** Builds the OpenAPI 3.1 document from the `api()` specs of the given routes. */
 export function buildOpenApi(routes: ApiRoute[], info: { title: string; version: string }) {
   const paths: Record<string, Record<string, unknown>> = {};
+  const schemas: Components = {};
   for (const route of routes) {
     for (const [method, handler] of Object.entries(route.handlers)) {
       if (!isApiHandler(handler)) continue;
       const spec = handler.spec;
+      const pathParams = parameters(spec.params, "path", schemas);
+      const responses = {
+        ...standardErrors(spec, method, pathParams.map((p) => p.name)),
+        ...spec.responses,
+      };
       paths[route.path] ??= {};
       paths[route.path][method.toLowerCase()] = {
         summary: spec.summary,
         description: spec.description,
         tags: spec.tags,
         security: spec.auth === false ? [] : [{ bearer: [] }, { session: [] }],
-        parameters: [...parameters(spec.params, "path"), ...parameters(spec.query, "query")],
+        parameters: [...pathParams, ...parameters(spec.query, "query", schemas)],
         requestBody: spec.body
           ? {
             required: true,
             content: Object.fromEntries(
               (spec.bodyTypes ?? ["application/json"]).map((type) => [
                 type,
-                { schema: jsonSchema(spec.body!, "input") },
+                { schema: jsonSchema(spec.body!, "input", schemas) },
               ]),
             ),
           }
           : undefined,
         responses: Object.fromEntries(
-          Object.entries(spec.responses).map(([status, response]) => [status, {
+          Object.entries(responses).sort(([a], [b]) => Number(a) - Number(b)).map((
+            [status, response],
+          ) => [status, {
             description: response.description,
             ...(response.schema
               ? {
-                content: { "application/json": { schema: jsonSchema(response.schema, "output") } },
+                content: {
+                  "application/json": { schema: jsonSchema(response.schema, "output", schemas) },
+                },
               }
               : {}),
           }]),
@@ -77,6 +165,7 @@ export function buildOpenApi(routes: ApiRoute[], info: { title: string; version:
     info,
     paths,
     components: {
+      schemas,
       securitySchemes: {
         bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
         session: { type: "apiKey", in: "cookie", name: "session" },
