@@ -4,7 +4,7 @@ import { HttpError } from "@/lib/web/http_error.ts";
 import type { State } from "@/lib/web/state.ts";
 import type { Ctx } from "@/lib/web/types.ts";
 import { requireUser } from "./auth.ts";
-import { fieldErrors, fieldWithNul, NUL_MESSAGE, readBody } from "./validate.ts";
+import { fieldErrors, fieldWithNul, invalidFields, readBody } from "./validate.ts";
 
 /** What a page handler reads from the request; each part is parsed before the handler runs. */
 export interface PageSpec {
@@ -62,11 +62,10 @@ export function page<const S extends PageSpec>(
     let form;
     if (spec.form) {
       const body = await readBody(ctx.req);
-      const nul = fieldWithNul(body);
-      const result = nul === undefined ? spec.form.safeParse(body) : undefined;
-      if (!result?.success) {
-        const fields = result ? fieldErrors(result.error) : { [nul || "form"]: NUL_MESSAGE };
-        const failure = { fields, values: stringsOf(body) };
+      const result = spec.form.safeParse(body);
+      const fields = invalidFields(result, fieldWithNul(body), "form");
+      if (!result.success || fields) {
+        const failure = { fields: fields ?? {}, values: stringsOf(body) };
         if (invalid) return await invalid(ctx, failure);
         throw new HttpError(422, "The form is not valid", { fields: failure.fields });
       }
@@ -94,9 +93,10 @@ function queryValues<T extends z.ZodType>(url: URL, schema: T): z.output<T> {
 
 function stringsOf(body: unknown): Record<string, string> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return {};
+  // The values go back into the form: without U+0000, which a page has no business echoing.
   return Object.fromEntries(
-    Object.entries(body).filter((entry): entry is [string, string] =>
-      typeof entry[1] === "string" && !entry[1].includes("\0")
+    Object.entries(body).flatMap(([name, value]) =>
+      typeof value === "string" ? [[name, value.replaceAll("\0", "")]] : []
     ),
   );
 }

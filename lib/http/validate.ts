@@ -8,7 +8,7 @@ interface RequestParts {
 }
 
 /** What a field holding U+0000 is told. */
-export const NUL_MESSAGE = "must not contain a NUL character";
+export const NUL_MESSAGE = "Must not contain a NUL character";
 
 /** Turns zod issues into `{field: message}`, one message per field. */
 export function fieldErrors(error: z.ZodError): Record<string, string> {
@@ -20,17 +20,26 @@ export function fieldErrors(error: z.ZodError): Record<string, string> {
   return fields;
 }
 
+/**
+ * The fields to name when `result` failed or the input holds U+0000 in field `nul`; the schema's
+ * own message wins for a field both refuse. Undefined when the input is good.
+ */
+export function invalidFields(
+  result: z.ZodSafeParseResult<unknown>,
+  nul: string | undefined,
+  whole: string,
+): Record<string, string> | undefined {
+  const fields = result.success ? {} : fieldErrors(result.error);
+  // PostgreSQL cannot store U+0000 in text: refuse it here, naming the field, not with a 500.
+  if (nul !== undefined) fields[nul || whole] ??= NUL_MESSAGE;
+  return Object.keys(fields).length > 0 ? fields : undefined;
+}
+
 function validated<T extends z.ZodType>(schema: T, input: unknown, where: string): z.output<T> {
-  const nul = fieldWithNul(input);
-  if (nul !== undefined) {
-    // PostgreSQL cannot store U+0000 in text: refuse it here, naming the field, not with a 500.
-    throw new HttpError(422, `Invalid ${where}`, {
-      fields: { [nul || "body"]: NUL_MESSAGE },
-    });
-  }
   const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  throw new HttpError(422, `Invalid ${where}`, { fields: fieldErrors(result.error) });
+  const fields = invalidFields(result, fieldWithNul(input), "body");
+  if (result.success && !fields) return result.data;
+  throw new HttpError(422, `Invalid ${where}`, { fields });
 }
 
 /**
