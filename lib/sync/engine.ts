@@ -283,7 +283,7 @@ class SyncRun {
       } else {
         this.total = ops.first.length;
         await this.applyAll(ops.first);
-        await this.applyAll(await this.planInstances(ops.instances, windowEnd));
+        await this.applyAll(await this.planInstances(ops.instances));
         await this.settleSeries();
         // An event that failed is not among the next run's changes: keep the old cursor so that
         // the next run lists it again and retries it, rather than report success without it.
@@ -393,6 +393,8 @@ class SyncRun {
     const first: Op[] = [];
     const instances: Event[] = [];
     const planned = new Set<string>();
+    /** The series planned in this run, by source id. */
+    const series = new Map<string, Event>();
     const neededMasters = new Set<string>();
     for (const ev of byId.values()) {
       if (ev.recurringEventId) {
@@ -401,6 +403,7 @@ class SyncRun {
       }
       const op = await this.planEvent(ev, windowEnd);
       planned.add(ev.id!);
+      if (ev.recurrence?.length && ev.status !== "cancelled") series.set(ev.id!, ev);
       if (op) first.push(op);
     }
     // An instance in the window needs its series copied even when the series itself is not.
@@ -435,6 +438,7 @@ class SyncRun {
       if (master.status === "cancelled") continue;
       const op = await this.planEvent(master, windowEnd, true);
       planned.add(masterId);
+      series.set(masterId, master);
       const previous = first.findIndex((o) => o.sourceId === masterId);
       if (previous >= 0) first.splice(previous, 1);
       if (op) first.push(op);
@@ -452,18 +456,27 @@ class SyncRun {
         });
       }
     }
-    // A series copy that is created or rewritten needs all its exceptions (re)applied: they are
-    // not among an incremental run's changes, and a new rule can give an exception that was
-    // copied standalone its occurrence back (or take it away).
-    for (const op of first) {
-      if (op.kind !== "insert" && op.kind !== "update") continue;
-      if (!op.source.recurrence?.length || !op.source.iCalUID) continue;
-      const listed = full
-        ? [...byId.values()]
-        : (await this.listSource({ iCalUID: op.source.iCalUID, showDeleted: true })).items;
-      for (const ev of listed) {
-        if (ev.recurringEventId !== op.sourceId) continue;
-        this.rewrittenSeriesInstances.add(ev.id!);
+    // A series copy carries all its source's exceptions from now on, wherever they fall: the
+    // window decides which events are copied, not how much of a copied series is true. A full
+    // listing shows only the exceptions inside the window, so every series it keeps a copy of has
+    // its exceptions listed; an incremental listing already holds every change, so only a series
+    // whose copy is written is listed (its untouched exceptions must be written again, and a new
+    // rule can give an exception that was copied standalone its occurrence back, or take it away).
+    // One request per series: by iCalUID, the series and its exceptions only, at any time. Cheaper
+    // than its instances (every occurrence, to be told apart from exceptions, and only up to a
+    // horizon), and unlike a listing without timeMax it also finds an occurrence moved into the
+    // past, whose own time no longer reaches the window.
+    const opBySource = new Map(first.map((op) => [op.sourceId, op]));
+    for (const [masterId, master] of series) {
+      const op = opBySource.get(masterId);
+      const rewrite = op?.kind === "insert" || op?.kind === "update";
+      const mapping = this.mappings.get(masterId);
+      const kept = !op && copyMayExist(mapping) && mapping.content_hash !== HASH_PENDING;
+      if (!master.iCalUID || !(rewrite || (full && kept))) continue;
+      const listed = await this.listSource({ iCalUID: master.iCalUID, showDeleted: true });
+      for (const ev of listed.items) {
+        if (ev.recurringEventId !== masterId) continue;
+        if (rewrite) this.rewrittenSeriesInstances.add(ev.id!);
         if (!byId.has(ev.id!)) {
           byId.set(ev.id!, ev);
           instances.push(ev);
@@ -561,6 +574,7 @@ class SyncRun {
     return 1 + Math.floor(Math.random() * 1e9);
   }
 
+  /** Whether an instance (as it is now, or the occurrence it replaces) overlaps now → windowEnd. */
   instanceInWindow(ev: Event, windowEnd: number): boolean {
     if (ev.status !== "cancelled" && overlaps(ev, this.now, windowEnd)) return true;
     const original = instantOf(ev.originalStartTime);
@@ -568,8 +582,11 @@ class SyncRun {
     return original + DAY > this.now && original - DAY < windowEnd;
   }
 
-  /** Plans instance edits once the series copies are written. */
-  async planInstances(instances: Event[], windowEnd: number): Promise<Op[]> {
+  /**
+   * Plans instance edits once the series copies are written: every exception of a copied series
+   * from now on, inside the window or not; those wholly in the past are left alone.
+   */
+  async planInstances(instances: Event[]): Promise<Op[]> {
     const ops: Op[] = [];
     for (const ev of instances) {
       const sourceId = ev.id!;
@@ -578,7 +595,7 @@ class SyncRun {
       const mapping = this.mappings.get(sourceId);
       const key = instanceKey(ev);
       if (!key || !copyMayExist(master) || master.content_hash === HASH_PENDING) continue;
-      if (!this.instanceInWindow(ev, windowEnd)) continue;
+      if (!this.instanceInWindow(ev, Infinity)) continue;
       const rewrite = this.rewrittenSeriesInstances.has(sourceId);
       if (ev.status === "cancelled") {
         if (mapping?.content_hash === HASH_CANCELLED && !rewrite) continue;
@@ -629,8 +646,17 @@ class SyncRun {
         });
       }
     }
+    const seriesWritten = new Set(
+      ops.first.filter((op) => op.kind === "insert" || op.kind === "update").map((op) =>
+        op.sourceId
+      ),
+    );
     for (const ev of ops.instances) {
       const master = this.mappings.get(ev.recurringEventId!);
+      // Only what a run would write: instances of a series that has (or gets) a copy, from now on.
+      const hasCopy = copyMayExist(master) && master.content_hash !== HASH_PENDING;
+      if (!hasCopy && !seriesWritten.has(ev.recurringEventId!)) continue;
+      if (!this.instanceInWindow(ev, Infinity)) continue;
       this.plan.push({
         action: ev.status === "cancelled" ? "delete" : "update",
         source_event_id: ev.id!,

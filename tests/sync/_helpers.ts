@@ -1,4 +1,5 @@
 /** Shared setup of the sync tests: one database and one sandbox per test process. */
+import assert from "node:assert/strict";
 import { calendar, type calendar_v3 } from "@googleapis/calendar";
 import { OAuth2Client } from "google-auth-library";
 import { type Db, openDb } from "@/lib/db/mod.ts";
@@ -8,7 +9,7 @@ import { createUser } from "@/lib/db/users.ts";
 import { createSyncConfig, type SyncConfigRow } from "@/lib/db/sync_configs.ts";
 import { startSandbox } from "@/lib/sandbox/mod.ts";
 import { runSync, type RunSyncOptions, type SyncResult } from "@/lib/sync/engine.ts";
-import { transformEvent } from "@/lib/sync/transform.ts";
+import { COPY_MARKERS, transformEvent } from "@/lib/sync/transform.ts";
 
 export type Calendar = calendar_v3.Calendar;
 export type Event = calendar_v3.Schema$Event;
@@ -212,6 +213,87 @@ export async function mirrorOf(p: Pair, now: Date, days: number) {
     expanded(p.dest, p.destCal, now, to),
   ]);
   return { expected: expectedCopies(s), actual: actualCopies(d), source: s, dest: d };
+}
+
+/** How far ahead an endless series is compared. */
+export const SERIES_HORIZON_DAYS = 400;
+
+/** The instances of one series over [from, to) (to undefined: to the series' end), expanded by the calendar itself. */
+export async function instancesOf(
+  cal: Calendar,
+  calendarId: string,
+  eventId: string,
+  from: Date,
+  to?: Date,
+): Promise<Event[]> {
+  const items: Event[] = [];
+  let pageToken: string | undefined;
+  do {
+    const res = await cal.events.instances({
+      calendarId,
+      eventId,
+      timeMin: from.toISOString(),
+      timeMax: to?.toISOString(),
+      maxResults: 2500,
+      pageToken,
+    });
+    items.push(...(res.data.items ?? []));
+    pageToken = res.data.nextPageToken ?? undefined;
+  } while (pageToken);
+  return items;
+}
+
+function endless(series: Event): boolean {
+  return (series.recurrence ?? []).some((line) =>
+    /^RRULE:/i.test(line) && !/[:;](COUNT|UNTIL)=/i.test(line)
+  );
+}
+
+/**
+ * Every series copy in the destination next to its source series, both expanded by the sandbox
+ * from `now` to the series' end (SERIES_HORIZON_DAYS ahead for an endless one): what a person
+ * scrolling months ahead sees on each side. An exception whose occurrence the copy's rule lacks
+ * is copied as an event of its own, so it counts with its series.
+ */
+export async function seriesMirrorOf(p: Pair, now: Date) {
+  const copies = await listRaw(p.dest, p.destCal);
+  const sourceIdOf = (ev: Event) => ev.extendedProperties?.shared?.[COPY_MARKERS.sourceId] ?? "";
+  const out = [];
+  for (const copy of copies) {
+    if (!copy.recurrence?.length || copy.recurringEventId) continue;
+    const sourceId = sourceIdOf(copy);
+    const source = (await p.source.events.get({ calendarId: p.sourceCal, eventId: sourceId })
+      .catch(() => undefined))?.data;
+    const live = source && source.status !== "cancelled" ? source : undefined;
+    const to = live && !endless(live)
+      ? undefined
+      : new Date(now.getTime() + SERIES_HORIZON_DAYS * DAY);
+    const s = live ? await instancesOf(p.source, p.sourceCal, sourceId, now, to) : [];
+    const d = await instancesOf(p.dest, p.destCal, copy.id!, now, to);
+    const loose = copies.filter((ev) => {
+      if (ev.recurrence?.length || ev.recurringEventId) return false;
+      if (!sourceIdOf(ev).startsWith(`${sourceId}_`)) return false;
+      const start = Date.parse(ev.start?.dateTime ?? `${ev.start?.date}T00:00:00Z`);
+      const end = Date.parse(ev.end?.dateTime ?? `${ev.end?.date}T00:00:00Z`);
+      return end > now.getTime() && (!to || start < to.getTime());
+    });
+    out.push({
+      sourceId,
+      summary: copy.summary,
+      expected: expectedCopies(s),
+      actual: actualCopies([...d, ...loose]),
+    });
+  }
+  return out;
+}
+
+/** Asserts that every copied series shows, from now to its end, exactly what its source shows. */
+export async function assertSeriesMirror(p: Pair, now: Date, step: string) {
+  const series = await seriesMirrorOf(p, now);
+  for (const x of series) {
+    assert.deepEqual(x.actual, x.expected, `${step}: series "${x.summary}" (${x.sourceId})`);
+  }
+  return series;
 }
 
 /** An RFC 3339 time `days` (fractional) from now, whole minutes, UTC. */

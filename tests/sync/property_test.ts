@@ -1,11 +1,13 @@
 /**
  * Random source edits interleaved with syncs killed at random points; after a final clean run the
- * destination must equal the transformed source window, with one copy per source event.
+ * destination must equal the transformed source window, with one copy per source event, and every
+ * copied series must show what its source shows from now to its end, beyond the window too.
  * SYNC_PROPERTY_RUNS sets the number of sequences (default 200); SYNC_PROPERTY_SEED replays one.
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  assertSeriesMirror,
   at,
   type Calendar,
   DAY,
@@ -22,11 +24,18 @@ const LOOKAHEAD = 20;
 
 type Action =
   | { t: "single"; day: number; hour: number; allDay: boolean }
+  /** count 0: a series without end. */
   | { t: "series"; day: number; hour: number; daily: boolean; count: number }
   | { t: "retitle"; pick: number }
   | { t: "move"; pick: number; day: number }
   | { t: "delete"; pick: number }
-  | { t: "instance"; pick: number; inst: number; kind: "retitle" | "move" | "cancel" }
+  | {
+    t: "instance";
+    pick: number;
+    inst: number;
+    kind: "retitle" | "move" | "reschedule" | "cancel";
+    days: number;
+  }
   | { t: "rrule"; pick: number; daily: boolean; count: number }
   | { t: "sync" }
   | { t: "killed"; after: number; lost: boolean };
@@ -49,7 +58,10 @@ const action: fc.Arbitrary<Action> = fc.oneof(
       day: fc.integer({ min: -10, max: LOOKAHEAD + 3 }),
       hour: fc.integer({ min: 0, max: 23 }),
       daily: fc.boolean(),
-      count: fc.integer({ min: 2, max: 8 }),
+      count: fc.oneof(
+        { weight: 4, arbitrary: fc.integer({ min: 2, max: 8 }) },
+        { weight: 1, arbitrary: fc.constant(0) },
+      ),
     }),
   },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("retitle" as const), pick: fc.nat() }) },
@@ -61,7 +73,13 @@ const action: fc.Arbitrary<Action> = fc.oneof(
       t: fc.constant("instance" as const),
       pick: fc.nat(),
       inst: fc.nat({ max: 10 }),
-      kind: fc.constantFrom("retitle" as const, "move" as const, "cancel" as const),
+      kind: fc.constantFrom(
+        "retitle" as const,
+        "move" as const,
+        "reschedule" as const,
+        "cancel" as const,
+      ),
+      days: fc.integer({ min: -30, max: 40 }),
     }),
   },
   {
@@ -70,7 +88,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
       t: fc.constant("rrule" as const),
       pick: fc.nat(),
       daily: fc.boolean(),
-      count: fc.integer({ min: 1, max: 8 }),
+      count: fc.integer({ min: 0, max: 8 }),
     }),
   },
   { weight: 2, arbitrary: fc.constant({ t: "sync" as const }) },
@@ -119,6 +137,10 @@ function killing(
   return Object.create(dest, { events: { value: events } });
 }
 
+function rule(daily: boolean, count: number) {
+  return `RRULE:FREQ=${daily ? "DAILY" : "WEEKLY"}${count ? `;COUNT=${count}` : ""}`;
+}
+
 function timesFor(base: number, d: number, hour: number, allDay: boolean) {
   const startMs = base + d * DAY + hour * 3_600_000;
   if (allDay) {
@@ -150,7 +172,7 @@ async function apply(p: Pair, a: Action, live: Tracked[], base: number, n: numbe
         requestBody: {
           summary: `R${n}`,
           ...timesFor(base, a.day, a.hour, false),
-          recurrence: [`RRULE:FREQ=${a.daily ? "DAILY" : "WEEKLY"};COUNT=${a.count}`],
+          recurrence: [rule(a.daily, a.count)],
         },
       });
       live.push({ id: res.data.id!, allDay: false, series: true });
@@ -198,7 +220,9 @@ async function apply(p: Pair, a: Action, live: Tracked[], base: number, n: numbe
           requestBody: { summary: `I${n}` },
         });
       } else {
-        const shift = (t: string) => new Date(Date.parse(t) + 2 * 3_600_000).toISOString();
+        // A move keeps the day; a reschedule takes the occurrence days away, past or ahead.
+        const by = a.kind === "move" ? 2 * 3_600_000 : a.days * DAY + 3_600_000;
+        const shift = (t: string) => new Date(Date.parse(t) + by).toISOString();
         await p.source.events.patch({
           ...cal,
           eventId: inst.id!,
@@ -217,9 +241,7 @@ async function apply(p: Pair, a: Action, live: Tracked[], base: number, n: numbe
       await p.source.events.patch({
         ...cal,
         eventId: e.id,
-        requestBody: {
-          recurrence: [`RRULE:FREQ=${a.daily ? "DAILY" : "WEEKLY"};COUNT=${a.count}`],
-        },
+        requestBody: { recurrence: [rule(a.daily, a.count)] },
       });
       return;
     }
@@ -268,6 +290,7 @@ Deno.test({
           assert.equal(final.status, "success", JSON.stringify(final.failures));
           const m = await mirrorOf(p, new Date(base), LOOKAHEAD);
           assert.deepEqual(m.actual, m.expected);
+          await assertSeriesMirror(p, new Date(base), "after the final run");
           assertOneCopyEach(await listRaw(p.dest, p.destCal, true));
           const again = await p.sync({ now: new Date(base) });
           assert.equal(again.api_calls, 1, "a converged config costs one request");

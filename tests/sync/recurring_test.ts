@@ -1,5 +1,17 @@
 import assert from "node:assert/strict";
-import { addEvent, at, listRaw, mirrorOf, type Pair, withPair } from "./_helpers.ts";
+import {
+  addEvent,
+  assertSeriesMirror,
+  at,
+  DAY,
+  type Event,
+  instancesOf,
+  listRaw,
+  mirrorOf,
+  type Pair,
+  SERIES_HORIZON_DAYS,
+  withPair,
+} from "./_helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -8,6 +20,7 @@ async function assertMirror(p: Pair, now: Date, step: string) {
   assert.equal(result.status, "success", `${step}: ${JSON.stringify(result.failures)}`);
   const m = await mirrorOf(p, now, 30);
   assert.deepEqual(m.actual, m.expected, step);
+  await assertSeriesMirror(p, now, step);
   return { result, m };
 }
 
@@ -216,5 +229,249 @@ Deno.test(
       const full = await assertMirror(p, now, "after a full listing");
       assert.deepEqual(full.m.actual.map((e) => e.summary), ["Kept"]);
     }, 20);
+  },
+);
+
+const HOUR = 3_600_000;
+
+/** Start and end of an instance moved by `hours`, in its own time zone. */
+function shifted(ev: Event, hours: number): Event {
+  const move = (t: Event["start"]) => ({
+    dateTime: new Date(Date.parse(t!.dateTime!) + hours * HOUR).toISOString(),
+    timeZone: t!.timeZone,
+  });
+  return { start: move(ev.start), end: move(ev.end) };
+}
+
+const instantOf = (ev: Event) => Date.parse(ev.start!.dateTime!);
+
+/** A weekly series from tomorrow on, with no end, and its occurrences over the next 400 days. */
+async function endlessWeekly(p: Pair, now: Date) {
+  const horizon = new Date(now.getTime() + SERIES_HORIZON_DAYS * DAY);
+  const series = await addEvent(p, {
+    summary: "Weekly sync",
+    start: { dateTime: at(1), timeZone: "Europe/Berlin" },
+    end: { dateTime: at(1 + 1 / 24), timeZone: "Europe/Berlin" },
+    recurrence: ["RRULE:FREQ=WEEKLY"],
+  });
+  const week = await instancesOf(p.source, p.sourceCal, series.id!, now, horizon);
+  assert.ok(instantOf(week[7]) > now.getTime() + 30 * DAY, "week 8 lies beyond the window");
+  const cal = { calendarId: p.sourceCal };
+  return {
+    week,
+    /** Week 8 cancelled, week 10 three hours later, week 12 retitled. */
+    async editWeeks8To12() {
+      await p.source.events.delete({ ...cal, eventId: week[7].id! });
+      await p.source.events.patch({
+        ...cal,
+        eventId: week[9].id!,
+        requestBody: shifted(week[9], 3),
+      });
+      await p.source.events.patch({
+        ...cal,
+        eventId: week[11].id!,
+        requestBody: { summary: "Weekly sync (review)" },
+      });
+    },
+    /** What the destination's copy shows over the next 400 days. */
+    async shown() {
+      const [copy] = (await listRaw(p.dest, p.destCal)).filter((e) => e.recurrence);
+      return await instancesOf(p.dest, p.destCal, copy.id!, now, horizon);
+    },
+  };
+}
+
+/** Asserts what a person looking months ahead sees of weeks 8, 10 and 12 in the copy. */
+function assertWeeks8To12(shown: Event[], week: Event[]) {
+  const at_ = (ev: Event) => shown.filter((x) => instantOf(x) === instantOf(ev));
+  assert.equal(at_(week[7]).length, 0, "week 8 is gone from the copy");
+  assert.equal(at_(week[9]).length, 0, "week 10 is no longer at its old time");
+  assert.equal(at_({ start: shifted(week[9], 3).start }).length, 1, "week 10 is at its new time");
+  assert.deepEqual(at_(week[11]).map((x) => x.summary), ["Weekly sync (review)"]);
+  assert.equal(shown.length, week.length - 1);
+}
+
+Deno.test(
+  "runSync() copies a series with its exceptions beyond the window: week 8 cancelled, 10 moved, 12 retitled",
+  opts,
+  async () => {
+    await withPair(async (p) => {
+      const now = new Date();
+      const s = await endlessWeekly(p, now);
+      await s.editWeeks8To12();
+      const first = await assertMirror(p, now, "first sync");
+      // The window listing, the series' exceptions, the series, and its three exceptions.
+      assert.equal(first.result.api_calls, 6);
+      assert.equal(first.result.events_created, 1, "still copied as one series");
+      assertWeeks8To12(await s.shown(), s.week);
+      assert.equal(
+        (await p.sync({ now })).api_calls,
+        1,
+        "a run with nothing new costs one request",
+      );
+    }, 30);
+  },
+);
+
+Deno.test(
+  "runSync() follows exceptions changed beyond the window through the incremental listing",
+  opts,
+  async () => {
+    await withPair(async (p) => {
+      const now = new Date();
+      const s = await endlessWeekly(p, now);
+      const first = await assertMirror(p, now, "first sync");
+      assert.equal(first.result.api_calls, 3, "the listing, the series' exceptions, the series");
+
+      await s.editWeeks8To12();
+      const changed = await assertMirror(p, now, "weeks 8, 10 and 12 changed");
+      // The change listing and one write per changed exception: nothing else is listed.
+      assert.equal(changed.result.api_calls, 4);
+      assertWeeks8To12(await s.shown(), s.week);
+
+      const [w8, w10, w20, w40] = [s.week[7], s.week[9], s.week[19], s.week[39]];
+      assert.ok(instantOf(w40) > now.getTime() + 270 * DAY);
+      const cal = { calendarId: p.sourceCal };
+      await p.source.events.patch({
+        ...cal,
+        eventId: w8.id!,
+        requestBody: { status: "confirmed" },
+      });
+      await p.source.events.patch({ ...cal, eventId: w10.id!, requestBody: shifted(w10, 0) });
+      await p.source.events.delete({ ...cal, eventId: w20.id! });
+      await p.source.events.patch({
+        ...cal,
+        eventId: w40.id!,
+        requestBody: { summary: "Weekly sync (planning)", location: "Room 4" },
+      });
+      const later = await assertMirror(p, now, "restored, moved back, cancelled, edited");
+      assert.equal(later.result.api_calls, 5);
+      const shown = await s.shown();
+      assert.equal(shown.length, s.week.length - 1, "week 8 is back, week 20 is gone");
+      assert.equal(shown.filter((x) => instantOf(x) === instantOf(w10)).length, 1);
+      assert.ok(
+        shown.some((x) => x.summary === "Weekly sync (planning)" && x.location === "Room 4"),
+      );
+      assert.equal((await p.sync({ now })).api_calls, 1, "converged");
+    }, 30);
+  },
+);
+
+Deno.test(
+  "runSync() carries exceptions that cross now and leaves those wholly in the past",
+  opts,
+  async () => {
+    await withPair(async (p) => {
+      const now = new Date();
+      const series = await addEvent(p, {
+        summary: "Weekly",
+        start: { dateTime: at(-13.5), timeZone: "UTC" },
+        end: { dateTime: at(-13.5 + 1 / 24), timeZone: "UTC" },
+        recurrence: ["RRULE:FREQ=WEEKLY;COUNT=12"],
+      });
+      const week = await instancesOf(
+        p.source,
+        p.sourceCal,
+        series.id!,
+        new Date(now.getTime() - 30 * DAY),
+      );
+      const cal = { calendarId: p.sourceCal };
+      const moveTo = (ev: Event, days: number) =>
+        p.source.events.patch({
+          ...cal,
+          eventId: ev.id!,
+          requestBody: {
+            start: { dateTime: at(days), timeZone: "UTC" },
+            end: { dateTime: at(days + 1 / 24), timeZone: "UTC" },
+          },
+        });
+      await p.source.events.patch({
+        ...cal,
+        eventId: week[0].id!,
+        requestBody: { summary: "Long past" },
+      });
+      await moveTo(week[1], 45); // from last week to beyond the window
+      await moveTo(week[7], -2); // from beyond the window into the past
+
+      const first = await assertMirror(p, now, "first sync");
+      // The past exception is not written: the listing, the exceptions, the series, two writes.
+      assert.equal(first.result.api_calls, 5);
+      const [copy] = (await listRaw(p.dest, p.destCal)).filter((e) => e.recurrence);
+      const shown = await instancesOf(p.dest, p.destCal, copy.id!, now);
+      assert.ok(shown.some((x) => Math.abs(instantOf(x) - Date.parse(at(45))) < 60_000));
+      assert.ok(!shown.some((x) => instantOf(x) === instantOf(week[7])));
+      assert.equal((await p.sync({ now })).api_calls, 1);
+    }, 30);
+  },
+);
+
+Deno.test(
+  "runSync() copies no series for an exception far ahead until the window reaches it",
+  opts,
+  async () => {
+    await withPair(async (p) => {
+      const now = new Date();
+      const cal = { calendarId: p.sourceCal };
+      // A series that ended last month, one occurrence of which was moved two months ahead.
+      const ended = await addEvent(p, {
+        summary: "Ended",
+        start: { dateTime: at(-30), timeZone: "UTC" },
+        end: { dateTime: at(-30 + 1 / 24), timeZone: "UTC" },
+        recurrence: ["RRULE:FREQ=WEEKLY;COUNT=3"],
+      });
+      const [, , last] = await instancesOf(
+        p.source,
+        p.sourceCal,
+        ended.id!,
+        new Date(now.getTime() - 40 * DAY),
+      );
+      await p.source.events.patch({
+        ...cal,
+        eventId: last.id!,
+        requestBody: {
+          summary: "Ended (follow-up)",
+          start: { dateTime: at(60), timeZone: "UTC" },
+          end: { dateTime: at(60 + 1 / 24), timeZone: "UTC" },
+        },
+      });
+      // A series that starts beyond the window, with exceptions further ahead still.
+      const future = await addEvent(p, {
+        summary: "Starts later",
+        start: { dateTime: at(45), timeZone: "UTC" },
+        end: { dateTime: at(45 + 1 / 24), timeZone: "UTC" },
+        recurrence: ["RRULE:FREQ=WEEKLY;COUNT=8"],
+      });
+      const weeks = await instancesOf(p.source, p.sourceCal, future.id!, now);
+      await p.source.events.patch({
+        ...cal,
+        eventId: weeks[2].id!,
+        requestBody: { summary: "Starts later (3rd)" },
+      });
+      await p.source.events.delete({ ...cal, eventId: weeks[5].id! });
+
+      const first = await assertMirror(p, now, "first sync");
+      assert.equal(first.result.api_calls, 1, "nothing in the window, nothing fetched");
+      assert.equal((await listRaw(p.dest, p.destCal)).length, 0);
+
+      await p.source.events.patch({
+        ...cal,
+        eventId: last.id!,
+        requestBody: { description: "Agenda" },
+      });
+      const changed = await assertMirror(p, now, "an exception of an uncopied series changed");
+      assert.equal(changed.result.api_calls, 1, "the change is read and left alone");
+      assert.equal((await listRaw(p.dest, p.destCal)).length, 0);
+
+      // Five weeks on, the window reaches both: each series comes with all its exceptions.
+      const later = new Date(now.getTime() + 35 * DAY);
+      const { m } = await assertMirror(p, later, "the window reached them");
+      assert.ok(m.actual.some((x) => x.summary === "Ended (follow-up)"));
+      const series = await assertSeriesMirror(p, later, "five weeks on");
+      assert.equal(series.length, 2);
+      const copy = (await listRaw(p.dest, p.destCal)).find((e) => e.summary === "Starts later")!;
+      const shown = await instancesOf(p.dest, p.destCal, copy.id!, later);
+      assert.equal(shown.length, 7, "the 6th week, beyond the window, is cancelled in the copy");
+      assert.equal((await p.sync({ now: later })).api_calls, 1);
+    }, 30);
   },
 );
