@@ -583,6 +583,17 @@ class SyncRun {
   }
 
   /**
+   * Whether an instance matters from now on: as it is, as the occurrence it replaces, or as the
+   * copy made of it (an exception moved ahead and copied, then moved back or cancelled).
+   */
+  instanceAhead(ev: Event): boolean {
+    if (this.instanceInWindow(ev, Infinity)) return true;
+    const m = this.mappings.get(ev.id!);
+    return copyMayExist(m) && m.content_hash !== HASH_CANCELLED && m.event_end !== null &&
+      new Date(m.event_end).getTime() > this.now;
+  }
+
+  /**
    * Plans instance edits once the series copies are written: every exception of a copied series
    * from now on, inside the window or not; those wholly in the past are left alone.
    */
@@ -595,7 +606,7 @@ class SyncRun {
       const mapping = this.mappings.get(sourceId);
       const key = instanceKey(ev);
       if (!key || !copyMayExist(master) || master.content_hash === HASH_PENDING) continue;
-      if (!this.instanceInWindow(ev, Infinity)) continue;
+      if (!this.instanceAhead(ev)) continue;
       const rewrite = this.rewrittenSeriesInstances.has(sourceId);
       if (ev.status === "cancelled") {
         if (mapping?.content_hash === HASH_CANCELLED && !rewrite) continue;
@@ -656,7 +667,7 @@ class SyncRun {
       // Only what a run would write: instances of a series that has (or gets) a copy, from now on.
       const hasCopy = copyMayExist(master) && master.content_hash !== HASH_PENDING;
       if (!hasCopy && !seriesWritten.has(ev.recurringEventId!)) continue;
-      if (!this.instanceInWindow(ev, Infinity)) continue;
+      if (!this.instanceAhead(ev)) continue;
       this.plan.push({
         action: ev.status === "cancelled" ? "delete" : "update",
         source_event_id: ev.id!,

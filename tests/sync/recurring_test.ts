@@ -475,3 +475,51 @@ Deno.test(
     }, 30);
   },
 );
+
+Deno.test(
+  "runSync() takes back an exception brought ahead from the past once it is cancelled or moved back",
+  opts,
+  async () => {
+    // Found by the property test (seed -855652466): a cancelled instance was judged by its
+    // original time alone, which lay in the past, so the copy made of it ahead stayed.
+    await withPair(async (p) => {
+      const now = new Date();
+      const series = await addEvent(p, {
+        summary: "Weekly",
+        start: { dateTime: at(-8.5), timeZone: "UTC" },
+        end: { dateTime: at(-8.5 + 1 / 24), timeZone: "UTC" },
+        recurrence: ["RRULE:FREQ=WEEKLY;COUNT=4"],
+      });
+      const [a, b] = await instancesOf(
+        p.source,
+        p.sourceCal,
+        series.id!,
+        new Date(now.getTime() - 10 * DAY),
+      );
+      const cal = { calendarId: p.sourceCal };
+      const moveTo = (ev: Event, days: number) =>
+        p.source.events.patch({
+          ...cal,
+          eventId: ev.id!,
+          requestBody: {
+            summary: `Moved to day ${days}`,
+            start: { dateTime: at(days), timeZone: "UTC" },
+            end: { dateTime: at(days + 1 / 24), timeZone: "UTC" },
+          },
+        });
+      await moveTo(a, 2);
+      await moveTo(b, 3);
+      const ahead = await assertMirror(p, now, "two past occurrences brought ahead");
+      assert.deepEqual(
+        ahead.m.actual.map((x) => x.summary ?? "").filter((x) => x.startsWith("Moved")),
+        ["Moved to day 2", "Moved to day 3"],
+      );
+
+      await p.source.events.delete({ ...cal, eventId: a.id! });
+      await moveTo(b, -4);
+      const back = await assertMirror(p, now, "one cancelled, one moved back into the past");
+      assert.ok(!back.m.actual.some((x) => x.summary?.startsWith("Moved")));
+      assert.equal((await p.sync({ now })).api_calls, 1);
+    }, 30);
+  },
+);
