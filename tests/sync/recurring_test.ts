@@ -358,6 +358,26 @@ Deno.test(
 );
 
 Deno.test(
+  "runSync() reads a copied series' exceptions again when Google asks for a full sync",
+  opts,
+  async () => {
+    await withPair(async (p, sb) => {
+      const now = new Date();
+      const s = await endlessWeekly(p, now);
+      await assertMirror(p, now, "first sync");
+      // Changes made while the sync token expires are only seen by listing again from scratch.
+      await s.editWeeks8To12();
+      await sb.control("faults", { expire_sync_tokens: true });
+      const full = await assertMirror(p, now, "after a full listing");
+      // The refused token, the window, the series' exceptions, and the three exceptions.
+      assert.equal(full.result.api_calls, 6);
+      assertWeeks8To12(await s.shown(), s.week);
+      assert.equal((await p.sync({ now })).api_calls, 1, "converged");
+    }, 30);
+  },
+);
+
+Deno.test(
   "runSync() carries exceptions that cross now and leaves those wholly in the past",
   opts,
   async () => {
