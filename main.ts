@@ -7,6 +7,7 @@ import { openDb } from "@/lib/db/mod.ts";
 import { errorFields, log, setJsonLogs } from "@/lib/log.ts";
 import { startSandbox } from "@/lib/sandbox/mod.ts";
 import { createServices, type Services } from "@/lib/services.ts";
+import { recoverSyncLeases } from "@/lib/sync/lease.ts";
 import { startScheduler } from "@/lib/sync/scheduler.ts";
 import { createWebApp } from "@/lib/web/app.ts";
 
@@ -55,6 +56,8 @@ async function boot() {
   const db = await openDb(config.databaseUrl, config.dataDir);
   const applied = await migrate(db);
   if (applied.length) log.info(`Applied migrations ${applied.join(", ")}`);
+  // A process killed mid-run leaves its leases behind: they must not block "Sync now".
+  await recoverSyncLeases(db);
   const google = await startGoogle(config);
   const services = createServices(config, db, google.rootUrl);
   const app = await createApp(services);

@@ -63,6 +63,8 @@ const STATUS_TEXT: Record<string, string> = {
   failed: "Failed",
   needs_reconnect: "Needs reconnecting",
   running: "Running",
+  // The process running it died (a restart, a crash): its error says the next run picks it up.
+  interrupted: "Interrupted",
 };
 
 export function statusText(status: string | null): string {
@@ -72,7 +74,10 @@ export function statusText(status: string | null): string {
 /** `ok`, `warn` or `bad`, for the status badge's colour. */
 export function statusTone(status: string | null): "ok" | "warn" | "bad" | "none" {
   if (status === "success") return "ok";
-  if (status === "partial" || status === "needs_reconnect" || status === "running") return "warn";
+  if (
+    status === "partial" || status === "needs_reconnect" || status === "running" ||
+    status === "interrupted"
+  ) return "warn";
   if (status === "failed") return "bad";
   return "none";
 }

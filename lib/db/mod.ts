@@ -1,9 +1,24 @@
 import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
 
+/** How a statement may be run. */
+export interface QueryOptions {
+  /**
+   * Running the statement twice leaves the same result as once, so when the connection drops
+   * under it (PostgreSQL restarted, a backend terminated, a network blip) it is sent once more
+   * on a fresh connection instead of failing. Plain `SELECT`s are treated as idempotent anyway.
+   * Inside a transaction nothing is retried: the transaction is lost with its connection.
+   */
+  idempotent?: boolean;
+}
+
 /** Anything that runs SQL: the database itself or a transaction. Parameters are `$1, $2, …`. */
 export interface Queryable {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  query<T = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+    options?: QueryOptions,
+  ): Promise<T[]>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }
@@ -26,15 +41,57 @@ export async function openDb(url: string | undefined, dataDir = ".data"): Promis
   return openPglite(`${dataDir}/pglite`);
 }
 
+/**
+ * The errors of a connection that went away under a statement, rather than of the statement:
+ * the socket's (ECONNRESET, EPIPE), postgres.js's own (CONNECTION_CLOSED …), and the server's
+ * "terminating connection" and "cannot connect now" classes (57P01-57P03, 08xxx).
+ */
+export function isTransientDbError(err: unknown): boolean {
+  // deno-lint-ignore no-explicit-any
+  const code = String((err as any)?.code ?? "");
+  if (TRANSIENT_CODES.has(code) || code.startsWith("08") || /^57P0[123]$/.test(code)) return true;
+  const message = err instanceof Error ? err.message : "";
+  return /ECONNRESET|EPIPE|connection terminated|terminating connection/i.test(message);
+}
+
+const TRANSIENT_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+]);
+
+/** The pause before the one retry: long enough for the pool to open a new connection. */
+const RETRY_DELAY_MS = 100;
+
+function retriable(text: string, options?: QueryOptions): boolean {
+  return options?.idempotent === true || /^\s*SELECT\b/i.test(text);
+}
+
 function openPostgres(url: string): Db {
   const sql = postgres(url, {
     max: 10,
     onnotice: () => {},
     connection: { application_name: "cal-sync" },
   });
-  const wrap = (s: postgres.Sql | postgres.TransactionSql): Queryable => ({
-    async query<T>(text: string, params: unknown[] = []) {
-      return [...await s.unsafe(text, params as postgres.ParameterOrJSON<never>[])] as T[];
+  const run = async <T>(
+    s: postgres.Sql | postgres.TransactionSql,
+    text: string,
+    params: unknown[],
+  ) => [...await s.unsafe(text, params as postgres.ParameterOrJSON<never>[])] as T[];
+  const wrap = (s: postgres.Sql | postgres.TransactionSql, top: boolean): Queryable => ({
+    async query<T>(text: string, params: unknown[] = [], options?: QueryOptions) {
+      try {
+        return await run<T>(s, text, params);
+      } catch (err) {
+        if (!top || !retriable(text, options) || !isTransientDbError(err)) throw err;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+        return await run<T>(s, text, params);
+      }
     },
     async exec(text: string) {
       await s.unsafe(text);
@@ -42,9 +99,9 @@ function openPostgres(url: string): Db {
   });
   return {
     kind: "postgres",
-    ...wrap(sql),
+    ...wrap(sql, true),
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
-      sql.begin((tx) => fn(wrap(tx))) as Promise<T>,
+      sql.begin((tx) => fn(wrap(tx, false))) as Promise<T>,
     close: () => sql.end({ timeout: 5 }),
   };
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from "./mod.ts";
+import { closeDeadRunsSql, INTERRUPTED_MESSAGE } from "./sync_logs.ts";
 
 /** A row of `sync_configs`, as the engine and the routes read it. */
 export interface SyncConfigRow {
@@ -86,8 +87,10 @@ export function listSyncConfigsByUser(db: Queryable, userId: string): Promise<Sy
 }
 
 /**
- * Takes the run lease of a config when nobody holds a live one. Returns false when another run
- * (in any process sharing the database) holds it.
+ * Takes the run lease of a config when nobody holds a live one; a run left `running` by a holder
+ * whose lease lapsed is closed as interrupted in the same statement. Returns false when another
+ * run (in any process sharing the database) holds it. Taking it again as the same owner succeeds,
+ * so the statement can be sent twice. Only `lib/sync/lease.ts` calls this.
  */
 export async function acquireSyncLease(
   db: Queryable,
@@ -96,16 +99,28 @@ export async function acquireSyncLease(
   ttlMs: number,
 ): Promise<boolean> {
   const rows = await db.query(
-    `UPDATE sync_configs SET lease_owner = $2,
+    `WITH prev AS (
+       SELECT id, lease_owner, LEAST(COALESCE(lease_expires_at, now()), now()) AS lapsed_at
+       FROM sync_configs
+       WHERE id = $1 AND (lease_owner IS NULL OR lease_expires_at < now() OR lease_owner = $2)
+       FOR UPDATE
+     ), dead AS (
+       SELECT id, lapsed_at FROM prev WHERE lease_owner IS DISTINCT FROM $2
+     ), closed AS (${closeDeadRunsSql("dead")})
+     UPDATE sync_configs c SET lease_owner = $2,
        lease_expires_at = now() + make_interval(secs => $3::double precision / 1000)
-     WHERE id = $1 AND (lease_owner IS NULL OR lease_expires_at < now() OR lease_owner = $2)
-     RETURNING id`,
+     FROM prev WHERE c.id = prev.id
+     RETURNING c.id`,
     [configId, owner, ttlMs],
+    { idempotent: true },
   );
   return rows.length === 1;
 }
 
-/** Extends a lease this owner holds; false when it was lost (expired and taken). */
+/**
+ * Extends a live lease this owner holds; false when it is lost: lapsed (others may already count
+ * its run as dead) or taken.
+ */
 export async function renewSyncLease(
   db: Queryable,
   configId: string,
@@ -114,19 +129,49 @@ export async function renewSyncLease(
 ): Promise<boolean> {
   const rows = await db.query(
     `UPDATE sync_configs SET lease_expires_at = now() + make_interval(secs => $3::double precision / 1000)
-     WHERE id = $1 AND lease_owner = $2 RETURNING id`,
+     WHERE id = $1 AND lease_owner = $2 AND lease_expires_at >= now() RETURNING id`,
     [configId, owner, ttlMs],
+    { idempotent: true },
   );
   return rows.length === 1;
 }
 
-/** Gives a lease back. */
+/**
+ * Gives a lease back. A run of this config still `running` then (its log could not be closed,
+ * say the database failed under it) is closed as interrupted.
+ */
 export async function releaseSyncLease(db: Queryable, configId: string, owner: string) {
   await db.query(
-    `UPDATE sync_configs SET lease_owner = NULL, lease_expires_at = NULL
-     WHERE id = $1 AND lease_owner = $2`,
+    `WITH mine AS (
+       UPDATE sync_configs SET lease_owner = NULL, lease_expires_at = NULL
+       WHERE id = $1 AND lease_owner = $2 RETURNING id, now() AS lapsed_at
+     ), closed AS (${closeDeadRunsSql("mine")})
+     SELECT id FROM mine`,
     [configId, owner],
+    { idempotent: true },
   );
+}
+
+/** Whether a run of config `c` is `running` (as the statement began). */
+const RUNNING =
+  `EXISTS (SELECT 1 FROM sync_logs r WHERE r.config_id = c.id AND r.status = 'running')`;
+
+/**
+ * Frees every lease at once and closes the runs they held as interrupted: for a start on the
+ * embedded database, which only one process can open, so no holder can be alive.
+ */
+export async function releaseAllSyncLeases(db: Queryable): Promise<number> {
+  const rows = await db.query(
+    `WITH held AS (
+       SELECT id, LEAST(COALESCE(lease_expires_at, now()), now()) AS lapsed_at
+       FROM sync_configs WHERE lease_owner IS NOT NULL FOR UPDATE
+     ), closed AS (${closeDeadRunsSql("held")})
+     UPDATE sync_configs c SET lease_owner = NULL, lease_expires_at = NULL,
+       last_status = CASE WHEN ${RUNNING} THEN 'interrupted' ELSE c.last_status END,
+       last_error = CASE WHEN ${RUNNING} THEN '${INTERRUPTED_MESSAGE}' ELSE c.last_error END
+     FROM held WHERE c.id = held.id RETURNING c.id`,
+  );
+  return rows.length;
 }
 
 /** Stores where the incremental listing resumes and how far the window reaches. */
@@ -138,6 +183,7 @@ export async function saveSyncCursor(
   await db.query(
     `UPDATE sync_configs SET sync_token = $2, window_end = $3, updated_at = now() WHERE id = $1`,
     [configId, cursor.sync_token, cursor.window_end],
+    { idempotent: true },
   );
 }
 
@@ -153,6 +199,7 @@ export async function recordSyncOutcome(
        updated_at = now()
      WHERE id = $1`,
     [configId, outcome.status, outcome.error, outcome.finished_at],
+    { idempotent: true },
   );
 }
 
@@ -164,8 +211,9 @@ const BOTH_ACCOUNTS_OK = `(SELECT count(*) FROM oauth_tokens t
  * Claims up to `limit` due configs (active, `next_run_at <= now`, both Google connections ok, no
  * live lease) for `owner`:
  * takes their lease and moves `next_run_at` one interval on, in one statement with
- * `FOR UPDATE SKIP LOCKED`, so concurrent schedulers never claim the same config.
- * With `all`, ignores schedules (still skips configs being run).
+ * `FOR UPDATE SKIP LOCKED`, so concurrent schedulers never claim the same config. A run left
+ * `running` by a holder whose lease lapsed is closed as interrupted on the way.
+ * With `all`, ignores schedules (still skips configs being run). Only `lib/sync/lease.ts` calls this.
  */
 export async function claimDueSyncConfigs(
   db: Queryable,
@@ -174,14 +222,15 @@ export async function claimDueSyncConfigs(
 ): Promise<SyncConfigRow[]> {
   return await db.query<SyncConfigRow>(
     `WITH due AS (
-       SELECT c.id FROM sync_configs c
+       SELECT c.id, LEAST(COALESCE(c.lease_expires_at, now()), now()) AS lapsed_at
+       FROM sync_configs c
        WHERE c.is_active AND ($4 OR c.next_run_at <= $5::timestamptz)
          AND (c.lease_owner IS NULL OR c.lease_expires_at < now())
          AND ${BOTH_ACCOUNTS_OK}
        ORDER BY c.next_run_at
        LIMIT $2
        FOR UPDATE SKIP LOCKED
-     )
+     ), closed AS (${closeDeadRunsSql("due")})
      UPDATE sync_configs c SET lease_owner = $1,
        lease_expires_at = now() + make_interval(secs => $3::double precision / 1000),
        next_run_at = $5::timestamptz + make_interval(mins => c.sync_interval_minutes)

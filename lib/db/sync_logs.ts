@@ -3,6 +3,15 @@ import { isUuid } from "./uuid.ts";
 
 export type SyncTrigger = "manual" | "schedule" | "cli";
 export type SyncStatus = "success" | "partial" | "failed" | "needs_reconnect";
+/**
+ * A run's status in the history: how it ended, `running`, or `interrupted` when the process
+ * running it died (or lost the config's lease) before it could say.
+ */
+export type SyncLogStatus = SyncStatus | "running" | "interrupted";
+
+/** What an interrupted run says in the history and on its sync's card. */
+export const INTERRUPTED_MESSAGE =
+  "The app stopped during this run; the next run picks up where it left off";
 
 export interface SyncFailure {
   source_event_id: string;
@@ -16,7 +25,7 @@ export interface SyncLogRow {
   config_id: string;
   user_id: string;
   trigger: SyncTrigger;
-  status: SyncStatus | "running";
+  status: SyncLogStatus;
   started_at: Date;
   finished_at: Date | null;
   window_start: Date | null;
@@ -32,7 +41,10 @@ export interface SyncLogRow {
   failures: SyncFailure[];
 }
 
-/** Opens the log row of a run, status `running`. */
+/**
+ * Opens the log row of a run, status `running`. The id is made here, so that the insert can be
+ * sent again after a dropped connection without opening a second row.
+ */
 export async function startSyncLog(
   db: Queryable,
   run: {
@@ -44,16 +56,18 @@ export async function startSyncLog(
     window_end: Date;
   },
 ): Promise<string> {
-  const rows = await db.query<{ id: string }>(
-    `INSERT INTO sync_logs (config_id, user_id, trigger, started_at, window_start, window_end)
-     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-    [run.config_id, run.user_id, run.trigger, run.started_at, run.window_start, run.window_end],
+  const id = crypto.randomUUID();
+  await db.query(
+    `INSERT INTO sync_logs (id, config_id, user_id, trigger, started_at, window_start, window_end)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+    [id, run.config_id, run.user_id, run.trigger, run.started_at, run.window_start, run.window_end],
+    { idempotent: true },
   );
-  return rows[0].id;
+  return id;
 }
 
 export interface SyncLogOutcome {
-  status: SyncStatus;
+  status: SyncStatus | "interrupted";
   window_end: Date;
   events_created: number;
   events_updated: number;
@@ -66,13 +80,18 @@ export interface SyncLogOutcome {
   failures: SyncFailure[];
 }
 
-/** Closes the log row of a run with its counts and status. */
+/**
+ * Closes the log row of a run with its counts and status. A row already closed as interrupted
+ * (its run lost the lease meanwhile) stays so.
+ */
 export async function finishSyncLog(db: Queryable, id: string, o: SyncLogOutcome) {
+  // `$12::text::jsonb`: the failures go as JSON text that the server parses. A parameter typed
+  // jsonb would be serialized again by postgres.js, storing a JSON *string* of the array.
   await db.query(
     `UPDATE sync_logs SET status = $2, finished_at = now(), window_end = $3, events_created = $4,
        events_updated = $5, events_deleted = $6, events_skipped = $7, events_failed = $8,
-       api_calls = $9, duration_ms = $10, error = $11, failures = $12::jsonb
-     WHERE id = $1`,
+       api_calls = $9, duration_ms = $10, error = $11, failures = $12::text::jsonb
+     WHERE id = $1 AND status = 'running'`,
     [
       id,
       o.status,
@@ -87,35 +106,87 @@ export async function finishSyncLog(db: Queryable, id: string, o: SyncLogOutcome
       o.error,
       JSON.stringify(o.failures.slice(0, 200)),
     ],
+    { idempotent: true },
   );
 }
 
-/** A config's runs, newest first; `userId` scopes it to the owner. */
-export function listSyncLogs(
+/**
+ * The statement that closes, as interrupted, the runs left `running` on the configs of `from`
+ * (a table or CTE with the config's `id` and `lapsed_at`, when its dead holder's lease lapsed).
+ * Only a run holding its config's lease writes that config's log, so once the lease is gone or
+ * lapsed, a run still `running` is one whose process died. Used in the lease statements of
+ * `sync_configs.ts`, so that taking over a config and closing its dead run happen together.
+ */
+export function closeDeadRunsSql(from: string): string {
+  return `UPDATE sync_logs l SET status = 'interrupted', finished_at = ${from}.lapsed_at,
+      duration_ms = GREATEST(0, round(extract(epoch FROM ${from}.lapsed_at - l.started_at) * 1000)),
+      error = '${INTERRUPTED_MESSAGE}'
+    FROM ${from} WHERE l.config_id = ${from}.id AND l.status = 'running'`;
+}
+
+/**
+ * Closes, as interrupted, the runs whose process died: `running` rows of configs whose lease is
+ * gone or has lapsed, finished when it lapsed; their configs' last status says so too. Scoped to
+ * one config or one user's configs, or everything (a start, a scheduler tick). Idempotent.
+ */
+export async function closeInterruptedSyncLogs(
+  db: Queryable,
+  scope: { configId?: string; userId?: string } = {},
+): Promise<number> {
+  const rows = await db.query<{ id: string }>(
+    `WITH dead AS (
+       SELECT c.id, LEAST(COALESCE(c.lease_expires_at, now()), now()) AS lapsed_at
+       FROM sync_configs c
+       WHERE (c.lease_owner IS NULL OR c.lease_expires_at < now())
+         AND ($1::uuid IS NULL OR c.id = $1::uuid) AND ($2::uuid IS NULL OR c.user_id = $2::uuid)
+         AND EXISTS (SELECT 1 FROM sync_logs r WHERE r.config_id = c.id AND r.status = 'running')
+     ), closed AS (${closeDeadRunsSql("dead")} RETURNING l.config_id)
+     UPDATE sync_configs c SET last_status = 'interrupted', last_error = '${INTERRUPTED_MESSAGE}',
+       updated_at = now()
+     FROM (SELECT DISTINCT config_id FROM closed) x WHERE c.id = x.config_id
+     RETURNING c.id`,
+    [scope.configId ?? null, scope.userId ?? null],
+    { idempotent: true },
+  );
+  return rows.length;
+}
+
+/**
+ * A config's runs, newest first; `userId` scopes it to the owner. A run whose process died reads
+ * as interrupted, never as running.
+ */
+export async function listSyncLogs(
   db: Queryable,
   configId: string,
   userId: string,
   page: { limit: number; offset: number } = { limit: 20, offset: 0 },
 ): Promise<SyncLogRow[]> {
-  return db.query<SyncLogRow>(
+  await closeInterruptedSyncLogs(db, { configId: isUuid(configId) ? configId : undefined, userId });
+  return await db.query<SyncLogRow>(
     `SELECT * FROM sync_logs WHERE config_id = $1 AND user_id = $2
      ORDER BY started_at DESC, id DESC LIMIT $3 OFFSET $4`,
     [configId, userId, page.limit, page.offset],
   );
 }
 
-/** One run of the user's, by id; undefined when it is another user's, or no run's id at all. */
+/**
+ * One run of the user's, by id; undefined when it is another user's, or no run's id at all. A run
+ * whose process died reads as interrupted.
+ */
 export async function getSyncLog(
   db: Queryable,
   id: string,
   userId: string,
 ): Promise<SyncLogRow | undefined> {
   if (!isUuid(id)) return undefined;
-  const rows = await db.query<SyncLogRow>(
-    `SELECT * FROM sync_logs WHERE id = $1 AND user_id = $2`,
-    [id, userId],
-  );
-  return rows[0];
+  const read = async () =>
+    (await db.query<SyncLogRow>(
+      `SELECT * FROM sync_logs WHERE id = $1 AND user_id = $2`,
+      [id, userId],
+    ))[0];
+  const row = await read();
+  if (row?.status !== "running") return row;
+  return await closeInterruptedSyncLogs(db, { configId: row.config_id }) ? await read() : row;
 }
 
 /**
@@ -130,6 +201,7 @@ export async function listSyncLogsPage(
   userId: string,
   page: { limit: number; before?: string },
 ): Promise<{ logs: SyncLogRow[]; next: string | null } | undefined> {
+  await closeInterruptedSyncLogs(db, { configId: isUuid(configId) ? configId : undefined, userId });
   if (page.before) {
     const cursor = await db.query(
       `SELECT 1 FROM sync_logs WHERE id = $1 AND config_id = $2 AND user_id = $3`,

@@ -63,7 +63,9 @@ export const SyncConfigOut = z.object({
   paused_reason: z.string().nullable(),
   running: z.boolean().describe("A run of this config is in progress (in any process)"),
   last_synced_at: z.iso.datetime().nullable().describe("End of the last successful or partial run"),
-  last_status: z.enum(["success", "partial", "failed", "needs_reconnect"]).nullable(),
+  last_status: z.enum(["success", "partial", "failed", "needs_reconnect", "interrupted"])
+    .nullable()
+    .describe("How the last run ended; `interrupted` when the app stopped during it"),
   last_error: z.string().nullable(),
   next_run_at: z.iso.datetime().describe("When the scheduler runs it next (if active)"),
   created_at: z.iso.datetime(),
@@ -141,7 +143,11 @@ export const SyncLogOut = z.object({
   id: z.uuid(),
   config_id: z.uuid(),
   trigger: z.enum(["manual", "schedule", "cli"]),
-  status: z.enum(["running", "success", "partial", "failed", "needs_reconnect"]),
+  status: z.enum(["running", "success", "partial", "failed", "needs_reconnect", "interrupted"])
+    .describe(
+      "`interrupted`: the app stopped during the run (its lease lapsed); the next run picks up " +
+        "where it left off",
+    ),
   started_at: z.iso.datetime(),
   finished_at: z.iso.datetime().nullable(),
   window_start: z.iso.datetime().nullable(),

@@ -9,6 +9,7 @@ import { type Db, openDb } from "@/lib/db/mod.ts";
 import type { SyncConfigRow } from "@/lib/db/sync_configs.ts";
 import { createServices } from "@/lib/services.ts";
 import type { PlannedChange } from "./engine.ts";
+import { recoverSyncLeases } from "./lease.ts";
 import { type ConfigRun, runDueSyncs, runFailed, UnknownConfigError } from "./scheduler.ts";
 
 export const USAGE = `Usage: deno task sync [options]
@@ -118,6 +119,7 @@ async function openDatabase(config: Config): Promise<Db> {
   }
   const db = await openDb(config.databaseUrl, config.dataDir);
   await migrate(db);
+  await recoverSyncLeases(db);
   return db;
 }
 

@@ -3,13 +3,11 @@
  * accounts' calendar lists), change, delete (optionally with every copy made), and start a run.
  */
 import {
-  acquireSyncLease,
   createSyncConfig,
   deleteSyncConfig,
   getSyncConfig,
   isSyncRunning,
   listSyncConfigsByUser,
-  releaseSyncLease,
   rescheduleSyncConfig,
   type SyncConfigPatch,
   type SyncConfigRow,
@@ -26,6 +24,7 @@ import {
   SyncInProgressError,
   type SyncResult,
 } from "./engine.ts";
+import { takeSyncLease } from "./lease.ts";
 import { runConfig } from "./run.ts";
 
 export { SyncInProgressError };
@@ -272,29 +271,15 @@ export async function startManualSync(
         : "This sync is paused: resume it first",
     );
   }
-  const owner = `manual:${crypto.randomUUID()}`;
-  if (!await acquireSyncLease(db, id, owner, LEASE_MS)) throw new SyncInProgressError(id);
-  let started = false;
+  const lease = await takeSyncLease(db, id, { holder: "manual" });
   return {
     config,
-    async run(onProgress) {
-      started = true;
-      try {
+    run: (onProgress) =>
+      lease.use(async () => {
         // Like a scheduled run, a manual one restarts the schedule: no run again a minute later.
         await rescheduleSyncConfig(db, id);
-        return await runConfig(services, config, {
-          trigger: "manual",
-          leaseOwner: owner,
-          onProgress,
-        });
-      } finally {
-        await releaseSyncLease(db, id, owner).catch(() => {});
-      }
-    },
-    async cancel() {
-      if (!started) await releaseSyncLease(db, id, owner);
-    },
+        return await runConfig(services, config, { trigger: "manual", lease, onProgress });
+      }),
+    cancel: () => lease.release(),
   };
 }
-
-const LEASE_MS = 5 * 60_000;

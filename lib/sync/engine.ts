@@ -5,11 +5,8 @@
 import type { calendar_v3 } from "@googleapis/calendar";
 import type { Db } from "../db/mod.ts";
 import {
-  acquireSyncLease,
   getSyncConfig,
   recordSyncOutcome,
-  releaseSyncLease,
-  renewSyncLease,
   saveSyncCursor,
   type SyncConfigRow,
 } from "../db/sync_configs.ts";
@@ -22,6 +19,7 @@ import {
 } from "../db/event_mappings.ts";
 import {
   finishSyncLog,
+  INTERRUPTED_MESSAGE,
   startSyncLog,
   type SyncFailure,
   type SyncLogOutcome,
@@ -29,28 +27,27 @@ import {
   type SyncTrigger,
 } from "../db/sync_logs.ts";
 import {
-  googleErrorMessage,
   googleErrorReason,
   googleErrorStatus,
   rateLimiterFor,
   type RetryOptions,
   withRetry,
 } from "../google/retry.ts";
+import { failureReason } from "./failure_reason.ts";
 import { contentHash, destEventId, syncClusterId } from "./ids.ts";
+import {
+  type HeldSyncLease,
+  SyncInProgressError,
+  SyncLeaseLostError,
+  withSyncLease,
+} from "./lease.ts";
 import { instanceKey, transformEvent } from "./transform.ts";
 import { instantOf, overlaps, seriesEnd, seriesOverlaps, spanOf } from "./window.ts";
 
 type Event = calendar_v3.Schema$Event;
 
 export type { SyncFailure, SyncStatus, SyncTrigger };
-
-/** A run of this config is already in progress somewhere (maps to HTTP 409). */
-export class SyncInProgressError extends Error {
-  override name = "SyncInProgressError";
-  constructor(public configId: string) {
-    super(`A sync of config "${configId}" is already in progress`);
-  }
-}
+export { SyncInProgressError };
 
 /** One planned write, as `--dry-run` prints it. */
 export interface PlannedChange {
@@ -63,7 +60,9 @@ export interface PlannedChange {
 }
 
 /** What a run did: the counts its log row records, and the log row itself. */
-export interface SyncResult extends Omit<SyncLogOutcome, "window_end"> {
+export interface SyncResult extends Omit<SyncLogOutcome, "window_end" | "status"> {
+  /** How the run ended (an interrupted run throws instead of returning). */
+  status: SyncStatus;
   /** The `sync_logs` row; null for a dry run. */
   sync_log_id: string | null;
   /** Only for dry runs: what a real run would write. */
@@ -84,9 +83,8 @@ export interface RunSyncOptions {
   dryRun?: boolean;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
-  /** Who holds the run lease; a scheduler that claimed the config passes its own id. */
-  leaseOwner?: string;
-  leaseMs?: number;
+  /** The config's run lease, when the caller holds it; otherwise the run takes it itself. */
+  lease?: HeldSyncLease;
   /** Backoff settings (tests shorten them). */
   retry?: Pick<RetryOptions, "maxAttempts" | "baseDelayMs" | "maxDelayMs">;
 }
@@ -94,7 +92,6 @@ export interface RunSyncOptions {
 const DAY = 86_400_000;
 /** The window reaches this far past now + lookahead, so runs close together list no new slice. */
 const WINDOW_SLACK_MS = 3_600_000;
-const DEFAULT_LEASE_MS = 5 * 60_000;
 const HASH_PENDING = "pending";
 const HASH_DELETED = "deleted";
 const HASH_CANCELLED = "cancelled";
@@ -161,31 +158,22 @@ type Op =
   };
 
 /**
- * Runs one sync of `config` from `source` to `dest`. Takes the config's run lease (throws
- * SyncInProgressError when another run holds it), records one `sync_logs` row, and returns the
- * counts. Never throws for Google errors: they end up in the result's status and failures.
+ * Runs one sync of `config` from `source` to `dest`. Holds the config's run lease (the caller's,
+ * or one it takes: SyncInProgressError when another run holds it), records one `sync_logs` row,
+ * and returns the counts. Never throws for Google errors: they end up in the result's status and
+ * failures. A run whose lease is lost stops, is logged as interrupted, and throws.
  */
 export async function runSync(opts: RunSyncOptions): Promise<SyncResult> {
-  const { db } = opts;
-  const dryRun = opts.dryRun ?? false;
-  const leaseOwner = opts.leaseOwner ?? `run:${crypto.randomUUID()}`;
-  const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
-  if (!dryRun && !await acquireSyncLease(db, opts.config.id, leaseOwner, leaseMs)) {
-    throw new SyncInProgressError(opts.config.id);
-  }
-  let heartbeat: ReturnType<typeof setInterval> | undefined;
-  try {
-    if (!dryRun) {
-      heartbeat = setInterval(() => {
-        renewSyncLease(db, opts.config.id, leaseOwner, leaseMs).catch(() => {});
-      }, Math.max(1000, leaseMs / 3));
-    }
-    const config = (await getSyncConfig(db, opts.config.id)) ?? opts.config;
-    return await new SyncRun(opts, config, dryRun).run();
-  } finally {
-    clearInterval(heartbeat);
-    if (!dryRun) await releaseSyncLease(db, opts.config.id, leaseOwner).catch(() => {});
-  }
+  if (opts.dryRun) return await runLeased(opts);
+  if (opts.lease) return await runLeased(opts, opts.lease);
+  return await withSyncLease(opts.db, opts.config.id, {}, (lease) => runLeased(opts, lease));
+}
+
+async function runLeased(opts: RunSyncOptions, lease?: HeldSyncLease): Promise<SyncResult> {
+  const signals = [opts.signal, lease?.signal].filter((s): s is AbortSignal => s !== undefined);
+  const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  const config = (await getSyncConfig(opts.db, opts.config.id)) ?? opts.config;
+  return await new SyncRun({ ...opts, signal }, config, opts.dryRun ?? false).run();
 }
 
 class SyncRun {
@@ -302,7 +290,7 @@ class SyncRun {
         this.reconnect = true;
       } else {
         fatal = true;
-        error = googleErrorMessage(err);
+        error = failureReason(err, { config_id: config.id });
       }
     }
     const failed = this.failures.length;
@@ -334,7 +322,13 @@ class SyncRun {
     if (this.dryRun) {
       result.plan = this.plan;
     } else {
-      await finishSyncLog(db, logId!, { ...result, window_end: new Date(windowEnd) });
+      // A run that lost its lease was cut short like one whose process died: say so alike.
+      const leaseLost = aborted && this.opts.signal?.reason instanceof SyncLeaseLostError;
+      await finishSyncLog(db, logId!, {
+        ...result,
+        ...(leaseLost ? { status: "interrupted", error: INTERRUPTED_MESSAGE } : {}),
+        window_end: new Date(windowEnd),
+      });
       await recordSyncOutcome(db, config.id, {
         status,
         error,
@@ -733,7 +727,9 @@ class SyncRun {
       this.failures.push({
         source_event_id: op.sourceId,
         ...(summary ? { summary } : {}),
-        reason: err instanceof SourceGone ? err.message : googleErrorMessage(err),
+        reason: err instanceof SourceGone
+          ? err.message
+          : failureReason(err, { config_id: this.config.id, source_event_id: op.sourceId }),
       });
     }
   }
@@ -964,13 +960,10 @@ export async function deleteSyncedEvents(
   opts: DeleteSyncedEventsOptions,
 ): Promise<{ deleted: number; failures: SyncFailure[]; api_calls: number }> {
   const { db, config } = opts;
-  const owner = `delete:${crypto.randomUUID()}`;
-  if (!await acquireSyncLease(db, config.id, owner, DEFAULT_LEASE_MS)) {
-    throw new SyncInProgressError(config.id);
-  }
-  try {
+  return await withSyncLease(db, config.id, { holder: "delete" }, async (lease) => {
+    const signal = opts.signal ? AbortSignal.any([opts.signal, lease.signal]) : lease.signal;
     const run = new SyncRun(
-      { ...opts, source: opts.dest, trigger: "manual" } as RunSyncOptions,
+      { ...opts, signal, source: opts.dest, trigger: "manual" } as RunSyncOptions,
       config,
       false,
     );
@@ -990,7 +983,5 @@ export async function deleteSyncedEvents(
       await db.query(`DELETE FROM event_mappings WHERE config_id = $1`, [config.id]);
     }
     return { deleted: run.deleted, failures: run.failures, api_calls: run.apiCalls };
-  } finally {
-    await releaseSyncLease(db, config.id, owner).catch(() => {});
-  }
+  });
 }

@@ -6,7 +6,7 @@
 import type { calendar_v3 } from "@googleapis/calendar";
 import type { AccountType } from "@/lib/db/oauth_tokens.ts";
 import { getOAuthToken } from "@/lib/db/oauth_tokens.ts";
-import { recordSyncOutcome, releaseSyncLease, type SyncConfigRow } from "@/lib/db/sync_configs.ts";
+import { recordSyncOutcome, type SyncConfigRow } from "@/lib/db/sync_configs.ts";
 import { finishSyncLog, startSyncLog, type SyncTrigger } from "@/lib/db/sync_logs.ts";
 import { getCalendarClient, markNeedsReconnect } from "@/lib/google/clients.ts";
 import { NeedsReconnectError, NotConnectedError } from "@/lib/google/errors.ts";
@@ -14,11 +14,12 @@ import { googleErrorStatus, NO_CLIENT_RETRY } from "@/lib/google/retry.ts";
 import { log } from "@/lib/log.ts";
 import type { Services } from "@/lib/services.ts";
 import { runSync, type RunSyncOptions, type SyncResult } from "./engine.ts";
+import { type HeldSyncLease, withSyncLease } from "./lease.ts";
 
 export interface RunConfigOptions {
   trigger: SyncTrigger;
-  /** The lease the caller already holds (a claimed or pre-checked config); a new one otherwise. */
-  leaseOwner?: string;
+  /** The config's run lease, when the caller holds it; otherwise the run takes one itself. */
+  lease?: HeldSyncLease;
   dryRun?: boolean;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
@@ -34,7 +35,8 @@ const DAY = 86_400_000;
  * reconnected ends the run before it starts, recorded like any run (status `needs_reconnect`,
  * or `failed` when its tokens cannot be used at all);
  * a run that ends `needs_reconnect` leaves the failing connection marked for the dashboard.
- * Throws SyncInProgressError when another run holds the config's lease.
+ * Holds the config's run lease throughout (the caller's, or one it takes: SyncInProgressError
+ * when another run holds it).
  * @example const result = await runConfig(services, config, { trigger: "manual" });
  */
 export async function runConfig(
@@ -42,6 +44,14 @@ export async function runConfig(
   config: SyncConfigRow,
   opts: RunConfigOptions,
 ): Promise<SyncResult> {
+  if (!opts.lease && !opts.dryRun) {
+    return await withSyncLease(
+      services.db,
+      config.id,
+      { holder: opts.trigger },
+      (lease) => runConfig(services, config, { ...opts, lease }),
+    );
+  }
   let source: calendar_v3.Calendar;
   let dest: calendar_v3.Calendar;
   try {
@@ -52,19 +62,13 @@ export async function runConfig(
     // longer decrypts after a key was dropped) is recorded as a failed run, so it shows.
     const reconnect = err instanceof NeedsReconnectError || err instanceof NotConnectedError;
     const message = err instanceof Error ? err.message : String(err);
-    try {
-      return await recordUnstartable(
-        services,
-        config,
-        opts,
-        reconnect ? "needs_reconnect" : "failed",
-        reconnect ? message : `Cannot use the stored Google connection: ${message}`,
-      );
-    } finally {
-      if (opts.leaseOwner && !opts.dryRun) {
-        await releaseSyncLease(services.db, config.id, opts.leaseOwner);
-      }
-    }
+    return await recordUnstartable(
+      services,
+      config,
+      opts,
+      reconnect ? "needs_reconnect" : "failed",
+      reconnect ? message : `Cannot use the stored Google connection: ${message}`,
+    );
   }
   const result = await runSync({
     db: services.db,
@@ -77,7 +81,7 @@ export async function runConfig(
     dryRun: opts.dryRun,
     onProgress: opts.onProgress,
     signal: opts.signal,
-    leaseOwner: opts.leaseOwner,
+    lease: opts.lease,
     retry: opts.retry,
   });
   if (result.status === "needs_reconnect") {

@@ -5,21 +5,20 @@
  * a due config is claimed by exactly one of them.
  */
 import {
-  acquireSyncLease,
-  claimDueSyncConfigs,
   getSyncConfig,
   listDueSyncConfigs,
-  releaseSyncLease,
   rescheduleSyncConfig,
   type SyncConfigRow,
 } from "@/lib/db/sync_configs.ts";
+import { closeInterruptedSyncLogs } from "@/lib/db/sync_logs.ts";
 import { log } from "@/lib/log.ts";
 import type { Services } from "@/lib/services.ts";
 import { type RunSyncOptions, SyncInProgressError, type SyncResult } from "./engine.ts";
+import { claimDueSyncLease, type HeldSyncLease, type SyncLease, withSyncLease } from "./lease.ts";
 import { runConfig } from "./run.ts";
 
 export interface RunDueOptions {
-  /** Who holds the leases of the claimed configs: unique per process. */
+  /** Names this process in the leases it takes (`lease_owner` is this plus a unique id). */
   owner: string;
   /** Most configs run in this call. */
   limit: number;
@@ -32,8 +31,6 @@ export interface RunDueOptions {
   dryRun?: boolean;
   /** Configs run at once (default 4). */
   concurrency?: number;
-  /** How long a claimed config stays reserved before its run starts renewing it. */
-  leaseMs?: number;
   retry?: RunSyncOptions["retry"];
   onStart?: (config: SyncConfigRow) => void;
   onProgress?: (config: SyncConfigRow, done: number, total: number) => void;
@@ -63,8 +60,6 @@ export class UnknownConfigError extends Error {
   }
 }
 
-const DEFAULT_LEASE_MS = 5 * 60_000;
-
 /**
  * Runs the due configs once each (or every active one with `all`, or one with `configId`) and
  * returns their outcomes. Claiming moves `next_run_at` to now + the config's interval.
@@ -74,45 +69,47 @@ const DEFAULT_LEASE_MS = 5 * 60_000;
 export async function runDueSyncs(services: Services, opts: RunDueOptions): Promise<ConfigRun[]> {
   const { db } = services;
   const runs: ConfigRun[] = [];
-  const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
-  const run = async (config: SyncConfigRow, claimed: boolean): Promise<ConfigRun> => {
-    opts.onStart?.(config);
-    let outcome: ConfigRun;
-    try {
-      const result = await runConfig(services, config, {
-        trigger: opts.trigger,
-        leaseOwner: claimed ? opts.owner : undefined,
-        dryRun: opts.dryRun,
-        retry: opts.retry,
-        onProgress: opts.onProgress && ((done, total) => opts.onProgress!(config, done, total)),
-      });
-      outcome = { config, result };
-    } catch (err) {
-      outcome = err instanceof SyncInProgressError
-        ? { config, inProgress: true }
-        : { config, error: err instanceof Error ? err.message : String(err) };
-      if (outcome.error) {
-        log.error("Sync run failed", { config_id: config.id, error: outcome.error });
-      }
-    } finally {
-      if (claimed) await releaseSyncLease(db, config.id, opts.owner).catch(() => {});
-    }
+  const holder = opts.owner;
+  // A run whose process died reads as interrupted from the next tick on, whoever looks.
+  if (!opts.dryRun) await closeInterruptedSyncLogs(db);
+  const finish = (outcome: ConfigRun) => {
     runs.push(outcome);
     opts.onEnd?.(outcome);
     return outcome;
   };
+  const run = async (config: SyncConfigRow, lease?: HeldSyncLease): Promise<ConfigRun> => {
+    opts.onStart?.(config);
+    try {
+      const result = await runConfig(services, config, {
+        trigger: opts.trigger,
+        lease,
+        dryRun: opts.dryRun,
+        retry: opts.retry,
+        onProgress: opts.onProgress && ((done, total) => opts.onProgress!(config, done, total)),
+      });
+      return finish({ config, result });
+    } catch (err) {
+      if (err instanceof SyncInProgressError) return finish({ config, inProgress: true });
+      const error = err instanceof Error ? err.message : String(err);
+      log.error("Sync run failed", { config_id: config.id, error });
+      return finish({ config, error });
+    }
+  };
+  const runClaimed = (config: SyncConfigRow, lease: SyncLease) =>
+    lease.use((held) => run(config, held));
 
   /** Runs a config this call did not claim: takes its lease first, and reschedules it. */
   const runUnclaimed = async (config: SyncConfigRow): Promise<ConfigRun> => {
-    if (opts.dryRun) return await run(config, false);
-    if (!await acquireSyncLease(db, config.id, opts.owner, leaseMs)) {
-      const outcome = { config, inProgress: true };
-      runs.push(outcome);
-      opts.onEnd?.(outcome);
-      return outcome;
+    if (opts.dryRun) return await run(config);
+    try {
+      return await withSyncLease(db, config.id, { holder }, async (lease) => {
+        await rescheduleSyncConfig(db, config.id);
+        return await run(config, lease);
+      });
+    } catch (err) {
+      if (!(err instanceof SyncInProgressError)) throw err;
+      return finish({ config, inProgress: true });
     }
-    await rescheduleSyncConfig(db, config.id);
-    return await run(config, true);
   };
 
   if (opts.configId) {
@@ -134,9 +131,9 @@ export async function runDueSyncs(services: Services, opts: RunDueOptions): Prom
   const worker = async () => {
     while (claimed < opts.limit) {
       claimed++;
-      const [config] = await claimDueSyncConfigs(db, opts.owner, { limit: 1, leaseMs });
-      if (!config) return;
-      await run(config, true);
+      const claim = await claimDueSyncLease(db, { holder });
+      if (!claim) return;
+      await runClaimed(claim.config, claim.lease);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
