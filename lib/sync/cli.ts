@@ -132,9 +132,33 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * Text from calendars (titles, calendar names) and from Google, made safe for a terminal: control
+ * characters (C0, DEL, C1) and the Unicode bidirectional controls are shown as escapes, so an
+ * event titled with `\x1b[2J`, a newline or a right-to-left override can neither drive the
+ * terminal nor forge a line of the plan. Everything the human format prints goes through here;
+ * `--json` is escaped by JSON itself.
+ */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (ch) => {
+    const named = NAMED_ESCAPES[ch];
+    if (named) return named;
+    const code = ch.codePointAt(0)!;
+    return code <= 0xff
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
+
+// C0 and DEL, C1, and the bidi marks, embeddings, overrides and isolates (ALM, LRM/RLM,
+// LRE…RLO, LRI…PDI). A backslash stays as it is: a title typed as "\n" is odd, not a new line.
+// deno-lint-ignore no-control-regex -- matching control characters is the point
+const UNPRINTABLE = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const NAMED_ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
 const label = (c: SyncConfigRow) =>
-  `"${c.source_calendar_name || c.source_calendar_id}" → "${
-    c.dest_calendar_name || c.dest_calendar_id
+  `"${printable(c.source_calendar_name || c.source_calendar_id)}" → "${
+    printable(c.dest_calendar_name || c.dest_calendar_id)
   }" (${c.id})`;
 
 function statusOf(run: ConfigRun): string {
@@ -191,7 +215,7 @@ export function summaryTable(runs: ConfigRun[], dryRun: boolean): string {
       plan.filter((p) => p.action === action).length;
     return [
       run.config.id.slice(0, 8),
-      `${j.source_calendar_name} → ${j.dest_calendar_name}`,
+      `${printable(j.source_calendar_name)} → ${printable(j.dest_calendar_name)}`,
       j.status,
       String(dryRun ? count("create") : j.events_created),
       String(dryRun ? count("update") : j.events_updated),
@@ -213,7 +237,7 @@ export function summaryTable(runs: ConfigRun[], dryRun: boolean): string {
     if (
       problem && (run.error !== undefined || run.inProgress || run.result?.status !== "success")
     ) {
-      out.push(`${run.config.id.slice(0, 8)}: ${problem}`);
+      out.push(`${run.config.id.slice(0, 8)}: ${printable(problem)}`);
     }
   }
   if (dryRun) {
@@ -224,8 +248,12 @@ export function summaryTable(runs: ConfigRun[], dryRun: boolean): string {
         `Plan for ${label(run.config)}: ${plan.length ? "" : "nothing to do"}`.trimEnd(),
       );
       for (const p of plan) {
-        const when = p.start ? `  ${p.start}${p.end ? ` → ${p.end}` : ""}` : "";
-        out.push(`  ${p.action.padEnd(6)}  ${p.summary ?? "(no title)"}${when}`);
+        const when = p.start
+          ? `  ${printable(p.start)}${p.end ? ` → ${printable(p.end)}` : ""}`
+          : "";
+        out.push(
+          `  ${p.action.padEnd(6)}  ${p.summary ? printable(p.summary) : "(no title)"}${when}`,
+        );
       }
     }
   }
@@ -296,7 +324,7 @@ async function run(args: string[], print: (text: string) => void): Promise<numbe
           `${tty ? "\r\x1b[K" : ""}  ${j.status}: ${j.events_created} created, ` +
             `${j.events_updated} updated, ${j.events_deleted} deleted, ${j.events_skipped} ` +
             `skipped, ${j.events_failed} failed, ${j.api_calls} API calls, ${j.duration_ms} ms` +
-            `${j.error ? ` (${j.error})` : ""}\n`,
+            `${j.error ? ` (${printable(j.error)})` : ""}\n`,
         );
       },
     });

@@ -3,6 +3,7 @@ import { setOAuthTokenStatus } from "@/lib/db/oauth_tokens.ts";
 import { getSyncConfig, setNextRunAt } from "@/lib/db/sync_configs.ts";
 import {
   addEvents,
+  at,
   createConfig,
   type Json,
   listEvents,
@@ -150,6 +151,58 @@ Deno.test("[cli] exits 1 when a run fails, naming the problem", opts, async () =
   assert.match(table.stdout, /needs_reconnect/);
   assert.match(table.stdout, /Reconnect the source Google account/);
 });
+
+Deno.test(
+  "[cli] --dry-run prints hostile titles and calendar names escaped: no terminal control, no forged line",
+  opts,
+  async () => {
+    await parkAll();
+    const t = await tenant(app, world, "cli-hostile");
+    const config = await createConfig(t);
+    // Clears the screen, then forges a plan line in the operator's terminal; a right-to-left
+    // override and NEL (a C1 line break) for good measure.
+    const title = "Lunch\x1b[2J\x1b[H\n  delete  Board meeting  2030-01-01\r\u202eevil\u0085";
+    await t.source.events.insert({
+      calendarId: t.sourceCal,
+      requestBody: {
+        summary: title,
+        start: { dateTime: at(1), timeZone: "UTC" },
+        end: { dateTime: at(1.05), timeZone: "UTC" },
+      },
+    });
+    // A calendar shared with the person can be named anything too (OSC: set the window title).
+    await world.db.query(`UPDATE sync_configs SET source_calendar_name = $2 WHERE id = $1`, [
+      config.id,
+      "Team\x1b]0;owned\x07",
+    ]);
+
+    const { code, stdout, stderr } = await sync(["--dry-run"]);
+    assert.equal(code, 0, stderr);
+    for (const [name, out] of [["stdout", stdout], ["stderr", stderr]]) {
+      assert.doesNotMatch(
+        out,
+        // deno-lint-ignore no-control-regex -- matching control characters is the point
+        /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/,
+        `${name} carries no control character but its own line ends`,
+      );
+    }
+    const planned = stdout.split("\n").filter((l) => /^ {2}(create|update|delete) /.test(l));
+    assert.equal(planned.length, 1, `one plan line, not a forged second one:\n${stdout}`);
+    assert.ok(
+      planned[0].startsWith(
+        "  create  Lunch\\x1b[2J\\x1b[H\\n  delete  Board meeting  2030-01-01\\r\\u202eevil\\x85  ",
+      ),
+      planned[0],
+    );
+    assert.ok(stdout.includes("Team\\x1b]0;owned\\x07 → Team"), stdout);
+    assert.ok(stderr.includes('Planning "Team\\x1b]0;owned\\x07" → "Team"'), stderr);
+
+    // JSON is for machines: the title as it is, escaped by JSON itself.
+    const json = await sync(["--dry-run", "--json"]);
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal(JSON.parse(json.stdout).runs[0].plan[0].summary, title);
+  },
+);
 
 Deno.test("[cli] usage, unknown configs and an unreachable sandbox", opts, async (t) => {
   await t.step("--help prints the usage and exits 0", async () => {
