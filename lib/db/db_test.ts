@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
+import postgres from "postgres";
 import { testDatabaseUrl } from "@/tests/_helpers.ts";
 import { migrate, readMigrations } from "./migrate.ts";
-import { openDb } from "./mod.ts";
+import { type Db, openDb } from "./mod.ts";
 import { createUser, EmailTakenError, getUserByEmail, getUserById } from "./users.ts";
 
 const db = await openDb(testDatabaseUrl());
@@ -63,6 +64,60 @@ Deno.test("deleting a user deletes every row that belongs to it", async () => {
   }
   const mappings = await db.query("SELECT 1 FROM event_mappings WHERE config_id = $1", [config.id]);
   assert.equal(mappings.length, 0);
+});
+
+/** An empty database of its own: a new one on the PostgreSQL server, or an in-memory PGlite. */
+async function scratchDb(): Promise<{ db: Db; drop(): Promise<void> }> {
+  const url = testDatabaseUrl();
+  if (!url.startsWith("postgres")) {
+    const db = await openDb("memory://");
+    return { db, drop: () => db.close() };
+  }
+  const name = `calsync_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  const db = await openDb(u.toString());
+  return {
+    db,
+    async drop() {
+      await db.close();
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+Deno.test("migration 0005 turns failures stored as a JSON string back into arrays", async () => {
+  const { db: fresh, drop } = await scratchDb();
+  try {
+    await migrate(fresh, (await readMigrations()).filter((m) => m.version < "0005"));
+    const user = await createUser(fresh, `json-${crypto.randomUUID()}@cal-sync.test`, "hash");
+    const [config] = await fresh.query<{ id: string }>(
+      `INSERT INTO sync_configs (user_id, source_calendar_id, dest_calendar_id)
+       VALUES ($1, 'a', 'b') RETURNING id`,
+      [user.id],
+    );
+    const failures = [{ source_event_id: "e1", summary: "Lunch", reason: "400 invalid" }];
+    // As PostgreSQL stored them before: a JSON string holding the array; and a healthy row.
+    for (const stored of [JSON.stringify(JSON.stringify(failures)), JSON.stringify(failures)]) {
+      await fresh.query(
+        `INSERT INTO sync_logs (config_id, user_id, trigger, status, failures)
+         VALUES ($1, $2, 'manual', 'partial', $3::text::jsonb)`,
+        [config.id, user.id, stored],
+      );
+    }
+    await migrate(fresh);
+    const rows = await fresh.query<{ kind: string; failures: unknown }>(
+      `SELECT jsonb_typeof(failures) AS kind, failures FROM sync_logs WHERE config_id = $1`,
+      [config.id],
+    );
+    assert.deepEqual(rows.map((r) => r.kind), ["array", "array"]);
+    for (const row of rows) assert.deepEqual(row.failures, failures);
+  } finally {
+    await drop();
+  }
 });
 
 Deno.test({

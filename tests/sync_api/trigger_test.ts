@@ -234,6 +234,51 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "[http] Sync now without JavaScript ends on the dashboard with the run's result and failures",
+  opts,
+  async () => {
+    const ten = await tenant(app, world, "nojs");
+    const config = await createConfig(ten);
+    await addEvents(ten, 2);
+    await ten.source.events.insert({
+      calendarId: ten.sourceCal,
+      requestBody: {
+        summary: "Refused lunch",
+        start: { dateTime: new Date(Date.now() + 3 * 86_400_000).toISOString() },
+        end: { dateTime: new Date(Date.now() + 3 * 86_400_000 + 3_600_000).toISOString() },
+      },
+    });
+    const faults = (body?: unknown) =>
+      fetch(`${world.sandboxUrl}_sandbox/faults`, {
+        method: body ? "POST" : "DELETE",
+        headers: { "content-type": "application/json" },
+        body: body ? JSON.stringify(body) : undefined,
+      }).then((r) => r.body?.cancel());
+    await faults({ reject_writes: { summary_prefix: "Refused", status: 400, reason: "invalid" } });
+    try {
+      const ran = await ten.browser(`/syncs/${config.id}/run`, { method: "POST" });
+      await ran.body?.cancel();
+      assert.equal(ran.status, 303);
+      const location = ran.headers.get("location")!;
+      assert.match(location, new RegExp(`^/\\?ran=${config.id}&log=[0-9a-f-]{36}#sync-`));
+      const page = await ten.browser(location);
+      const html = await page.text();
+      assert.equal(page.status, 200, html.slice(0, 500));
+      assert.match(html, /Partly failed:<\/strong> 2 created/);
+      assert.match(html, /<strong>Refused lunch:<\/strong> 400 invalid/);
+
+      const logs = await call(ten.browser, "GET", `/api/sync/logs/${config.id}`);
+      const [log] = logs.body.logs;
+      assert.ok(Array.isArray(log.failures), `failures is ${JSON.stringify(log.failures)}`);
+      assert.deepEqual(log.failures.map((f: { summary: string }) => f.summary), ["Refused lunch"]);
+      assert.match(log.failures[0].reason, /^400 invalid/);
+    } finally {
+      await faults();
+    }
+  },
+);
+
 Deno.test("[http] GET /api/sync/logs/{id} pages runs newest first", opts, async (t) => {
   const ten = await tenant(app, world, "logs");
   const config = await createConfig(ten);
@@ -257,6 +302,8 @@ Deno.test("[http] GET /api/sync/logs/{id} pages runs newest first", opts, async 
     assert.equal(oldest.events_created, 1);
     assert.ok(oldest.finished_at && oldest.window_start && oldest.window_end);
     assert.equal(oldest.config_id, config.id);
+    // An array, not a JSON string holding one (as PostgreSQL stored it once).
+    assert.ok(res.body.logs.every((l: { failures: unknown }) => Array.isArray(l.failures)));
   });
 
   await t.step("pages with limit and before", async () => {
