@@ -23,7 +23,10 @@ export function listEventMappings(db: Queryable, configId: string): Promise<Even
   );
 }
 
-/** Records (or refreshes) the copy of one source event, right after Google accepted the write. */
+/**
+ * Records (or refreshes) the copy of one source event, right after Google accepted the write.
+ * Writes the whole row, so it can be sent again after a dropped connection.
+ */
 export async function upsertEventMapping(db: Queryable, m: EventMapping) {
   await db.query(
     `INSERT INTO event_mappings (config_id, source_event_id, dest_event_id, sync_cluster_id,
@@ -45,15 +48,17 @@ export async function upsertEventMapping(db: Queryable, m: EventMapping) {
       m.event_start,
       m.event_end,
     ],
+    { idempotent: true },
   );
 }
 
 /** Forgets one mapping. */
 export async function deleteEventMapping(db: Queryable, configId: string, sourceEventId: string) {
-  await db.query(`DELETE FROM event_mappings WHERE config_id = $1 AND source_event_id = $2`, [
-    configId,
-    sourceEventId,
-  ]);
+  await db.query(
+    `DELETE FROM event_mappings WHERE config_id = $1 AND source_event_id = $2`,
+    [configId, sourceEventId],
+    { idempotent: true },
+  );
 }
 
 /** Forgets the mappings of a series' instances (its copy was deleted as a whole). */
@@ -65,5 +70,6 @@ export async function deleteSeriesInstanceMappings(
   await db.query(
     `DELETE FROM event_mappings WHERE config_id = $1 AND source_recurring_id = $2`,
     [configId, sourceRecurringId],
+    { idempotent: true },
   );
 }

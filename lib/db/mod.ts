@@ -65,8 +65,12 @@ const TRANSIENT_CODES = new Set([
   "CONNECT_TIMEOUT",
 ]);
 
-/** The pause before the one retry: long enough for the pool to open a new connection. */
-const RETRY_DELAY_MS = 100;
+/**
+ * The pauses before sending a statement again: a dropped connection often takes its pool
+ * siblings with it (a restart, a failover), and a retry sent at once can meet one of those
+ * before the pool has noticed, so there are two, short and growing.
+ */
+const RETRY_DELAYS_MS = [100, 400];
 
 function retriable(text: string, options?: QueryOptions): boolean {
   return options?.idempotent === true || /^\s*SELECT\b/i.test(text);
@@ -85,12 +89,15 @@ function openPostgres(url: string): Db {
   ) => [...await s.unsafe(text, params as postgres.ParameterOrJSON<never>[])] as T[];
   const wrap = (s: postgres.Sql | postgres.TransactionSql, top: boolean): Queryable => ({
     async query<T>(text: string, params: unknown[] = [], options?: QueryOptions) {
-      try {
-        return await run<T>(s, text, params);
-      } catch (err) {
-        if (!top || !retriable(text, options) || !isTransientDbError(err)) throw err;
-        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
-        return await run<T>(s, text, params);
+      for (let attempt = 0;; attempt++) {
+        try {
+          return await run<T>(s, text, params);
+        } catch (err) {
+          const again = top && attempt < RETRY_DELAYS_MS.length && retriable(text, options) &&
+            isTransientDbError(err);
+          if (!again) throw err;
+          await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]));
+        }
       }
     },
     async exec(text: string) {

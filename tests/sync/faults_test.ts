@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import postgres from "postgres";
 import { addEvent, at, type Event, listRaw, mirrorOf, type Pair, withPair } from "./_helpers.ts";
-import { runSync, SyncInProgressError } from "@/lib/sync/engine.ts";
+import { runSync, SyncInProgressError, type SyncResult } from "@/lib/sync/engine.ts";
+import { INTERNAL_ERROR_REASON } from "@/lib/sync/failure_reason.ts";
 import { acquireSyncLease, releaseSyncLease } from "@/lib/db/sync_configs.ts";
 import { COPY_MARKERS } from "@/lib/sync/transform.ts";
 
@@ -244,6 +246,124 @@ Deno.test(
       const m = await mirrorOf(p, now, 30);
       assert.deepEqual(m.actual, m.expected);
       assert.deepEqual((await listRaw(p.dest, p.destCal)).map((e) => e.summary), ["A renamed"]);
+    });
+  },
+);
+
+/** What a driver, a socket or the database says: never a person's business. */
+const DRIVER_TEXT = /ECONNRESET|EPIPE|terminat|CONNECTION_|57P0|administrator|relation|block \d/i;
+
+const postgresUrl = Deno.env.get("DATABASE_URL")?.startsWith("postgres")
+  ? Deno.env.get("DATABASE_URL")
+  : undefined;
+
+Deno.test({
+  name: "runSync() gets past PostgreSQL connections terminated under it; no driver text is shown",
+  ignore: !postgresUrl,
+  ...opts,
+  async fn() {
+    await withPair(async (p) => {
+      const now = new Date();
+      await seed(p, 20);
+      const admin = postgres(postgresUrl!, { max: 1, onnotice: () => {} });
+      let terminated = 0;
+      let run: Promise<SyncResult> | undefined;
+      try {
+        await admin.begin(async (tx) => {
+          // The run's first writes of mappings queue behind this lock; their connections are
+          // then ended under them, as a PostgreSQL restart or failover would.
+          await tx`LOCK TABLE event_mappings IN EXCLUSIVE MODE`;
+          run = p.sync({ now });
+          const waiting = async () =>
+            await tx<{ pid: number }[]>`SELECT pid FROM pg_locks
+              WHERE relation = 'event_mappings'::regclass AND NOT granted`;
+          const deadline = Date.now() + 30_000;
+          while ((await waiting()).length === 0) {
+            assert.ok(Date.now() < deadline, "the run never wrote a mapping");
+            await new Promise((r) => setTimeout(r, 20));
+          }
+          await new Promise((r) => setTimeout(r, 300));
+          for (const { pid } of await waiting()) {
+            const [{ ok }] = await tx<{ ok: boolean }[]>`SELECT pg_terminate_backend(${pid}) AS ok`;
+            if (ok) terminated++;
+          }
+          await new Promise((r) => setTimeout(r, 300));
+        });
+        const result = await run!;
+        assert.ok(terminated >= 1, "connections were ended mid-run");
+        assert.deepEqual(result.failures, [], "each statement was sent again and went through");
+        assert.equal(result.status, "success");
+        const [log] = await p.db.query<{ error: string | null; failures: unknown }>(
+          `SELECT error, failures FROM sync_logs WHERE id = $1`,
+          [result.sync_log_id],
+        );
+        assert.doesNotMatch(JSON.stringify(log), DRIVER_TEXT);
+        const m = await mirrorOf(p, now, 30);
+        assert.deepEqual(m.actual, m.expected);
+        assertNoDuplicates(await listRaw(p.dest, p.destCal));
+      } finally {
+        await run?.catch(() => {});
+        await admin.end();
+      }
+    });
+  },
+});
+
+Deno.test(
+  "runSync() shows an internal error in its own words, logs the detail, and the next run converges",
+  opts,
+  async () => {
+    await withPair(async (p) => {
+      const now = new Date();
+      await seed(p, 6);
+      const victim = await addEvent(p, {
+        summary: "Quarterly review",
+        start: { dateTime: at(2), timeZone: "UTC" },
+        end: { dateTime: at(2.05), timeZone: "UTC" },
+      });
+      // The database refuses this one event's bookkeeping, as a full disk or a bug would.
+      const name = `refuse_${crypto.randomUUID().replaceAll("-", "")}`;
+      await p.db.exec(`
+        CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.config_id = '${p.config.id}' AND NEW.source_event_id = '${victim.id}' THEN
+            RAISE EXCEPTION 'could not extend file "base/16384/2619": No space left on device';
+          END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER ${name} BEFORE INSERT OR UPDATE ON event_mappings
+          FOR EACH ROW EXECUTE FUNCTION ${name}();`);
+      const logged: string[] = [];
+      const consoleError = console.error;
+      console.error = (...args: unknown[]) => logged.push(args.map(String).join(" "));
+      let first: SyncResult;
+      try {
+        first = await p.sync({ now });
+      } finally {
+        console.error = consoleError;
+        await p.db.exec(`DROP TRIGGER ${name} ON event_mappings; DROP FUNCTION ${name}();`);
+      }
+      assert.equal(first.status, "partial");
+      assert.deepEqual(first.failures, [{
+        source_event_id: victim.id,
+        summary: "Quarterly review",
+        reason: INTERNAL_ERROR_REASON,
+      }]);
+      const [log] = await p.db.query<{ error: string | null; failures: unknown }>(
+        `SELECT error, failures FROM sync_logs WHERE id = $1`,
+        [first.sync_log_id],
+      );
+      assert.doesNotMatch(JSON.stringify(log), DRIVER_TEXT);
+      assert.ok(
+        logged.some((line) => line.includes("No space left on device")),
+        "the detail is in the log, for the operator",
+      );
+
+      const second = await p.sync({ now });
+      assert.equal(second.status, "success");
+      assert.equal(second.events_created, 1);
+      const m = await mirrorOf(p, now, 30);
+      assert.deepEqual(m.actual, m.expected);
     });
   },
 );
