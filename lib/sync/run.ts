@@ -13,7 +13,9 @@ import { NeedsReconnectError, NotConnectedError } from "@/lib/google/errors.ts";
 import { googleErrorStatus, NO_CLIENT_RETRY } from "@/lib/google/retry.ts";
 import { log } from "@/lib/log.ts";
 import type { Services } from "@/lib/services.ts";
+import { TokenDecryptError } from "@/lib/crypto/tokens.ts";
 import { runSync, type RunSyncOptions, type SyncResult } from "./engine.ts";
+import { failureReason } from "./failure_reason.ts";
 import { type HeldSyncLease, withSyncLease } from "./lease.ts";
 
 export interface RunConfigOptions {
@@ -61,7 +63,11 @@ export async function runConfig(
     // A connection that is gone is the user's to fix; any other failure here (a token that no
     // longer decrypts after a key was dropped) is recorded as a failed run, so it shows.
     const reconnect = err instanceof NeedsReconnectError || err instanceof NotConnectedError;
-    const message = err instanceof Error ? err.message : String(err);
+    // Our own errors say what is wrong in words a person can use; anything else (the database
+    // failing under the lookup) is logged, and told as an internal error.
+    const message = reconnect || err instanceof TokenDecryptError
+      ? (err as Error).message
+      : failureReason(err, { config_id: config.id });
     return await recordUnstartable(
       services,
       config,
