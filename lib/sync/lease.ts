@@ -54,22 +54,20 @@ export interface HeldSyncLease {
   readonly signal: AbortSignal;
 }
 
-/** A held lease that heartbeats until it is released, once. */
+/** A held lease that heartbeats while in use, and is released once. */
 export class SyncLease implements HeldSyncLease {
   readonly #db: Db;
   readonly #ttlMs: number;
   readonly #controller = new AbortController();
-  readonly #timer: number;
+  readonly #heartbeatMs: number;
+  #timer: number | undefined;
   #renewedAt = Date.now();
   #released: Promise<void> | undefined;
 
   constructor(db: Db, readonly configId: string, readonly owner: string, opts: SyncLeaseOptions) {
     this.#db = db;
     this.#ttlMs = opts.ttlMs ?? LEASE_TTL_MS;
-    // Deno's timers are numbers (the Node types in scope say Timeout): unrefTimer needs the number.
-    this.#timer = Number(setInterval(() => this.#beat(), opts.heartbeatMs ?? HEARTBEAT_MS));
-    // A heartbeat alone must not keep a process alive whose work is done.
-    Deno.unrefTimer(this.#timer);
+    this.#heartbeatMs = opts.heartbeatMs ?? HEARTBEAT_MS;
   }
 
   get signal(): AbortSignal {
@@ -98,8 +96,16 @@ export class SyncLease implements HeldSyncLease {
     this.#controller.abort(new SyncLeaseLostError(this.configId));
   }
 
-  /** Runs `fn` under the lease, then gives it back whatever happens. */
+  /**
+   * Runs `fn` under the lease, heartbeating, then gives it back whatever happens. A lease taken
+   * and never used nor released is not kept alive: it lapses by itself within the TTL.
+   */
   async use<T>(fn: (lease: HeldSyncLease) => Promise<T>): Promise<T> {
+    if (this.#released) throw new SyncLeaseLostError(this.configId);
+    // Deno's timers are numbers (the Node types in scope say Timeout): unrefTimer needs the number.
+    this.#timer ??= Number(setInterval(() => this.#beat(), this.#heartbeatMs));
+    // A heartbeat alone must not keep a process alive whose work is done.
+    Deno.unrefTimer(this.#timer);
     try {
       return await fn(this);
     } finally {
@@ -130,8 +136,8 @@ function ownerName(holder = "run"): string {
 }
 
 /**
- * Takes the run lease of a config and starts its heartbeat; throws SyncInProgressError when a
- * run holds it elsewhere. For callers that must refuse before they answer (a manual run).
+ * Takes the run lease of a config (it heartbeats once `use()`d); throws SyncInProgressError when
+ * a run holds it elsewhere. For callers that must refuse before they answer (a manual run).
  * @example const lease = await takeSyncLease(db, id, { holder: "manual" }); await lease.use(run);
  */
 export async function takeSyncLease(
@@ -161,8 +167,8 @@ export async function withSyncLease<T>(
 }
 
 /**
- * Claims one due config for the scheduler (see `claimDueSyncConfigs`) with its lease taken and
- * heartbeating; undefined when none is due.
+ * Claims one due config for the scheduler (see `claimDueSyncConfigs`) with its lease taken;
+ * undefined when none is due.
  */
 export async function claimDueSyncLease(
   db: Db,
