@@ -187,6 +187,10 @@ Deno.test(
         await new Promise((r) => setTimeout(r, 1000));
       }
       const freedAfter = Date.now() - killedAt;
+      console.log(
+        `[crash] ${written} of ${EVENTS} inserts sent before the kill; the sync ran again ` +
+          `${freedAfter} ms after it (${conflicts.length} answers 409 before)`,
+      );
       assert.equal(result.status, 200, JSON.stringify(result.body));
       assert.ok(freedAfter < 60_000, `freed ${freedAfter} ms after the kill`);
       if (embedded) {
