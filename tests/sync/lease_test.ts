@@ -103,7 +103,11 @@ Deno.test(
   async () => {
     await withPair(async (p) => {
       const logId = await deadRun(p, 300);
-      assert.equal((await getSyncLog(p.db, logId))?.status, "running", "while the lease lives");
+      assert.equal(
+        (await getSyncLog(p.db, logId, p.config.user_id))?.status,
+        "running",
+        "while the lease lives",
+      );
       await sleep(500);
       const lapsed = (await getSyncConfig(p.db, p.config.id))!.lease_expires_at!;
       const [log] = await listSyncLogs(p.db, p.config.id, p.config.user_id);
@@ -123,7 +127,7 @@ Deno.test("a start frees every lease at once on the embedded database only", opt
     const logId = await deadRun(p, 60_000);
     await recoverSyncLeases(p.db);
     const config = (await getSyncConfig(p.db, p.config.id))!;
-    const log = (await getSyncLog(p.db, logId))!;
+    const log = (await getSyncLog(p.db, logId, p.config.user_id))!;
     if (p.db.kind === "pglite") {
       assert.equal(config.lease_owner, null, "freed: no other process can hold it");
       assert.equal(log.status, "interrupted");
