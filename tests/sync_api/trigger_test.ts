@@ -157,7 +157,10 @@ Deno.test("[http] POST /api/sync/trigger/{id} with Accept: text/event-stream", o
     let last;
     for (let i = 0; i < 100; i++) {
       last = (await call(ten.browser, "GET", `/api/sync/logs/${config.id}?limit=1`)).body.logs[0];
-      if (last.status !== "running" && last.events_created === 8) break;
+      // The log row closes a moment before the run gives its lease back: wait for both, or the
+      // next step's trigger can meet the lease and answer 409.
+      const { running } = (await call(ten.browser, "GET", `/api/sync/config/${config.id}`)).body;
+      if (last.status !== "running" && last.events_created === 8 && !running) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.equal(last.status, "success");
