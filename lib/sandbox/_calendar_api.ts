@@ -10,15 +10,10 @@ import {
   unauthenticated,
 } from "./_errors.ts";
 import type { Json } from "./_event_input.ts";
-import {
-  deleteEvent,
-  getEvent,
-  insertEvent,
-  listEvents,
-  listInstances,
-  resolveEvent,
-  writeEvent,
-} from "./_events.ts";
+import { getEvent } from "./_event_resource.ts";
+import { deleteEvent, insertEvent, writeEvent } from "./_event_writes.ts";
+import { resolveEvent } from "./_instances.ts";
+import { listEvents, listInstances } from "./_listings.ts";
 import { importEvent, moveEvent, quickAddEvent } from "./_event_ops.ts";
 import { chosenWrite, injectFaults } from "./_faults.ts";
 import { applyMask, fieldMask } from "./_fields.ts";

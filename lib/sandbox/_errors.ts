@@ -65,6 +65,10 @@ export function json(
 export const badRequest = (message: string, reason = "invalid", extra = {}) =>
   new GoogleApiError(400, message, reason, "global", extra);
 
+/** A 400 naming the query parameter at fault (Google's `locationType: "parameter"` items). */
+export const invalidParameter = (message: string, location: string, reason = "invalid") =>
+  badRequest(message, reason, { locationType: "parameter", location });
+
 export const notFound = () => new GoogleApiError(404, "Not Found", "notFound");
 
 export const unauthenticated = () =>

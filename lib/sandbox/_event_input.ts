@@ -6,37 +6,64 @@ import { formatDateTime, isValidTimeZone, parseDate, parseDateTime } from "./_ti
 // deno-lint-ignore no-explicit-any
 export type Json = any;
 
-/** Fields a client may write; everything else in a body is ignored (read-only or unsupported). */
-export const WRITABLE_FIELDS = [
+/** The Events resource's fields, in the order Google writes them. */
+export const EVENT_FIELDS = [
+  "kind",
+  "etag",
+  "id",
+  "status",
+  "htmlLink",
+  "created",
+  "updated",
   "summary",
   "description",
   "location",
   "colorId",
+  "creator",
+  "organizer",
   "start",
   "end",
   "endTimeUnspecified",
   "recurrence",
+  "recurringEventId",
+  "originalStartTime",
   "transparency",
   "visibility",
-  "status",
+  "iCalUID",
+  "sequence",
   "attendees",
   "extendedProperties",
-  "reminders",
-  "eventType",
   "guestsCanInviteOthers",
   "guestsCanModify",
   "guestsCanSeeOtherGuests",
   "anyoneCanAddSelf",
+  "reminders",
   "source",
-  "sequence",
+  "eventType",
   "outOfOfficeProperties",
   "focusTimeProperties",
   "workingLocationProperties",
   "birthdayProperties",
   "attachments",
   "locked",
-  "originalStartTime",
-] as const;
+];
+
+/** Fields only Google sets: a body's values for them are ignored. */
+const READ_ONLY_FIELDS = [
+  "kind",
+  "etag",
+  "id",
+  "htmlLink",
+  "created",
+  "updated",
+  "creator",
+  "organizer",
+  "recurringEventId",
+  "iCalUID",
+];
+
+/** Fields a client may write; everything else in a body is ignored (read-only or unsupported). */
+export const WRITABLE_FIELDS = EVENT_FIELDS.filter((f) => !READ_ONLY_FIELDS.includes(f));
 
 const EVENT_TYPES = [
   "default",
@@ -182,6 +209,13 @@ function enumField(body: Json, field: string, allowed: string[]) {
   if (!allowed.includes(v)) throw badRequest(`Invalid value for: ${field}`);
 }
 
+/** Throws Google's 400 parseError unless the body is a JSON object. */
+export function requireJsonObject(body: Json): void {
+  if (!body || typeof body !== "object" || Array.isArray(body)) {
+    throw badRequest("Parse Error", "parseError");
+  }
+}
+
 export interface ValidateContext {
   calendarZone: string;
   isPrimary: boolean;
@@ -195,9 +229,7 @@ export interface ValidateContext {
  * normalized; throws Google's 400s.
  */
 export function validateEvent(body: Json, ctx: ValidateContext): Json {
-  if (!body || typeof body !== "object" || Array.isArray(body)) {
-    throw badRequest("Parse Error", "parseError");
-  }
+  requireJsonObject(body);
   const out: Json = {};
   for (const f of WRITABLE_FIELDS) {
     if (body[f] !== undefined && body[f] !== null) out[f] = structuredClone(body[f]);

@@ -1,15 +1,18 @@
 /** events.move, events.quickAdd and events.import: writes that aren't plain insert/update. */
 import { badRequest, duplicate, GoogleApiError, notFound } from "./_errors.ts";
-import { type Json, validateEvent } from "./_event_input.ts";
+import { type Json, requireJsonObject, validateEvent } from "./_event_input.ts";
+import { toResource } from "./_event_resource.ts";
 import {
   commit,
   deleteEvent,
-  EVENT_ID,
-  isMaster,
+  newEventId,
+  organizerOf,
   requireWriter,
-  toResource,
+  seriesLink,
+  validationContext,
   writableOf,
-} from "./_events.ts";
+} from "./_event_writes.ts";
+import { isMaster } from "./_instances.ts";
 import { parseQuickAdd } from "./_quick_add.ts";
 import { type Calendar, randomId, type StoredEvent } from "./_state.ts";
 import type { Store } from "./_store.ts";
@@ -20,21 +23,6 @@ const requiredParameter = (name: string) =>
     locationType: "parameter",
     location: name,
   });
-
-function organizerOf(cal: Calendar): Json {
-  return cal.primaryOf
-    ? { email: cal.id, self: true }
-    : { email: cal.id, displayName: cal.summary, self: true };
-}
-
-function contextOf(cal: Calendar, creating: boolean) {
-  return {
-    calendarZone: cal.timeZone,
-    isPrimary: Boolean(cal.primaryOf),
-    isInstance: false,
-    creating,
-  };
-}
 
 /**
  * events.move: the event (a series with its exceptions) leaves `cal` — where it now reads as
@@ -81,18 +69,15 @@ export function moveEvent(
     const isInstance = Boolean(src.recurringEventId);
     const fields = validateEvent(
       { ...writableOf(src), ...(isInstance ? { originalStartTime: src.originalStartTime } : {}) },
-      { ...contextOf(dest, false), isInstance },
+      validationContext(dest, false, isInstance),
     );
     const extra: Json = {
       created: src.created,
       creator: src.creator,
       organizer: organizerOf(dest),
       iCalUID: src.iCalUID,
+      ...seriesLink(src),
     };
-    if (isInstance) {
-      extra.recurringEventId = src.recurringEventId;
-      extra.originalStartTime = src.originalStartTime;
-    }
     const moved = commit(store, dest, email, src.id, fields, dest.events[src.id], extra);
     delete moved._deleted;
     return moved;
@@ -138,7 +123,7 @@ export function quickAddEvent(
     cal,
     email,
     randomId(26),
-    validateEvent(body, contextOf(cal, true)),
+    validateEvent(body, validationContext(cal, true)),
     undefined,
   );
   store.onChange?.(cal.id);
@@ -152,9 +137,7 @@ export function quickAddEvent(
  */
 export function importEvent(store: Store, cal: Calendar, email: string, body: Json): Json {
   requireWriter(cal, email);
-  if (!body || typeof body !== "object" || Array.isArray(body)) {
-    throw badRequest("Parse Error", "parseError");
-  }
+  requireJsonObject(body);
   if (typeof body.iCalUID !== "string" || !body.iCalUID) {
     throw badRequest("Missing iCalUID.", "required");
   }
@@ -164,19 +147,8 @@ export function importEvent(store: Store, cal: Calendar, email: string, body: Js
   const existing = Object.values(cal.events).find((e) =>
     e.iCalUID === body.iCalUID && !e.recurringEventId
   );
-  let id: string;
-  if (existing) {
-    id = existing.id;
-  } else if (body.id !== undefined && body.id !== null) {
-    if (typeof body.id !== "string" || !EVENT_ID.test(body.id)) {
-      throw badRequest("Invalid resource id value.");
-    }
-    if (cal.events[body.id]) throw duplicate();
-    id = body.id;
-  } else {
-    id = randomId(26);
-  }
-  const fields = validateEvent(body, contextOf(cal, !existing));
+  const id = existing ? existing.id : newEventId(cal, body.id);
+  const fields = validateEvent(body, validationContext(cal, !existing));
   const extra: Json = { iCalUID: body.iCalUID };
   const given = body.organizer;
   if (given && typeof given === "object" && typeof given.email === "string") {

@@ -1,6 +1,7 @@
 /** The demo data a new sandbox starts with: two accounts with realistic calendars. */
 import type { Json } from "./_event_input.ts";
-import { deleteEvent, insertEvent, listInstances, writeEvent } from "./_events.ts";
+import { deleteEvent, insertEvent, writeEvent } from "./_event_writes.ts";
+import { listInstances } from "./_listings.ts";
 import type { Calendar } from "./_state.ts";
 import type { Store } from "./_store.ts";
 import { addDays, formatDate, toFloating } from "./_time.ts";
