@@ -1,7 +1,7 @@
 /** Google OAuth 2.0 / OpenID Connect endpoints: consent page, token, revoke, userinfo, certs. */
 import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from "jose";
 import { json, OAuthError } from "./_errors.ts";
-import { randomId, randomToken } from "./_state.ts";
+import { type AuthCode, type Grant, randomId, randomToken } from "./_state.ts";
 import { ACCESS_TOKEN_SECONDS, type Store } from "./_store.ts";
 import { selfSignedCertificate } from "./_x509.ts";
 
@@ -43,6 +43,25 @@ async function sha256Base64Url(text: string): Promise<string> {
     /=+$/,
     "",
   );
+}
+
+type TokenBody = Record<string, unknown>;
+
+/** PKCE: a code issued with a code_challenge needs its verifier; one issued without refuses one. */
+async function checkCodeVerifier(code: AuthCode, form: URLSearchParams): Promise<void> {
+  if (!code.codeChallenge) {
+    // Google refuses a verifier the code was not issued for (no code_challenge).
+    if (form.has("code_verifier")) {
+      throw new OAuthError(400, "invalid_grant", "code_verifier or verifier is not needed.");
+    }
+    return;
+  }
+  const verifier = form.get("code_verifier");
+  if (!verifier) throw new OAuthError(400, "invalid_grant", "Missing code verifier.");
+  const expected = code.codeChallengeMethod === "S256" ? await sha256Base64Url(verifier) : verifier;
+  if (expected !== code.codeChallenge) {
+    throw new OAuthError(400, "invalid_grant", "Invalid code verifier.");
+  }
 }
 
 /** The OAuth half of the sandbox. */
@@ -300,92 +319,87 @@ ${forms}
     const grantType = form.get("grant_type");
     if (!grantType) throw new OAuthError(400, "unsupported_grant_type", "Invalid grant_type: ");
     const client = this.#clientCredentials(req, form);
-    const state = this.store.state;
-    const now = this.store.now().getTime();
     const headers = { "cache-control": "no-cache, no-store, max-age=0, must-revalidate" };
     if (grantType === "authorization_code") {
-      const code = form.get("code");
-      if (!code) throw new OAuthError(400, "invalid_request", "Missing required parameter: code");
-      const c = state.codes[code];
-      if (!c) throw new OAuthError(400, "invalid_grant", "Malformed auth code.");
-      if (c.used || c.expiresAt <= now) throw new OAuthError(400, "invalid_grant", "Bad Request");
-      if (c.clientId !== client.id) throw new OAuthError(400, "invalid_grant", "Bad Request");
-      if (form.get("redirect_uri") !== c.redirectUri) {
-        throw new OAuthError(400, "redirect_uri_mismatch", "Bad Request");
-      }
-      if (!c.codeChallenge && form.has("code_verifier")) {
-        // Google refuses a verifier the code was not issued for (no code_challenge).
-        throw new OAuthError(400, "invalid_grant", "code_verifier or verifier is not needed.");
-      }
-      if (c.codeChallenge) {
-        const verifier = form.get("code_verifier");
-        if (!verifier) throw new OAuthError(400, "invalid_grant", "Missing code verifier.");
-        const expected = c.codeChallengeMethod === "S256"
-          ? await sha256Base64Url(verifier)
-          : verifier;
-        if (expected !== c.codeChallenge) {
-          throw new OAuthError(400, "invalid_grant", "Invalid code verifier.");
-        }
-      }
-      c.used = true;
-      if (!state.accounts[c.email]) throw new OAuthError(400, "invalid_grant", "Bad Request");
-      const grantId = randomId(20);
-      state.grants[grantId] = {
-        id: grantId,
-        email: c.email,
-        clientId: c.clientId,
-        scope: c.scope,
-        revoked: false,
-      };
-      const body: Record<string, unknown> = {
-        access_token: this.store.issueAccessToken(c.email, {
-          grantId,
-          clientId: c.clientId,
-          scope: c.scope,
-        }),
-        expires_in: ACCESS_TOKEN_SECONDS,
-      };
-      if (c.offline) {
-        const refresh = `1//sandbox-${randomToken(40)}`;
-        state.refreshTokens[refresh] = grantId;
-        body.refresh_token = refresh;
-      }
-      body.scope = c.scope;
-      body.token_type = "Bearer";
-      if (c.scope.split(" ").includes("openid")) {
-        body.id_token = await this.#idToken(c.email, c.clientId, c.nonce);
-      }
-      this.store.changed();
-      return json(body, 200, headers);
+      return json(await this.#authorizationCodeGrant(form, client.id), 200, headers);
     }
     if (grantType === "refresh_token") {
-      const refresh = form.get("refresh_token");
-      if (!refresh) {
-        throw new OAuthError(400, "invalid_request", "Missing required parameter: refresh_token");
-      }
-      const grant = state.grants[state.refreshTokens[refresh] ?? ""];
-      if (!grant || grant.revoked || !state.accounts[grant.email]) {
-        throw new OAuthError(400, "invalid_grant", "Token has been expired or revoked.");
-      }
-      if (grant.clientId !== client.id) {
-        throw new OAuthError(401, "unauthorized_client", "Unauthorized");
-      }
-      const body: Record<string, unknown> = {
-        access_token: this.store.issueAccessToken(grant.email, {
-          grantId: grant.id,
-          clientId: grant.clientId,
-          scope: grant.scope,
-        }),
-        expires_in: ACCESS_TOKEN_SECONDS,
-        scope: grant.scope,
-        token_type: "Bearer",
-      };
-      if (grant.scope.split(" ").includes("openid")) {
-        body.id_token = await this.#idToken(grant.email, grant.clientId, undefined);
-      }
-      return json(body, 200, headers);
+      return json(await this.#refreshTokenGrant(form, client.id), 200, headers);
     }
     throw new OAuthError(400, "unsupported_grant_type", `Invalid grant_type: ${grantType}`);
+  }
+
+  /** Redeems an authorization code (once, by the client and redirect URI it was issued to). */
+  async #authorizationCodeGrant(form: URLSearchParams, clientId: string): Promise<TokenBody> {
+    const state = this.store.state;
+    const code = form.get("code");
+    if (!code) throw new OAuthError(400, "invalid_request", "Missing required parameter: code");
+    const c = state.codes[code];
+    if (!c) throw new OAuthError(400, "invalid_grant", "Malformed auth code.");
+    if (c.used || c.expiresAt <= this.store.now().getTime()) {
+      throw new OAuthError(400, "invalid_grant", "Bad Request");
+    }
+    if (c.clientId !== clientId) throw new OAuthError(400, "invalid_grant", "Bad Request");
+    if (form.get("redirect_uri") !== c.redirectUri) {
+      throw new OAuthError(400, "redirect_uri_mismatch", "Bad Request");
+    }
+    await checkCodeVerifier(c, form);
+    c.used = true;
+    if (!state.accounts[c.email]) throw new OAuthError(400, "invalid_grant", "Bad Request");
+    const grant: Grant = {
+      id: randomId(20),
+      email: c.email,
+      clientId: c.clientId,
+      scope: c.scope,
+      revoked: false,
+    };
+    state.grants[grant.id] = grant;
+    const body = await this.#tokenBody(grant, { offline: c.offline, nonce: c.nonce });
+    this.store.changed();
+    return body;
+  }
+
+  /** A new access token for a refresh token whose grant stands. */
+  async #refreshTokenGrant(form: URLSearchParams, clientId: string): Promise<TokenBody> {
+    const state = this.store.state;
+    const refresh = form.get("refresh_token");
+    if (!refresh) {
+      throw new OAuthError(400, "invalid_request", "Missing required parameter: refresh_token");
+    }
+    const grant = state.grants[state.refreshTokens[refresh] ?? ""];
+    if (!grant || grant.revoked || !state.accounts[grant.email]) {
+      throw new OAuthError(400, "invalid_grant", "Token has been expired or revoked.");
+    }
+    if (grant.clientId !== clientId) {
+      throw new OAuthError(401, "unauthorized_client", "Unauthorized");
+    }
+    return await this.#tokenBody(grant, { offline: false, nonce: undefined });
+  }
+
+  /** The token answer for a grant: access token, refresh token if offline, id_token if openid. */
+  async #tokenBody(
+    grant: Grant,
+    opts: { offline: boolean; nonce: string | undefined },
+  ): Promise<TokenBody> {
+    const body: TokenBody = {
+      access_token: this.store.issueAccessToken(grant.email, {
+        grantId: grant.id,
+        clientId: grant.clientId,
+        scope: grant.scope,
+      }),
+      expires_in: ACCESS_TOKEN_SECONDS,
+    };
+    if (opts.offline) {
+      const refresh = `1//sandbox-${randomToken(40)}`;
+      this.store.state.refreshTokens[refresh] = grant.id;
+      body.refresh_token = refresh;
+    }
+    body.scope = grant.scope;
+    body.token_type = "Bearer";
+    if (grant.scope.split(" ").includes("openid")) {
+      body.id_token = await this.#idToken(grant.email, grant.clientId, opts.nonce);
+    }
+    return body;
   }
 
   async revoke(req: Request, url: URL): Promise<Response> {
