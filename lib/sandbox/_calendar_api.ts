@@ -18,6 +18,7 @@ import { importEvent, moveEvent, quickAddEvent } from "./_event_ops.ts";
 import { chosenWrite, injectFaults } from "./_faults.ts";
 import { applyMask, fieldMask } from "./_fields.ts";
 import { stopChannel, watchEvents } from "./_push.ts";
+import type { Calendar } from "./_state.ts";
 import type { Store } from "./_store.ts";
 
 interface Route {
@@ -191,7 +192,7 @@ async function serve(
   origin: string,
 ): Promise<Answer> {
   const m = route.pattern.exec(path)!;
-  const seg = (i: number) => {
+  const segment = (i: number) => {
     try {
       return decodeURIComponent(m[i]);
     } catch {
@@ -203,50 +204,75 @@ async function serve(
     stopChannel(store, await readJson(req));
     return new Response(null, { status: 204 });
   }
-  const cal = store.calendarFor(email, seg(1));
-  if (!cal) throw notFound();
-  switch (route.name) {
-    case "calendarList.get":
-      return { body: calendarListEntry(cal, email) };
-    case "calendars.get":
-      return { body: calendarResource(cal) };
-    case "events.list":
-      return { body: listEvents(store, cal, email, params) };
-    case "events.insert": {
-      const event = insertEvent(store, cal, email, chosenWrite(store, await readJson(req)));
-      return { body: event, headers: { etag: event.etag } };
+  const cal = store.calendarFor(email, segment(1));
+  const call = CALENDAR_CALLS[route.name];
+  if (!cal || !call) throw notFound();
+  return await call({ store, req, cal, email, params, origin, eventId: () => segment(2) });
+}
+
+/** A call on one calendar the caller can see, with what its handler may need. */
+interface CalendarCall {
+  store: Store;
+  req: Request;
+  cal: Calendar;
+  email: string;
+  params: URLSearchParams;
+  origin: string;
+  /** The event id in the path, decoded (404 when it can't be). */
+  eventId: () => string;
+}
+
+/** The calls on one calendar, by route name. */
+const CALENDAR_CALLS: Record<string, (call: CalendarCall) => Answer | Promise<Answer>> = {
+  "calendarList.get": ({ cal, email }) => ({ body: calendarListEntry(cal, email) }),
+  "calendars.get": ({ cal }) => ({ body: calendarResource(cal) }),
+  "events.list": ({ store, cal, email, params }) => ({
+    body: listEvents(store, cal, email, params),
+  }),
+  "events.insert": async ({ store, req, cal, email }) =>
+    withEtag(insertEvent(store, cal, email, chosenWrite(store, await readJson(req)))),
+  "events.quickAdd": async ({ store, req, cal, email, params }) => {
+    await req.body?.cancel();
+    return { body: quickAddEvent(store, cal, email, params.get("text")) };
+  },
+  "events.import": async ({ store, req, cal, email }) => ({
+    body: importEvent(store, cal, email, chosenWrite(store, await readJson(req))),
+  }),
+  "events.move": async ({ store, req, cal, email, params, eventId }) => {
+    await req.body?.cancel();
+    return { body: moveEvent(store, cal, email, eventId(), params.get("destination")) };
+  },
+  "events.watch": async ({ store, req, cal, origin }) => ({
+    body: watchEvents(store, cal, origin, await readJson(req)),
+  }),
+  "events.instances": ({ store, cal, email, params, eventId }) => ({
+    body: listInstances(store, cal, email, eventId(), params),
+  }),
+  "events.get": ({ req, cal, eventId }) => {
+    const event = getEvent(cal, eventId());
+    if (notModified(req, event.etag)) {
+      return new Response(null, { status: 304, headers: { etag: event.etag } });
     }
-    case "events.quickAdd":
-      await req.body?.cancel();
-      return { body: quickAddEvent(store, cal, email, params.get("text")) };
-    case "events.import":
-      return { body: importEvent(store, cal, email, chosenWrite(store, await readJson(req))) };
-    case "events.move":
-      await req.body?.cancel();
-      return { body: moveEvent(store, cal, email, seg(2), params.get("destination")) };
-    case "events.watch":
-      return { body: watchEvents(store, cal, origin, await readJson(req)) };
-    case "events.instances":
-      return { body: listInstances(store, cal, email, seg(2), params) };
-    case "events.get": {
-      const event = getEvent(cal, seg(2));
-      if (notModified(req, event.etag)) {
-        return new Response(null, { status: 304, headers: { etag: event.etag } });
-      }
-      return { body: event, headers: { etag: event.etag } };
-    }
-    case "events.patch":
-    case "events.update": {
-      const body = chosenWrite(store, await readJson(req));
-      checkIfMatch(req, () => resolveEvent(cal, seg(2)).event.etag);
-      const mode = route.name === "events.patch" ? "patch" : "update";
-      const event = writeEvent(store, cal, email, seg(2), body, mode);
-      return { body: event, headers: { etag: event.etag } };
-    }
-    case "events.delete":
-      checkIfMatch(req, () => resolveEvent(cal, seg(2)).event.etag);
-      deleteEvent(store, cal, email, seg(2));
-      return new Response(null, { status: 204 });
-  }
-  throw notFound();
+    return withEtag(event);
+  },
+  "events.patch": (call) => writeIfMatch(call, "patch"),
+  "events.update": (call) => writeIfMatch(call, "update"),
+  "events.delete": ({ store, req, cal, email, eventId }) => {
+    checkIfMatch(req, () => resolveEvent(cal, eventId()).event.etag);
+    deleteEvent(store, cal, email, eventId());
+    return new Response(null, { status: 204 });
+  },
+};
+
+/** events.patch and events.update, refused with 412 when `If-Match` names another version. */
+async function writeIfMatch(call: CalendarCall, mode: "patch" | "update"): Promise<Answer> {
+  const { store, req, cal, email, eventId } = call;
+  const body = chosenWrite(store, await readJson(req));
+  checkIfMatch(req, () => resolveEvent(cal, eventId()).event.etag);
+  return withEtag(writeEvent(store, cal, email, eventId(), body, mode));
+}
+
+/** An event answered with its etag also in the `ETag` header, as Google does. */
+function withEtag(event: Json): Answer {
+  return { body: event, headers: { etag: event.etag } };
 }
