@@ -234,45 +234,15 @@ export function validateEvent(body: Json, ctx: ValidateContext): Json {
   for (const f of WRITABLE_FIELDS) {
     if (body[f] !== undefined && body[f] !== null) out[f] = structuredClone(body[f]);
   }
-  if (out.start === undefined) throw required("Missing start time.");
-  if (out.end === undefined) throw required("Missing end time.");
-  out.start = normalizeTime(out.start, "start", ctx.calendarZone);
-  out.end = normalizeTime(out.end, "end", ctx.calendarZone);
-  if (Boolean(out.start.date) !== Boolean(out.end.date)) {
-    throw badRequest("Start and end times must either both be date or both be dateTime.");
-  }
-  const t = timeInfo(out.start, out.end, ctx.calendarZone);
-  if (t.end.getTime() <= t.start.getTime()) throw timeRangeEmpty();
+  const t = normalizeTimes(out, ctx.calendarZone);
   enumField(out, "status", ["confirmed", "tentative", "cancelled"]);
   enumField(out, "transparency", ["opaque", "transparent"]);
   enumField(out, "visibility", ["default", "public", "private", "confidential"]);
   if (out.colorId !== undefined && !/^(?:[1-9]|1[01])$/.test(String(out.colorId))) {
     throw badRequest("Invalid color id.");
   }
-  if (out.recurrence !== undefined) {
-    if (!Array.isArray(out.recurrence) || out.recurrence.some((r: Json) => typeof r !== "string")) {
-      throw badRequest("Invalid recurrence rule.");
-    }
-    if (ctx.isInstance) {
-      delete out.recurrence; // instances never carry a recurrence
-    } else if (out.recurrence.length === 0) {
-      delete out.recurrence;
-    } else {
-      if (!out.start.date && !out.start.timeZone) {
-        throw required("Missing time zone definition for start time.");
-      }
-      buildRuleSet(out.start, out.recurrence);
-    }
-  }
-  if (out.attendees !== undefined) {
-    if (!Array.isArray(out.attendees)) throw badRequest("Invalid attendees.");
-    out.attendees = out.attendees.map((a: Json) => {
-      if (!a || typeof a.email !== "string" || !a.email.includes("@")) {
-        throw badRequest("Invalid attendee email.");
-      }
-      return { responseStatus: "needsAction", ...a };
-    });
-  }
+  normalizeRecurrence(out, ctx.isInstance);
+  if (out.attendees !== undefined) out.attendees = normalizeAttendees(out.attendees);
   const ext = normalizeExtendedProperties(out.extendedProperties);
   if (ext) out.extendedProperties = ext;
   out.reminders = normalizeReminders(out.reminders);
@@ -281,6 +251,50 @@ export function validateEvent(body: Json, ctx: ValidateContext): Json {
   checkEventType(out, t, ctx);
   if (!ctx.isInstance) delete out.originalStartTime;
   return out;
+}
+
+/**
+ * Normalizes `start` and `end` in place and returns their instants; 400 unless both are given, of
+ * one kind (dates or dateTimes), and in order.
+ */
+function normalizeTimes(ev: Json, calendarZone: string): TimeInfo {
+  if (ev.start === undefined) throw required("Missing start time.");
+  if (ev.end === undefined) throw required("Missing end time.");
+  ev.start = normalizeTime(ev.start, "start", calendarZone);
+  ev.end = normalizeTime(ev.end, "end", calendarZone);
+  if (Boolean(ev.start.date) !== Boolean(ev.end.date)) {
+    throw badRequest("Start and end times must either both be date or both be dateTime.");
+  }
+  const t = timeInfo(ev.start, ev.end, calendarZone);
+  if (t.end.getTime() <= t.start.getTime()) throw timeRangeEmpty();
+  return t;
+}
+
+/** Checks `recurrence` in place: dropped on an instance or when empty; a series needs a zone. */
+function normalizeRecurrence(ev: Json, isInstance: boolean) {
+  if (ev.recurrence === undefined) return;
+  if (!Array.isArray(ev.recurrence) || ev.recurrence.some((r: Json) => typeof r !== "string")) {
+    throw badRequest("Invalid recurrence rule.");
+  }
+  if (isInstance || ev.recurrence.length === 0) {
+    delete ev.recurrence; // instances never carry a recurrence
+    return;
+  }
+  if (!ev.start.date && !ev.start.timeZone) {
+    throw required("Missing time zone definition for start time.");
+  }
+  buildRuleSet(ev.start, ev.recurrence);
+}
+
+/** Attendees as Google stores them: each with an email, `needsAction` until they answer. */
+function normalizeAttendees(attendees: Json): Json[] {
+  if (!Array.isArray(attendees)) throw badRequest("Invalid attendees.");
+  return attendees.map((a: Json) => {
+    if (!a || typeof a.email !== "string" || !a.email.includes("@")) {
+      throw badRequest("Invalid attendee email.");
+    }
+    return { responseStatus: "needsAction", ...a };
+  });
 }
 
 function checkEventType(ev: Json, t: TimeInfo, ctx: ValidateContext) {
