@@ -1,5 +1,5 @@
 /** events.move, events.quickAdd and events.import: writes that aren't plain insert/update. */
-import { badRequest, duplicate, GoogleApiError, notFound } from "./_errors.ts";
+import { badRequest, duplicate, invalidParameter, notFound } from "./_errors.ts";
 import { type Json, requireJsonObject, validateEvent } from "./_event_input.ts";
 import { toResource } from "./_event_resource.ts";
 import {
@@ -19,10 +19,10 @@ import type { Store } from "./_store.ts";
 import { formatDate, fromFloating, toFloating } from "./_time.ts";
 
 const requiredParameter = (name: string) =>
-  new GoogleApiError(400, `Required parameter: ${name}`, "required", "global", {
-    locationType: "parameter",
-    location: name,
-  });
+  invalidParameter(`Required parameter: ${name}`, name, "required");
+
+const instanceRefused = () =>
+  badRequest("Cannot change the organizer of an instance.", "cannotChangeOrganizerOfInstance");
 
 /**
  * events.move: the event (a series with its exceptions) leaves `cal` — where it now reads as
@@ -41,56 +41,50 @@ export function moveEvent(
   const dest = store.calendarFor(email, destinationId);
   if (!dest) throw notFound();
   requireWriter(dest, email);
-  const ev = cal.events[eventId];
-  if (!ev) {
-    if (/_\d{8}/.test(eventId)) {
-      throw badRequest(
-        "Cannot change the organizer of an instance.",
-        "cannotChangeOrganizerOfInstance",
-      );
-    }
-    throw notFound();
-  }
-  if (ev.status === "cancelled" && ev._deleted) throw notFound();
-  if (ev.recurringEventId) {
-    throw badRequest(
-      "Cannot change the organizer of an instance.",
-      "cannotChangeOrganizerOfInstance",
-    );
-  }
-  if ((ev.eventType ?? "default") !== "default") {
-    throw badRequest("Only events of type default can be moved.", "eventTypeRestriction");
-  }
+  const ev = movableEvent(cal, eventId);
   if (dest.id === cal.id) return toResource(ev);
   const taken = dest.events[ev.id];
   if (taken && !taken._deleted) throw duplicate();
-
-  const carry = (src: StoredEvent): StoredEvent => {
-    const isInstance = Boolean(src.recurringEventId);
-    const fields = validateEvent(
-      { ...writableOf(src), ...(isInstance ? { originalStartTime: src.originalStartTime } : {}) },
-      validationContext(dest, false, isInstance),
-    );
-    const extra: Json = {
-      created: src.created,
-      creator: src.creator,
-      organizer: organizerOf(dest),
-      iCalUID: src.iCalUID,
-      ...seriesLink(src),
-    };
-    const moved = commit(store, dest, email, src.id, fields, dest.events[src.id], extra);
-    delete moved._deleted;
-    return moved;
-  };
-  const moved = carry(ev);
+  const moved = carry(store, dest, email, ev);
   if (isMaster(ev)) {
     for (const other of Object.values(cal.events)) {
-      if (other.recurringEventId === ev.id && !other._deleted) carry(other);
+      if (other.recurringEventId === ev.id && !other._deleted) carry(store, dest, email, other);
     }
   }
   deleteEvent(store, cal, email, ev.id); // tombstones it (and its exceptions) in the source
   store.onChange?.(dest.id);
   return toResource(moved);
+}
+
+/** The event events.move may move: a live, default-type event that is not a single instance. */
+function movableEvent(cal: Calendar, eventId: string): StoredEvent {
+  const ev = cal.events[eventId];
+  if (!ev) throw /_\d{8}/.test(eventId) ? instanceRefused() : notFound();
+  if (ev.status === "cancelled" && ev._deleted) throw notFound();
+  if (ev.recurringEventId) throw instanceRefused();
+  if ((ev.eventType ?? "default") !== "default") {
+    throw badRequest("Only events of type default can be moved.", "eventTypeRestriction");
+  }
+  return ev;
+}
+
+/** Writes `src` into `dest` under its own id, keeping its creation, creator and iCalUID. */
+function carry(store: Store, dest: Calendar, email: string, src: StoredEvent): StoredEvent {
+  const isInstance = Boolean(src.recurringEventId);
+  const fields = validateEvent(
+    { ...writableOf(src), ...(isInstance ? { originalStartTime: src.originalStartTime } : {}) },
+    validationContext(dest, false, isInstance),
+  );
+  const extra: Json = {
+    created: src.created,
+    creator: src.creator,
+    organizer: organizerOf(dest),
+    iCalUID: src.iCalUID,
+    ...seriesLink(src),
+  };
+  const moved = commit(store, dest, email, src.id, fields, dest.events[src.id], extra);
+  delete moved._deleted;
+  return moved;
 }
 
 /** events.quickAdd: an event from a line of text (see _quick_add.ts for what is understood). */
