@@ -11,19 +11,7 @@ const DEFAULT_TTL_MS = 7 * 86400000;
 export function watchEvents(store: Store, cal: Calendar, origin: string, body: Json): Json {
   if (!body || typeof body !== "object") throw badRequest("Parse Error", "parseError");
   if (typeof body.id !== "string" || !body.id) throw badRequest("Missing channel id.", "required");
-  if (body.type !== "web_hook" && body.type !== "webhook") {
-    throw badRequest(`Invalid channel type: ${body.type}`, "invalid");
-  }
-  let address: URL;
-  try {
-    address = new URL(body.address);
-  } catch {
-    throw badRequest(`Invalid address: ${body.address}`, "invalid");
-  }
-  const http = address.protocol === "http:" && store.allowHttpWebhooks;
-  if (address.protocol !== "https:" && !http) {
-    throw badRequest(`WebHook callback must be HTTPS: ${body.address}`, "push.webhookUrlNotHttps");
-  }
+  const address = webhookAddress(store, body);
   if ([...store.channels.values()].some((c) => c.id === body.id)) {
     throw new GoogleApiError(
       400,
@@ -32,11 +20,6 @@ export function watchEvents(store: Store, cal: Calendar, origin: string, body: J
       "global",
     );
   }
-  const now = store.now().getTime();
-  const requested = Number(body.expiration);
-  const expiration = Number.isFinite(requested) && requested > now
-    ? Math.min(requested, now + DEFAULT_TTL_MS)
-    : now + DEFAULT_TTL_MS;
   const channel: Channel = {
     id: body.id,
     resourceId: randomToken(18),
@@ -44,7 +27,7 @@ export function watchEvents(store: Store, cal: Calendar, origin: string, body: J
     calendarId: cal.id,
     address: address.toString(),
     token: typeof body.token === "string" ? body.token : undefined,
-    expiration,
+    expiration: channelExpiration(store, Number(body.expiration)),
     messageNumber: 0,
   };
   store.channels.set(channel.resourceId + "/" + channel.id, channel);
@@ -58,6 +41,32 @@ export function watchEvents(store: Store, cal: Calendar, origin: string, body: J
   };
   if (channel.token !== undefined) out.token = channel.token;
   return out;
+}
+
+/** A web_hook channel's address: HTTPS (or HTTP where the sandbox allows it), else Google's 400. */
+function webhookAddress(store: Store, body: Json): URL {
+  if (body.type !== "web_hook" && body.type !== "webhook") {
+    throw badRequest(`Invalid channel type: ${body.type}`, "invalid");
+  }
+  let address: URL;
+  try {
+    address = new URL(body.address);
+  } catch {
+    throw badRequest(`Invalid address: ${body.address}`, "invalid");
+  }
+  const http = address.protocol === "http:" && store.allowHttpWebhooks;
+  if (address.protocol !== "https:" && !http) {
+    throw badRequest(`WebHook callback must be HTTPS: ${body.address}`, "push.webhookUrlNotHttps");
+  }
+  return address;
+}
+
+/** When a channel expires: the time asked for, at most a week ahead (the default). */
+function channelExpiration(store: Store, requested: number): number {
+  const now = store.now().getTime();
+  return Number.isFinite(requested) && requested > now
+    ? Math.min(requested, now + DEFAULT_TTL_MS)
+    : now + DEFAULT_TTL_MS;
 }
 
 /** channels.stop */
