@@ -44,8 +44,9 @@ function helpers(store: Store, cal: Calendar) {
   return { today, date, at, add, owner };
 }
 
-function seedWork(store: Store, cal: Calendar) {
-  const { today, date, at, add, owner } = helpers(store, cal);
+/** The weekly team sync: a series with a past, one instance moved and one cancelled. */
+function seedWeeklySync(store: Store, cal: Calendar) {
+  const { today, at, add, owner } = helpers(store, cal);
   // Weekly sync on Mondays, starting the Monday before today, so the series has a past too.
   const dow = today.getUTCDay();
   const lastMonday = -((dow + 6) % 7) - 7;
@@ -72,6 +73,11 @@ function seedWork(store: Store, cal: Calendar) {
     }, "patch");
   }
   if (inst[2]) deleteEvent(store, cal, owner, inst[2].id);
+}
+
+function seedWork(store: Store, cal: Calendar) {
+  seedWeeklySync(store, cal);
+  const { date, at, add } = helpers(store, cal);
   add({ summary: "Design review", start: at(1, "14:00"), end: at(1, "15:00"), colorId: "5" });
   add({
     summary: "1:1 with manager",
