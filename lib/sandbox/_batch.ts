@@ -30,6 +30,9 @@ const REASONS: Record<number, string> = {
   503: "Service Unavailable",
 };
 
+/** Answers one inner Calendar request. */
+type ServeOne = (req: Request) => Promise<Response>;
+
 interface Part {
   contentId: string | null;
   method: string;
@@ -82,8 +85,30 @@ export async function handleBatch(
   store: Store,
   req: Request,
   origin: string,
-  serve: (req: Request) => Promise<Response>,
+  serve: ServeOne,
 ): Promise<Response> {
+  const parts = await readParts(req);
+  const outer = new Headers();
+  for (const [k, v] of req.headers) {
+    if (!/^content-/i.test(k) && k !== "host") outer.set(k, v);
+  }
+  const boundary = `batch_${randomToken(12).replace(/[-_]/g, "x")}`;
+  const chunks: string[] = [];
+  for (const [i, part] of parts.entries()) {
+    const res = await answerPart(part, outer, origin, serve);
+    chunks.push(await responsePart(res, part.contentId ?? String(i + 1), boundary));
+  }
+  const body = new TextEncoder().encode(`${chunks.join("\r\n")}\r\n--${boundary}--\r\n`);
+  const auth = req.headers.get("authorization");
+  const token = auth ? /^Bearer\s+(.+)$/i.exec(auth.trim())?.[1] : undefined;
+  store.countBytes(token ? store.accountForToken(token)?.email : undefined, body.length);
+  return new Response(body, {
+    headers: { "content-type": `multipart/mixed; boundary=${boundary}` },
+  });
+}
+
+/** The parts of a batch body; 400 unless it is multipart/mixed with 1 to 1000 parts. */
+async function readParts(req: Request): Promise<Part[]> {
   const type = req.headers.get("content-type") ?? "";
   const boundary = /boundary="?([^";]+)"?/i.exec(type)?.[1];
   if (!/^multipart\/mixed/i.test(type) || !boundary) {
@@ -100,52 +125,46 @@ export async function handleBatch(
       "badRequest",
     );
   }
-  const outer = new Headers();
-  for (const [k, v] of req.headers) {
-    if (!/^content-/i.test(k) && k !== "host") outer.set(k, v);
-  }
-  const out = `batch_${randomToken(12).replace(/[-_]/g, "x")}`;
-  const chunks: string[] = [];
-  for (const [i, part] of parts.entries()) {
-    const headers = new Headers(outer);
-    for (const [k, v] of part.headers) headers.set(k, v);
-    let res: Response;
-    try {
-      const url = new URL(part.target, origin);
-      const hasBody = part.method !== "GET" && part.method !== "DELETE" && part.body !== "";
-      res = url.pathname.startsWith("/calendar/v3/")
-        ? await serve(
-          new Request(url, {
-            method: part.method,
-            headers,
-            body: hasBody ? part.body : undefined,
-          }),
-        )
-        : new GoogleApiError(404, "Not Found", "notFound").toResponse();
-    } catch {
-      res = badRequest("Failed to parse batch request.", "badRequest").toResponse();
+  return parts;
+}
+
+/** Answers one part as its own request, with the outer headers it doesn't set itself. */
+async function answerPart(
+  part: Part,
+  outer: Headers,
+  origin: string,
+  serve: ServeOne,
+): Promise<Response> {
+  const headers = new Headers(outer);
+  for (const [k, v] of part.headers) headers.set(k, v);
+  try {
+    const url = new URL(part.target, origin);
+    if (!url.pathname.startsWith("/calendar/v3/")) {
+      return new GoogleApiError(404, "Not Found", "notFound").toResponse();
     }
-    const text = await res.text();
-    const lines = [
-      `--${out}`,
-      "Content-Type: application/http",
-      `Content-ID: <response-${part.contentId ?? String(i + 1)}>`,
-      "",
-      `HTTP/1.1 ${res.status} ${REASONS[res.status] ?? ""}`.trimEnd(),
-    ];
-    for (const [k, v] of res.headers) {
-      if (k !== "content-length") lines.push(`${headerName(k)}: ${v}`);
-    }
-    lines.push(`Content-Length: ${new TextEncoder().encode(text).length}`, "", text);
-    chunks.push(lines.join("\r\n"));
+    const hasBody = part.method !== "GET" && part.method !== "DELETE" && part.body !== "";
+    const body = hasBody ? part.body : undefined;
+    return await serve(new Request(url, { method: part.method, headers, body }));
+  } catch {
+    return badRequest("Failed to parse batch request.", "badRequest").toResponse();
   }
-  const body = new TextEncoder().encode(`${chunks.join("\r\n")}\r\n--${out}--\r\n`);
-  const auth = req.headers.get("authorization");
-  const token = auth ? /^Bearer\s+(.+)$/i.exec(auth.trim())?.[1] : undefined;
-  store.countBytes(token ? store.accountForToken(token)?.email : undefined, body.length);
-  return new Response(body, {
-    headers: { "content-type": `multipart/mixed; boundary=${out}` },
-  });
+}
+
+/** One part of the batch response: the inner response written out as HTTP. */
+async function responsePart(res: Response, contentId: string, boundary: string): Promise<string> {
+  const text = await res.text();
+  const lines = [
+    `--${boundary}`,
+    "Content-Type: application/http",
+    `Content-ID: <response-${contentId}>`,
+    "",
+    `HTTP/1.1 ${res.status} ${REASONS[res.status] ?? ""}`.trimEnd(),
+  ];
+  for (const [k, v] of res.headers) {
+    if (k !== "content-length") lines.push(`${headerName(k)}: ${v}`);
+  }
+  lines.push(`Content-Length: ${new TextEncoder().encode(text).length}`, "", text);
+  return lines.join("\r\n");
 }
 
 function headerName(k: string): string {
