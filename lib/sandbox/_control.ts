@@ -94,41 +94,12 @@ export async function handleControl(
       if (b instanceof Response) return b;
       return json(ctx.sandbox.addAccount(b.email, b.calendars), 201);
     }
-    case "POST /token": {
-      const b = await body(req, TokenBody);
-      if (b instanceof Response) return b;
-      if (!store.state.accounts[b.email.toLowerCase()]) {
-        return error(404, `Unknown sandbox account "${b.email}"`);
-      }
-      return json({
-        access_token: store.issueAccessToken(b.email),
-        expires_in: ACCESS_TOKEN_SECONDS,
-        token_type: "Bearer",
-      });
-    }
+    case "POST /token":
+      return await issueToken(store, req);
     case "GET /faults":
       return json(store.faults);
-    case "POST /faults": {
-      const b = await body(req, FaultsBody);
-      if (b instanceof Response) return b;
-      const { expire_sync_tokens, revoke, ...rest } = b;
-      if (expire_sync_tokens) {
-        for (const cal of Object.values(store.state.calendars)) cal.tokenGeneration++;
-        store.changed();
-      }
-      if (revoke) {
-        if (!store.state.accounts[revoke.toLowerCase()]) {
-          return error(404, `Unknown sandbox account "${revoke}"`);
-        }
-        store.revokeAccount(revoke);
-      }
-      for (const [k, v] of Object.entries(rest)) {
-        if (v === null) delete (store.faults as Record<string, unknown>)[k];
-        else (store.faults as Record<string, unknown>)[k] = v;
-      }
-      if (rest.fail_every) store.requestCounter = 0;
-      return json(store.faults);
-    }
+    case "POST /faults":
+      return await setFaults(store, req);
     case "DELETE /faults":
       await req.body?.cancel();
       store.faults = {};
@@ -143,4 +114,44 @@ export async function handleControl(
   }
   await req.body?.cancel();
   return error(404, `No control endpoint ${route}`);
+}
+
+/** `POST /_sandbox/token`: an access token for a sandbox account, without the consent page. */
+async function issueToken(store: Store, req: Request): Promise<Response> {
+  const b = await body(req, TokenBody);
+  if (b instanceof Response) return b;
+  if (!store.state.accounts[b.email.toLowerCase()]) {
+    return error(404, `Unknown sandbox account "${b.email}"`);
+  }
+  return json({
+    access_token: store.issueAccessToken(b.email),
+    expires_in: ACCESS_TOKEN_SECONDS,
+    token_type: "Bearer",
+  });
+}
+
+/**
+ * `POST /_sandbox/faults`: sets faults (`null` clears one); `expire_sync_tokens` and `revoke` act
+ * once instead of being kept.
+ */
+async function setFaults(store: Store, req: Request): Promise<Response> {
+  const b = await body(req, FaultsBody);
+  if (b instanceof Response) return b;
+  const { expire_sync_tokens, revoke, ...rest } = b;
+  if (expire_sync_tokens) {
+    for (const cal of Object.values(store.state.calendars)) cal.tokenGeneration++;
+    store.changed();
+  }
+  if (revoke) {
+    if (!store.state.accounts[revoke.toLowerCase()]) {
+      return error(404, `Unknown sandbox account "${revoke}"`);
+    }
+    store.revokeAccount(revoke);
+  }
+  for (const [k, v] of Object.entries(rest)) {
+    if (v === null) delete (store.faults as Record<string, unknown>)[k];
+    else (store.faults as Record<string, unknown>)[k] = v;
+  }
+  if (rest.fail_every) store.requestCounter = 0;
+  return json(store.faults);
 }
