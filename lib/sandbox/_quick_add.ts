@@ -58,15 +58,25 @@ function iso(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
 
+/** Finds a pattern in what is left of the text and removes it from there. */
+type Take = (re: RegExp) => RegExpExecArray | null;
+
 /** Reads `text`; `today` is the calendar's current day as a UTC-midnight Date. */
 export function parseQuickAdd(text: string, today: Date): QuickAdd {
   let rest = ` ${text.replace(/\s+/g, " ").trim()} `;
-  const take = (re: RegExp): RegExpExecArray | null => {
+  const take: Take = (re) => {
     const m = re.exec(rest);
     if (m) rest = `${rest.slice(0, m.index)} ${rest.slice(m.index + m[0].length)}`;
     return m;
   };
+  const minutes = takeTimes(take);
+  const date = takeDay(take, today);
+  const summary = rest.replace(/\s+/g, " ").replace(/\s(?:at|on|from)\s*$/i, "").trim();
+  return { summary: summary || text.trim(), date: iso(date), minutes };
+}
 
+/** The time of day (a range, or a start and a length, an hour by default), in minutes. */
+function takeTimes(take: Take): QuickAdd["minutes"] {
   let start: number | null = null;
   let end: number | null = null;
   const range = take(
@@ -89,49 +99,50 @@ export function parseQuickAdd(text: string, today: Date): QuickAdd {
     end = start + (length && !/^h/i.test(length[2]) ? n : n * 60);
   }
   if (start !== null && end !== null && end <= start) end += 1440;
+  return start !== null && end !== null ? { start, end } : undefined;
+}
 
-  let date = today;
+/** The day the text names (the first form found, in the order below), else today. */
+function takeDay(take: Take, today: Date): Date {
   const isoDate = take(/\s(?:on\s+)?(\d{4})-(\d{2})-(\d{2})(?=\s)/);
-  const relative = isoDate ? null : take(/\s(?:on\s+)?(today|tomorrow)(?=\s)/i);
-  const weekday = isoDate || relative
-    ? null
-    : take(new RegExp(String.raw`\s(?:(on|next)\s+)?(${WEEKDAYS.join("|")})(?=\s)`, "i"));
-  const monthDay = isoDate || relative || weekday ? null : take(
+  if (isoDate) {
+    const d = new Date(Date.UTC(+isoDate[1], +isoDate[2] - 1, +isoDate[3]));
+    return iso(d) === `${isoDate[1]}-${isoDate[2]}-${isoDate[3]}` ? d : today;
+  }
+  const relative = take(/\s(?:on\s+)?(today|tomorrow)(?=\s)/i);
+  if (relative) {
+    return relative[1].toLowerCase() === "tomorrow" ? new Date(today.getTime() + DAY) : today;
+  }
+  const weekday = take(
+    new RegExp(String.raw`\s(?:(on|next)\s+)?(${WEEKDAYS.join("|")})(?=\s)`, "i"),
+  );
+  if (weekday) {
+    const want = WEEKDAYS.indexOf(weekday[2].toLowerCase());
+    let ahead = (want - today.getUTCDay() + 7) % 7;
+    if (ahead === 0 && weekday[1]?.toLowerCase() === "next") ahead = 7;
+    return new Date(today.getTime() + ahead * DAY);
+  }
+  const monthDay = take(
     new RegExp(
       String.raw`\s(?:on\s+)?${MONTH}\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?(?=\s)`,
       "i",
     ),
   );
-  const dayMonth = isoDate || relative || weekday || monthDay ? null : take(
+  if (monthDay) return calendarDay(monthDay[1], monthDay[2], monthDay[3], today);
+  const dayMonth = take(
     new RegExp(
       String.raw`\s(?:on\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+${MONTH}(?:\s+(\d{4}))?(?=\s)`,
       "i",
     ),
   );
-  if (isoDate) {
-    const d = new Date(Date.UTC(+isoDate[1], +isoDate[2] - 1, +isoDate[3]));
-    if (iso(d) === `${isoDate[1]}-${isoDate[2]}-${isoDate[3]}`) date = d;
-  } else if (relative) {
-    date = relative[1].toLowerCase() === "tomorrow" ? new Date(today.getTime() + DAY) : today;
-  } else if (weekday) {
-    const want = WEEKDAYS.indexOf(weekday[2].toLowerCase());
-    let ahead = (want - today.getUTCDay() + 7) % 7;
-    if (ahead === 0 && weekday[1]?.toLowerCase() === "next") ahead = 7;
-    date = new Date(today.getTime() + ahead * DAY);
-  } else if (monthDay || dayMonth) {
-    const [monthName, day, year] = monthDay
-      ? [monthDay[1], monthDay[2], monthDay[3]]
-      : [dayMonth![2], dayMonth![1], dayMonth![3]];
-    const month = MONTHS.findIndex((m) => m.startsWith(monthName.toLowerCase().slice(0, 3)));
-    let d = new Date(Date.UTC(year ? +year : today.getUTCFullYear(), month, +day));
-    if (!year && d < today) d = new Date(Date.UTC(today.getUTCFullYear() + 1, month, +day));
-    if (d.getUTCDate() === +day) date = d;
-  }
+  if (dayMonth) return calendarDay(dayMonth[2], dayMonth[1], dayMonth[3], today);
+  return today;
+}
 
-  const summary = rest.replace(/\s+/g, " ").replace(/\s(?:at|on|from)\s*$/i, "").trim();
-  return {
-    summary: summary || text.trim(),
-    date: iso(date),
-    minutes: start !== null && end !== null ? { start, end } : undefined,
-  };
+/** A month and day (and maybe a year): without a year, the next such day from today on. */
+function calendarDay(monthName: string, day: string, year: string | undefined, today: Date): Date {
+  const month = MONTHS.findIndex((m) => m.startsWith(monthName.toLowerCase().slice(0, 3)));
+  let d = new Date(Date.UTC(year ? +year : today.getUTCFullYear(), month, +day));
+  if (!year && d < today) d = new Date(Date.UTC(today.getUTCFullYear() + 1, month, +day));
+  return d.getUTCDate() === +day ? d : today;
 }
