@@ -9,12 +9,9 @@
  * await close();
  * ```
  */
-import { handleBatch } from "./_batch.ts";
-import { handleCalendar } from "./_calendar_api.ts";
-import { handleControl } from "./_control.ts";
-import { GoogleApiError, json } from "./_errors.ts";
 import { OAuthServer } from "./_oauth.ts";
 import { notifyChannels } from "./_push.ts";
+import { serveSandbox } from "./_routes.ts";
 import { seed } from "./_seed.ts";
 import { emptyState } from "./_state.ts";
 import { DEFAULT_QUOTA_PER_MINUTE, Store } from "./_store.ts";
@@ -78,95 +75,23 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-function originOf(req: Request, url: URL): string {
-  const fwd = req.headers.get("forwarded");
-  const fwdHost = fwd ? /host="?([^;,"]+)/i.exec(fwd)?.[1] : undefined;
-  const fwdProto = fwd ? /proto="?([^;,"]+)/i.exec(fwd)?.[1] : undefined;
-  const host = req.headers.get("x-forwarded-host")?.split(",")[0].trim() ?? fwdHost ??
-    req.headers.get("host") ?? url.host;
-  const proto = req.headers.get("x-forwarded-proto")?.split(",")[0].trim() ?? fwdProto ??
-    url.protocol.replace(":", "");
-  return `${proto}://${host}/`;
-}
-
-function landingPage(origin: string): Response {
-  const html = `<!doctype html><html><head><meta charset="utf-8"><title>Google sandbox</title>
-</head><body><h1>Google sandbox</h1><p>Google OAuth 2.0 and Calendar v3 are simulated here for
-cal-sync. Point Google's clients at <code>${origin}</code>.</p>
-<p>Control surface: <a href="_sandbox/accounts">_sandbox/accounts</a>,
-<a href="_sandbox/stats">_sandbox/stats</a>.</p></body></html>`;
-  return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
-}
-
 /** Creates a sandbox; serve it with `startSandbox` or call `fetch` directly. */
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
-  const now = options.now ?? (() => new Date());
   const store = new Store(
     options.dataFile ?? null,
-    now,
+    options.now ?? (() => new Date()),
     options.quotaPerMinute ?? DEFAULT_QUOTA_PER_MINUTE,
   );
   store.allowHttpWebhooks = options.allowHttpWebhooks ?? false;
   const oauth = new OAuthServer(store);
   store.onChange = (calendarId) => notifyChannels(store, calendarId);
-
-  const reset = (opts: { empty?: boolean } = {}) => {
-    store.state = emptyState();
-    oauth.forgetKeys();
-    store.channels.clear();
-    store.faults = {};
-    store.resetStats();
-    seed(store, !opts.empty);
-    store.changed();
-  };
-
+  const reset = (opts: { empty?: boolean } = {}) => resetState(store, oauth, opts);
   if (!store.load()) {
     if (options.seed === false) store.changed();
     else reset();
   }
-
   const sandbox: Sandbox = {
-    async fetch(req: Request): Promise<Response> {
-      try {
-        const url = new URL(req.url);
-        const origin = originOf(req, url);
-        const path = url.pathname.replace(/\/{2,}/g, "/");
-        if (path.startsWith("/calendar/v3/")) {
-          return await handleCalendar(store, req, url, path.slice(12), origin);
-        }
-        if (path === "/batch/calendar/v3" && req.method === "POST") {
-          return await handleBatch(store, req, origin, (inner) => {
-            const innerUrl = new URL(inner.url);
-            const innerPath = innerUrl.pathname.replace(/\/{2,}/g, "/").slice(12);
-            // The batch counts its own response's bytes, not each part's again.
-            return handleCalendar(store, inner, innerUrl, innerPath, origin, { countBytes: false });
-          }).catch((err) => {
-            if (err instanceof GoogleApiError) return err.toResponse();
-            throw err;
-          });
-        }
-        if (path.startsWith("/_sandbox/")) {
-          return await handleControl(store, req, path.slice(9), { reset, sandbox });
-        }
-        if (path === "/" && req.method === "GET") return landingPage(origin);
-        const res = await oauth.handle(req, url, path, origin);
-        if (res) return res;
-        await req.body?.cancel();
-        return new GoogleApiError(404, "Not Found", "notFound").toResponse();
-      } catch (err) {
-        console.error("sandbox: unexpected error", err);
-        return json(
-          {
-            error: {
-              code: 500,
-              message: "Backend Error",
-              errors: [{ domain: "global", reason: "backendError", message: "Backend Error" }],
-            },
-          },
-          500,
-        );
-      }
-    },
+    fetch: (req) => serveSandbox(store, oauth, req, { reset, sandbox }),
     reset,
     addAccount(email, calendarSummaries) {
       const account = store.addAccount(email, calendarSummaries);
@@ -184,25 +109,38 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       }
       return store.issueAccessToken(email);
     },
-    stats() {
-      return {
-        since: store.stats.since,
-        total: Object.values(store.stats.requests).reduce((a, b) => a + b, 0),
-        requests: { ...store.stats.requests },
-        byMethod: { ...store.stats.byMethod },
-        oauth: { ...store.stats.oauth },
-        quotaRejections: store.stats.quotaRejections,
-        injectedFaults: store.stats.injectedFaults,
-        sparsePages: store.stats.sparsePages,
-        bytesSent: store.stats.bytesSent,
-        bytesSentByAccount: { ...store.stats.bytesSentByAccount },
-        quotaPerMinute: store.quotaPerMinute(),
-      };
-    },
+    stats: () => statsOf(store),
     resetStats: () => store.resetCounters(),
     close: () => store.close(),
   };
   return sandbox;
+}
+
+/** Back to a new state: no channels, faults or counts, seeded (with events unless `empty`). */
+function resetState(store: Store, oauth: OAuthServer, opts: { empty?: boolean }) {
+  store.state = emptyState();
+  oauth.forgetKeys();
+  store.channels.clear();
+  store.faults = {};
+  store.resetStats();
+  seed(store, !opts.empty);
+  store.changed();
+}
+
+function statsOf(store: Store): SandboxStats {
+  return {
+    since: store.stats.since,
+    total: Object.values(store.stats.requests).reduce((a, b) => a + b, 0),
+    requests: { ...store.stats.requests },
+    byMethod: { ...store.stats.byMethod },
+    oauth: { ...store.stats.oauth },
+    quotaRejections: store.stats.quotaRejections,
+    injectedFaults: store.stats.injectedFaults,
+    sparsePages: store.stats.sparsePages,
+    bytesSent: store.stats.bytesSent,
+    bytesSentByAccount: { ...store.stats.bytesSentByAccount },
+    quotaPerMinute: store.quotaPerMinute(),
+  };
 }
 
 /** Serves a new sandbox on its own origin; `port: 0` picks a free port. */
