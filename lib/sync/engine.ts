@@ -508,10 +508,12 @@ class SyncRun {
       !forceInWindow && !this.inWindow(ev, windowEnd) &&
       !this.hasInstanceInWindow(sourceId, windowEnd)
     ) {
-      // Copies that already ended are left alone; others leave with their source.
+      // Copies that already ended are left alone while their source has ended too; others leave
+      // with their source, one that moved from the past to beyond the window included (kept, it
+      // would show the source at a time it left, and nothing of what the source shows ahead).
       if (
         copyMayExist(mapping) && mapping.event_end &&
-        new Date(mapping.event_end).getTime() <= this.now
+        new Date(mapping.event_end).getTime() <= this.now && !this.endsAhead(ev)
       ) {
         return undefined;
       }
@@ -548,6 +550,12 @@ class SyncRun {
       cluster,
       generation,
     };
+  }
+
+  /** Whether an event or series (by its rule: exceptions aside) ends after now; endless: true. */
+  endsAhead(ev: Event): boolean {
+    const end = ev.recurrence?.length ? seriesEnd(ev) : spanOf(ev)?.end;
+    return end === undefined || end > this.now;
   }
 
   /** Whether a copied instance of this series (an exception) still lies in the window. */

@@ -543,3 +543,53 @@ Deno.test(
     }, 30);
   },
 );
+
+Deno.test(
+  "runSync() takes a past copy away when its source moves from the past to beyond the window",
+  opts,
+  async () => {
+    // Found by the property test (seed 1700383880): a copy that had ended was left alone by its
+    // own recorded end, even once its source had moved ahead: the destination kept a series
+    // showing nothing from now on next to a source with three occurrences ahead.
+    await withPair(async (p) => {
+      const now = new Date();
+      const before = new Date(now.getTime() - 6 * DAY);
+      const cal = { calendarId: p.sourceCal };
+      const series = await addEvent(p, {
+        summary: "Daily",
+        start: { dateTime: at(-6), timeZone: "UTC" },
+        end: { dateTime: at(-6 + 1 / 24), timeZone: "UTC" },
+        recurrence: ["RRULE:FREQ=DAILY;COUNT=3"],
+      });
+      const single = await addEvent(p, {
+        summary: "Once",
+        start: { dateTime: at(-5), timeZone: "UTC" },
+        end: { dateTime: at(-5 + 1 / 24), timeZone: "UTC" },
+      });
+      assert.equal((await p.sync({ now: before })).events_created, 2);
+
+      // Both ended days ago; then the source moves them past the window's end.
+      const moveTo = (id: string, days: number) =>
+        p.source.events.patch({
+          ...cal,
+          eventId: id,
+          requestBody: {
+            summary: "Moved",
+            start: { dateTime: at(days), timeZone: "UTC" },
+            end: { dateTime: at(days + 1 / 24), timeZone: "UTC" },
+          },
+        });
+      await moveTo(series.id!, 35);
+      await moveTo(single.id!, 36);
+      await assertMirror(p, now, "moved beyond the window");
+      assert.deepEqual(await listRaw(p.dest, p.destCal), [], "no copy left at the old times");
+
+      // Once the window reaches them, each is copied again, once.
+      const later = new Date(now.getTime() + 10 * DAY);
+      const { m } = await assertMirror(p, later, "the window reached them");
+      assert.equal(m.actual.filter((x) => x.summary === "Moved").length, 4);
+      assert.equal((await listRaw(p.dest, p.destCal)).length, 2);
+      assert.equal((await p.sync({ now: later })).api_calls, 1);
+    }, 30);
+  },
+);
