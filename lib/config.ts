@@ -19,6 +19,8 @@ export interface Config {
   frontendUrl: string;
   syncLookaheadDays: number;
   syncConcurrency: number;
+  /** Configs the scheduler and the CLI run at once (each run waits mostly on Google and the database). */
+  syncWorkers: number;
   googleQuotaPerMinute: number;
   /** Reverse proxies in front of the app: the client address is read from X-Forwarded-For. */
   trustedProxies: number;
@@ -62,6 +64,7 @@ const envSchema = z.object({
   FRONTEND_URL: url.optional(),
   SYNC_LOOKAHEAD_DAYS: wholeNumber(1, 365).default(90),
   SYNC_CONCURRENCY: wholeNumber(1, 64).default(8),
+  SYNC_WORKERS: wholeNumber(1, 256).default(16),
   GOOGLE_QUOTA_PER_MINUTE: wholeNumber(1, 1_000_000).default(600),
   TRUST_PROXY: wholeNumber(0, 10).default(0),
 });
@@ -147,6 +150,7 @@ export async function loadConfig(env: Env = Deno.env.toObject()): Promise<Config
     frontendUrl: stripSlash(e.FRONTEND_URL ?? apiUrl),
     syncLookaheadDays: e.SYNC_LOOKAHEAD_DAYS,
     syncConcurrency: e.SYNC_CONCURRENCY,
+    syncWorkers: e.SYNC_WORKERS,
     googleQuotaPerMinute: e.GOOGLE_QUOTA_PER_MINUTE,
     trustedProxies: e.TRUST_PROXY,
     version: VERSION,

@@ -23,6 +23,8 @@ export interface SyncConfigRow {
   last_error: string | null;
   lease_owner: string | null;
   lease_expires_at: Date | null;
+  /** When a scheduler or CLI pass last claimed it (null: never). */
+  claimed_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -213,18 +215,21 @@ const BOTH_ACCOUNTS_OK = `(SELECT count(*) FROM oauth_tokens t
  * takes their lease and moves `next_run_at` one interval on, in one statement with
  * `FOR UPDATE SKIP LOCKED`, so concurrent schedulers never claim the same config. A run left
  * `running` by a holder whose lease lapsed is closed as interrupted on the way.
- * With `all`, ignores schedules (still skips configs being run). Only `lib/sync/lease.ts` calls this.
+ * With `all`, ignores schedules (still skips configs being run); with `since`, skips the configs
+ * claimed since then (a CLI pass: each config once, however many passes share the work).
+ * Records the claim in `claimed_at`. Only `lib/sync/lease.ts` calls this.
  */
 export async function claimDueSyncConfigs(
   db: Queryable,
   owner: string,
-  opts: { limit: number; leaseMs: number; all?: boolean; now?: Date },
+  opts: { limit: number; leaseMs: number; all?: boolean; since?: Date; now?: Date },
 ): Promise<SyncConfigRow[]> {
   return await db.query<SyncConfigRow>(
     `WITH due AS (
        SELECT c.id, LEAST(COALESCE(c.lease_expires_at, now()), now()) AS lapsed_at
        FROM sync_configs c
        WHERE c.is_active AND ($4 OR c.next_run_at <= $5::timestamptz)
+         AND ($6::timestamptz IS NULL OR c.claimed_at IS NULL OR c.claimed_at < $6::timestamptz)
          AND (c.lease_owner IS NULL OR c.lease_expires_at < now())
          AND ${BOTH_ACCOUNTS_OK}
        ORDER BY c.next_run_at
@@ -233,10 +238,37 @@ export async function claimDueSyncConfigs(
      ), closed AS (${closeDeadRunsSql("due")})
      UPDATE sync_configs c SET lease_owner = $1,
        lease_expires_at = now() + make_interval(secs => $3::double precision / 1000),
-       next_run_at = $5::timestamptz + make_interval(mins => c.sync_interval_minutes)
+       next_run_at = $5::timestamptz + make_interval(mins => c.sync_interval_minutes),
+       claimed_at = $5::timestamptz
      FROM due WHERE c.id = due.id
      RETURNING c.*`,
-    [owner, opts.limit, opts.leaseMs, opts.all ?? false, opts.now ?? new Date()],
+    [
+      owner,
+      opts.limit,
+      opts.leaseMs,
+      opts.all ?? false,
+      opts.now ?? new Date(),
+      opts.since ?? null,
+    ],
+  );
+}
+
+/**
+ * After a pass that began at `since`: the configs it would have run (active, both connections
+ * ok, and due then unless `all`) that another run held or another pass claimed meanwhile. The
+ * caller leaves out the ones it ran itself.
+ */
+export function listSkippedSyncConfigs(
+  db: Queryable,
+  opts: { since: Date; all?: boolean },
+): Promise<SyncConfigRow[]> {
+  return db.query<SyncConfigRow>(
+    `SELECT c.* FROM sync_configs c
+     WHERE c.is_active AND ${BOTH_ACCOUNTS_OK}
+       AND (c.claimed_at >= $1 OR (c.lease_owner IS NOT NULL AND c.lease_expires_at >= now()))
+       AND ($2 OR c.next_run_at <= $1 OR c.claimed_at >= $1)
+     ORDER BY c.next_run_at, c.id`,
+    [opts.since, opts.all ?? false],
   );
 }
 
@@ -314,19 +346,20 @@ export function isSyncRunning(config: SyncConfigRow, now = new Date()): boolean 
 
 /**
  * The configs `claimDueSyncConfigs` would claim, without claiming them (dry runs): active, due
- * (or all with `all`), both connections ok.
+ * (or all with `all`), both connections ok; all of them without `limit`.
  */
 export function listDueSyncConfigs(
   db: Queryable,
-  opts: { limit: number; all?: boolean; now?: Date },
+  opts: { limit?: number; all?: boolean; now?: Date },
 ): Promise<SyncConfigRow[]> {
+  // LIMIT NULL is no limit.
   return db.query<SyncConfigRow>(
     `SELECT c.* FROM sync_configs c
      WHERE c.is_active AND ($2 OR c.next_run_at <= $3::timestamptz)
        AND ${BOTH_ACCOUNTS_OK}
      ORDER BY c.next_run_at, c.id
      LIMIT $1`,
-    [opts.limit, opts.all ?? false, opts.now ?? new Date()],
+    [opts.limit ?? null, opts.all ?? false, opts.now ?? new Date()],
   );
 }
 

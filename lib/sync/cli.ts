@@ -10,7 +10,13 @@ import type { SyncConfigRow } from "@/lib/db/sync_configs.ts";
 import { createServices } from "@/lib/services.ts";
 import type { PlannedChange } from "./engine.ts";
 import { recoverSyncLeases } from "./lease.ts";
-import { type ConfigRun, runDueSyncs, runFailed, UnknownConfigError } from "./scheduler.ts";
+import {
+  type ConfigRun,
+  runDueSyncs,
+  runFailed,
+  runSkipped,
+  UnknownConfigError,
+} from "./scheduler.ts";
 
 export const USAGE = `Usage: deno task sync [options]
 
@@ -18,14 +24,17 @@ Runs every sync config that is due once, then exits (for cron or another schedul
 
 Options:
   --config ID   run this config only, whatever its schedule
-  --all         run every active config, due or not
+  --all         run every active config once, due or not
   --dry-run     print what would be created, updated and deleted; write nothing
   --json        print the outcome as JSON instead of a table
-  --limit N     run at most N configs (default 1000)
+  --limit N     run at most N configs (no limit unless given)
   -h, --help    show this help
 
-Progress goes to stderr, the summary to stdout. Exit status: 0 when every run
-succeeded, 1 when any run failed or could not start, 2 for a usage error.
+Several processes (the app's scheduler, other \`deno task sync\`) may run at once:
+each config runs in one of them, and one that another process ran or is running
+is reported as skipped. Progress goes to stderr, the summary to stdout. Exit
+status: 0 when no run failed, 1 when any run failed or could not start, 2 for a
+usage error.
 Settings come from the environment, as for the app (DATABASE_URL, DATA_DIR,
 GOOGLE_ROOT_URL, SANDBOX_PORT, ...). With the Google sandbox, the app (or
 \`deno task sandbox\`) must be running.`;
@@ -36,7 +45,8 @@ export interface CliArgs {
   all: boolean;
   dryRun: boolean;
   json: boolean;
-  limit: number;
+  /** Most configs run; no cap when absent. */
+  limit?: number;
   help: boolean;
 }
 
@@ -68,7 +78,7 @@ export function parseCliArgs(args: string[]): CliArgs {
     throw new UsageError("Cannot use --config with --all: pick one");
   }
   if (values.config === "") throw new UsageError('Cannot use "--config": expected a config id');
-  let limit = 1000;
+  let limit: number | undefined;
   if (values.limit !== undefined) {
     limit = Number(values.limit);
     if (!/^\d+$/.test(values.limit) || limit < 1) {
@@ -162,7 +172,7 @@ const label = (c: SyncConfigRow) =>
   }" (${c.id})`;
 
 function statusOf(run: ConfigRun): string {
-  if (run.inProgress) return "in_progress";
+  if (runSkipped(run)) return "skipped";
   if (run.error !== undefined) return "error";
   return run.result!.status;
 }
@@ -184,8 +194,11 @@ export function runJson(run: ConfigRun) {
     events_failed: r?.events_failed ?? 0,
     api_calls: r?.api_calls ?? 0,
     duration_ms: r?.duration_ms ?? 0,
-    error: run.inProgress ? "A sync of this config is already in progress" : run.error ??
-      r?.error ?? null,
+    error: run.inProgress
+      ? "A sync of this config is already in progress"
+      : run.ranElsewhere
+      ? "Another process ran it during this pass"
+      : run.error ?? r?.error ?? null,
     failures: r?.failures ?? [],
     ...(r?.plan ? { plan: r.plan } : {}),
   };
@@ -235,7 +248,7 @@ export function summaryTable(runs: ConfigRun[], dryRun: boolean): string {
   for (const run of runs) {
     const problem = runJson(run).error;
     if (
-      problem && (run.error !== undefined || run.inProgress || run.result?.status !== "success")
+      problem && (run.error !== undefined || runSkipped(run) || run.result?.status !== "success")
     ) {
       out.push(`${run.config.id.slice(0, 8)}: ${printable(problem)}`);
     }
@@ -260,6 +273,24 @@ export function summaryTable(runs: ConfigRun[], dryRun: boolean): string {
   return out.join("\n");
 }
 
+/** How many configs ran (failed among them), and how many were left to other processes. */
+export function countRuns(runs: ConfigRun[]): { ran: number; skipped: number; failed: number } {
+  const skipped = runs.filter(runSkipped).length;
+  return { ran: runs.length - skipped, skipped, failed: runs.filter(runFailed).length };
+}
+
+/** The last line of the human summary: `1200 ran, 0 skipped, 0 failed`, and a limit if it bit. */
+export function summaryLine(
+  counts: { ran: number; skipped: number; failed: number },
+  cli: Pick<CliArgs, "limit" | "dryRun">,
+): string {
+  const capped = cli.limit !== undefined && counts.ran >= cli.limit
+    ? ` (stopped at --limit ${cli.limit}; more may be due)`
+    : "";
+  return `${counts.ran} ${cli.dryRun ? "planned" : "ran"}, ${counts.skipped} skipped, ` +
+    `${counts.failed} failed${capped}`;
+}
+
 /** Runs the command; returns the exit status. Only the summary reaches stdout. */
 export async function main(args: string[]): Promise<number> {
   const log = console.log;
@@ -279,6 +310,9 @@ function printToStdout(text: string) {
 }
 
 async function run(args: string[], print: (text: string) => void): Promise<number> {
+  // The pass began when the process did: with --all, a config claimed since then (here, or by
+  // another pass started alongside, which may open the database first) is not run again.
+  const started = new Date(performance.timeOrigin);
   let cli: CliArgs;
   try {
     cli = parseCliArgs(args);
@@ -311,6 +345,8 @@ async function run(args: string[], print: (text: string) => void): Promise<numbe
       limit: cli.limit,
       trigger: "cli",
       all: cli.all,
+      since: started,
+      reportSkipped: true,
       configId: cli.configId,
       dryRun: cli.dryRun,
       onStart: (c) => progress(`${cli.dryRun ? "Planning" : "Syncing"} ${label(c)}\n`),
@@ -328,15 +364,14 @@ async function run(args: string[], print: (text: string) => void): Promise<numbe
         );
       },
     });
-    const failed = runs.filter((r) => r.inProgress || runFailed(r)).length;
+    const counts = countRuns(runs);
     if (cli.json) {
-      print(
-        JSON.stringify({ dry_run: cli.dryRun, failed, runs: runs.map(runJson) }, null, 2),
-      );
+      print(JSON.stringify({ dry_run: cli.dryRun, ...counts, runs: runs.map(runJson) }, null, 2));
     } else {
       print(summaryTable(runs, cli.dryRun));
+      if (runs.length) print(summaryLine(counts, cli));
     }
-    return failed > 0 ? 1 : 0;
+    return counts.failed > 0 ? 1 : 0;
   } catch (err) {
     if (err instanceof CliError || err instanceof UnknownConfigError) {
       console.error(err.message);

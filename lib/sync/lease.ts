@@ -102,15 +102,24 @@ export class SyncLease implements HeldSyncLease {
    */
   async use<T>(fn: (lease: HeldSyncLease) => Promise<T>): Promise<T> {
     if (this.#released) throw new SyncLeaseLostError(this.configId);
-    // Deno's timers are numbers (the Node types in scope say Timeout): unrefTimer needs the number.
-    this.#timer ??= Number(setInterval(() => this.#beat(), this.#heartbeatMs));
-    // A heartbeat alone must not keep a process alive whose work is done.
-    Deno.unrefTimer(this.#timer);
+    this.heartbeat();
     try {
       return await fn(this);
     } finally {
       await this.release();
     }
+  }
+
+  /**
+   * Starts heartbeating before `use()`: for a lease claimed in a batch, which may wait in this
+   * process's queue for a worker longer than the TTL.
+   */
+  heartbeat(): void {
+    if (this.#timer !== undefined || this.#released) return;
+    // Deno's timers are numbers (the Node types in scope say Timeout): unrefTimer needs the number.
+    this.#timer = Number(setInterval(() => this.#beat(), this.#heartbeatMs));
+    // A heartbeat alone must not keep a process alive whose work is done.
+    Deno.unrefTimer(this.#timer);
   }
 
   /** Stops the heartbeat and gives the lease back (once; later calls wait for the first). */
@@ -166,21 +175,35 @@ export async function withSyncLease<T>(
   return await (await takeSyncLease(db, configId, opts)).use(fn);
 }
 
+/** A config claimed for a run, with its lease (heartbeating from the claim on). */
+export interface ClaimedSyncConfig {
+  config: SyncConfigRow;
+  lease: SyncLease;
+}
+
 /**
- * Claims one due config for the scheduler (see `claimDueSyncConfigs`) with its lease taken;
- * undefined when none is due.
+ * Claims up to `limit` due configs in one statement (see `claimDueSyncConfigs`), each with its
+ * lease taken and heartbeating at once, so a config waiting for a worker keeps it; empty when
+ * none is due. The caller `use()`s or releases each.
+ * @example const batch = await claimDueSyncLeases(db, { holder: "schedule", limit: 16 });
  */
-export async function claimDueSyncLease(
+export async function claimDueSyncLeases(
   db: Db,
-  opts: SyncLeaseOptions & { all?: boolean } = {},
-): Promise<{ config: SyncConfigRow; lease: SyncLease } | undefined> {
+  opts: SyncLeaseOptions & { limit: number; all?: boolean; since?: Date },
+): Promise<ClaimedSyncConfig[]> {
+  // One owner for the batch: release and renewal match the config id and the owner together.
   const owner = ownerName(opts.holder);
-  const [config] = await claimDueSyncConfigs(db, owner, {
-    limit: 1,
+  const configs = await claimDueSyncConfigs(db, owner, {
+    limit: opts.limit,
     leaseMs: opts.ttlMs ?? LEASE_TTL_MS,
     all: opts.all,
+    since: opts.since,
   });
-  return config && { config, lease: new SyncLease(db, config.id, owner, opts) };
+  return configs.map((config) => {
+    const lease = new SyncLease(db, config.id, owner, opts);
+    lease.heartbeat();
+    return { config, lease };
+  });
 }
 
 /**

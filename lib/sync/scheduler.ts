@@ -7,6 +7,7 @@
 import {
   getSyncConfig,
   listDueSyncConfigs,
+  listSkippedSyncConfigs,
   rescheduleSyncConfig,
   type SyncConfigRow,
 } from "@/lib/db/sync_configs.ts";
@@ -14,23 +15,41 @@ import { closeInterruptedSyncLogs } from "@/lib/db/sync_logs.ts";
 import { log } from "@/lib/log.ts";
 import type { Services } from "@/lib/services.ts";
 import { type RunSyncOptions, SyncInProgressError, type SyncResult } from "./engine.ts";
-import { claimDueSyncLease, type HeldSyncLease, type SyncLease, withSyncLease } from "./lease.ts";
+import {
+  claimDueSyncLeases,
+  type ClaimedSyncConfig,
+  type HeldSyncLease,
+  withSyncLease,
+} from "./lease.ts";
+import { batched, fromList, runPool } from "./pool.ts";
 import { runConfig } from "./run.ts";
 
 export interface RunDueOptions {
   /** Names this process in the leases it takes (`lease_owner` is this plus a unique id). */
   owner: string;
-  /** Most configs run in this call. */
-  limit: number;
+  /** Most configs run in this call; no cap when absent. */
+  limit?: number;
   trigger: "schedule" | "cli";
-  /** Ignore schedules: every active config with both connections ok. */
+  /** Ignore schedules: every active config with both connections ok, each once. */
   all?: boolean;
+  /**
+   * With `all`: when the pass began. A config claimed since then (by this pass or another) is
+   * not run again, so passes started together share the work. Defaults to the call's start.
+   */
+  since?: Date;
   /** Run only this config, whatever its schedule or state. */
   configId?: string;
   /** Plan only: nothing is written, claimed or rescheduled. */
   dryRun?: boolean;
-  /** Configs run at once (default 4). */
+  /** Configs run at once (default SYNC_WORKERS); also how many one claim takes. */
   concurrency?: number;
+  /** No claim after this time (ms since the epoch): a tick stops before the next one. */
+  deadline?: number;
+  /**
+   * Once done, also return the configs this pass would have run that another process held or
+   * claimed meanwhile (`skipped`), for the CLI's summary.
+   */
+  reportSkipped?: boolean;
   retry?: RunSyncOptions["retry"];
   onStart?: (config: SyncConfigRow) => void;
   onProgress?: (config: SyncConfigRow, done: number, total: number) => void;
@@ -41,8 +60,10 @@ export interface RunDueOptions {
 export interface ConfigRun {
   config: SyncConfigRow;
   result?: SyncResult;
-  /** Another run held the config, so this one did not run it (claims skip such configs). */
+  /** Another run held the config, so this one did not run it. */
   inProgress?: boolean;
+  /** Another pass claimed and ran it meanwhile (reported with `reportSkipped`). */
+  ranElsewhere?: boolean;
   /** An unexpected error (database, bug), as a message. */
   error?: string;
 }
@@ -51,6 +72,11 @@ export interface ConfigRun {
 export function runFailed(run: ConfigRun): boolean {
   return run.error !== undefined ||
     (run.result !== undefined && run.result.status !== "success");
+}
+
+/** Whether this pass left the config to another process (held, or run elsewhere): not a failure. */
+export function runSkipped(run: ConfigRun): boolean {
+  return run.inProgress === true || run.ranElsewhere === true;
 }
 
 export class UnknownConfigError extends Error {
@@ -62,12 +88,16 @@ export class UnknownConfigError extends Error {
 
 /**
  * Runs the due configs once each (or every active one with `all`, or one with `configId`) and
- * returns their outcomes. Claiming moves `next_run_at` to now + the config's interval.
+ * returns their outcomes. Claims in batches (`FOR UPDATE SKIP LOCKED`, leases taken in the same
+ * statement) until none is left, the `limit` is reached or the `deadline` passes, running
+ * `concurrency` at once; any number of processes may do this at once, and each config runs in
+ * one of them. Claiming moves `next_run_at` to now + the config's interval.
  * Throws UnknownConfigError for an unknown `configId`.
- * @example await runDueSyncs(services, { owner: "cli:1", limit: 100, trigger: "cli" });
+ * @example await runDueSyncs(services, { owner: "cli:1", trigger: "cli" });
  */
 export async function runDueSyncs(services: Services, opts: RunDueOptions): Promise<ConfigRun[]> {
   const { db } = services;
+  const since = opts.since ?? new Date();
   const runs: ConfigRun[] = [];
   const holder = opts.owner;
   // A run whose process died reads as interrupted from the next tick on, whoever looks.
@@ -95,8 +125,6 @@ export async function runDueSyncs(services: Services, opts: RunDueOptions): Prom
       return finish({ config, error });
     }
   };
-  const runClaimed = (config: SyncConfigRow, lease: SyncLease) =>
-    lease.use((held) => run(config, held));
 
   /** Runs a config this call did not claim: takes its lease first, and reschedules it. */
   const runUnclaimed = async (config: SyncConfigRow): Promise<ConfigRun> => {
@@ -119,44 +147,57 @@ export async function runDueSyncs(services: Services, opts: RunDueOptions): Prom
     return runs;
   }
 
-  const concurrency = Math.max(1, opts.concurrency ?? 4);
-  if (opts.dryRun || opts.all) {
-    // Listed up front and leased one by one: with `all`, a finished config is claimable again.
+  const concurrency = Math.max(1, opts.concurrency ?? services.config.syncWorkers);
+  if (opts.dryRun) {
     const configs = await listDueSyncConfigs(db, { limit: opts.limit, all: opts.all });
-    await pool(configs, concurrency, runUnclaimed);
+    await runPool(concurrency, fromList(configs), run);
     return runs;
   }
 
   let claimed = 0;
-  const worker = async () => {
-    while (claimed < opts.limit) {
-      claimed++;
-      const claim = await claimDueSyncLease(db, { holder });
-      if (!claim) return;
-      await runClaimed(claim.config, claim.lease);
-    }
+  const left = () => opts.limit === undefined ? Infinity : opts.limit - claimed;
+  const claim = async () => {
+    // A batch no larger than the workers: a claimed config waits for one run at most.
+    const batch = await claimDueSyncLeases(db, {
+      holder,
+      limit: Math.min(concurrency, left()),
+      all: opts.all,
+      since: opts.all ? since : undefined,
+    });
+    claimed += batch.length;
+    return batch;
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  const stop = () => left() <= 0 || (opts.deadline !== undefined && Date.now() >= opts.deadline);
+  await runPool(
+    concurrency,
+    batched(claim, stop),
+    ({ config, lease }: ClaimedSyncConfig) => lease.use((held) => run(config, held)),
+  );
+
+  if (opts.reportSkipped && left() > 0) {
+    const mine = new Set(runs.map((r) => r.config.id));
+    for (const config of await listSkippedSyncConfigs(db, { since, all: opts.all })) {
+      if (mine.has(config.id)) continue;
+      const held = config.lease_owner !== null && config.lease_expires_at !== null &&
+        new Date(config.lease_expires_at).getTime() > Date.now();
+      finish(held ? { config, inProgress: true } : { config, ranElsewhere: true });
+    }
+  }
   return runs;
 }
 
-async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<unknown>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-}
+/** How long a tick keeps claiming: the next one starts a minute after it. */
+export const TICK_BUDGET_MS = 50_000;
 
 /**
- * Registers the every-minute Deno.cron job that runs due configs. Does nothing (and says so)
+ * Registers the every-minute Deno.cron job that runs every due config (SYNC_WORKERS at once). Does nothing (and says so)
  * when Deno.cron is missing (no `--unstable-cron`), and under APP_ENV=test. Returns whether it
  * registered; `signal` unregisters the job.
  * @example startScheduler(services);
  */
 export function startScheduler(
   services: Services,
-  opts: { signal?: AbortSignal; limit?: number; concurrency?: number } = {},
+  opts: { signal?: AbortSignal; concurrency?: number } = {},
 ): boolean {
   if (services.config.appEnv === "test") return false;
   if (typeof Deno.cron !== "function") {
@@ -166,11 +207,13 @@ export function startScheduler(
   const owner = `schedule:${crypto.randomUUID()}`;
   Deno.cron("cal-sync due syncs", "* * * * *", { signal: opts.signal }, async () => {
     try {
+      // Drains everything due, but leaves the minute's last seconds free: a tick that runs
+      // into the next one would leave that one nothing to do, and its configs late meanwhile.
       const runs = await runDueSyncs(services, {
         owner,
-        limit: opts.limit ?? 100,
         trigger: "schedule",
-        concurrency: opts.concurrency ?? 4,
+        concurrency: opts.concurrency,
+        deadline: Date.now() + TICK_BUDGET_MS,
       });
       if (runs.length) {
         log.info("Scheduled syncs ran", {

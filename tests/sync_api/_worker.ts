@@ -27,7 +27,6 @@ if (mode === "schedule") {
   for (let round = 0; round < Number(args[0] ?? 1); round++) {
     const runs = await runDueSyncs(services, {
       owner: `worker:${Deno.pid}`,
-      limit: 100,
       trigger: "schedule",
       concurrency: 3,
     });
