@@ -5,6 +5,7 @@
  * a due config is claimed by exactly one of them.
  */
 import {
+  deferUnrunnableSyncConfigs,
   getSyncConfig,
   listDueSyncConfigs,
   listSkippedSyncConfigs,
@@ -154,6 +155,8 @@ export async function runDueSyncs(services: Services, opts: RunDueOptions): Prom
     return runs;
   }
 
+  // Keeps each claim to the due configs that can run (see deferUnrunnableSyncConfigs).
+  if (!opts.all) await deferUnrunnableSyncConfigs(db);
   let claimed = 0;
   const left = () => opts.limit === undefined ? Infinity : opts.limit - claimed;
   const claim = async () => {

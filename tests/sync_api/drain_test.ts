@@ -4,6 +4,7 @@
  * skipped, not failed. The two-process tests need PostgreSQL (PGlite is one process's alone).
  */
 import assert from "node:assert/strict";
+import { setOAuthTokenStatus } from "@/lib/db/oauth_tokens.ts";
 import { acquireSyncLease, createSyncConfig, releaseSyncLease } from "@/lib/db/sync_configs.ts";
 import { runDueSyncs, runSkipped } from "@/lib/sync/scheduler.ts";
 import { openApp, openSharedWorld, opts, spawnWorker, type Tenant, tenant } from "./_helpers.ts";
@@ -110,6 +111,28 @@ Deno.test("a pass stops claiming at its limit and at its deadline", opts, async 
   });
   assert.equal(late.length, 0, "a tick past its deadline claims nothing");
 });
+
+Deno.test(
+  "a pass defers due configs that cannot run, so claims stop walking past them",
+  opts,
+  async () => {
+    const ids = await configs(3);
+    const broken = tenants[0];
+    await setOAuthTokenStatus(world.db, broken.user.id, "source", "needs_reconnect", "test");
+    try {
+      const runs = await runDueSyncs(world.services, { owner: "test-defer", trigger: "schedule" });
+      assert.deepEqual(runs.map((r) => r.config.id).sort(), ids.slice(1).sort());
+      const [row] = await world.db.query<{ next_run_at: Date }>(
+        `SELECT next_run_at FROM sync_configs WHERE id = $1`,
+        [ids[0]],
+      );
+      const minutes = (new Date(row.next_run_at).getTime() - Date.now()) / 60_000;
+      assert.ok(minutes > 14 && minutes <= 15, `deferred one interval, not ${minutes} min`);
+    } finally {
+      await setOAuthTokenStatus(world.db, broken.user.id, "source", "ok", null);
+    }
+  },
+);
 
 Deno.test(
   "--all in process: a config another run holds is reported skipped, then runs",
