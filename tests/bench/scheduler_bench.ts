@@ -55,6 +55,8 @@ export async function benchScheduler(args: string[] = []): Promise<string> {
     DATABASE_URL: databaseUrl,
     GOOGLE_QUOTA_PER_MINUTE: "1000000",
     NO_COLOR: "1",
+    // To compare pool sizes: SYNC_WORKERS=32 deno task bench
+    ...(Deno.env.get("SYNC_WORKERS") ? { SYNC_WORKERS: Deno.env.get("SYNC_WORKERS")! } : {}),
   };
   const db = await openDb(databaseUrl);
   const lines = [
