@@ -34,6 +34,13 @@ export function RunHistory({ runs, local = false }: { runs: RunLogView[]; local?
               <th scope="col" class="num">Deleted</th>
               <th scope="col" class="num">Skipped</th>
               <th scope="col" class="num">Failed</th>
+              <th
+                scope="col"
+                class="num"
+                title="Copies someone had edited in the destination, put back to match the source"
+              >
+                Overwritten
+              </th>
               <th scope="col" class="num">Duration</th>
               <th scope="col">Error</th>
             </tr>
@@ -55,6 +62,7 @@ export function RunHistory({ runs, local = false }: { runs: RunLogView[]; local?
                 <td class="num">{run.events_deleted}</td>
                 <td class="num">{run.events_skipped}</td>
                 <td class="num">{run.events_failed}</td>
+                <td class="num">{run.events_overwritten}</td>
                 <td class="num">{formatDuration(run.duration_ms)}</td>
                 <td class="runs__error">{run.error ?? ""}</td>
               </tr>

@@ -30,6 +30,7 @@ export function runResultView(log: SyncLogRow): RunResultView {
     events_deleted: log.events_deleted,
     events_skipped: log.events_skipped,
     events_failed: log.events_failed,
+    events_overwritten: log.events_overwritten,
     api_calls: log.api_calls,
     duration_ms: log.duration_ms ?? undefined,
     error: log.error,

@@ -40,6 +40,8 @@ export interface RunResultView {
   events_deleted: number;
   events_skipped: number;
   events_failed: number;
+  /** Copies someone had edited in the destination, put back to match the source. */
+  events_overwritten: number;
   api_calls?: number;
   duration_ms?: number;
   error?: string | null;
@@ -112,6 +114,9 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }
 
+/** How the history names copies a run wrote over after someone edited them in the destination. */
+const OVERWRITTEN_TEXT = "overwritten (edited in the destination)";
+
 export function countsText(r: RunResultView): string {
   return [
     `${r.events_created} created`,
@@ -119,6 +124,7 @@ export function countsText(r: RunResultView): string {
     `${r.events_deleted} deleted`,
     `${r.events_skipped} skipped`,
     `${r.events_failed} failed`,
+    ...(r.events_overwritten ? [`${r.events_overwritten} ${OVERWRITTEN_TEXT}`] : []),
   ].join(", ");
 }
 

@@ -11,13 +11,15 @@ export interface EventMapping {
   source_updated: Date | null;
   event_start: Date | null;
   event_end: Date | null;
+  /** The etag of the copy as the engine last wrote it; null sends no If-Match. */
+  dest_etag: string | null;
 }
 
 /** Every mapping of a config. */
 export function listEventMappings(db: Queryable, configId: string): Promise<EventMapping[]> {
   return db.query<EventMapping>(
     `SELECT config_id, source_event_id, dest_event_id, sync_cluster_id, content_hash,
-       source_recurring_id, source_updated, event_start, event_end
+       source_recurring_id, source_updated, event_start, event_end, dest_etag
      FROM event_mappings WHERE config_id = $1`,
     [configId],
   );
@@ -30,12 +32,14 @@ export function listEventMappings(db: Queryable, configId: string): Promise<Even
 export async function upsertEventMapping(db: Queryable, m: EventMapping) {
   await db.query(
     `INSERT INTO event_mappings (config_id, source_event_id, dest_event_id, sync_cluster_id,
-       content_hash, source_recurring_id, source_updated, event_start, event_end, dest_updated)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+       content_hash, source_recurring_id, source_updated, event_start, event_end, dest_etag,
+       dest_updated)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
      ON CONFLICT (config_id, source_event_id) DO UPDATE SET dest_event_id = EXCLUDED.dest_event_id,
        sync_cluster_id = EXCLUDED.sync_cluster_id, content_hash = EXCLUDED.content_hash,
        source_recurring_id = EXCLUDED.source_recurring_id, source_updated = EXCLUDED.source_updated,
-       event_start = EXCLUDED.event_start, event_end = EXCLUDED.event_end, dest_updated = now(),
+       event_start = EXCLUDED.event_start, event_end = EXCLUDED.event_end,
+       dest_etag = EXCLUDED.dest_etag, dest_updated = now(),
        updated_at = now()`,
     [
       m.config_id,
@@ -47,6 +51,7 @@ export async function upsertEventMapping(db: Queryable, m: EventMapping) {
       m.source_updated,
       m.event_start,
       m.event_end,
+      m.dest_etag,
     ],
     { idempotent: true },
   );

@@ -35,6 +35,8 @@ export interface SyncLogRow {
   events_deleted: number;
   events_skipped: number;
   events_failed: number;
+  /** Copies written over (or deleted) after someone edited them in the destination. */
+  events_overwritten: number;
   api_calls: number;
   duration_ms: number | null;
   error: string | null;
@@ -74,6 +76,7 @@ export interface SyncLogOutcome {
   events_deleted: number;
   events_skipped: number;
   events_failed: number;
+  events_overwritten: number;
   api_calls: number;
   duration_ms: number;
   error: string | null;
@@ -90,7 +93,8 @@ export async function finishSyncLog(db: Queryable, id: string, o: SyncLogOutcome
   await db.query(
     `UPDATE sync_logs SET status = $2, finished_at = now(), window_end = $3, events_created = $4,
        events_updated = $5, events_deleted = $6, events_skipped = $7, events_failed = $8,
-       api_calls = $9, duration_ms = $10, error = $11, failures = $12::text::jsonb
+       api_calls = $9, duration_ms = $10, error = $11, failures = $12::text::jsonb,
+       events_overwritten = $13
      WHERE id = $1 AND status = 'running'`,
     [
       id,
@@ -105,6 +109,7 @@ export async function finishSyncLog(db: Queryable, id: string, o: SyncLogOutcome
       o.duration_ms,
       o.error,
       JSON.stringify(o.failures.slice(0, 200)),
+      o.events_overwritten,
     ],
     { idempotent: true },
   );

@@ -4,6 +4,7 @@ import type { AccountType } from "@/lib/db/oauth_tokens.ts";
 import { log } from "@/lib/log.ts";
 import type { Services } from "@/lib/services.ts";
 import { getCalendarClient } from "./clients.ts";
+import { CALENDAR_LIST_FIELDS } from "./fields.ts";
 import { NotConnectedError } from "./errors.ts";
 import { googleErrorMessage, withRetry } from "./retry.ts";
 
@@ -42,7 +43,12 @@ export async function refreshCalendarList(
     const token = pageToken;
     const { data }: { data: calendar_v3.Schema$CalendarList } = await withRetry(
       () =>
-        client.calendarList.list({ maxResults: PAGE_SIZE, pageToken: token, showHidden: false }),
+        client.calendarList.list({
+          maxResults: PAGE_SIZE,
+          pageToken: token,
+          showHidden: false,
+          fields: CALENDAR_LIST_FIELDS,
+        }),
       { maxAttempts: 2, baseDelayMs: 200 },
     );
     for (const item of data.items ?? []) {

@@ -111,6 +111,9 @@ const RunCounts = z.object({
   events_deleted: z.number().int(),
   events_skipped: z.number().int(),
   events_failed: z.number().int(),
+  events_overwritten: z.number().int().describe(
+    "Copies that someone had edited in the destination, written over (or deleted) to match the source",
+  ),
   api_calls: z.number().int(),
 });
 
@@ -132,6 +135,7 @@ export function syncResultOut(r: SyncResult): z.infer<typeof SyncResultOut> {
     events_deleted: r.events_deleted,
     events_skipped: r.events_skipped,
     events_failed: r.events_failed,
+    events_overwritten: r.events_overwritten,
     api_calls: r.api_calls,
     duration_ms: r.duration_ms,
     error: r.error,
@@ -189,6 +193,7 @@ export function syncLogOut(l: SyncLogRow): z.infer<typeof SyncLogOut> {
     events_deleted: l.events_deleted,
     events_skipped: l.events_skipped,
     events_failed: l.events_failed,
+    events_overwritten: l.events_overwritten,
     api_calls: l.api_calls,
     duration_ms: l.duration_ms,
     error: l.error,

@@ -192,6 +192,7 @@ export function runJson(run: ConfigRun) {
     events_deleted: r?.events_deleted ?? 0,
     events_skipped: r?.events_skipped ?? 0,
     events_failed: r?.events_failed ?? 0,
+    events_overwritten: r?.events_overwritten ?? 0,
     api_calls: r?.api_calls ?? 0,
     duration_ms: r?.duration_ms ?? 0,
     error: run.inProgress
@@ -218,6 +219,7 @@ export function summaryTable(runs: ConfigRun[], dryRun: boolean): string {
     dryRun ? "DELETE" : "DELETED",
     "SKIPPED",
     "FAILED",
+    "OVERWRITTEN",
     "CALLS",
     "MS",
   ];
@@ -235,6 +237,7 @@ export function summaryTable(runs: ConfigRun[], dryRun: boolean): string {
       String(dryRun ? count("delete") : j.events_deleted),
       String(j.events_skipped),
       String(j.events_failed),
+      String(j.events_overwritten),
       String(j.api_calls),
       String(j.duration_ms),
     ];
@@ -359,7 +362,9 @@ async function run(args: string[], print: (text: string) => void): Promise<numbe
         progress(
           `${tty ? "\r\x1b[K" : ""}  ${j.status}: ${j.events_created} created, ` +
             `${j.events_updated} updated, ${j.events_deleted} deleted, ${j.events_skipped} ` +
-            `skipped, ${j.events_failed} failed, ${j.api_calls} API calls, ${j.duration_ms} ms` +
+            `skipped, ${j.events_failed} failed, ` +
+            (j.events_overwritten ? `${j.events_overwritten} overwritten, ` : "") +
+            `${j.api_calls} API calls, ${j.duration_ms} ms` +
             `${j.error ? ` (${printable(j.error)})` : ""}\n`,
         );
       },

@@ -34,6 +34,7 @@ import {
   withRetry,
 } from "../google/retry.ts";
 import { failureReason } from "./failure_reason.ts";
+import { EVENT_LIST_FIELDS, SOURCE_EVENT_FIELDS, WRITTEN_COPY_FIELDS } from "../google/fields.ts";
 import { contentHash, destEventId, syncClusterId } from "./ids.ts";
 import {
   type HeldSyncLease,
@@ -87,6 +88,11 @@ export interface RunSyncOptions {
   lease?: HeldSyncLease;
   /** Backoff settings (tests shorten them). */
   retry?: Pick<RetryOptions, "maxAttempts" | "baseDelayMs" | "maxDelayMs">;
+  /**
+   * Ask Google for only the fields the engine reads (`fields=`, default true). Off only to
+   * measure what the masks save (`deno task bench`).
+   */
+  partialResponses?: boolean;
 }
 
 const DAY = 86_400_000;
@@ -185,6 +191,8 @@ class SyncRun {
   updated = 0;
   deleted = 0;
   skipped = 0;
+  /** Copies written over or deleted although someone had edited them in the destination. */
+  overwritten = 0;
   failures: SyncFailure[] = [];
   reconnect = false;
   mappings = new Map<string, EventMapping>();
@@ -225,6 +233,11 @@ class SyncRun {
         this.apiCalls++;
       },
     });
+  }
+
+  /** The `fields=` parameter of a request, unless partial responses are turned off. */
+  mask(fields: string): { fields?: string } {
+    return this.opts.partialResponses === false ? {} : { fields };
   }
 
   async run(): Promise<SyncResult> {
@@ -314,6 +327,7 @@ class SyncRun {
       events_deleted: this.deleted,
       events_skipped: this.skipped,
       events_failed: failed,
+      events_overwritten: this.overwritten,
       api_calls: this.apiCalls,
       duration_ms: Date.now() - this.started,
       error,
@@ -351,6 +365,7 @@ class SyncRun {
           calendarId: this.config.source_calendar_id,
           pageToken,
           maxResults: LIST_PAGE,
+          ...this.mask(EVENT_LIST_FIELDS),
           ...params,
         }, o));
       items.push(...(res.data.items ?? []));
@@ -422,6 +437,7 @@ class SyncRun {
             this.opts.source.events.get({
               calendarId: this.config.source_calendar_id,
               eventId: masterId,
+              ...this.mask(SOURCE_EVENT_FIELDS),
             }, o));
           master = res.data;
         } catch (err) {
@@ -746,7 +762,7 @@ class SyncRun {
     return this.config.dest_calendar_id;
   }
 
-  async mappingFor(op: WriteOp, destId: string, hash: string) {
+  async mappingFor(op: WriteOp, destId: string, hash: string, etag: string | null) {
     const span = spanOf(op.source);
     const end = op.source.recurrence?.length ? seriesEnd(op.source) : span?.end;
     const m: EventMapping = {
@@ -759,6 +775,7 @@ class SyncRun {
       source_updated: op.source.updated ? new Date(op.source.updated) : null,
       event_start: span ? new Date(span.start) : null,
       event_end: end !== undefined ? new Date(end) : null,
+      dest_etag: etag,
     };
     await upsertEventMapping(this.opts.db, m);
     this.mappings.set(op.sourceId, m);
@@ -766,22 +783,19 @@ class SyncRun {
 
   async insert(op: WriteOp) {
     // Recorded before the write: a run killed mid-insert leaves a trace the next run cleans up.
-    await this.mappingFor(op, op.destId, HASH_PENDING);
+    await this.mappingFor(op, op.destId, HASH_PENDING, null);
+    let etag: string | null;
     try {
-      await this.call("dest", (o) =>
-        this.opts.dest.events.insert({
-          calendarId: this.destCalendar,
-          sendUpdates: "none",
-          requestBody: { ...op.body, id: op.destId },
-        }, o));
+      etag = await this.create(op.destId, op.body);
       this.created++;
     } catch (err) {
       if (googleErrorStatus(err) !== 409) throw err;
-      // Already created by an earlier, interrupted run: bring it up to date instead.
-      await this.put(op.destId, op.body);
+      // Already created by an earlier, interrupted run: bring it up to date instead (its etag
+      // never reached us, so unconditionally).
+      etag = await this.put(op.destId, op.body, null);
       this.created++;
     }
-    await this.mappingFor(op, op.destId, this.writtenHash(op));
+    await this.mappingFor(op, op.destId, this.writtenHash(op), etag);
   }
 
   /** The hash a written event is recorded with: a series waits for its exceptions. */
@@ -803,35 +817,88 @@ class SyncRun {
   }
 
   async update(op: WriteOp) {
+    let etag: string | null;
     try {
-      await this.put(op.destId, op.body);
-      this.updated++;
-      await this.mappingFor(op, op.destId, this.writtenHash(op));
+      etag = await this.overwrite(op.destId, op.body, this.etagOf(op.sourceId, op.destId));
     } catch (err) {
       const status = googleErrorStatus(err);
       if (status !== 404 && status !== 410) throw err;
       // The copy vanished from the destination: make it again.
-      await this.insert({ ...op, kind: "insert" });
+      return await this.insert({ ...op, kind: "insert" });
     }
+    this.updated++;
+    await this.mappingFor(op, op.destId, this.writtenHash(op), etag);
   }
 
-  put(destId: string, body: Event) {
-    return this.call("dest", (o) =>
+  /** The etag the copy `destId` of `sourceId` had when this engine last wrote it, if known. */
+  etagOf(sourceId: string, destId: string): string | null {
+    const m = this.mappings.get(sourceId);
+    return m?.dest_event_id === destId ? m.dest_etag : null;
+  }
+
+  /** Inserts a copy under its own id; returns its etag. */
+  async create(destId: string, body: Event): Promise<string | null> {
+    const res = await this.call("dest", (o) =>
+      this.opts.dest.events.insert({
+        calendarId: this.destCalendar,
+        sendUpdates: "none",
+        requestBody: { ...body, id: destId },
+        ...this.mask(WRITTEN_COPY_FIELDS),
+      }, o));
+    return res.data.etag ?? null;
+  }
+
+  /** Replaces a copy, only if it still has `etag` when one is given; returns its new etag. */
+  async put(destId: string, body: Event, etag: string | null): Promise<string | null> {
+    const res = await this.call("dest", (o) =>
       this.opts.dest.events.update({
         calendarId: this.destCalendar,
         eventId: destId,
         sendUpdates: "none",
         requestBody: body,
+        ...this.mask(WRITTEN_COPY_FIELDS),
+      }, ifMatch(o, etag)));
+    return res.data.etag ?? null;
+  }
+
+  /**
+   * Writes `body` over the copy `destId`. With the etag of the engine's last write, Google
+   * answers 412 when someone edited the copy in the destination since: the copy is re-read and,
+   * for now, overwritten and counted (the options and two-way issues decide other outcomes
+   * here). Returns the copy's new etag.
+   */
+  async overwrite(destId: string, body: Event, etag: string | null): Promise<string | null> {
+    try {
+      return await this.put(destId, body, etag);
+    } catch (err) {
+      if (etag === null || googleErrorStatus(err) !== 412) throw err;
+    }
+    const current = await this.readCopy(destId);
+    const written = await this.put(destId, body, current.etag ?? null);
+    this.overwritten++;
+    return written;
+  }
+
+  /** The copy as the destination holds it now (a 412 said it changed since the last write). */
+  async readCopy(destId: string): Promise<Event> {
+    const res = await this.call("dest", (o) =>
+      this.opts.dest.events.get({
+        calendarId: this.destCalendar,
+        eventId: destId,
+        ...this.mask(WRITTEN_COPY_FIELDS),
       }, o));
+    return res.data;
   }
 
   async remove(op: Extract<Op, { kind: "delete" }>) {
-    await this.deleteDest(op.destId);
+    await this.deleteDest(op.destId, this.etagOf(op.sourceId, op.destId));
     this.deleted++;
     for (const m of [...this.mappings.values()]) {
       if (m.source_recurring_id !== op.sourceId) continue;
       const standalone = this.standaloneCopy(m.source_event_id, "");
-      if (standalone && !standalone.startsWith(`${op.destId}_`)) await this.deleteDest(standalone);
+      if (standalone && !standalone.startsWith(`${op.destId}_`)) {
+        await this.deleteDest(standalone, m.dest_etag);
+      }
     }
     const db = this.opts.db;
     await deleteSeriesInstanceMappings(db, this.config.id, op.sourceId);
@@ -843,24 +910,45 @@ class SyncRun {
       this.mappings.delete(op.sourceId);
     } else {
       const m = this.mappings.get(op.sourceId)!;
-      const tomb = { ...m, content_hash: HASH_DELETED, event_start: null, event_end: null };
+      const tomb = {
+        ...m,
+        content_hash: HASH_DELETED,
+        event_start: null,
+        event_end: null,
+        dest_etag: null,
+      };
       await upsertEventMapping(db, tomb);
       this.mappings.set(op.sourceId, tomb);
     }
   }
 
-  async deleteDest(destId: string) {
+  /**
+   * Deletes a copy (gone already is fine), only if it still has `etag` when one is given. A 412
+   * (edited in the destination since the last write) is, for now, overwritten like an update:
+   * the copy is re-read and deleted anyway, and counted.
+   */
+  async deleteDest(destId: string, etag: string | null = null) {
     try {
-      await this.call("dest", (o) =>
-        this.opts.dest.events.delete({
-          calendarId: this.destCalendar,
-          eventId: destId,
-          sendUpdates: "none",
-        }, o));
+      try {
+        await this.del(destId, etag);
+      } catch (err) {
+        if (etag === null || googleErrorStatus(err) !== 412) throw err;
+        await this.del(destId, (await this.readCopy(destId)).etag ?? null);
+        this.overwritten++;
+      }
     } catch (err) {
       const status = googleErrorStatus(err);
       if (status !== 404 && status !== 410) throw err;
     }
+  }
+
+  async del(destId: string, etag: string | null) {
+    await this.call("dest", (o) =>
+      this.opts.dest.events.delete({
+        calendarId: this.destCalendar,
+        eventId: destId,
+        sendUpdates: "none",
+      }, ifMatch(o, etag)));
   }
 
   async instanceMapping(
@@ -868,6 +956,7 @@ class SyncRun {
     destId: string,
     hash: string,
     cluster: string,
+    etag: string | null,
   ) {
     const span = spanOf(op.source);
     const m: EventMapping = {
@@ -880,6 +969,7 @@ class SyncRun {
       source_updated: op.source.updated ? new Date(op.source.updated) : null,
       event_start: span ? new Date(span.start) : null,
       event_end: span ? new Date(span.end) : null,
+      dest_etag: etag,
     };
     await upsertEventMapping(this.opts.db, m);
     this.mappings.set(op.sourceId, m);
@@ -894,41 +984,50 @@ class SyncRun {
   }
 
   /**
+   * The etag of an instance's copy on the destination series, unless this run rewrote the
+   * series: then the engine's own write may have changed the occurrence, which is no edit.
+   */
+  seriesInstanceEtag(sourceId: string, seriesId: string): string | null {
+    if (this.rewrittenSeriesInstances.has(sourceId)) return null;
+    return this.etagOf(sourceId, seriesId);
+  }
+
+  /**
    * The copy of an instance lives on the destination series' matching instance. When that series
    * has no such occurrence (the source series moved but kept an exception at the old time), the
    * instance is copied as a standalone event instead, so both sides still show the same.
    */
   async writeInstance(op: Extract<Op, { kind: "instance" }>) {
     const seriesId = `${this.masterDestId(op.masterSourceId)}_${op.key}`;
+    const seriesEtag = this.seriesInstanceEtag(op.sourceId, seriesId);
     const standalone = this.standaloneCopy(op.sourceId, seriesId);
+    const standaloneEtag = standalone ? this.etagOf(op.sourceId, standalone) : null;
     // Until the stand-in is gone, a killed run must come back to this instance.
-    if (standalone) await this.instanceMapping(op, standalone, HASH_PENDING, op.cluster);
+    if (standalone) {
+      await this.instanceMapping(op, standalone, HASH_PENDING, op.cluster, standaloneEtag);
+    }
     try {
-      await this.put(seriesId, op.body);
+      const etag = await this.overwrite(seriesId, op.body, seriesEtag);
       this.updated++;
       // The series has the occurrence again: the standalone stand-in goes.
-      if (standalone) await this.deleteDest(standalone);
-      await this.instanceMapping(op, seriesId, op.hash, op.cluster);
+      if (standalone) await this.deleteDest(standalone, standaloneEtag);
+      await this.instanceMapping(op, seriesId, op.hash, op.cluster, etag);
       return;
     } catch (err) {
       if (googleErrorStatus(err) !== 404) throw err;
     }
     const destId = standalone ?? await destEventId(this.config.id, op.sourceId);
-    await this.instanceMapping(op, destId, HASH_PENDING, op.cluster);
+    await this.instanceMapping(op, destId, HASH_PENDING, op.cluster, standaloneEtag);
+    let etag: string | null;
     try {
-      await this.put(destId, op.body);
+      etag = await this.overwrite(destId, op.body, standaloneEtag);
       this.updated++;
     } catch (err) {
       if (googleErrorStatus(err) !== 404) throw err;
-      await this.call("dest", (o) =>
-        this.opts.dest.events.insert({
-          calendarId: this.destCalendar,
-          sendUpdates: "none",
-          requestBody: { ...op.body, id: destId },
-        }, o));
+      etag = await this.create(destId, op.body);
       this.created++;
     }
-    await this.instanceMapping(op, destId, op.hash, op.cluster);
+    await this.instanceMapping(op, destId, op.hash, op.cluster, etag);
   }
 
   /** The id of an instance's standalone copy, if it has one. */
@@ -941,12 +1040,17 @@ class SyncRun {
   async cancelInstance(op: Extract<Op, { kind: "cancelInstance" }>) {
     const seriesId = `${this.masterDestId(op.masterSourceId)}_${op.key}`;
     const standalone = this.standaloneCopy(op.sourceId, seriesId);
-    if (standalone) await this.deleteDest(standalone);
-    await this.deleteDest(seriesId);
+    if (standalone) await this.deleteDest(standalone, this.etagOf(op.sourceId, standalone));
+    await this.deleteDest(seriesId, this.seriesInstanceEtag(op.sourceId, seriesId));
     this.deleted++;
     const cluster = await syncClusterId(this.config.id, op.sourceId);
-    await this.instanceMapping(op, seriesId, HASH_CANCELLED, cluster);
+    await this.instanceMapping(op, seriesId, HASH_CANCELLED, cluster, null);
   }
+}
+
+/** A Google call's request options, with `If-Match` when the etag of the last write is known. */
+function ifMatch<O extends object>(o: O, etag: string | null): O | O & { headers: HeadersInit } {
+  return etag === null ? o : { ...o, headers: { "If-Match": etag } };
 }
 
 export interface DeleteSyncedEventsOptions {

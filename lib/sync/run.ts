@@ -113,6 +113,7 @@ async function recordUnstartable(
     events_deleted: 0,
     events_skipped: 0,
     events_failed: 0,
+    events_overwritten: 0,
     api_calls: 0,
     duration_ms: 0,
     error,
