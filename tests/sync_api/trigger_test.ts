@@ -7,6 +7,7 @@ import {
   addEvents,
   call,
   createConfig,
+  type Json,
   listEvents,
   openApp,
   openWorld,
@@ -111,6 +112,42 @@ Deno.test(
     assert.equal(copies.length, 20);
     const logs = await call(ten.browser, "GET", `/api/sync/logs/${config.id}`);
     assert.equal(logs.body.logs.length, 1, "one run recorded");
+  },
+);
+
+Deno.test(
+  "[http] a copy edited in the destination is overwritten: the result, the log and the history say so",
+  opts,
+  async () => {
+    const ten = await tenant(app, world, "overwrite");
+    const config = await createConfig(ten);
+    await addEvents(ten, 2);
+    const path = `/api/sync/trigger/${config.id}`;
+    assert.equal((await call(ten.browser, "POST", path)).body.events_created, 2);
+    const [copy] = await listEvents(ten.dest, ten.destCal);
+    await ten.dest.events.patch({
+      calendarId: ten.destCal,
+      eventId: copy.id!,
+      requestBody: { summary: "Edited in the destination" },
+    });
+    const sourceId = copy.extendedProperties!.shared![COPY_MARKERS.sourceId];
+    await ten.source.events.patch({
+      calendarId: ten.sourceCal,
+      eventId: sourceId,
+      requestBody: { summary: "Renamed at the source" },
+    });
+    const res = await call(ten.browser, "POST", path);
+    assert.equal(res.body.status, "success");
+    assert.deepEqual([res.body.events_updated, res.body.events_overwritten], [1, 1]);
+    const logs = await call(ten.browser, "GET", `/api/sync/logs/${config.id}`);
+    assert.deepEqual(logs.body.logs.map((l: Json) => l.events_overwritten), [1, 0]);
+    const page = await ten.browser(`/syncs/${config.id}`);
+    const html = await page.text();
+    assert.match(html, />\s*Overwritten\s*</);
+    const row = html.slice(html.indexOf("<tbody>"), html.indexOf("</tr>", html.indexOf("<tbody>")));
+    const cells = [...row.matchAll(/<td class="num">([^<]*)<\/td>/g)].map((m) => m[1]);
+    // Created, updated, deleted, skipped, failed, overwritten, duration: the newest run first.
+    assert.deepEqual(cells.slice(0, 6), ["0", "1", "0", "0", "0", "1"]);
   },
 );
 
