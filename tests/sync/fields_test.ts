@@ -170,3 +170,33 @@ Deno.test(
     });
   },
 );
+
+Deno.test(
+  "runSync() receives a fraction of the bytes through the field masks",
+  opts,
+  async () => {
+    const received = async (partialResponses: boolean) => {
+      let bytes = 0;
+      await withPair(async (p, sb) => {
+        for (let i = 0; i < 20; i++) {
+          await addEvent(p, {
+            summary: `Event ${i}`,
+            description: "Agenda",
+            start: { dateTime: at(1 + i / 4), timeZone: "UTC" },
+            end: { dateTime: at(1 + i / 4 + 0.04), timeZone: "UTC" },
+          });
+        }
+        const stats = async () =>
+          ((await sb.control("stats", undefined, "GET")) as { bytesSent: number }).bytesSent;
+        const before = await stats();
+        const r = await p.sync({ partialResponses });
+        assert.equal(r.events_created, 20);
+        bytes = (await stats()) - before;
+      });
+      return bytes;
+    };
+    const full = await received(false);
+    const masked = await received(true);
+    assert.ok(masked < full / 2, `${masked} bytes with the masks, ${full} without`);
+  },
+);
