@@ -129,7 +129,10 @@ Deno.test("[http] connecting both accounts stores them, shows them and lists the
   assert.equal(main.primary, true);
   assert.equal(main.access_role, "owner");
   assert.equal(main.writable, true);
-  assert.ok(main.id && "background_color" in main && "time_zone" in main);
+  // Read through the calendar list's field mask: every field the pickers show came back.
+  assert.ok(main.id);
+  assert.match(main.background_color, /^#[0-9a-f]{6}$/i);
+  assert.match(main.time_zone, /^[A-Za-z_]+\/[A-Za-z_]+$|^UTC$/);
 });
 
 Deno.test("[http] GET /api/oauth/callback refuses a bad state with a 400 page and stores nothing", async (t) => {
