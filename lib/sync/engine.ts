@@ -219,13 +219,11 @@ class SyncRun {
     const account = side === "source" ? "source" : "destination";
     const limiter = rateLimiterFor(`${this.config.user_id}:${account}`, quota);
     const signal = this.opts.signal;
-    // The signal is checked between requests, not handed to gaxios: aborting a response body
-    // mid-stream surfaces as an unhandled error inside node-fetch.
-    return withRetry(async () => {
-      const res = await fn({ retry: false });
-      signal?.throwIfAborted();
-      return res;
-    }, {
+    // The signal is checked before each request (withRetry), not handed to gaxios: aborting a
+    // response body mid-stream surfaces as an unhandled error inside node-fetch. An answer that
+    // arrives after the abort is still used, so a write Google took is recorded with its etag;
+    // dropped, the next run would take its own write for an edit made in the destination.
+    return withRetry(() => fn({ retry: false }), {
       ...this.opts.retry,
       signal,
       beforeAttempt: async () => {

@@ -5,7 +5,8 @@
  * half the sequences run with the leeway Google's reference allows itself turned on in the
  * sandbox: short and empty pages while more remain (`sparse_pages`) and cancelled events listed
  * with their details (`full_tombstones`).
- * SYNC_PROPERTY_RUNS sets the number of sequences (default 200); SYNC_PROPERTY_SEED replays one.
+ * SYNC_PROPERTY_RUNS sets the number of sequences (default 200); SYNC_PROPERTY_SEED replays a
+ * run, and with SYNC_PROPERTY_PATH (both as a failure prints them) only its counterexample.
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -299,6 +300,7 @@ async function overwrites(p: Pair): Promise<number> {
 
 const runs = Number(Deno.env.get("SYNC_PROPERTY_RUNS") ?? 200);
 const seed = Deno.env.get("SYNC_PROPERTY_SEED");
+const path = Deno.env.get("SYNC_PROPERTY_PATH");
 
 Deno.test({
   name: "runSync() converges to the exact mirror after random edits and killed runs",
@@ -336,7 +338,7 @@ Deno.test({
           assert.equal(again.api_calls, 1 + emptyPages, "a converged config costs one request");
           assert.equal(again.events_created + again.events_updated + again.events_deleted, 0);
         }),
-        { numRuns: runs, ...(seed ? { seed: Number(seed) } : {}) },
+        { numRuns: runs, ...(seed ? { seed: Number(seed) } : {}), ...(path ? { path } : {}) },
       );
     } finally {
       await sb.close();
