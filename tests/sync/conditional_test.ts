@@ -56,7 +56,7 @@ Deno.test(
       const m = await mirrorOf(p, now, 30);
       assert.deepEqual(m.actual, m.expected);
       assert.equal(m.dest[0].location, undefined, "the destination edit is gone");
-      const log = await getSyncLog(p.db, r.sync_log_id!);
+      const log = await getSyncLog(p.db, r.sync_log_id!, p.config.user_id);
       assert.equal(log?.events_overwritten, 1);
       // The etag recorded is the overwrite's: the next change writes without a conflict.
       await p.source.events.patch({
