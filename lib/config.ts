@@ -24,6 +24,12 @@ export interface Config {
   googleQuotaPerMinute: number;
   /** Reverse proxies in front of the app: the client address is read from X-Forwarded-For. */
   trustedProxies: number;
+  /**
+   * How long an instance believes a session token's verdict (lib/auth/session_cache.ts), in
+   * seconds; 0 reads the database on every request. The bound on how late another instance
+   * refuses a signed-out token, a deleted user or a reset password.
+   */
+  sessionCacheSeconds: number;
   version: string;
 }
 
@@ -67,6 +73,7 @@ const envSchema = z.object({
   SYNC_WORKERS: wholeNumber(1, 256).default(16),
   GOOGLE_QUOTA_PER_MINUTE: wholeNumber(1, 1_000_000).default(600),
   TRUST_PROXY: wholeNumber(0, 10).default(0),
+  SESSION_CACHE_SECONDS: wholeNumber(0, 60).default(5),
 });
 
 type Env = Record<string, string | undefined>;
@@ -153,6 +160,7 @@ export async function loadConfig(env: Env = Deno.env.toObject()): Promise<Config
     syncWorkers: e.SYNC_WORKERS,
     googleQuotaPerMinute: e.GOOGLE_QUOTA_PER_MINUTE,
     trustedProxies: e.TRUST_PROXY,
+    sessionCacheSeconds: e.SESSION_CACHE_SECONDS,
     version: VERSION,
   };
 }

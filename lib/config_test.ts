@@ -26,6 +26,8 @@ Deno.test("loadConfig() applies the documented defaults", async () => {
   assert.equal(config.googleQuotaPerMinute, 600);
   assert.equal(config.trustedProxies, 0);
   assert.equal((await loadConfig({ ...base, TRUST_PROXY: "2" })).trustedProxies, 2);
+  assert.equal(config.sessionCacheSeconds, 5);
+  assert.equal((await loadConfig({ ...base, SESSION_CACHE_SECONDS: "0" })).sessionCacheSeconds, 0);
 });
 
 Deno.test("loadConfig() names the variable it cannot parse", async () => {
@@ -37,6 +39,7 @@ Deno.test("loadConfig() names the variable it cannot parse", async () => {
   assert.match(await refused({ ...base, DATABASE_URL: "mysql://x" }), /"DATABASE_URL"/);
   assert.match(await refused({ ...base, GOOGLE_SANDBOX: "yes" }), /"GOOGLE_SANDBOX"/);
   assert.match(await refused({ ...base, TRUST_PROXY: "true" }), /"TRUST_PROXY"/);
+  assert.match(await refused({ ...base, SESSION_CACHE_SECONDS: "61" }), /"SESSION_CACHE_SECONDS"/);
   assert.match(await refused({ ...base, OAUTH_CLIENT_ID: "id" }), /"OAUTH_CLIENT_SECRET"/);
 });
 

@@ -1,4 +1,5 @@
 import { RateLimits } from "./auth/rate_limit.ts";
+import { DEFAULT_SESSION_CACHE_ENTRIES, SessionCache } from "./auth/session_cache.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/mod.ts";
 
@@ -10,6 +11,8 @@ export interface Services {
   googleRootUrl: string | undefined;
   /** Sign-in and registration limits, counted in the database (lib/auth/rate_limit.ts). */
   rateLimits: RateLimits;
+  /** The verdicts on session tokens of the last few seconds (lib/auth/session_cache.ts). */
+  sessions: SessionCache;
 }
 
 /** Assembles the services of one process. `googleRootUrl` undefined means Google's own hosts. */
@@ -18,5 +21,14 @@ export function createServices(
   db: Db,
   googleRootUrl: string | undefined,
 ): Services {
-  return { config, db, googleRootUrl, rateLimits: new RateLimits(db) };
+  return {
+    config,
+    db,
+    googleRootUrl,
+    rateLimits: new RateLimits(db),
+    sessions: new SessionCache({
+      ttlMs: config.sessionCacheSeconds * 1000,
+      maxEntries: DEFAULT_SESSION_CACHE_ENTRIES,
+    }),
+  };
 }

@@ -1,7 +1,13 @@
 import { z } from "zod";
 import type { Services } from "../services.ts";
 import { revokeToken } from "../db/revoked_tokens.ts";
-import { createUser, getUserByEmail, getUserOfSession, type User } from "../db/users.ts";
+import {
+  bumpSessionVersion,
+  createUser,
+  getUserByEmail,
+  getUserOfSession,
+  type User,
+} from "../db/users.ts";
 import { issueToken, type TokenClaims, verifyToken } from "./jwt.ts";
 import { hashPassword, verifyPassword } from "./password.ts";
 
@@ -92,25 +98,50 @@ export async function signIn(
   // A failure needs no bookkeeping: the attempt was counted as one before the check.
   if (!found || !ok) throw new InvalidCredentialsError();
   await attempt.succeeded();
-  const { password_hash: _, ...user } = found;
-  return { user, token: await issueToken(user.id, services.config.jwtSecret) };
+  const { password_hash: _, session_version: sessionVersion, ...user } = found;
+  return { user, token: await issueToken(user.id, services.config.jwtSecret, { sessionVersion }) };
 }
 
-/** The user and claims of a session token; undefined when it is invalid, signed out or orphaned. */
+/**
+ * The user and claims of a session token; undefined when it is invalid, signed out, of an older
+ * session version or orphaned. The database is read at most once per token every few seconds
+ * (lib/auth/session_cache.ts).
+ */
 export async function sessionOfToken(
   services: Services,
   token: string,
 ): Promise<{ user: User; claims: TokenClaims } | undefined> {
   const claims = await verifyToken(token, services.config.jwtSecret);
   if (!claims) return undefined;
-  const user = await getUserOfSession(services.db, claims.userId, claims.jti);
+  const user = await services.sessions.userOf(
+    claims,
+    () => getUserOfSession(services.db, claims.userId, claims.jti),
+  );
   return user && { user, claims };
 }
 
 /**
- * Signs a session token out on every instance: its `jti` is refused until the token expires.
+ * Signs a session token out on every instance: its `jti` is refused until the token expires —
+ * here at once, on other instances once their cached verdict ends (SESSION_CACHE_SECONDS).
  * @example await signOut(services, ctx.state.session);
  */
 export async function signOut(services: Services, claims: TokenClaims): Promise<void> {
   await revokeToken(services.db, claims.jti, claims.expiresAt);
+  // After the revocation is committed: a read that starts later sees it.
+  services.sessions.evict(claims.jti);
+}
+
+/**
+ * Signs every session of the user out (a password reset): tokens issued before are refused —
+ * here at once, on other instances within SESSION_CACHE_SECONDS. Returns the new session version
+ * that tokens issued from now on carry.
+ * @example await signOutEverywhere(services, user.id);
+ */
+export async function signOutEverywhere(
+  services: Services,
+  userId: string,
+): Promise<number | undefined> {
+  const version = await bumpSessionVersion(services.db, userId);
+  services.sessions.evictUser(userId);
+  return version;
 }

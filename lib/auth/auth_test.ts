@@ -31,7 +31,10 @@ Deno.test("verifyToken() accepts its own tokens and refuses another secret's", a
   assert.notEqual((await verifyToken(await issueToken(userId, secret), secret))?.jti, claims?.jti);
   assert.equal(await verifyToken(token, "j".repeat(40)), null);
   assert.equal(await verifyToken("not.a.token", secret), null);
-  assert.equal(await verifyToken(await issueToken(userId, secret, -10), secret), null);
+  assert.equal(
+    await verifyToken(await issueToken(userId, secret, { lifetimeSeconds: -10 }), secret),
+    null,
+  );
 });
 
 Deno.test("verifyToken() refuses a well-signed token whose sub or jti is not a uuid", async () => {
@@ -47,6 +50,21 @@ Deno.test("verifyToken() refuses a well-signed token whose sub or jti is not a u
   assert.equal(await verifyToken(await sign(`${uuid}\u0000`, uuid), secret), null);
   assert.equal(await verifyToken(await sign(uuid, "abc"), secret), null);
   assert.equal(await verifyToken(await sign(uuid), secret), null, "no jti: cannot be revoked");
+});
+
+Deno.test("verifyToken() reads the session version, 0 for a token issued without one", async () => {
+  const secret = "k".repeat(40);
+  const userId = crypto.randomUUID();
+  const claims = await verifyToken(await issueToken(userId, secret, { sessionVersion: 3 }), secret);
+  assert.equal(claims?.sessionVersion, 3);
+  const sign = (payload: Record<string, unknown>) =>
+    new SignJWT(payload).setProtectedHeader({ alg: "HS256" }).setSubject(userId)
+      .setJti(crypto.randomUUID()).setIssuedAt().setExpirationTime("1h")
+      .sign(new TextEncoder().encode(secret));
+  assert.equal((await verifyToken(await sign({}), secret))?.sessionVersion, 0);
+  assert.equal(await verifyToken(await sign({ sv: "1" }), secret), null);
+  assert.equal(await verifyToken(await sign({ sv: -1 }), secret), null);
+  assert.equal(await verifyToken(await sign({ sv: 1.5 }), secret), null);
 });
 
 Deno.test("delayAfter() waits nothing within the allowance, then doubles up to the cap", () => {

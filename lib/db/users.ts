@@ -8,6 +8,8 @@ export interface User {
 
 export interface UserWithPassword extends User {
   password_hash: string;
+  /** The version every session token of the user must carry (`sv`); a bump ends all sessions. */
+  session_version: number;
 }
 
 export class EmailTakenError extends Error {
@@ -39,28 +41,45 @@ export async function getUserByEmail(
   email: string,
 ): Promise<UserWithPassword | undefined> {
   const rows = await db.query<UserWithPassword>(
-    "SELECT id, email, created_at, password_hash FROM users WHERE lower(email) = lower($1)",
+    `SELECT id, email, created_at, password_hash, session_version
+     FROM users WHERE lower(email) = lower($1)`,
     [email],
   );
   return rows[0];
 }
 
 /**
- * The user of a session token, unless that token was signed out (`revoked_tokens`): one round
- * trip for every authenticated request.
- * @example const user = await getUserOfSession(db, claims.userId, claims.jti);
+ * The user of a session token and the user's current session version, unless that token was
+ * signed out (`revoked_tokens`): one round trip, which the session cache
+ * (lib/auth/session_cache.ts) spares most authenticated requests.
+ * @example const found = await getUserOfSession(db, claims.userId, claims.jti);
  */
 export async function getUserOfSession(
   db: Queryable,
   id: string,
   jti: string,
-): Promise<User | undefined> {
-  const rows = await db.query<User>(
-    `SELECT id, email, created_at FROM users
+): Promise<{ user: User; sessionVersion: number } | undefined> {
+  const rows = await db.query<User & { session_version: number }>(
+    `SELECT id, email, created_at, session_version FROM users
      WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $2)`,
     [id, jti],
   );
-  return rows[0];
+  if (!rows[0]) return undefined;
+  const { session_version, ...user } = rows[0];
+  return { user, sessionVersion: session_version };
+}
+
+/**
+ * Moves the user to a new session version, so every token issued before is refused; returns the
+ * new version (undefined for an unknown user). A password reset calls this.
+ * @example await bumpSessionVersion(db, userId);
+ */
+export async function bumpSessionVersion(db: Queryable, id: string): Promise<number | undefined> {
+  const rows = await db.query<{ session_version: number }>(
+    "UPDATE users SET session_version = session_version + 1 WHERE id = $1 RETURNING session_version",
+    [id],
+  );
+  return rows[0]?.session_version;
 }
 
 /** @example const user = await getUserById(db, userId); */

@@ -7,7 +7,8 @@ export const handler = define.handlers({
   POST: api({
     summary: "Sign out: revoke the token and clear the session cookie",
     description: "The bearer token (or the session cookie's token) that signs the request is " +
-      "revoked on every instance: it answers 401 from then on. A browser form post is " +
+      "revoked: it answers 401 from then on, at once on the instance that answers and on the " +
+      "others within SESSION_CACHE_SECONDS (5 s by default). A browser form post is " +
       "redirected to the sign-in page. Signing out without a session is not an error.",
     tags: ["auth"],
     auth: false,
