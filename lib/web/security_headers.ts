@@ -43,8 +43,10 @@ export function securityHeaders(options: { https?: boolean } = {}): MiddlewareHa
   const alwaysHttps = options.https === true;
   return async function securityHeadersMiddleware(c, next) {
     await next();
-    c.res = mutable(c.res);
-    const headers = c.res.headers;
+    const res = mutable(c.res);
+    // Hono's `c.res` setter copies every header into a new Response: only for a real copy.
+    if (res !== c.res) c.res = res;
+    const headers = res.headers;
     for (const [name, value] of HEADERS) headers.set(name, value);
     if (!headers.has("Content-Security-Policy")) {
       headers.set("Content-Security-Policy", DEFAULT_POLICY);
