@@ -9,6 +9,7 @@ import {
   type User,
 } from "../db/users.ts";
 import { issueToken, type TokenClaims, verifyToken } from "./jwt.ts";
+import type { Session } from "./session_cache.ts";
 import { hashPassword, verifyPassword } from "./password.ts";
 
 export const Email = z.string().trim().toLowerCase().pipe(
@@ -104,20 +105,15 @@ export async function signIn(
 
 /**
  * The user and claims of a session token; undefined when it is invalid, signed out, of an older
- * session version or orphaned. The database is read at most once per token every few seconds
- * (lib/auth/session_cache.ts).
+ * session version or orphaned. A token is verified and its user read at most once every few
+ * seconds (lib/auth/session_cache.ts).
  */
-export async function sessionOfToken(
-  services: Services,
-  token: string,
-): Promise<{ user: User; claims: TokenClaims } | undefined> {
-  const claims = await verifyToken(token, services.config.jwtSecret);
-  if (!claims) return undefined;
-  const user = await services.sessions.userOf(
-    claims,
-    () => getUserOfSession(services.db, claims.userId, claims.jti),
+export function sessionOfToken(services: Services, token: string): Promise<Session | undefined> {
+  return services.sessions.sessionOf(
+    token,
+    (token) => verifyToken(token, services.config.jwtSecret),
+    (claims) => getUserOfSession(services.db, claims.userId, claims.jti),
   );
-  return user && { user, claims };
 }
 
 /**

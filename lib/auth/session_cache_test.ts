@@ -1,133 +1,149 @@
 import assert from "node:assert/strict";
 import type { User } from "@/lib/db/users.ts";
-import type { TokenClaims } from "./jwt.ts";
+import { issueToken, type TokenClaims, verifyToken } from "./jwt.ts";
 import { SessionCache, type SessionRow } from "./session_cache.ts";
 
-function claimsOf(userId: string = crypto.randomUUID(), sessionVersion = 0): TokenClaims {
-  return {
-    userId,
-    jti: crypto.randomUUID(),
-    expiresAt: new Date(Date.now() + 3_600_000),
-    sessionVersion,
-  };
-}
+const SECRET = "k".repeat(40);
 
-/** A database stand-in that counts reads: the user row of every token, at `version`. */
-function rows(version = 0) {
-  const counter = {
+const token = (userId: string = crypto.randomUUID(), sessionVersion = 0, lifetimeSeconds = 3600) =>
+  issueToken(userId, SECRET, { sessionVersion, lifetimeSeconds });
+
+/** Real verification, and a database stand-in holding every user at `version`; both counted. */
+function backend(version = 0) {
+  const b = {
+    verifies: 0,
     reads: 0,
     version,
     gone: false,
-    load: (claims: TokenClaims) => (): Promise<SessionRow | undefined> => {
-      counter.reads++;
+    verify: (token: string) => {
+      b.verifies++;
+      return verifyToken(token, SECRET);
+    },
+    load: (claims: TokenClaims): Promise<SessionRow | undefined> => {
+      b.reads++;
       const user: User = { id: claims.userId, email: "ada@example.com", created_at: new Date(0) };
-      return Promise.resolve(counter.gone ? undefined : { user, sessionVersion: counter.version });
+      return Promise.resolve(b.gone ? undefined : { user, sessionVersion: b.version });
     },
   };
-  return counter;
+  return b;
 }
 
-Deno.test("SessionCache.userOf() reads once per token until the bound, then again", async () => {
+Deno.test("SessionCache.sessionOf() verifies and reads once per token until the bound", async () => {
   let now = 0;
   const cache = new SessionCache({ ttlMs: 5000, maxEntries: 10, now: () => now });
-  const db = rows();
-  const claims = claimsOf();
+  const db = backend();
+  const userId = crypto.randomUUID();
+  const ada = await token(userId);
   for (let i = 0; i < 5; i++) {
-    assert.equal((await cache.userOf(claims, db.load(claims)))?.id, claims.userId);
+    assert.equal((await cache.sessionOf(ada, db.verify, db.load))?.user.id, userId);
   }
-  assert.equal(db.reads, 1);
+  assert.deepEqual([db.verifies, db.reads], [1, 1]);
   now = 4999;
-  await cache.userOf(claims, db.load(claims));
-  assert.equal(db.reads, 1);
+  await cache.sessionOf(ada, db.verify, db.load);
+  assert.deepEqual([db.verifies, db.reads], [1, 1]);
   now = 5000;
-  await cache.userOf(claims, db.load(claims));
-  assert.equal(db.reads, 2);
+  assert.equal((await cache.sessionOf(ada, db.verify, db.load))?.user.id, userId);
+  assert.deepEqual([db.verifies, db.reads], [2, 2], "a verdict past the bound is made again");
 });
 
-Deno.test("SessionCache.userOf() refuses a token of an older session version", async () => {
+Deno.test("SessionCache.sessionOf() refuses a token of an older session version", async () => {
   const cache = new SessionCache({ ttlMs: 5000, maxEntries: 10 });
-  const db = rows(2);
-  const old = claimsOf(undefined, 1);
-  assert.equal(await cache.userOf(old, db.load(old)), undefined);
-  const current = claimsOf(undefined, 2);
-  assert.ok(await cache.userOf(current, db.load(current)));
+  const db = backend(2);
+  assert.equal(await cache.sessionOf(await token(undefined, 1), db.verify, db.load), undefined);
+  assert.ok(await cache.sessionOf(await token(undefined, 2), db.verify, db.load));
 });
 
-Deno.test("SessionCache.userOf() shares one read among concurrent requests", async () => {
+Deno.test("SessionCache.sessionOf() never keeps a token that does not verify", async () => {
   const cache = new SessionCache({ ttlMs: 5000, maxEntries: 10 });
-  const db = rows();
-  const claims = claimsOf();
-  const users = await Promise.all(
-    Array.from({ length: 8 }, () => cache.userOf(claims, db.load(claims))),
+  const db = backend();
+  const forged = (await token()).slice(0, -2) + "AA";
+  for (let i = 0; i < 2; i++) {
+    assert.equal(await cache.sessionOf(forged, db.verify, db.load), undefined);
+  }
+  assert.deepEqual([db.verifies, db.reads, cache.size], [2, 0, 0]);
+});
+
+Deno.test("SessionCache.sessionOf() refuses a kept token once the token itself expires", async () => {
+  const cache = new SessionCache({ ttlMs: 60_000, maxEntries: 10 });
+  const db = backend();
+  const brief = await token(undefined, 0, 1);
+  const session = await cache.sessionOf(brief, db.verify, db.load);
+  assert.ok(session);
+  await new Promise((resolve) =>
+    setTimeout(resolve, session.claims.expiresAt.getTime() - Date.now() + 20)
   );
-  assert.equal(db.reads, 1);
-  assert.ok(users.every((user) => user?.id === claims.userId));
-  assert.ok(Object.isFrozen(users[0]), "one object serves many requests");
+  assert.equal(await cache.sessionOf(brief, db.verify, db.load), undefined);
+});
+
+Deno.test("SessionCache.sessionOf() shares one verdict among concurrent requests", async () => {
+  const cache = new SessionCache({ ttlMs: 5000, maxEntries: 10 });
+  const db = backend();
+  const ada = await token();
+  const sessions = await Promise.all(
+    Array.from({ length: 8 }, () => cache.sessionOf(ada, db.verify, db.load)),
+  );
+  assert.deepEqual([db.verifies, db.reads], [1, 1]);
+  assert.ok(sessions.every((session) => session === sessions[0]));
+  assert.ok(Object.isFrozen(sessions[0]?.user), "one object serves many requests");
 });
 
 Deno.test("SessionCache holds at most maxEntries verdicts, dropping the oldest", async () => {
   const cache = new SessionCache({ ttlMs: 5000, maxEntries: 3 });
-  const db = rows();
-  const tokens = Array.from({ length: 4 }, () => claimsOf());
-  for (const claims of tokens) await cache.userOf(claims, db.load(claims));
+  const db = backend();
+  const tokens = await Promise.all(Array.from({ length: 4 }, () => token()));
+  for (const t of tokens) await cache.sessionOf(t, db.verify, db.load);
   assert.equal(cache.size, 3);
   assert.equal(db.reads, 4);
-  await cache.userOf(tokens[3], db.load(tokens[3]));
+  await cache.sessionOf(tokens[3], db.verify, db.load);
   assert.equal(db.reads, 4, "the newest is still held");
-  await cache.userOf(tokens[0], db.load(tokens[0]));
+  await cache.sessionOf(tokens[0], db.verify, db.load);
   assert.equal(db.reads, 5, "the oldest was dropped");
 });
 
 Deno.test("SessionCache.evict() and evictUser() make the next request read again", async () => {
   const cache = new SessionCache({ ttlMs: 60_000, maxEntries: 10 });
-  const db = rows();
-  const a = claimsOf();
-  const b = claimsOf(a.userId);
-  const other = claimsOf();
-  for (const claims of [a, b, other]) await cache.userOf(claims, db.load(claims));
+  const db = backend();
+  const userId = crypto.randomUUID();
+  const [a, b, other] = [await token(userId), await token(userId), await token()];
+  const claimsOfA = (await cache.sessionOf(a, db.verify, db.load))!.claims;
+  for (const t of [b, other]) await cache.sessionOf(t, db.verify, db.load);
   db.gone = true;
-  cache.evict(a.jti);
-  assert.equal(await cache.userOf(a, db.load(a)), undefined);
-  assert.ok(await cache.userOf(b, db.load(b)), "another token of the user keeps its verdict");
-  cache.evictUser(a.userId);
-  assert.equal(await cache.userOf(b, db.load(b)), undefined);
-  assert.ok(await cache.userOf(other, db.load(other)), "another user keeps theirs");
+  cache.evict(claimsOfA.jti);
+  assert.equal(await cache.sessionOf(a, db.verify, db.load), undefined);
+  assert.ok(await cache.sessionOf(b, db.verify, db.load), "another token keeps its verdict");
+  cache.evictUser(userId);
+  assert.equal(await cache.sessionOf(b, db.verify, db.load), undefined);
+  assert.ok(await cache.sessionOf(other, db.verify, db.load), "another user keeps theirs");
 });
 
 Deno.test("SessionCache keeps no verdict read before an eviction", async () => {
   const cache = new SessionCache({ ttlMs: 60_000, maxEntries: 10 });
-  const claims = claimsOf();
+  const db = backend();
+  const ada = await token();
   let release!: () => void;
-  const user: User = { id: claims.userId, email: "ada@example.com", created_at: new Date(0) };
   // A read that saw the token valid, answering only after the token was signed out.
-  const slow = cache.userOf(
-    claims,
-    () => new Promise((resolve) => release = () => resolve({ user, sessionVersion: 0 })),
-  );
-  cache.evict(claims.jti);
+  const slow = cache.sessionOf(ada, db.verify, async (claims) => {
+    await new Promise<void>((resolve) => release = resolve);
+    return await db.load(claims);
+  });
+  while (!release) await new Promise((resolve) => setTimeout(resolve, 1));
+  cache.evict((await verifyToken(ada, SECRET))!.jti);
   release();
   assert.ok(await slow);
-  let reads = 0;
-  assert.equal(
-    await cache.userOf(claims, () => {
-      reads++;
-      return Promise.resolve(undefined);
-    }),
-    undefined,
-  );
-  assert.equal(reads, 1);
+  db.gone = true;
+  assert.equal(await cache.sessionOf(ada, db.verify, db.load), undefined);
 });
 
 Deno.test("SessionCache keeps no failed read, and with ttlMs 0 reads every time", async () => {
   const cache = new SessionCache({ ttlMs: 5000, maxEntries: 10 });
-  const claims = claimsOf();
-  await assert.rejects(cache.userOf(claims, () => Promise.reject(new Error("db down"))));
-  const db = rows();
-  assert.ok(await cache.userOf(claims, db.load(claims)));
+  const db = backend();
+  const ada = await token();
+  await assert.rejects(cache.sessionOf(ada, db.verify, () => Promise.reject(new Error("db down"))));
+  assert.ok(await cache.sessionOf(ada, db.verify, db.load));
   assert.equal(db.reads, 1);
 
   const off = new SessionCache({ ttlMs: 0, maxEntries: 10 });
-  for (let i = 0; i < 3; i++) await off.userOf(claims, db.load(claims));
+  for (let i = 0; i < 3; i++) assert.ok(await off.sessionOf(ada, db.verify, db.load));
   assert.equal(db.reads, 4);
   assert.equal(off.size, 0);
 });
