@@ -1,13 +1,43 @@
 /**
- * `deno task bench`: every benchmark, side by side in one run. The scheduler section needs
- * DATABASE_URL (PostgreSQL); `--configs N` sizes it, `--before DIR` adds the old code's figures.
+ * `deno task bench [http|sync|scheduler]…`: every benchmark (or those named), side by side in
+ * one run. `--before DIR` (a checkout of the old code) adds its figures to the HTTP and
+ * scheduler sections. PostgreSQL is measured when DATABASE_URL names one; the scheduler section
+ * needs it. HTTP: `--rounds N`, `--seconds S`, `--connections C`; scheduler: `--configs N`.
  */
+import { parseArgs } from "node:util";
 import { benchHttp } from "./http_bench.ts";
 import { benchScheduler } from "./scheduler_bench.ts";
 import { benchSync } from "./sync_bench.ts";
 
-console.log(await benchHttp());
-console.log();
-console.log(await benchSync());
-console.log();
-console.log(await benchScheduler(Deno.args));
+const { values, positionals } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+  options: {
+    before: { type: "string" },
+    rounds: { type: "string" },
+    seconds: { type: "string" },
+    connections: { type: "string" },
+    configs: { type: "string" },
+  },
+});
+const wanted = (name: string) => positionals.length === 0 || positionals.includes(name);
+const number = (value: string | undefined) => value === undefined ? undefined : Number(value);
+const databaseUrl = Deno.env.get("DATABASE_URL");
+
+if (wanted("http")) {
+  console.log(
+    await benchHttp({
+      baseline: values.before,
+      rounds: number(values.rounds),
+      seconds: number(values.seconds),
+      connections: number(values.connections),
+      postgresUrl: databaseUrl?.startsWith("postgres") ? databaseUrl : undefined,
+    }),
+  );
+  console.log();
+}
+if (wanted("sync")) {
+  console.log(await benchSync());
+  console.log();
+}
+if (wanted("scheduler")) console.log(await benchScheduler(Deno.args));

@@ -1,11 +1,15 @@
-/** Servers the benchmark measures, each in its own process: `hello` or `app`. Prints its port. */
+/**
+ * Servers the benchmark measures, each in its own process: `hello` or `app`. Prints its port.
+ * The app reads DATABASE_URL and SESSION_CACHE_SECONDS (0: the session cache off).
+ */
 import { openTestApp } from "../_helpers.ts";
 
 const kind = Deno.args[0];
 if (kind === "hello") {
   Deno.serve({ port: 0, onListen: ({ port }) => console.log(port) }, () => new Response("hello"));
 } else {
-  const { app } = await openTestApp();
+  const cache = Deno.env.get("SESSION_CACHE_SECONDS");
+  const { app } = await openTestApp({ env: cache ? { SESSION_CACHE_SECONDS: cache } : {} });
   Deno.serve(
     { port: 0, onListen: ({ port }) => console.log(port) },
     (req, info) => app.fetch(req, info),
