@@ -150,6 +150,12 @@ export default function SyncConfigForm(props: SyncConfigFormProps) {
           </button>
         </div>
       </fieldset>
+      {ready && (
+        <p class="field__hint">
+          A calendar you just added in Google is missing?{" "}
+          <a href="/?refresh=calendars">Refresh the calendar lists</a>.
+        </p>
+      )}
     </form>
   );
 }

@@ -8,8 +8,13 @@ import type { AccountType } from "@/lib/db/oauth_tokens.ts";
 import { getSyncLog } from "@/lib/db/sync_logs.ts";
 import type { User } from "@/lib/db/users.ts";
 import { listSyncConfigsByUser } from "@/lib/db/sync_configs.ts";
-import { listCalendarsForAccount } from "@/lib/google/calendar_list.ts";
-import { type OAuthStatusProps, oauthStatusProps } from "@/lib/google/dashboard.ts";
+import { cachedCalendarList, listCalendarsForAccount } from "@/lib/google/calendar_list.ts";
+import {
+  type ConnectionView,
+  type OAuthStatusProps,
+  oauthStatusProps,
+} from "@/lib/google/dashboard.ts";
+import { NotConnectedError } from "@/lib/google/errors.ts";
 import { requireUser } from "@/lib/http/auth.ts";
 import { page } from "@/lib/http/page.ts";
 import { fieldErrors } from "@/lib/http/validate.ts";
@@ -41,6 +46,9 @@ const NOTICES: Record<string, string> = {
   resumed: "Sync active again.",
   disconnected_source: "The source Google account is disconnected; its syncs are paused.",
   disconnected_destination: "The destination Google account is disconnected; its syncs are paused.",
+  calendars_refreshed: "Calendar lists refreshed from Google.",
+  calendars_unavailable:
+    "Google could not be reached for the calendar lists: the lists shown are the last ones read. Try again in a moment.",
 };
 
 /** The new-sync form as a browser without JavaScript posts it: every value a string. */
@@ -59,10 +67,20 @@ const DashboardQuery = z.object({
   notice: z.enum(Object.keys(NOTICES) as [string, ...string[]]).optional().catch(undefined),
   ran: z.uuid().optional().catch(undefined),
   log: z.uuid().optional().catch(undefined),
+  /** "Refresh calendar lists": ask Google now instead of showing the cached lists. */
+  refresh: z.literal("calendars").optional().catch(undefined),
 });
 
 export const handler = define.handlers({
   GET: page({ query: DashboardQuery }, async (ctx, { user, query }) => {
+    if (query.refresh) {
+      // Only renews the cached lists, so a cross-site link can do no harm; then back to a plain
+      // address, which a reload or a bookmark does not turn into Google calls.
+      const refreshed = await refreshCalendarLists(ctx.state.services, user.id);
+      return ctx.redirect(
+        `/?notice=${refreshed ? "calendars_refreshed" : "calendars_unavailable"}#new-sync-title`,
+      );
+    }
     return ctx.render(await dashboardData(ctx, user, query));
   }),
   POST: page(
@@ -126,9 +144,12 @@ async function dashboardData(
   const { services } = ctx.state;
   const oauth = await oauthStatusProps(services, user.id, ctx.url.searchParams);
   const { source, destination } = oauth.connections;
+  // From the cached lists: a view asks Google nothing (see cachedCalendarList).
   const [sourceList, destList, configs] = await Promise.all([
-    source.connected ? calendarsOf(services, user.id, "source") : empty(),
-    destination.connected ? calendarsOf(services, user.id, "destination") : empty(),
+    source.connected ? calendarsOf(services, user.id, "source", source.status) : empty(),
+    destination.connected
+      ? calendarsOf(services, user.id, "destination", destination.status)
+      : empty(),
     listSyncConfigsByUser(services.db, user.id),
   ]);
   const log = query.ran && query.log
@@ -162,9 +183,13 @@ async function calendarsOf(
   services: Services,
   userId: string,
   accountType: AccountType,
+  status: ConnectionView["status"],
 ): Promise<{ calendars: CalendarOption[]; error: string | null }> {
   try {
-    const list = await listCalendarsForAccount(services, userId, accountType);
+    // A connection that needs reconnecting cannot refresh: its cached list is all there is.
+    const list = await cachedCalendarList(services, userId, accountType, {
+      refresh: status === "ok",
+    });
     return {
       calendars: list.calendars.map(({ id, summary, primary, background_color, writable }) => ({
         id,
@@ -182,6 +207,22 @@ async function calendarsOf(
         "Reload the page in a moment, or reconnect the account.",
     };
   }
+}
+
+/**
+ * Reads the connected accounts' calendar lists from Google again; false when Google refused one
+ * (its cached list stays).
+ */
+async function refreshCalendarLists(services: Services, userId: string): Promise<boolean> {
+  const results = await Promise.all(
+    (["source", "destination"] as const).map((accountType) =>
+      listCalendarsForAccount(services, userId, accountType).then(
+        (list) => !list.stale,
+        (error) => error instanceof NotConnectedError,
+      )
+    ),
+  );
+  return results.every(Boolean);
 }
 
 export default define.page<DashboardData>(function Dashboard({ data }) {

@@ -95,6 +95,56 @@ export async function listCalendarsForAccount(
   }
 }
 
+/** How old a cached list may grow before a view of it asks Google again, in the background. */
+export const CALENDAR_LIST_MAX_AGE_MS = 5 * 60_000;
+
+/** Background refreshes in flight, one per account, so that busy views ask Google once. */
+const refreshing = new Map<string, Promise<void>>();
+
+/**
+ * The account's calendars as cached, for a page that shows them on every view: it asks Google
+ * nothing while the cached list is younger than `maxAgeMs`, and after that refreshes it in the
+ * background for the next view (the stale list is shown meanwhile). Only when nothing is cached
+ * yet (the refresh after connecting failed) is Google asked before answering, as
+ * `listCalendarsForAccount` does.
+ * @example const { calendars } = await cachedCalendarList(services, user.id, "source");
+ */
+export async function cachedCalendarList(
+  services: Services,
+  userId: string,
+  accountType: AccountType,
+  options: { maxAgeMs?: number; refresh?: boolean } = {},
+): Promise<CalendarList> {
+  const cached = await listCalendars(services.db, userId, accountType);
+  if (cached.length === 0) return await listCalendarsForAccount(services, userId, accountType);
+  const fetchedAt = new Date(cached[0].fetched_at);
+  const maxAgeMs = options.maxAgeMs ?? CALENDAR_LIST_MAX_AGE_MS;
+  if ((options.refresh ?? true) && Date.now() - fetchedAt.getTime() >= maxAgeMs) {
+    refreshInBackground(services, userId, accountType);
+  }
+  return { calendars: cached.map(toEntry), stale: false, fetched_at: fetchedAt };
+}
+
+function refreshInBackground(services: Services, userId: string, accountType: AccountType) {
+  const key = `${userId}:${accountType}`;
+  if (refreshing.has(key)) return;
+  const done = refreshCalendarList(services, userId, accountType).then(
+    () => {},
+    (err) =>
+      log.warn("Cannot refresh calendar list", {
+        user_id: userId,
+        account_type: accountType,
+        error: googleErrorMessage(err),
+      }),
+  ).finally(() => refreshing.delete(key));
+  refreshing.set(key, done);
+}
+
+/** Resolves when the background refreshes started so far have finished (tests, shutdown). */
+export async function calendarRefreshesSettled(): Promise<void> {
+  await Promise.all(refreshing.values());
+}
+
 function toEntry(row: CachedCalendar): CalendarEntry {
   return {
     id: row.calendar_id,

@@ -168,6 +168,30 @@ export async function browserOf(app: Hono, world: World, user: User): Promise<Cl
   };
 }
 
+/** What the app's OAuth start answers a script: Google's consent page for `accountType`. */
+export async function authorizationUrl(
+  browser: Client,
+  accountType: "source" | "destination",
+): Promise<string> {
+  const res = await browser(`/api/oauth/start/${accountType}`, {
+    headers: { accept: "application/json" },
+  });
+  if (res.status !== 200) throw new Error(`OAuth start answered ${res.status}`);
+  return (await res.json()).authorization_url;
+}
+
+/** The whole browser round trip; returns the dashboard URL the callback redirected to. */
+export async function connect(
+  browser: Client,
+  accountType: "source" | "destination",
+  email: string,
+): Promise<URL> {
+  const back = await consent(await authorizationUrl(browser, accountType), email);
+  const res = await browser(back.pathname + back.search);
+  if (res.status !== 303) throw new Error(`OAuth callback answered ${res.status}`);
+  return new URL(res.headers.get("location")!);
+}
+
 /** Requests without a session. */
 export function anonymousOf(app: Hono, world: World): Client {
   return async (path, init) =>

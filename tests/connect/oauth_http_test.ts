@@ -4,8 +4,10 @@ import { getOAuthToken } from "@/lib/db/oauth_tokens.ts";
 import type { User } from "@/lib/db/users.ts";
 import {
   anonymousOf,
+  authorizationUrl,
   browserOf,
   type Client,
+  connect,
   consent,
   newGoogleAccount,
   newUser,
@@ -18,22 +20,6 @@ const world = await openWorld();
 const app = await openApp(world.services);
 
 type AccountType = "source" | "destination";
-
-async function authorizationUrl(browser: Client, accountType: AccountType): Promise<string> {
-  const res = await browser(`/api/oauth/start/${accountType}`, {
-    headers: { accept: "application/json" },
-  });
-  assert.equal(res.status, 200);
-  return (await res.json()).authorization_url;
-}
-
-/** The whole browser round trip; returns the dashboard URL the callback redirected to. */
-async function connect(browser: Client, accountType: AccountType, email: string): Promise<URL> {
-  const back = await consent(await authorizationUrl(browser, accountType), email);
-  const res = await browser(back.pathname + back.search);
-  assert.equal(res.status, 303);
-  return new URL(res.headers.get("location")!);
-}
 
 async function storedRefreshToken(user: User, accountType: AccountType): Promise<string> {
   const row = (await getOAuthToken(world.db, user.id, accountType))!;
