@@ -3,7 +3,13 @@ import postgres from "postgres";
 import { testDatabaseUrl } from "@/tests/_helpers.ts";
 import { migrate, readMigrations } from "./migrate.ts";
 import { type Db, openDb } from "./mod.ts";
-import { createUser, EmailTakenError, getUserByEmail, getUserById } from "./users.ts";
+import {
+  bumpSessionVersion,
+  createUser,
+  EmailTakenError,
+  getUserByEmail,
+  getUserById,
+} from "./users.ts";
 
 const db = await openDb(testDatabaseUrl());
 
@@ -118,6 +124,24 @@ Deno.test("migration 0005 turns failures stored as a JSON string back into array
   } finally {
     await drop();
   }
+});
+
+Deno.test({
+  name: "openDb() gives PGlite a 32 MB buffer pool, not PostgreSQL's 128 MB default",
+  ignore: db.kind !== "pglite",
+  fn: async () => {
+    const [{ shared_buffers }] = await db.query<{ shared_buffers: string }>("SHOW shared_buffers");
+    assert.equal(shared_buffers, "32MB");
+  },
+});
+
+Deno.test("bumpSessionVersion() moves the user to the next session version", async () => {
+  const user = await createUser(db, `sv-${crypto.randomUUID()}@cal-sync.test`, "x");
+  assert.equal((await getUserByEmail(db, user.email))?.session_version, 0);
+  assert.equal(await bumpSessionVersion(db, user.id), 1);
+  assert.equal(await bumpSessionVersion(db, user.id), 2);
+  assert.equal((await getUserByEmail(db, user.email))?.session_version, 2);
+  assert.equal(await bumpSessionVersion(db, crypto.randomUUID()), undefined);
 });
 
 Deno.test({
