@@ -11,7 +11,8 @@
  *   and with `--before DIR` the server of another checkout (the old code) side by side.
  * - Rounds alternate between the servers, so a neighbour's load on a shared machine falls on
  *   all of them alike; each figure is the median of its rounds.
- * - RSS is read from /proc/PID/status after the rounds: the resident memory after a load run.
+ * - RSS is read from /proc/PID/status after the rounds (the resident memory after a load run),
+ *   then again after a full garbage collection (what the process holds), and its peak.
  */
 import { openDb } from "@/lib/db/mod.ts";
 import { issueToken } from "@/lib/auth/jwt.ts";
@@ -40,6 +41,8 @@ interface Server {
   url: string;
   /** The application_name of its PostgreSQL connections, when it has any. */
   appName?: string;
+  /** Whether it collects its garbage on SIGUSR2 (this checkout's servers.ts does). */
+  collects: boolean;
   stop(): Promise<void>;
 }
 
@@ -86,6 +89,7 @@ async function spawn(spec: Spec, databaseUrl: string): Promise<Server> {
     pid: child.pid,
     url: `http://127.0.0.1:${text.trim()}`,
     appName: spec.kind === "app" ? appName : undefined,
+    collects: spec.dir === undefined,
     async stop() {
       child.kill("SIGTERM");
       await child.status;
@@ -103,6 +107,23 @@ function cpuSeconds(pid: number): number {
   } catch {
     return 0; // a backend that exited meanwhile
   }
+}
+
+interface Memory {
+  /** RSS after the load run. */
+  rss: number;
+  /** RSS after a full garbage collection: what the process holds, not what it has yet to free. */
+  held: number | undefined;
+  peak: number;
+}
+
+/** Reads RSS after the rounds, then once more after asking the server to collect its garbage. */
+async function memoryOf(server: Server): Promise<Memory> {
+  const { rss, peak } = memoryMiB(server.pid);
+  if (!server.collects) return { rss, peak, held: undefined };
+  Deno.kill(server.pid, "SIGUSR2");
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return { rss, peak, held: memoryMiB(server.pid).rss };
 }
 
 function memoryMiB(pid: number): { rss: number; peak: number } {
@@ -159,7 +180,7 @@ interface Sample {
 interface Measured {
   label: string;
   samples: Sample[];
-  memory: { rss: number; peak: number };
+  memory: Memory;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
@@ -239,11 +260,15 @@ async function measure(
         });
       }
     }
-    return servers.map((server) => ({
-      label: server.label,
-      samples: samples.get(server.label)!,
-      memory: memoryMiB(server.pid),
-    }));
+    const measured: Measured[] = [];
+    for (const server of servers) {
+      measured.push({
+        label: server.label,
+        samples: samples.get(server.label)!,
+        memory: await memoryOf(server),
+      });
+    }
+    return measured;
   } finally {
     await backends.close();
     await Promise.all(servers.map((server) => server.stop()));
@@ -255,7 +280,15 @@ function table(title: string, results: Measured[], withDb: boolean): string[] {
     `  ${cells[0].padEnd(28)}${cells.slice(1).map((c) => c.padStart(13)).join("")}`;
   const lines = [
     title,
-    row(["", "req/s", "CPU µs/req", ...(withDb ? ["PG µs/req"] : []), "RSS MiB", "peak MiB"]),
+    row([
+      "",
+      "req/s",
+      "CPU µs/req",
+      ...(withDb ? ["PG µs/req"] : []),
+      "RSS MiB",
+      "after GC",
+      "peak MiB",
+    ]),
   ];
   for (const r of results) {
     lines.push(row([
@@ -264,6 +297,7 @@ function table(title: string, results: Measured[], withDb: boolean): string[] {
       median(r.samples.map((s) => s.cpuUs)).toFixed(1),
       ...(withDb ? [median(r.samples.map((s) => s.dbCpuUs)).toFixed(1)] : []),
       r.memory.rss.toFixed(0),
+      r.memory.held?.toFixed(0) ?? "-",
       r.memory.peak.toFixed(0),
     ]));
   }
