@@ -1,8 +1,7 @@
 import type { z } from "zod";
 import type { Ctx } from "@/lib/web/types.ts";
-import type { State } from "@/lib/web/state.ts";
+import { assertSignedIn, type State } from "@/lib/web/state.ts";
 import type { User } from "@/lib/db/users.ts";
-import { requireUser } from "./auth.ts";
 import { parseBody, parseParams, parseQuery } from "./validate.ts";
 
 /** What the OpenAPI document says of one operation; the schemas also parse the request. */
@@ -43,8 +42,9 @@ export function api<const S extends ApiSpec>(
   fn: (ctx: Ctx<State>, input: ApiInput<S>) => Response | Promise<Response>,
 ): ApiHandler<S> {
   const handler = async (ctx: Ctx<State>) => {
+    if (spec.auth !== false) assertSignedIn(ctx);
     const input = {
-      user: spec.auth === false ? undefined : requireUser(ctx),
+      user: spec.auth === false ? undefined : ctx.state.user,
       params: spec.params ? parseParams(ctx, spec.params) : undefined,
       query: spec.query ? parseQuery(ctx, spec.query) : undefined,
       body: spec.body ? await parseBody(ctx, spec.body) : undefined,

@@ -1,9 +1,8 @@
 import type { z } from "zod";
 import type { User } from "@/lib/db/users.ts";
 import { HttpError } from "@/lib/web/http_error.ts";
-import type { State } from "@/lib/web/state.ts";
+import { assertSignedIn, type SignedInState, type State } from "@/lib/web/state.ts";
 import type { Ctx } from "@/lib/web/types.ts";
-import { requireUser } from "./auth.ts";
 import { fieldErrors, fieldWithNul, invalidFields, readBody } from "./validate.ts";
 
 /** What a page handler reads from the request; each part is parsed before the handler runs. */
@@ -22,6 +21,9 @@ export interface PageSpec {
 }
 
 type Parsed<T> = T extends z.ZodType ? z.output<T> : undefined;
+
+/** The state a page's handler sees: signed in unless the spec says `auth: false`. */
+export type PageState<S extends PageSpec> = S["auth"] extends false ? State : SignedInState;
 
 export interface PageInput<S extends PageSpec> {
   user: S["auth"] extends false ? User | undefined : User;
@@ -52,11 +54,13 @@ export type PageHandler<S extends PageSpec = PageSpec> =
  */
 export function page<const S extends PageSpec>(
   spec: S,
-  fn: (ctx: Ctx<State>, input: PageInput<S>) => Response | Promise<Response>,
-  invalid?: (ctx: Ctx<State>, form: InvalidForm) => Response | Promise<Response>,
+  fn: (ctx: Ctx<PageState<S>>, input: PageInput<S>) => Response | Promise<Response>,
+  invalid?: (ctx: Ctx<PageState<S>>, form: InvalidForm) => Response | Promise<Response>,
 ): PageHandler<S> {
   const handler = async (ctx: Ctx<State>) => {
-    const user = spec.auth === false ? ctx.state.user : requireUser(ctx);
+    // The signed-in pages' middleware asserts this too; here it also narrows the state's type.
+    if (spec.auth !== false) assertSignedIn(ctx);
+    const user = ctx.state.user;
     const params = spec.params ? pathParams(ctx.params, spec.params) : undefined;
     const query = spec.query ? queryValues(ctx.url, spec.query) : undefined;
     let form;
@@ -66,12 +70,12 @@ export function page<const S extends PageSpec>(
       const fields = invalidFields(result, fieldWithNul(body), "form");
       if (!result.success || fields) {
         const failure = { fields: fields ?? {}, values: stringsOf(body) };
-        if (invalid) return await invalid(ctx, failure);
+        if (invalid) return await invalid(ctx as Ctx<PageState<S>>, failure);
         throw new HttpError(422, "The form is not valid", { fields: failure.fields });
       }
       form = result.data;
     }
-    return await fn(ctx, { user, params, query, form } as PageInput<S>);
+    return await fn(ctx as Ctx<PageState<S>>, { user, params, query, form } as PageInput<S>);
   };
   return Object.assign(handler, { spec });
 }

@@ -60,11 +60,15 @@ export function buildRouteTable(manifest: Manifest): RouteTable {
   return { routes, middlewares, special };
 }
 
-/** The middleware that applies to a URL path no route matched, outermost first. */
+/**
+ * The middleware that applies to a URL path no route matched, outermost first. A group's
+ * middleware (`(signed_in)/_middleware.ts`) is for the group's own routes: a path that matched
+ * none of them is in no group.
+ */
 export function middlewaresForPath(table: RouteTable, pathname: string): HandlerFn[] {
   const parts = pathname.split("/").filter(Boolean);
   return table.middlewares
-    .filter(({ folder }) => folderMatches(folder.filter((s) => !isGroup(s)), parts))
+    .filter(({ folder }) => !folder.some(isGroup) && folderMatches(folder, parts))
     .flatMap((m) => m.handlers);
 }
 

@@ -65,6 +65,23 @@ Deno.test("createWebApp() runs only the root middleware for pages outside /api",
   assert.equal(res.headers.get("x-trail"), "root");
 });
 
+Deno.test("createWebApp() runs a route group's middleware for the group's routes only", async (t) => {
+  await t.step("a route inside (members)/ runs it, and the group is not in the path", async () => {
+    const res = await get("/club/lounge", { headers: { "x-member": "1" } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-trail"), "root>members");
+    assert.equal((await get("/club/lounge")).status, 403);
+  });
+
+  await t.step("a path no route matches is in no group: 404, not the group's 403", async () => {
+    for (const path of ["/club/no-such-room", "/no/such/page"]) {
+      const res = await get(path);
+      assert.equal(res.status, 404, path);
+      await res.body?.cancel();
+    }
+  });
+});
+
 Deno.test("createWebApp() sets a request id header on route responses", async () => {
   const res = await get("/");
   assert.match(res.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);

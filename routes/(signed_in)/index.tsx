@@ -10,7 +10,6 @@ import type { User } from "@/lib/db/users.ts";
 import { listSyncConfigsByUser } from "@/lib/db/sync_configs.ts";
 import { listCalendarsForAccount } from "@/lib/google/calendar_list.ts";
 import { type OAuthStatusProps, oauthStatusProps } from "@/lib/google/dashboard.ts";
-import { requireUser } from "@/lib/http/auth.ts";
 import { page } from "@/lib/http/page.ts";
 import { fieldErrors } from "@/lib/http/validate.ts";
 import { NewSyncConfigIn } from "@/lib/sync/api_schemas.ts";
@@ -99,8 +98,10 @@ export const handler = define.handlers({
       return ctx.render(data, { status: formError ? 503 : 422 });
     },
     async (ctx, { fields, values }) => {
-      const user = requireUser(ctx);
-      const data = await dashboardData(ctx, user, {}, { values, fields: sentences(fields) });
+      const data = await dashboardData(ctx, ctx.state.user, {}, {
+        values,
+        fields: sentences(fields),
+      });
       return ctx.render(data, { status: 422 });
     },
   ),
