@@ -1,15 +1,9 @@
 import { z } from "zod";
 import { TextField } from "@/components/TextField.tsx";
 import PasswordField from "@/islands/PasswordField.tsx";
-import {
-  InvalidCredentialsError,
-  signIn,
-  SignInEmail,
-  TooManyAttemptsError,
-  typedEmail,
-} from "@/lib/auth/accounts.ts";
+import { signIn, SignInEmail, typedEmail } from "@/lib/auth/accounts.ts";
 import { NextQuery, signedInRedirect } from "@/lib/http/session.ts";
-import { page } from "@/lib/http/page.ts";
+import { type FormFailure, page } from "@/lib/http/page.ts";
 import { define } from "@/lib/web/define.ts";
 import { Head } from "@/lib/web/render.tsx";
 
@@ -32,31 +26,18 @@ export const handler = define.handlers({
   POST: page(
     { auth: false, query: NextQuery, form: LoginForm },
     async (ctx, { query, form: { email, password } }) => {
-      try {
-        const { token } = await signIn(
-          ctx.state.services,
-          email,
-          password,
-          ctx.remoteAddr ?? "unknown",
-        );
-        return signedInRedirect(token, query.next, ctx.url, ctx.state.services);
-      } catch (error) {
-        if (error instanceof InvalidCredentialsError) {
-          return ctx.render({ email, error: error.message } satisfies LoginData, { status: 401 });
-        }
-        if (error instanceof TooManyAttemptsError) {
-          return ctx.render({ email, error: error.message } satisfies LoginData, {
-            status: 429,
-            headers: { "retry-after": String(error.retryAfterSeconds) },
-          });
-        }
-        throw error;
-      }
+      const { services } = ctx.state;
+      const { token } = await signIn(services, email, password, ctx.remoteAddr ?? "unknown");
+      return signedInRedirect(token, query.next, ctx.url, services);
     },
-    (ctx, { fields, values }) =>
-      ctx.render({ email: typedEmail(values), fields } satisfies LoginData, { status: 422 }),
+    (ctx, failure) => ctx.render(loginData(failure), failure),
   ),
 });
+
+/** The form again: what was wrong, and the email as it was typed. */
+function loginData({ message, fields, values }: FormFailure): LoginData {
+  return { email: typedEmail(values), error: message, fields };
+}
 
 export default define.page<LoginData>(function Login({ data, url }) {
   const next = url.searchParams.get("next");

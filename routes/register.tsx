@@ -1,17 +1,10 @@
 import { z } from "zod";
 import { TextField } from "@/components/TextField.tsx";
 import PasswordField from "@/islands/PasswordField.tsx";
-import {
-  Email,
-  NewPassword,
-  registerUser,
-  TooManyRegistrationsError,
-  typedEmail,
-} from "@/lib/auth/accounts.ts";
+import { Email, NewPassword, registerUser, typedEmail } from "@/lib/auth/accounts.ts";
 import { issueToken } from "@/lib/auth/jwt.ts";
-import { EmailTakenError } from "@/lib/db/users.ts";
 import { NextQuery, signedInRedirect } from "@/lib/http/session.ts";
-import { page } from "@/lib/http/page.ts";
+import { type FormFailure, page } from "@/lib/http/page.ts";
 import { define } from "@/lib/web/define.ts";
 import { Head } from "@/lib/web/render.tsx";
 
@@ -30,33 +23,20 @@ export const handler = define.handlers({
   }),
   POST: page(
     { auth: false, query: NextQuery, form: RegisterForm },
-    async (ctx, { query, form }) => {
+    async (ctx, { query, form: { email, password } }) => {
       const { services } = ctx.state;
-      try {
-        const user = await registerUser(
-          services,
-          form.email,
-          form.password,
-          ctx.remoteAddr ?? "unknown",
-        );
-        const token = await issueToken(user.id, services.config.jwtSecret);
-        return signedInRedirect(token, query.next, ctx.url, services);
-      } catch (error) {
-        if (error instanceof TooManyRegistrationsError) {
-          return ctx.render({ email: form.email, error: error.message } satisfies RegisterData, {
-            status: 429,
-            headers: { "retry-after": String(error.retryAfterSeconds) },
-          });
-        }
-        if (!(error instanceof EmailTakenError)) throw error;
-        const fields = { email: "An account with this email already exists: sign in instead" };
-        return ctx.render({ email: form.email, fields } satisfies RegisterData, { status: 409 });
-      }
+      const user = await registerUser(services, email, password, ctx.remoteAddr ?? "unknown");
+      const token = await issueToken(user.id, services.config.jwtSecret);
+      return signedInRedirect(token, query.next, ctx.url, services);
     },
-    (ctx, { fields, values }) =>
-      ctx.render({ email: typedEmail(values), fields } satisfies RegisterData, { status: 422 }),
+    (ctx, failure) => ctx.render(registerData(failure), failure),
   ),
 });
+
+/** The form again: what was wrong, and the email as it was typed. */
+function registerData({ message, fields, values }: FormFailure): RegisterData {
+  return { email: typedEmail(values), error: message, fields };
+}
 
 export default define.page<RegisterData>(function Register({ data, url }) {
   const next = url.searchParams.get("next");

@@ -3,6 +3,7 @@ import type { User } from "@/lib/db/users.ts";
 import { HttpError } from "@/lib/web/http_error.ts";
 import { assertSignedIn, type SignedInState, type State } from "@/lib/web/state.ts";
 import type { Ctx } from "@/lib/web/types.ts";
+import { httpErrorOf } from "./domain_errors.ts";
 import { fieldErrors, fieldWithNul, invalidFields, readBody } from "./validate.ts";
 
 /** What a page handler reads from the request; each part is parsed before the handler runs. */
@@ -32,52 +33,89 @@ export interface PageInput<S extends PageSpec> {
   form: Parsed<S["form"]>;
 }
 
-/** A form that did not parse: the messages by field, and what was posted, to fill it in again. */
-export interface InvalidForm {
+/**
+ * Why a posted form is shown again: it did not parse (422), or the domain refused it (a taken
+ * email 409, a wrong password 401, a rate limit 429 …, by the one map in `domain_errors.ts`).
+ */
+export interface FormFailure {
+  status: number;
+  /** A problem with the form as a whole, to say above it; none when fields are named. */
+  message?: string;
+  /** The messages by field. */
   fields: Record<string, string>;
+  /** What was posted, to fill the form in again. */
   values: Record<string, string>;
+  /** Headers the answer carries, such as `Retry-After`. */
+  headers: Headers;
 }
 
-export type PageHandler<S extends PageSpec = PageSpec> =
-  & ((ctx: Ctx<State>) => Promise<Response>)
+export type PageHandler<S extends PageSpec = PageSpec, R extends Response = Response> =
+  & ((ctx: Ctx<State>) => Promise<R>)
   & { spec: S };
 
 /**
  * Declares a page handler the way `api()` declares an operation: the visitor must be signed in
  * (unless `auth: false`), and the path, query and form are parsed by the spec's zod schemas
- * before `fn` runs. `invalid` renders the form again when it does not parse; without it the
- * answer is a 422 page naming the fields.
+ * before `fn` runs. `invalid` renders the form again when it does not parse or the domain
+ * refuses it; without it the answer is an error page.
  * @example
  * export const handler = define.handlers({
  *   POST: page({ params: ConfigIdParams, form: ToggleForm }, (ctx, { user, params, form }) => …),
  * });
  */
-export function page<const S extends PageSpec>(
+export function page<const S extends PageSpec, R extends Response, F extends Response = R>(
   spec: S,
-  fn: (ctx: Ctx<PageState<S>>, input: PageInput<S>) => Response | Promise<Response>,
-  invalid?: (ctx: Ctx<PageState<S>>, form: InvalidForm) => Response | Promise<Response>,
-): PageHandler<S> {
-  const handler = async (ctx: Ctx<State>) => {
+  fn: (ctx: Ctx<PageState<S>>, input: PageInput<S>) => R | Promise<R>,
+  invalid?: (ctx: Ctx<PageState<S>>, failure: FormFailure) => F | Promise<F>,
+): PageHandler<S, R | F> {
+  const handler = async (ctx: Ctx<State>): Promise<R | F> => {
     // The signed-in pages' middleware asserts this too; here it also narrows the state's type.
     if (spec.auth !== false) assertSignedIn(ctx);
-    const user = ctx.state.user;
-    const params = spec.params ? pathParams(ctx.params, spec.params) : undefined;
-    const query = spec.query ? queryValues(ctx.url, spec.query) : undefined;
-    let form;
-    if (spec.form) {
-      const body = await readBody(ctx.req);
-      const result = spec.form.safeParse(body);
-      const fields = invalidFields(result, fieldWithNul(body), "form");
-      if (!result.success || fields) {
-        const failure = { fields: fields ?? {}, values: stringsOf(body) };
-        if (invalid) return await invalid(ctx as Ctx<PageState<S>>, failure);
-        throw new HttpError(422, "The form is not valid", { fields: failure.fields });
-      }
-      form = result.data;
+    const own = ctx as Ctx<PageState<S>>;
+    const input = {
+      user: ctx.state.user,
+      params: spec.params ? pathParams(ctx.params, spec.params) : undefined,
+      query: spec.query ? queryValues(ctx.url, spec.query) : undefined,
+    };
+    if (!spec.form) return await fn(own, { ...input, form: undefined } as PageInput<S>);
+    const body = await readBody(ctx.req);
+    try {
+      const form = formValues(body, spec.form);
+      return await fn(own, { ...input, form } as PageInput<S>);
+    } catch (error) {
+      const failure = invalid && formFailure(error, body);
+      if (!failure) throw error;
+      return await invalid(own, failure);
     }
-    return await fn(ctx as Ctx<PageState<S>>, { user, params, query, form } as PageInput<S>);
   };
   return Object.assign(handler, { spec });
+}
+
+/** A posted form that its schema refuses. */
+class InvalidFormError extends HttpError {
+  constructor(fields: Record<string, string>) {
+    super(422, "The form is not valid", { fields });
+  }
+}
+
+function formValues<T extends z.ZodType>(body: unknown, schema: T): z.output<T> {
+  const result = schema.safeParse(body);
+  const fields = invalidFields(result, fieldWithNul(body), "form");
+  if (!result.success || fields) throw new InvalidFormError(fields ?? {});
+  return result.data;
+}
+
+/** The failure to show on the form, for a form that did not parse or a domain error. */
+function formFailure(error: unknown, body: unknown): FormFailure | undefined {
+  const known = error instanceof InvalidFormError ? error : httpErrorOf(error);
+  if (!known) return undefined;
+  return {
+    status: known.status,
+    message: known.fields ? undefined : known.message,
+    fields: known.fields ?? {},
+    values: stringsOf(body),
+    headers: known.headers,
+  };
 }
 
 function pathParams<T extends z.ZodType>(params: Record<string, string>, schema: T): z.output<T> {

@@ -11,13 +11,8 @@ import { listSyncConfigsByUser } from "@/lib/db/sync_configs.ts";
 import { listCalendarsForAccount } from "@/lib/google/calendar_list.ts";
 import { type OAuthStatusProps, oauthStatusProps } from "@/lib/google/dashboard.ts";
 import { page } from "@/lib/http/page.ts";
-import { fieldErrors } from "@/lib/http/validate.ts";
 import { NewSyncConfigIn } from "@/lib/sync/api_schemas.ts";
-import {
-  createSyncConfigForUser,
-  GoogleUnavailableError,
-  InvalidSyncConfigError,
-} from "@/lib/sync/configs.ts";
+import { createSyncConfigForUser } from "@/lib/sync/configs.ts";
 import type { Services } from "@/lib/services.ts";
 import { define } from "@/lib/web/define.ts";
 import { Head } from "@/lib/web/render.tsx";
@@ -42,13 +37,19 @@ const NOTICES: Record<string, string> = {
   disconnected_destination: "The destination Google account is disconnected; its syncs are paused.",
 };
 
-/** The new-sync form as a browser without JavaScript posts it: every value a string. */
+/**
+ * The new-sync form as a browser without JavaScript posts it, every value a string, read into
+ * what the API's create takes: an empty window means the default.
+ */
 const NewSyncForm = z.object({
   source_calendar_id: z.string({ message: "expected a calendar id" }).optional().default(""),
   dest_calendar_id: z.string({ message: "expected a calendar id" }).optional().default(""),
   sync_lookahead_days: z.string({ message: "expected a whole number 1-365" }).optional()
     .default(""),
-});
+}).transform(({ sync_lookahead_days: days, ...calendars }) => ({
+  ...calendars,
+  ...(days.trim() === "" ? {} : { sync_lookahead_days: Number(days) }),
+})).pipe(NewSyncConfigIn);
 
 /**
  * What the dashboard's address may carry: a notice after a redirect, and the run "Sync now"
@@ -65,44 +66,15 @@ export const handler = define.handlers({
     return ctx.render(await dashboardData(ctx, user, query));
   }),
   POST: page(
-    { query: DashboardQuery, form: NewSyncForm },
-    async (ctx, { user, query, form: values }) => {
-      const days = values.sync_lookahead_days.trim();
-      const parsed = NewSyncConfigIn.safeParse({
-        source_calendar_id: values.source_calendar_id,
-        dest_calendar_id: values.dest_calendar_id,
-        sync_lookahead_days: days === "" ? undefined : Number(days),
-      });
-      let fields: Record<string, string>;
-      let formError: string | null = null;
-      if (parsed.success) {
-        try {
-          await createSyncConfigForUser(ctx.state.services, user.id, parsed.data);
-          return ctx.redirect("/?notice=created#syncs");
-        } catch (error) {
-          if (error instanceof InvalidSyncConfigError) fields = error.fields;
-          else if (error instanceof GoogleUnavailableError) {
-            fields = {};
-            formError =
-              "Google could not be reached for the calendar lists. Try again in a moment.";
-          } else throw error;
-        }
-      } else {
-        fields = fieldErrors(parsed.error);
-      }
-      const data = await dashboardData(ctx, user, query, {
-        values,
-        fields: sentences(fields),
-        formError,
-      });
-      return ctx.render(data, { status: formError ? 503 : 422 });
+    { form: NewSyncForm },
+    async (ctx, { user, form }) => {
+      await createSyncConfigForUser(ctx.state.services, user.id, form);
+      return ctx.redirect("/?notice=created#syncs");
     },
-    async (ctx, { fields, values }) => {
-      const data = await dashboardData(ctx, ctx.state.user, {}, {
-        values,
-        fields: sentences(fields),
-      });
-      return ctx.render(data, { status: 422 });
+    async (ctx, failure) => {
+      const { values, fields, message } = failure;
+      const form = { values, fields: sentences(fields), formError: message ?? null };
+      return ctx.render(await dashboardData(ctx, ctx.state.user, {}, form), failure);
     },
   ),
 });

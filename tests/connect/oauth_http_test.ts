@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { decryptToken, loadKeyRing } from "@/lib/crypto/tokens.ts";
+import { deleteCalendars } from "@/lib/db/calendars.ts";
 import { getOAuthToken } from "@/lib/db/oauth_tokens.ts";
 import type { User } from "@/lib/db/users.ts";
 import {
@@ -487,6 +488,29 @@ Deno.test("[http] GET /api/calendars/{account_type}/list serves the cache when G
     assert.equal(list.stale, true);
     assert.equal(list.calendars.length, 2);
     assert.ok(list.calendars.every((c: { writable: boolean }) => c.writable));
+  } finally {
+    await fetch(`${world.sandboxUrl}_sandbox/faults`, { method: "DELETE" }).then((r) =>
+      r.body?.cancel()
+    );
+  }
+});
+
+Deno.test("[http] GET /api/calendars/{account_type}/list answers 502 when Google fails and nothing is cached", async () => {
+  const user = await newUser(world);
+  const browser = await browserOf(app, world, user);
+  await connect(browser, "destination", newGoogleAccount(world, "dst"));
+  await deleteCalendars(world.db, user.id, "destination");
+  await fetch(`${world.sandboxUrl}_sandbox/faults`, {
+    method: "POST",
+    body: JSON.stringify({ error_rate: { rate: 1, status: 503, reason: "backendError" } }),
+  }).then((r) => r.body?.cancel());
+  try {
+    const res = await browser("/api/calendars/destination/list");
+    assert.equal(res.status, 502);
+    const { error } = await res.json();
+    assert.equal(error.code, 502);
+    assert.match(error.message, /^Google could not be reached for the destination account's/);
+    assert.equal(error.request_id, res.headers.get("x-request-id"));
   } finally {
     await fetch(`${world.sandboxUrl}_sandbox/faults`, { method: "DELETE" }).then((r) =>
       r.body?.cancel()

@@ -4,9 +4,10 @@ import { runLogView, syncView } from "@/components/sync_data.ts";
 import { formatWhen, type RunLogView, statusText, type SyncView } from "@/components/sync_view.ts";
 import { getSyncConfig } from "@/lib/db/sync_configs.ts";
 import { listSyncLogs } from "@/lib/db/sync_logs.ts";
+import { NO_SUCH_SYNC } from "@/lib/http/domain_errors.ts";
 import { page } from "@/lib/http/page.ts";
 import { ConfigIdParams } from "@/lib/sync/api_schemas.ts";
-import { InvalidSyncConfigError, updateSyncConfigForUser } from "@/lib/sync/configs.ts";
+import { updateSyncConfigForUser } from "@/lib/sync/configs.ts";
 import { define } from "@/lib/web/define.ts";
 import { HttpError } from "@/lib/web/http_error.ts";
 import { Head } from "@/lib/web/render.tsx";
@@ -26,21 +27,16 @@ export const handler = define.handlers({
   GET: page({ params: ConfigIdParams }, async (ctx, { user, params }) => {
     const { db } = ctx.state.services;
     const config = await getSyncConfig(db, params.id, user.id);
-    if (!config) throw new HttpError(404, "There is no such sync");
+    if (!config) throw new HttpError(404, NO_SUCH_SYNC);
     const logs = await listSyncLogs(db, config.id, user.id, { limit: 50, offset: 0 });
     return ctx.render({ sync: syncView(config), runs: logs.map(runLogView) });
   }),
   /** The active toggle without JavaScript. */
   POST: page({ params: ConfigIdParams, form: ToggleForm }, async (ctx, { user, params, form }) => {
-    try {
-      const updated = await updateSyncConfigForUser(ctx.state.services, user.id, params.id, {
-        is_active: form.is_active,
-      });
-      if (!updated) throw new HttpError(404, "There is no such sync");
-    } catch (error) {
-      if (error instanceof InvalidSyncConfigError) throw new HttpError(409, error.message);
-      throw error;
-    }
+    const updated = await updateSyncConfigForUser(ctx.state.services, user.id, params.id, {
+      is_active: form.is_active,
+    });
+    if (!updated) throw new HttpError(404, NO_SUCH_SYNC);
     return ctx.redirect(`/?notice=${form.is_active ? "resumed" : "paused"}#syncs`);
   }),
 });

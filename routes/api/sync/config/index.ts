@@ -8,7 +8,6 @@ import {
   syncConfigOut,
 } from "@/lib/sync/api_schemas.ts";
 import { createSyncConfigForUser } from "@/lib/sync/configs.ts";
-import { syncHttpError } from "@/lib/sync/http_errors.ts";
 import { define } from "@/lib/web/define.ts";
 
 export const handler = define.handlers({
@@ -46,8 +45,7 @@ export const handler = define.handlers({
       },
     },
   }, async (ctx, { user, body }) => {
-    const config = await createSyncConfigForUser(ctx.state.services, user.id, body)
-      .catch(syncHttpError);
+    const config = await createSyncConfigForUser(ctx.state.services, user.id, body);
     return ctx.json(syncConfigOut(config), 201);
   }),
 });

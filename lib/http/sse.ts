@@ -5,7 +5,7 @@
  * away does not stop the run: it finishes and is recorded as usual.
  */
 import { log } from "@/lib/log.ts";
-import type { SyncResult } from "./engine.ts";
+import type { SyncResult } from "@/lib/sync/engine.ts";
 
 const PROGRESS_EVERY_MS = 100;
 
