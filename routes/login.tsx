@@ -1,17 +1,11 @@
 import { z } from "zod";
 import { TextField } from "@/components/TextField.tsx";
 import PasswordField from "@/islands/PasswordField.tsx";
-import { signIn, SignInEmail, typedEmail } from "@/lib/auth/accounts.ts";
-import { NextQuery, signedInRedirect } from "@/lib/http/session.ts";
-import { type FormFailure, page } from "@/lib/http/page.ts";
+import { signIn, SignInEmail } from "@/lib/auth/accounts.ts";
+import { accountFormData, NextQuery, signedInRedirect } from "@/lib/http/session.ts";
+import { formAgain, page } from "@/lib/http/page.ts";
 import { define } from "@/lib/web/define.ts";
 import { Head } from "@/lib/web/render.tsx";
-
-interface LoginData {
-  email?: string;
-  error?: string;
-  fields?: Record<string, string>;
-}
 
 const LoginForm = z.object({
   email: SignInEmail,
@@ -19,10 +13,10 @@ const LoginForm = z.object({
 });
 
 export const handler = define.handlers({
-  GET: page({ auth: false, query: NextQuery }, (ctx, { user }) => {
-    if (user) return ctx.redirect("/");
-    return ctx.render({} satisfies LoginData);
-  }),
+  GET: page(
+    { auth: false, query: NextQuery },
+    (ctx, { user }) => user ? ctx.redirect("/") : { data: accountFormData() },
+  ),
   POST: page(
     { auth: false, query: NextQuery, form: LoginForm },
     async (ctx, { query, form: { email, password } }) => {
@@ -30,16 +24,11 @@ export const handler = define.handlers({
       const { token } = await signIn(services, email, password, ctx.remoteAddr ?? "unknown");
       return signedInRedirect(token, query.next, ctx.url, services);
     },
-    (ctx, failure) => ctx.render(loginData(failure), failure),
+    (_ctx, failure) => formAgain(accountFormData(failure), failure),
   ),
 });
 
-/** The form again: what was wrong, and the email as it was typed. */
-function loginData({ message, fields, values }: FormFailure): LoginData {
-  return { email: typedEmail(values), error: message, fields };
-}
-
-export default define.page<LoginData>(function Login({ data, url }) {
+export default define.page<typeof handler>(function Login({ data, url }) {
   const next = url.searchParams.get("next");
   return (
     <section class="card auth-card">

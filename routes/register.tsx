@@ -1,26 +1,20 @@
 import { z } from "zod";
 import { TextField } from "@/components/TextField.tsx";
 import PasswordField from "@/islands/PasswordField.tsx";
-import { Email, NewPassword, registerUser, typedEmail } from "@/lib/auth/accounts.ts";
+import { Email, NewPassword, registerUser } from "@/lib/auth/accounts.ts";
 import { issueToken } from "@/lib/auth/jwt.ts";
-import { NextQuery, signedInRedirect } from "@/lib/http/session.ts";
-import { type FormFailure, page } from "@/lib/http/page.ts";
+import { accountFormData, NextQuery, signedInRedirect } from "@/lib/http/session.ts";
+import { formAgain, page } from "@/lib/http/page.ts";
 import { define } from "@/lib/web/define.ts";
 import { Head } from "@/lib/web/render.tsx";
-
-interface RegisterData {
-  email?: string;
-  error?: string;
-  fields?: Record<string, string>;
-}
 
 const RegisterForm = z.object({ email: Email, password: NewPassword });
 
 export const handler = define.handlers({
-  GET: page({ auth: false, query: NextQuery }, (ctx, { user }) => {
-    if (user) return ctx.redirect("/");
-    return ctx.render({} satisfies RegisterData);
-  }),
+  GET: page(
+    { auth: false, query: NextQuery },
+    (ctx, { user }) => user ? ctx.redirect("/") : { data: accountFormData() },
+  ),
   POST: page(
     { auth: false, query: NextQuery, form: RegisterForm },
     async (ctx, { query, form: { email, password } }) => {
@@ -29,16 +23,11 @@ export const handler = define.handlers({
       const token = await issueToken(user.id, services.config.jwtSecret);
       return signedInRedirect(token, query.next, ctx.url, services);
     },
-    (ctx, failure) => ctx.render(registerData(failure), failure),
+    (_ctx, failure) => formAgain(accountFormData(failure), failure),
   ),
 });
 
-/** The form again: what was wrong, and the email as it was typed. */
-function registerData({ message, fields, values }: FormFailure): RegisterData {
-  return { email: typedEmail(values), error: message, fields };
-}
-
-export default define.page<RegisterData>(function Register({ data, url }) {
+export default define.page<typeof handler>(function Register({ data, url }) {
   const next = url.searchParams.get("next");
   return (
     <section class="card auth-card">

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { User } from "@/lib/db/users.ts";
 import { HttpError } from "@/lib/web/http_error.ts";
 import { assertSignedIn, type SignedInState, type State } from "@/lib/web/state.ts";
-import type { Ctx } from "@/lib/web/types.ts";
+import type { Ctx, PageResponse } from "@/lib/web/types.ts";
 import { httpErrorOf } from "./domain_errors.ts";
 import { fieldErrors, fieldWithNul, invalidFields, readBody } from "./validate.ts";
 
@@ -49,7 +49,10 @@ export interface FormFailure {
   headers: Headers;
 }
 
-export type PageHandler<S extends PageSpec = PageSpec, R extends Response = Response> =
+/** What a page's handler answers: a response, or `{ data }` to render its page with. */
+export type PageResult = Response | PageResponse<unknown>;
+
+export type PageHandler<S extends PageSpec = PageSpec, R extends PageResult = PageResult> =
   & ((ctx: Ctx<State>) => Promise<R>)
   & { spec: S };
 
@@ -63,11 +66,13 @@ export type PageHandler<S extends PageSpec = PageSpec, R extends Response = Resp
  *   POST: page({ params: ConfigIdParams, form: ToggleForm }, (ctx, { user, params, form }) => …),
  * });
  */
-export function page<const S extends PageSpec, R extends Response, F extends Response = R>(
+export function page<const S extends PageSpec, R extends PageResult, F extends PageResult = never>(
   spec: S,
   fn: (ctx: Ctx<PageState<S>>, input: PageInput<S>) => R | Promise<R>,
   invalid?: (ctx: Ctx<PageState<S>>, failure: FormFailure) => F | Promise<F>,
-): PageHandler<S, R | F> {
+  // NoInfer: `define.handlers` would otherwise lend its wide return type to R, and the page's
+  // data (`define.page<typeof handler>`) would read as unknown.
+): NoInfer<PageHandler<S, R | F>> {
   const handler = async (ctx: Ctx<State>): Promise<R | F> => {
     // The signed-in pages' middleware asserts this too; here it also narrows the state's type.
     if (spec.auth !== false) assertSignedIn(ctx);
@@ -89,6 +94,11 @@ export function page<const S extends PageSpec, R extends Response, F extends Res
     }
   };
   return Object.assign(handler, { spec });
+}
+
+/** The page again with `data`, answering with the failure's status and headers. */
+export function formAgain<D>(data: D, failure: FormFailure): PageResponse<D> {
+  return { data, status: failure.status, headers: failure.headers };
 }
 
 /** A posted form that its schema refuses. */

@@ -1,6 +1,8 @@
 import { z } from "zod";
-import { isSecure, sessionCookie } from "./auth.ts";
+import { typedEmail } from "@/lib/auth/accounts.ts";
 import type { Services } from "@/lib/services.ts";
+import { isSecure, sessionCookie } from "./auth.ts";
+import type { FormFailure } from "./page.ts";
 
 /**
  * A path on this site built only of URL-safe ASCII: no scheme, no `//` or `/\` (which browsers
@@ -18,6 +20,14 @@ export function safeNext(next: string | null | undefined): string {
 export const NextQuery = z.object({
   next: z.string().optional().catch(undefined).transform(safeNext),
 });
+
+/**
+ * What the sign-in and registration pages show: empty, or after a failure what was wrong (a
+ * message above the form, or by field) and the email as it was typed.
+ */
+export function accountFormData(failure?: FormFailure) {
+  return { email: typedEmail(failure?.values), error: failure?.message, fields: failure?.fields };
+}
 
 /** A 303 to `next` (safe same-site paths only, else `/`) that also sets the session cookie. */
 export function signedInRedirect(

@@ -10,11 +10,15 @@ export type {
   AppProps,
   Ctx,
   ErrorPageData,
+  HandlerData,
   HandlerFn,
   Handlers,
   Manifest,
   Method,
   Middleware,
+  MiddlewareFn,
+  PageData,
   PageProps,
+  PageResponse,
 } from "./types.ts";
 export { currentUser, type ShownUser } from "./user.ts";

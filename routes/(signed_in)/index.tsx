@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { runResultView, syncView } from "@/components/sync_data.ts";
-import type { CalendarOption, RunResultView, SyncView } from "@/components/sync_view.ts";
+import type { CalendarOption } from "@/components/sync_view.ts";
 import OAuthStatus from "@/islands/OAuthStatus.tsx";
 import SyncConfigForm, { type SyncConfigFormProps } from "@/islands/SyncConfigForm.tsx";
 import SyncList from "@/islands/SyncList.tsx";
@@ -9,23 +9,14 @@ import { getSyncLog } from "@/lib/db/sync_logs.ts";
 import type { User } from "@/lib/db/users.ts";
 import { listSyncConfigsByUser } from "@/lib/db/sync_configs.ts";
 import { listCalendarsForAccount } from "@/lib/google/calendar_list.ts";
-import { type OAuthStatusProps, oauthStatusProps } from "@/lib/google/dashboard.ts";
-import { page } from "@/lib/http/page.ts";
+import { oauthStatusProps } from "@/lib/google/dashboard.ts";
+import { formAgain, page } from "@/lib/http/page.ts";
 import { NewSyncConfigIn } from "@/lib/sync/api_schemas.ts";
 import { createSyncConfigForUser } from "@/lib/sync/configs.ts";
 import type { Services } from "@/lib/services.ts";
 import { define } from "@/lib/web/define.ts";
 import { Head } from "@/lib/web/render.tsx";
 import type { Ctx } from "@/lib/web/types.ts";
-
-interface DashboardData {
-  oauth: OAuthStatusProps;
-  form: SyncConfigFormProps;
-  syncs: SyncView[];
-  canRun: boolean;
-  notice: string | null;
-  ran: { id: string; result: RunResultView } | null;
-}
 
 const NOTICES: Record<string, string> = {
   created: "Sync created.",
@@ -62,9 +53,9 @@ const DashboardQuery = z.object({
 });
 
 export const handler = define.handlers({
-  GET: page({ query: DashboardQuery }, async (ctx, { user, query }) => {
-    return ctx.render(await dashboardData(ctx, user, query));
-  }),
+  GET: page({ query: DashboardQuery }, async (ctx, { user, query }) => ({
+    data: await dashboardData(ctx, user, query),
+  })),
   POST: page(
     { form: NewSyncForm },
     async (ctx, { user, form }) => {
@@ -74,7 +65,7 @@ export const handler = define.handlers({
     async (ctx, failure) => {
       const { values, fields, message } = failure;
       const form = { values, fields: sentences(fields), formError: message ?? null };
-      return ctx.render(await dashboardData(ctx, ctx.state.user, {}, form), failure);
+      return formAgain(await dashboardData(ctx, ctx.state.user, {}, form), failure);
     },
   ),
 });
@@ -95,7 +86,7 @@ async function dashboardData(
   user: User,
   query: z.output<typeof DashboardQuery>,
   form: Partial<SyncConfigFormProps> = {},
-): Promise<DashboardData> {
+) {
   const { services } = ctx.state;
   const oauth = await oauthStatusProps(services, user.id, ctx.url.searchParams);
   const { source, destination } = oauth.connections;
@@ -157,7 +148,7 @@ async function calendarsOf(
   }
 }
 
-export default define.page<DashboardData>(function Dashboard({ data }) {
+export default define.page<typeof handler>(function Dashboard({ data }) {
   return (
     <>
       <Head>

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { syncView } from "@/components/sync_data.ts";
-import type { SyncView } from "@/components/sync_view.ts";
 import { getSyncConfig } from "@/lib/db/sync_configs.ts";
 import { NO_SUCH_SYNC } from "@/lib/http/domain_errors.ts";
 import { page } from "@/lib/http/page.ts";
@@ -21,7 +20,7 @@ export const handler = define.handlers({
   GET: page({ params: ConfigIdParams }, async (ctx, { user, params }) => {
     const config = await getSyncConfig(ctx.state.services.db, params.id, user.id);
     if (!config) throw new HttpError(404, NO_SUCH_SYNC);
-    return ctx.render(syncView(config));
+    return { data: syncView(config) };
   }),
   POST: page({ params: ConfigIdParams, form: DeleteForm }, async (ctx, { user, params, form }) => {
     const removeSyncedEvents = form.remove_synced_events;
@@ -33,7 +32,7 @@ export const handler = define.handlers({
   }),
 });
 
-export default define.page<SyncView>(function DeleteSync({ data: sync }) {
+export default define.page<typeof handler>(function DeleteSync({ data: sync }) {
   const name = `${sync.source_calendar_name} → ${sync.dest_calendar_name}`;
   return (
     <section class="card auth-card" aria-labelledby="delete-title">

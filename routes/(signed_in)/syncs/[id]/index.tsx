@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { RunHistory } from "@/components/RunHistory.tsx";
 import { runLogView, syncView } from "@/components/sync_data.ts";
-import { formatWhen, type RunLogView, statusText, type SyncView } from "@/components/sync_view.ts";
+import { formatWhen, statusText } from "@/components/sync_view.ts";
 import { getSyncConfig } from "@/lib/db/sync_configs.ts";
 import { listSyncLogs } from "@/lib/db/sync_logs.ts";
 import { NO_SUCH_SYNC } from "@/lib/http/domain_errors.ts";
@@ -11,11 +11,6 @@ import { updateSyncConfigForUser } from "@/lib/sync/configs.ts";
 import { define } from "@/lib/web/define.ts";
 import { HttpError } from "@/lib/web/http_error.ts";
 import { Head } from "@/lib/web/render.tsx";
-
-interface SyncPageData {
-  sync: SyncView;
-  runs: RunLogView[];
-}
 
 const ToggleForm = z.object({
   is_active: z.enum(["true", "false"], { message: "expected true or false" })
@@ -29,7 +24,7 @@ export const handler = define.handlers({
     const config = await getSyncConfig(db, params.id, user.id);
     if (!config) throw new HttpError(404, NO_SUCH_SYNC);
     const logs = await listSyncLogs(db, config.id, user.id, { limit: 50, offset: 0 });
-    return ctx.render({ sync: syncView(config), runs: logs.map(runLogView) });
+    return { data: { sync: syncView(config), runs: logs.map(runLogView) } };
   }),
   /** The active toggle without JavaScript. */
   POST: page({ params: ConfigIdParams, form: ToggleForm }, async (ctx, { user, params, form }) => {
@@ -41,7 +36,7 @@ export const handler = define.handlers({
   }),
 });
 
-export default define.page<SyncPageData>(function SyncPage({ data: { sync, runs } }) {
+export default define.page<typeof handler>(function SyncPage({ data: { sync, runs } }) {
   const name = `${sync.source_calendar_name} → ${sync.dest_calendar_name}`;
   return (
     <>
