@@ -3,7 +3,7 @@ import { RunHistory } from "@/components/RunHistory.tsx";
 import { runLogView, syncView } from "@/components/sync_data.ts";
 import { formatWhen, statusText } from "@/components/sync_view.ts";
 import { getSyncConfig } from "@/lib/db/sync_configs.ts";
-import { listSyncLogs } from "@/lib/db/sync_logs.ts";
+import { listSyncLogsPage } from "@/lib/db/sync_logs.ts";
 import { NO_SUCH_SYNC } from "@/lib/http/domain_errors.ts";
 import { page } from "@/lib/http/page.ts";
 import { ConfigIdParams } from "@/lib/sync/api_schemas.ts";
@@ -23,8 +23,8 @@ export const handler = define.handlers({
     const { db } = ctx.state.services;
     const config = await getSyncConfig(db, params.id, user.id);
     if (!config) throw new HttpError(404, NO_SUCH_SYNC);
-    const logs = await listSyncLogs(db, config.id, user.id, { limit: 50, offset: 0 });
-    return { data: { sync: syncView(config), runs: logs.map(runLogView) } };
+    const history = await listSyncLogsPage(db, config.id, user.id, { limit: 50 });
+    return { data: { sync: syncView(config), runs: (history?.logs ?? []).map(runLogView) } };
   }),
   /** The active toggle without JavaScript. */
   POST: page({ params: ConfigIdParams, form: ToggleForm }, async (ctx, { user, params, form }) => {
