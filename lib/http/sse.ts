@@ -13,48 +13,24 @@ export function syncEventStream(
   run: (onProgress: (done: number, total: number) => void) => Promise<SyncResult>,
   toJson: (result: SyncResult) => unknown,
 ): Response {
-  const encoder = new TextEncoder();
-  let open = true;
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  const send = (chunk: string) => {
-    if (!open) return;
-    try {
-      controller.enqueue(encoder.encode(chunk));
-    } catch {
-      open = false;
-    }
-  };
-  const event = (name: string, data: unknown) =>
-    send(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
-  const close = () => {
-    if (!open) return;
-    open = false;
-    try {
-      controller.close();
-    } catch { /* already closed by the client */ }
-  };
-  let lastSent = 0;
+  let stream!: EventSink;
   const body = new ReadableStream<Uint8Array>({
-    start(c) {
-      controller = c;
+    start(controller) {
+      stream = eventSink(controller);
       // A comment first, so the headers reach the client before the first write completes.
-      send(": sync started\n\n");
-      run((done, total) => {
-        const now = Date.now();
-        if (done < total && now - lastSent < PROGRESS_EVERY_MS) return;
-        lastSent = now;
-        event("progress", { done, total });
-      }).then((result) => event("result", toJson(result)))
+      stream.send(": sync started\n\n");
+      run(throttled((done, total) => stream.event("progress", { done, total })))
+        .then((result) => stream.event("result", toJson(result)))
         .catch((err) => {
           log.error("Manual sync failed", {
             error: err instanceof Error ? err.message : String(err),
           });
-          event("error", { message: "The sync failed unexpectedly" });
+          stream.event("error", { message: "The sync failed unexpectedly" });
         })
-        .finally(close);
+        .finally(() => stream.close());
     },
     cancel() {
-      open = false;
+      stream.gone();
     },
   });
   return new Response(body, {
@@ -64,6 +40,53 @@ export function syncEventStream(
       "x-accel-buffering": "no",
     },
   });
+}
+
+interface EventSink {
+  send(chunk: string): void;
+  event(name: string, data: unknown): void;
+  close(): void;
+  /** The client went away: nothing more is sent (the run goes on). */
+  gone(): void;
+}
+
+/** Writes to the stream while the client listens; once it is gone, writes are dropped. */
+function eventSink(controller: ReadableStreamDefaultController<Uint8Array>): EventSink {
+  const encoder = new TextEncoder();
+  let open = true;
+  const sink: EventSink = {
+    send(chunk) {
+      if (!open) return;
+      try {
+        controller.enqueue(encoder.encode(chunk));
+      } catch {
+        open = false;
+      }
+    },
+    event: (name, data) => sink.send(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`),
+    close() {
+      if (!open) return;
+      open = false;
+      try {
+        controller.close();
+      } catch { /* already closed by the client */ }
+    },
+    gone() {
+      open = false;
+    },
+  };
+  return sink;
+}
+
+/** Progress at most every 100 ms, and the last step (done = total) always. */
+function throttled(report: (done: number, total: number) => void) {
+  let lastSent = 0;
+  return (done: number, total: number) => {
+    const now = Date.now();
+    if (done < total && now - lastSent < PROGRESS_EVERY_MS) return;
+    lastSent = now;
+    report(done, total);
+  };
 }
 
 /** Whether the request asks for the event stream rather than one JSON answer. */
