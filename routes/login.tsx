@@ -15,7 +15,7 @@ const LoginForm = z.object({
 export const handler = define.handlers({
   GET: page(
     { auth: false, query: NextQuery },
-    (ctx, { user }) => user ? ctx.redirect("/") : { data: accountFormData() },
+    (ctx, { user, query }) => user ? ctx.redirect("/") : { data: accountFormData(query.next) },
   ),
   POST: page(
     { auth: false, query: NextQuery, form: LoginForm },
@@ -24,12 +24,11 @@ export const handler = define.handlers({
       const { token } = await signIn(services, email, password, ctx.remoteAddr ?? "unknown");
       return signedInRedirect(token, query.next, ctx.url, services);
     },
-    (_ctx, failure) => formAgain(accountFormData(failure), failure),
+    (_ctx, failure, { query }) => formAgain(accountFormData(query.next, failure), failure),
   ),
 });
 
-export default define.page<typeof handler>(function Login({ data, url }) {
-  const next = url.searchParams.get("next");
+export default define.page<typeof handler>(function Login({ data }) {
   return (
     <section class="card auth-card">
       <Head>
@@ -58,7 +57,7 @@ export default define.page<typeof handler>(function Login({ data, url }) {
       </form>
       <p class="muted">
         New here?{" "}
-        <a href={next ? `/register?next=${encodeURIComponent(next)}` : "/register"}>
+        <a href={`/register${data.nextQuery}`}>
           Create an account
         </a>
       </p>

@@ -13,7 +13,7 @@ const RegisterForm = z.object({ email: Email, password: NewPassword });
 export const handler = define.handlers({
   GET: page(
     { auth: false, query: NextQuery },
-    (ctx, { user }) => user ? ctx.redirect("/") : { data: accountFormData() },
+    (ctx, { user, query }) => user ? ctx.redirect("/") : { data: accountFormData(query.next) },
   ),
   POST: page(
     { auth: false, query: NextQuery, form: RegisterForm },
@@ -23,12 +23,11 @@ export const handler = define.handlers({
       const token = await issueToken(user.id, services.config.jwtSecret);
       return signedInRedirect(token, query.next, ctx.url, services);
     },
-    (_ctx, failure) => formAgain(accountFormData(failure), failure),
+    (_ctx, failure, { query }) => formAgain(accountFormData(query.next, failure), failure),
   ),
 });
 
-export default define.page<typeof handler>(function Register({ data, url }) {
-  const next = url.searchParams.get("next");
+export default define.page<typeof handler>(function Register({ data }) {
   return (
     <section class="card auth-card">
       <Head>
@@ -58,8 +57,7 @@ export default define.page<typeof handler>(function Register({ data, url }) {
         <button type="submit" class="button">Create account</button>
       </form>
       <p class="muted">
-        Already have an account?{" "}
-        <a href={next ? `/login?next=${encodeURIComponent(next)}` : "/login"}>Sign in</a>
+        Already have an account? <a href={`/login${data.nextQuery}`}>Sign in</a>
       </p>
     </section>
   );

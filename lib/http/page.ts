@@ -69,7 +69,11 @@ export type PageHandler<S extends PageSpec = PageSpec, R extends PageResult = Pa
 export function page<const S extends PageSpec, R extends PageResult, F extends PageResult = never>(
   spec: S,
   fn: (ctx: Ctx<PageState<S>>, input: PageInput<S>) => R | Promise<R>,
-  invalid?: (ctx: Ctx<PageState<S>>, failure: FormFailure) => F | Promise<F>,
+  invalid?: (
+    ctx: Ctx<PageState<S>>,
+    failure: FormFailure,
+    input: Omit<PageInput<S>, "form">,
+  ) => F | Promise<F>,
   // NoInfer: `define.handlers` would otherwise lend its wide return type to R, and the page's
   // data (`define.page<typeof handler>`) would read as unknown.
 ): NoInfer<PageHandler<S, R | F>> {
@@ -90,7 +94,7 @@ export function page<const S extends PageSpec, R extends PageResult, F extends P
     } catch (error) {
       const failure = invalid && formFailure(error, body);
       if (!failure) throw error;
-      return await invalid(own, failure);
+      return await invalid(own, failure, input as Omit<PageInput<S>, "form">);
     }
   };
   return Object.assign(handler, { spec });

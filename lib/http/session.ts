@@ -23,10 +23,17 @@ export const NextQuery = z.object({
 
 /**
  * What the sign-in and registration pages show: empty, or after a failure what was wrong (a
- * message above the form, or by field) and the email as it was typed.
+ * message above the form, or by field) and the email as it was typed. `next` (safe, from
+ * `NextQuery`) goes on to the other page's link.
  */
-export function accountFormData(failure?: FormFailure) {
-  return { email: typedEmail(failure?.values), error: failure?.message, fields: failure?.fields };
+export function accountFormData(next: string, failure?: FormFailure) {
+  return {
+    email: typedEmail(failure?.values),
+    error: failure?.message,
+    fields: failure?.fields,
+    /** The query that keeps `next` on the way to the other page, or "" for the default. */
+    nextQuery: next === "/" ? "" : `?next=${encodeURIComponent(next)}`,
+  };
 }
 
 /** A 303 to `next` (safe same-site paths only, else `/`) that also sets the session cookie. */

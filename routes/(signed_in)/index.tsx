@@ -9,7 +9,7 @@ import { getSyncLog } from "@/lib/db/sync_logs.ts";
 import type { User } from "@/lib/db/users.ts";
 import { listSyncConfigsByUser } from "@/lib/db/sync_configs.ts";
 import { listCalendarsForAccount } from "@/lib/google/calendar_list.ts";
-import { oauthStatusProps } from "@/lib/google/dashboard.ts";
+import { connectNoticeQuery, oauthStatusProps } from "@/lib/google/dashboard.ts";
 import { formAgain, page } from "@/lib/http/page.ts";
 import { NewSyncConfigIn } from "@/lib/sync/api_schemas.ts";
 import { createSyncConfigForUser } from "@/lib/sync/configs.ts";
@@ -43,13 +43,14 @@ const NewSyncForm = z.object({
 })).pipe(NewSyncConfigIn);
 
 /**
- * What the dashboard's address may carry: a notice after a redirect, and the run "Sync now"
- * just finished. Each is cosmetic, so a value that is not one of ours counts as absent.
+ * What the dashboard's address may carry: a notice after a redirect (ours, or the OAuth
+ * callback's), and the run "Sync now" just finished. Each is cosmetic, so a value that is not one of ours counts as absent.
  */
 const DashboardQuery = z.object({
   notice: z.enum(Object.keys(NOTICES) as [string, ...string[]]).optional().catch(undefined),
   ran: z.uuid().optional().catch(undefined),
   log: z.uuid().optional().catch(undefined),
+  ...connectNoticeQuery,
 });
 
 export const handler = define.handlers({
@@ -88,7 +89,7 @@ async function dashboardData(
   form: Partial<SyncConfigFormProps> = {},
 ) {
   const { services } = ctx.state;
-  const oauth = await oauthStatusProps(services, user.id, ctx.url.searchParams);
+  const oauth = await oauthStatusProps(services, user.id, query);
   const { source, destination } = oauth.connections;
   const [sourceList, destList, configs] = await Promise.all([
     source.connected ? calendarsOf(services, user.id, "source") : empty(),

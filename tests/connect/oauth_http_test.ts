@@ -218,6 +218,13 @@ Deno.test("[http] access_denied comes back as a cancelled notice", async () => {
   assert.equal(dashboard.searchParams.get("connect"), "cancelled");
   assert.equal(dashboard.searchParams.get("account"), "destination");
   assert.equal((await status(browser)).destination.connected, false);
+  const page = await (await browser(dashboard.pathname + dashboard.search)).text();
+  assert.match(page, /Connecting the destination account was cancelled; nothing changed\./);
+  for (const query of ["?connect=bogus&account=destination", "?connect=cancelled&account=x"]) {
+    const edited = await browser(`/${query}`);
+    assert.equal(edited.status, 200, query);
+    assert.doesNotMatch(await edited.text(), /was cancelled/, query);
+  }
 });
 
 /** A sync config of the user's two primary calendars, made through the API. */
