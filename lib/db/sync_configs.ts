@@ -69,29 +69,28 @@ export async function createSyncConfig(
  * One of the user's configs; undefined when it is another user's, or no config's id at all.
  * @example const config = await getSyncConfig(db, params.id, user.id);
  */
-export async function getSyncConfig(
-  db: Queryable,
-  id: string,
-  userId: string,
-): Promise<SyncConfigRow | undefined> {
-  if (!isUuid(id)) return undefined;
-  const rows = await db.query<SyncConfigRow>(
-    `SELECT * FROM sync_configs WHERE id = $1 AND user_id = $2`,
-    [id, userId],
-  );
-  return rows[0];
+export function getSyncConfig(db: Queryable, id: string, userId: string) {
+  return configById(db, id, userId);
 }
 
 /**
  * A config by id alone, whoever owns it: for the engine, the scheduler and the CLI, which act
  * for every user. A request of a user's reads `getSyncConfig` with their id.
  */
-export async function getSyncConfigOfAnyUser(
+export function getSyncConfigOfAnyUser(db: Queryable, id: string) {
+  return configById(db, id, null);
+}
+
+async function configById(
   db: Queryable,
   id: string,
+  owner: string | null,
 ): Promise<SyncConfigRow | undefined> {
   if (!isUuid(id)) return undefined;
-  const rows = await db.query<SyncConfigRow>(`SELECT * FROM sync_configs WHERE id = $1`, [id]);
+  const rows = await db.query<SyncConfigRow>(
+    `SELECT * FROM sync_configs WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2::uuid)`,
+    [id, owner],
+  );
   return rows[0];
 }
 
