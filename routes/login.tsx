@@ -1,11 +1,9 @@
 import { z } from "zod";
-import { TextField } from "@/components/TextField.tsx";
-import PasswordField from "@/islands/PasswordField.tsx";
+import { AccountForm } from "@/components/AccountForm.tsx";
 import { signIn, SignInEmail } from "@/lib/auth/accounts.ts";
 import { accountFormData, NextQuery, signedInRedirect } from "@/lib/http/session.ts";
 import { formAgain, page } from "@/lib/http/page.ts";
 import { define } from "@/lib/web/define.ts";
-import { Head } from "@/lib/web/render.tsx";
 
 const LoginForm = z.object({
   email: SignInEmail,
@@ -30,37 +28,14 @@ export const handler = define.handlers({
 
 export default define.page<typeof handler>(function Login({ data }) {
   return (
-    <section class="card auth-card">
-      <Head>
-        <title>Sign in · cal-sync</title>
-      </Head>
-      <h1>Sign in</h1>
-      <form method="post" class="form" noValidate>
-        {data.error && <p class="form__error" role="alert">{data.error}</p>}
-        <TextField
-          name="email"
-          label="Email"
-          type="email"
-          value={data.email}
-          autocomplete="username"
-          required
-          error={data.fields?.email}
-        />
-        <PasswordField
-          name="password"
-          label="Password"
-          autocomplete="current-password"
-          required
-          error={data.fields?.password}
-        />
-        <button type="submit" class="button">Sign in</button>
-      </form>
-      <p class="muted">
-        New here?{" "}
-        <a href={`/register${data.nextQuery}`}>
-          Create an account
-        </a>
-      </p>
-    </section>
+    <AccountForm
+      title="Sign in"
+      heading="Sign in"
+      submit="Sign in"
+      data={data}
+      password={{ autocomplete: "current-password" }}
+    >
+      New here? <a href={`/register${data.nextQuery}`}>Create an account</a>
+    </AccountForm>
   );
 });
