@@ -5,7 +5,8 @@ export { HttpError, type HttpErrorOptions } from "./http_error.ts";
 export { generateManifest, writeManifest } from "./manifest.ts";
 export { asset, Head } from "./render.tsx";
 export { contentSecurityPolicy, securityHeaders } from "./security_headers.ts";
-export type { State } from "./state.ts";
+export { jsonError } from "./error_handling.ts";
+export { assertSignedIn, type SignedInState, type State } from "./state.ts";
 export type {
   AppProps,
   Ctx,
