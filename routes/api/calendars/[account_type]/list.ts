@@ -13,7 +13,6 @@ export const handler = define.handlers({
     params: AccountTypeParams,
     responses: {
       200: { description: "The calendar list", schema: CalendarListOut },
-      401: { description: "Not signed in", schema: ErrorOut },
       409: { description: "Not connected, or the connection needs reconnecting", schema: ErrorOut },
       422: { description: "Unknown account type", schema: ErrorOut },
       502: { description: "Google is unreachable and nothing is cached", schema: ErrorOut },

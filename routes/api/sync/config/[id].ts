@@ -21,7 +21,6 @@ export const handler = define.handlers({
     params: ConfigIdParams,
     responses: {
       200: { description: "The config", schema: SyncConfigOut },
-      401: { description: "Not signed in", schema: ErrorOut },
       404: { description: "No such config of the caller's", schema: ErrorOut },
     },
   }, async (ctx, { user, params }) => {
@@ -39,7 +38,6 @@ export const handler = define.handlers({
     body: SyncConfigPatchIn,
     responses: {
       200: { description: "The changed config", schema: SyncConfigOut },
-      401: { description: "Not signed in", schema: ErrorOut },
       404: { description: "No such config of the caller's", schema: ErrorOut },
       422: { description: "Invalid field, or resuming without both accounts", schema: ErrorOut },
     },
@@ -64,7 +62,6 @@ export const handler = define.handlers({
           events_removed: z.number().int().describe("Copies deleted from the destination"),
         }),
       },
-      401: { description: "Not signed in", schema: ErrorOut },
       404: { description: "No such config of the caller's", schema: ErrorOut },
       409: {
         description: "A run is in progress, or the destination account (needed to remove the " +

@@ -17,7 +17,6 @@ export const handler = define.handlers({
     tags: ["sync"],
     responses: {
       200: { description: "The configs", schema: SyncConfigListOut },
-      401: { description: "Not signed in", schema: ErrorOut },
     },
   }, async (ctx, { user }) => {
     const configs = await listSyncConfigsByUser(ctx.state.services.db, user.id);
@@ -33,7 +32,6 @@ export const handler = define.handlers({
     body: NewSyncConfigIn,
     responses: {
       201: { description: "Created", schema: SyncConfigOut },
-      401: { description: "Not signed in", schema: ErrorOut },
       422: {
         description: "A calendar is not in the account's list, the destination is read-only, " +
           "both are the same calendar, or an account is not connected (`fields` says which)",

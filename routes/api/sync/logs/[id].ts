@@ -22,7 +22,6 @@ export const handler = define.handlers({
     query: SyncLogsQuery,
     responses: {
       200: { description: "One page of runs", schema: SyncLogPageOut },
-      401: { description: "Not signed in", schema: ErrorOut },
       404: { description: "No such config of the caller's", schema: ErrorOut },
       422: { description: "Invalid `limit` or unknown `before`", schema: ErrorOut },
     },

@@ -19,7 +19,6 @@ export const handler = define.handlers({
     params: ConfigIdParams,
     responses: {
       200: { description: "The run's result (or the event stream)", schema: SyncResultOut },
-      401: { description: "Not signed in", schema: ErrorOut },
       404: { description: "No such config of the caller's", schema: ErrorOut },
       409: { description: "A run is in progress, or the config is paused", schema: ErrorOut },
     },
