@@ -1,14 +1,13 @@
 import { assertSameOrigin, authenticate } from "@/lib/http/auth.ts";
-import { jsonErrorResponse } from "@/lib/http/errors.ts";
+import { httpErrorOf } from "@/lib/http/domain_errors.ts";
 import { define } from "@/lib/web/define.ts";
 
 export const handler = define.middleware([
-  async function apiErrorsAsJson(ctx) {
-    if (!ctx.url.pathname.startsWith("/api/") && ctx.url.pathname !== "/api") return ctx.next();
+  async function domainErrors(ctx) {
     try {
       return await ctx.next();
     } catch (error) {
-      return jsonErrorResponse(error, ctx.state.requestId);
+      throw httpErrorOf(error) ?? error;
     }
   },
   async function session(ctx) {

@@ -1,97 +1,40 @@
 import { z } from "zod";
-import { TextField } from "@/components/TextField.tsx";
-import PasswordField from "@/islands/PasswordField.tsx";
-import {
-  Email,
-  NewPassword,
-  registerUser,
-  TooManyRegistrationsError,
-  typedEmail,
-} from "@/lib/auth/accounts.ts";
+import { AccountForm } from "@/components/AccountForm.tsx";
+import { Email, NewPassword, registerUser } from "@/lib/auth/accounts.ts";
 import { issueToken } from "@/lib/auth/jwt.ts";
-import { EmailTakenError } from "@/lib/db/users.ts";
-import { NextQuery, signedInRedirect } from "@/lib/http/session.ts";
-import { page } from "@/lib/http/page.ts";
+import { accountFormData, NextQuery, signedInRedirect } from "@/lib/http/session.ts";
+import { formAgain, page } from "@/lib/http/page.ts";
 import { define } from "@/lib/web/define.ts";
-import { Head } from "@/lib/web/render.tsx";
-
-interface RegisterData {
-  email?: string;
-  error?: string;
-  fields?: Record<string, string>;
-}
 
 const RegisterForm = z.object({ email: Email, password: NewPassword });
 
 export const handler = define.handlers({
-  GET: page({ auth: false, query: NextQuery }, (ctx, { user }) => {
-    if (user) return ctx.redirect("/");
-    return ctx.render({} satisfies RegisterData);
-  }),
+  GET: page(
+    { auth: false, query: NextQuery },
+    (ctx, { user, query }) => user ? ctx.redirect("/") : { data: accountFormData(query.next) },
+  ),
   POST: page(
     { auth: false, query: NextQuery, form: RegisterForm },
-    async (ctx, { query, form }) => {
+    async (ctx, { query, form: { email, password } }) => {
       const { services } = ctx.state;
-      try {
-        const user = await registerUser(
-          services,
-          form.email,
-          form.password,
-          ctx.remoteAddr ?? "unknown",
-        );
-        const token = await issueToken(user.id, services.config.jwtSecret);
-        return signedInRedirect(token, query.next, ctx.url, services);
-      } catch (error) {
-        if (error instanceof TooManyRegistrationsError) {
-          return ctx.render({ email: form.email, error: error.message } satisfies RegisterData, {
-            status: 429,
-            headers: { "retry-after": String(error.retryAfterSeconds) },
-          });
-        }
-        if (!(error instanceof EmailTakenError)) throw error;
-        const fields = { email: "An account with this email already exists: sign in instead" };
-        return ctx.render({ email: form.email, fields } satisfies RegisterData, { status: 409 });
-      }
+      const user = await registerUser(services, email, password, ctx.remoteAddr ?? "unknown");
+      const token = await issueToken(user.id, services.config.jwtSecret);
+      return signedInRedirect(token, query.next, ctx.url, services);
     },
-    (ctx, { fields, values }) =>
-      ctx.render({ email: typedEmail(values), fields } satisfies RegisterData, { status: 422 }),
+    (_ctx, failure, { query }) => formAgain(accountFormData(query.next, failure), failure),
   ),
 });
 
-export default define.page<RegisterData>(function Register({ data, url }) {
-  const next = url.searchParams.get("next");
+export default define.page<typeof handler>(function Register({ data }) {
   return (
-    <section class="card auth-card">
-      <Head>
-        <title>Create account · cal-sync</title>
-      </Head>
-      <h1>Create your account</h1>
-      <form method="post" class="form" noValidate>
-        {data.error && <p class="form__error" role="alert">{data.error}</p>}
-        <TextField
-          name="email"
-          label="Email"
-          type="email"
-          value={data.email}
-          autocomplete="username"
-          required
-          error={data.fields?.email}
-        />
-        <PasswordField
-          name="password"
-          label="Password"
-          autocomplete="new-password"
-          required
-          minLength={8}
-          hint="At least 8 characters."
-          error={data.fields?.password}
-        />
-        <button type="submit" class="button">Create account</button>
-      </form>
-      <p class="muted">
-        Already have an account?{" "}
-        <a href={next ? `/login?next=${encodeURIComponent(next)}` : "/login"}>Sign in</a>
-      </p>
-    </section>
+    <AccountForm
+      title="Create account"
+      heading="Create your account"
+      submit="Create account"
+      data={data}
+      password={{ autocomplete: "new-password", minLength: 8, hint: "At least 8 characters." }}
+    >
+      Already have an account? <a href={`/login${data.nextQuery}`}>Sign in</a>
+    </AccountForm>
   );
 });

@@ -1,9 +1,9 @@
 import { errors, jwtVerify, SignJWT } from "jose";
+import { isUuid } from "@/lib/db/uuid.ts";
 
 export const TOKEN_LIFETIME_SECONDS = 7 * 24 * 60 * 60;
 
 const encoder = new TextEncoder();
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What a valid session token says: whose it is, its id (for sign-out) and when it expires. */
 export interface TokenClaims {
@@ -74,7 +74,7 @@ export async function verifyToken(token: string, secret: string): Promise<TokenC
       algorithms: ["HS256"],
       requiredClaims: ["sub", "exp", "iat", "jti"],
     });
-    if (!UUID.test(payload.sub ?? "") || !UUID.test(payload.jti ?? "")) return null;
+    if (!isUuid(payload.sub ?? "") || !isUuid(payload.jti ?? "")) return null;
     const sv = payload.sv ?? 0;
     if (!Number.isSafeInteger(sv) || (sv as number) < 0) return null;
     return {

@@ -32,6 +32,15 @@
  */
 import { sha256Hex } from "../crypto/hash.ts";
 import type { Db, Queryable } from "../db/mod.ts";
+import {
+  deleteExpiredRateLimits,
+  deleteRateLimit,
+  holdRateLimitKey,
+  isRateLimitLive,
+  lockRateLimits,
+  refundRateLimit,
+  setRateLimit,
+} from "../db/rate_limits.ts";
 
 /** How one kind of key is slowed down. */
 export interface LimitRule {
@@ -128,10 +137,7 @@ export class RateLimits {
     const known = await digest("known", `${client}\n${email}`);
     const now = this.now();
     const wait = await this.#locked([pair, byAddress, byAccount], now, async (counters, tx) => {
-      const isKnown = (await tx.query(
-        "SELECT 1 FROM rate_limits WHERE key = $1 AND expires_at > $2",
-        [known, new Date(now)],
-      )).length > 0;
+      const isKnown = await isRateLimitLive(tx, known, new Date(now));
       const failingHere = counters.get(pair)!.attempts >= ACCOUNT_WAIT_FROM;
       const wait = Math.max(
         counters.get(pair)!.blockedUntil - now,
@@ -150,23 +156,11 @@ export class RateLimits {
       succeeded: async () => {
         // The owner's typos are forgiven; the address and the account get back only what this
         // attempt spent, so a success of one account does not wipe a guesser's count.
-        const at = this.now();
-        await this.db.query("DELETE FROM rate_limits WHERE key = $1", [pair]);
-        await this.db.query(
-          `INSERT INTO rate_limits (key, attempts, blocked_until, expires_at) VALUES ($1, 0, $2, $3)
-           ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
-          [known, new Date(at), new Date(at + KNOWN_FOR_MS)],
-        );
-        await this.db.query(
-          `UPDATE rate_limits SET attempts = GREATEST(attempts - 1, 0),
-             blocked_until = LEAST(blocked_until, $2)
-           WHERE key = $1`,
-          [byAddress, new Date(at)],
-        );
-        await this.db.query(
-          "UPDATE rate_limits SET attempts = GREATEST(attempts - 1, 0) WHERE key = $1",
-          [byAccount],
-        );
+        const at = new Date(this.now());
+        await deleteRateLimit(this.db, pair);
+        await holdRateLimitKey(this.db, known, at, new Date(at.getTime() + KNOWN_FOR_MS));
+        await refundRateLimit(this.db, byAddress, at);
+        await refundRateLimit(this.db, byAccount);
       },
     };
   }
@@ -190,20 +184,8 @@ export class RateLimits {
     now: number,
     fn: (counters: Map<string, Counter>, tx: Queryable) => Promise<number>,
   ): Promise<number> {
-    const sorted = [...keys].sort();
     const wait = await this.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO rate_limits (key, attempts, blocked_until, expires_at)
-         SELECT k, 0, $2, $2 FROM unnest($1::text[]) AS k ON CONFLICT (key) DO NOTHING`,
-        [sorted, new Date(now)],
-      );
-      const rows = await tx.query<
-        { key: string; attempts: number; blocked_until: Date | string; expires_at: Date | string }
-      >(
-        `SELECT key, attempts, blocked_until, expires_at FROM rate_limits
-         WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE`,
-        [sorted],
-      );
+      const rows = await lockRateLimits(tx, keys, new Date(now));
       const counters = new Map<string, Counter>(rows.map((row) => {
         const forgotten = new Date(row.expires_at).getTime() <= now;
         return [row.key, {
@@ -214,21 +196,17 @@ export class RateLimits {
       return await fn(counters, tx);
     });
     // Keys nobody used for an hour are dropped on the way; no scheduled job is needed.
-    await this.db.query("DELETE FROM rate_limits WHERE expires_at <= $1", [new Date(now)]);
+    await deleteExpiredRateLimits(this.db, new Date(now));
     return wait;
   }
 
   async #spend(tx: Queryable, key: string, counter: Counter, rule: LimitRule, now: number) {
     const attempts = counter.attempts + 1;
-    await tx.query(
-      "UPDATE rate_limits SET attempts = $2, blocked_until = $3, expires_at = $4 WHERE key = $1",
-      [
-        key,
-        attempts,
-        new Date(now + delayAfter(rule, attempts)),
-        new Date(now + rule.forgetAfterMs),
-      ],
-    );
+    await setRateLimit(tx, key, {
+      attempts,
+      blockedUntil: new Date(now + delayAfter(rule, attempts)),
+      expiresAt: new Date(now + rule.forgetAfterMs),
+    });
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Queryable } from "./mod.ts";
 import { closeDeadRunsSql, INTERRUPTED_MESSAGE } from "./sync_logs.ts";
+import { isUuid } from "./uuid.ts";
 
 /** A row of `sync_configs`, as the engine and the routes read it. */
 export interface SyncConfigRow {
@@ -64,19 +65,32 @@ export async function createSyncConfig(
   return rows[0];
 }
 
-/** One config, by id alone (engine, scheduler) or by id and owner (routes: another user's → undefined). */
-export async function getSyncConfig(
+/**
+ * One of the user's configs; undefined when it is another user's, or no config's id at all.
+ * @example const config = await getSyncConfig(db, params.id, user.id);
+ */
+export function getSyncConfig(db: Queryable, id: string, userId: string) {
+  return configById(db, id, userId);
+}
+
+/**
+ * A config by id alone, whoever owns it: for the engine, the scheduler and the CLI, which act
+ * for every user. A request of a user's reads `getSyncConfig` with their id.
+ */
+export function getSyncConfigOfAnyUser(db: Queryable, id: string) {
+  return configById(db, id, null);
+}
+
+async function configById(
   db: Queryable,
   id: string,
-  userId?: string,
+  owner: string | null,
 ): Promise<SyncConfigRow | undefined> {
   if (!isUuid(id)) return undefined;
-  const rows = userId === undefined
-    ? await db.query<SyncConfigRow>(`SELECT * FROM sync_configs WHERE id = $1`, [id])
-    : await db.query<SyncConfigRow>(
-      `SELECT * FROM sync_configs WHERE id = $1 AND user_id = $2`,
-      [id, userId],
-    );
+  const rows = await db.query<SyncConfigRow>(
+    `SELECT * FROM sync_configs WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2::uuid)`,
+    [id, owner],
+  );
   return rows[0];
 }
 
@@ -287,10 +301,6 @@ export function listSkippedSyncConfigs(
   );
 }
 
-function isUuid(id: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
-}
-
 export interface SyncConfigPatch {
   is_active?: boolean;
   sync_lookahead_days?: number;
@@ -394,4 +404,36 @@ export async function setNextRunAt(db: Queryable, id: string, at: Date) {
     id,
     at,
   ]);
+}
+
+/**
+ * Pauses every sync config of a user: each config reads the source account and writes the
+ * destination account, so losing either one stops them all. Returns how many were paused.
+ */
+export async function pauseSyncConfigsOfUser(
+  db: Queryable,
+  userId: string,
+  reason: string,
+): Promise<number> {
+  const rows = await db.query(
+    `UPDATE sync_configs SET is_active = false, paused_reason = $2, updated_at = now()
+     WHERE user_id = $1 AND is_active RETURNING id`,
+    [userId, reason],
+  );
+  return rows.length;
+}
+
+/** Turns back on the user's configs paused for one of `reasons`; returns how many. */
+export async function resumeSyncConfigsPausedFor(
+  db: Queryable,
+  userId: string,
+  reasons: string[],
+): Promise<number> {
+  const rows = await db.query(
+    `UPDATE sync_configs SET is_active = true, paused_reason = NULL, next_run_at = now(),
+       updated_at = now()
+     WHERE user_id = $1 AND NOT is_active AND paused_reason = ANY($2::text[]) RETURNING id`,
+    [userId, reasons],
+  );
+  return rows.length;
 }

@@ -157,24 +157,6 @@ export async function closeInterruptedSyncLogs(
 }
 
 /**
- * A config's runs, newest first; `userId` scopes it to the owner. A run whose process died reads
- * as interrupted, never as running.
- */
-export async function listSyncLogs(
-  db: Queryable,
-  configId: string,
-  userId: string,
-  page: { limit: number; offset: number } = { limit: 20, offset: 0 },
-): Promise<SyncLogRow[]> {
-  await closeInterruptedSyncLogs(db, { configId: isUuid(configId) ? configId : undefined, userId });
-  return await db.query<SyncLogRow>(
-    `SELECT * FROM sync_logs WHERE config_id = $1 AND user_id = $2
-     ORDER BY started_at DESC, id DESC LIMIT $3 OFFSET $4`,
-    [configId, userId, page.limit, page.offset],
-  );
-}
-
-/**
  * One run of the user's, by id; undefined when it is another user's, or no run's id at all. A run
  * whose process died reads as interrupted.
  */

@@ -5,7 +5,7 @@ import { log } from "@/lib/log.ts";
 import type { Services } from "@/lib/services.ts";
 import { getCalendarClient } from "./clients.ts";
 import { CALENDAR_LIST_FIELDS } from "./fields.ts";
-import { NotConnectedError } from "./errors.ts";
+import { GoogleUnavailableError, NeedsReconnectError, NotConnectedError } from "./errors.ts";
 import { googleErrorMessage, withRetry } from "./retry.ts";
 
 /** A calendar of a connected account, as the API answers it. */
@@ -70,8 +70,8 @@ export async function refreshCalendarList(
 
 /**
  * The account's calendars, fresh from Google and cached; when Google cannot be reached (or the
- * connection needs reconnecting) the cached list with `stale: true`. Throws NotConnectedError,
- * or Google's error when there is no cache to fall back on.
+ * connection needs reconnecting) the cached list with `stale: true`. Throws NotConnectedError;
+ * with no cache to fall back on, NeedsReconnectError or GoogleUnavailableError.
  * @example const { calendars } = await listCalendarsForAccount(services, user.id, "destination");
  */
 export async function listCalendarsForAccount(
@@ -85,12 +85,13 @@ export async function listCalendarsForAccount(
   } catch (err) {
     if (err instanceof NotConnectedError) throw err;
     const cached = await listCalendars(services.db, userId, accountType);
-    if (cached.length === 0) throw err;
-    log.warn("Serving cached calendar list", {
-      user_id: userId,
-      account_type: accountType,
-      error: googleErrorMessage(err),
-    });
+    const fields = { user_id: userId, account_type: accountType, error: googleErrorMessage(err) };
+    if (cached.length === 0) {
+      if (err instanceof NeedsReconnectError) throw err;
+      log.warn("Cannot list calendars", fields);
+      throw new GoogleUnavailableError(accountType, err);
+    }
+    log.warn("Serving cached calendar list", fields);
     return { calendars: cached.map(toEntry), stale: true, fetched_at: cached[0].fetched_at };
   }
 }

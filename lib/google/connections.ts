@@ -7,10 +7,9 @@ import {
   getOAuthToken,
   listOAuthTokensByUser,
   type OAuthTokenRow,
-  pauseSyncConfigsOfUser,
-  resumeSyncConfigsPausedFor,
   saveOAuthToken,
 } from "@/lib/db/oauth_tokens.ts";
+import { pauseSyncConfigsOfUser, resumeSyncConfigsPausedFor } from "@/lib/db/sync_configs.ts";
 import { log } from "@/lib/log.ts";
 import type { Services } from "@/lib/services.ts";
 import { createOAuthClient } from "./clients.ts";

@@ -23,32 +23,34 @@ export interface OAuthStatusProps {
   notice: ConnectNotice | null;
 }
 
-const NoticeQuery = z.object({
-  connect: z.enum(["connected", "cancelled", "failed"]),
-  account: z.enum(["source", "destination"]),
-  reason: z.string().regex(/^[a-z_]{1,40}$/).optional(),
-});
+/**
+ * The query fields of the notice the OAuth callback leaves, for the dashboard's query schema.
+ * Each is cosmetic: a value that is not one of ours counts as absent.
+ */
+export const connectNoticeQuery = {
+  connect: z.enum(["connected", "cancelled", "failed"]).optional().catch(undefined),
+  account: z.enum(["source", "destination"]).optional().catch(undefined),
+  reason: z.string().regex(/^[a-z_]{1,40}$/).optional().catch(undefined),
+};
 
-/** What the dashboard's OAuthStatus island shows for this user and this dashboard URL. */
+type ConnectNoticeQuery = {
+  [K in keyof typeof connectNoticeQuery]?: z.output<(typeof connectNoticeQuery)[K]>;
+};
+
+/** What the dashboard's OAuthStatus island shows for this user and the dashboard's query. */
 export async function oauthStatusProps(
   services: Services,
   userId: string,
-  query: URLSearchParams,
+  query: ConnectNoticeQuery,
 ): Promise<OAuthStatusProps> {
   const status = await connectionStatus(services, userId);
   const view = (accountType: AccountType): ConnectionView => {
     const c = status[accountType];
     return { ...c, connected_at: c.connected_at && new Date(c.connected_at).toISOString() };
   };
-  const notice = NoticeQuery.safeParse(Object.fromEntries(query));
+  const { connect, account, reason } = query;
   return {
     connections: { source: view("source"), destination: view("destination") },
-    notice: notice.success
-      ? {
-        kind: notice.data.connect,
-        account: notice.data.account,
-        reason: notice.data.reason ?? null,
-      }
-      : null,
+    notice: connect && account ? { kind: connect, account, reason: reason ?? null } : null,
   };
 }

@@ -22,6 +22,18 @@ export class NotConnectedError extends Error {
   }
 }
 
+/** Google could not be reached for an account's calendar list, and none is cached. */
+export class GoogleUnavailableError extends Error {
+  override name = "GoogleUnavailableError";
+  constructor(accountType: AccountType, cause: unknown) {
+    super(
+      `Google could not be reached for the ${accountType} account's calendars, and none are ` +
+        "cached: try again in a moment",
+      { cause },
+    );
+  }
+}
+
 /** Whether Google's OAuth token endpoint refused a grant for good (`invalid_grant`). */
 export function isInvalidGrant(err: unknown): boolean {
   // deno-lint-ignore no-explicit-any

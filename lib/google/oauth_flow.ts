@@ -1,11 +1,7 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { CodeChallengeMethod, type OAuth2Client } from "google-auth-library";
-import {
-  type AccountType,
-  consumeOAuthState,
-  createOAuthState,
-  getOAuthToken,
-} from "@/lib/db/oauth_tokens.ts";
+import { consumeOAuthState, createOAuthState } from "@/lib/db/oauth_states.ts";
+import { type AccountType, getOAuthToken } from "@/lib/db/oauth_tokens.ts";
 import { log } from "@/lib/log.ts";
 import type { Services } from "@/lib/services.ts";
 import { createOAuthClient } from "./clients.ts";

@@ -1,8 +1,7 @@
 import type { z } from "zod";
-import type { Ctx } from "@/lib/web/types.ts";
-import type { State } from "@/lib/web/state.ts";
+import type { Ctx, PageResponse } from "@/lib/web/types.ts";
+import { assertSignedIn, type State } from "@/lib/web/state.ts";
 import type { User } from "@/lib/db/users.ts";
-import { requireUser } from "./auth.ts";
 import { parseBody, parseParams, parseQuery } from "./validate.ts";
 
 /** What the OpenAPI document says of one operation; the schemas also parse the request. */
@@ -29,8 +28,11 @@ export interface ApiInput<S extends ApiSpec> {
   body: Parsed<S["body"]>;
 }
 
-export type ApiHandler<S extends ApiSpec = ApiSpec> =
-  & ((ctx: Ctx<State>) => Promise<Response>)
+/** What an operation answers: a response, or `{ data }` for the route's HTML page (rare). */
+export type ApiResult = Response | PageResponse<unknown>;
+
+export type ApiHandler<S extends ApiSpec = ApiSpec, R extends ApiResult = ApiResult> =
+  & ((ctx: Ctx<State>) => Promise<R>)
   & { spec: S };
 
 /**
@@ -38,13 +40,15 @@ export type ApiHandler<S extends ApiSpec = ApiSpec> =
  * request is parsed by the spec's schemas before `fn` runs (422 naming the field); and the same
  * spec feeds `/api/openapi.json`.
  */
-export function api<const S extends ApiSpec>(
+export function api<const S extends ApiSpec, R extends ApiResult>(
   spec: S,
-  fn: (ctx: Ctx<State>, input: ApiInput<S>) => Response | Promise<Response>,
-): ApiHandler<S> {
+  fn: (ctx: Ctx<State>, input: ApiInput<S>) => R | Promise<R>,
+  // NoInfer: as in page(), so that an operation's `{ data }` keeps its type.
+): NoInfer<ApiHandler<S, R>> {
   const handler = async (ctx: Ctx<State>) => {
+    if (spec.auth !== false) assertSignedIn(ctx);
     const input = {
-      user: spec.auth === false ? undefined : requireUser(ctx),
+      user: spec.auth === false ? undefined : ctx.state.user,
       params: spec.params ? parseParams(ctx, spec.params) : undefined,
       query: spec.query ? parseQuery(ctx, spec.query) : undefined,
       body: spec.body ? await parseBody(ctx, spec.body) : undefined,

@@ -40,14 +40,6 @@ export async function authenticate(
   return session && { ...session, via };
 }
 
-/** The signed-in user, or a 401. */
-export function requireUser(ctx: { state: { user?: User } }): User {
-  if (!ctx.state.user) {
-    throw new HttpError(401, "Not authenticated", { headers: { "WWW-Authenticate": "Bearer" } });
-  }
-  return ctx.state.user;
-}
-
 export function sessionCookie(token: string, secure: boolean): string {
   return [
     `${sessionCookieName(secure)}=${token}`,

@@ -112,6 +112,42 @@ function parameters(
   }));
 }
 
+/** One operation of the document: its parameters, body and answers, from its `api()` spec. */
+function operation(spec: ApiSpec, method: string, schemas: Components) {
+  const pathParams = parameters(spec.params, "path", schemas);
+  const responses = {
+    ...standardErrors(spec, method, pathParams.map((p) => p.name)),
+    ...spec.responses,
+  };
+  return {
+    summary: spec.summary,
+    description: spec.description,
+    tags: spec.tags,
+    security: spec.auth === false ? [] : [{ bearer: [] }, { session: [] }],
+    parameters: [...pathParams, ...parameters(spec.query, "query", schemas)],
+    requestBody: spec.body ? requestBody(spec.body, spec.bodyTypes, schemas) : undefined,
+    responses: Object.fromEntries(
+      Object.entries(responses)
+        .sort(([a], [b]) => Number(a) - Number(b))
+        .map(([status, response]) => [status, responseOf(response, schemas)]),
+    ),
+  };
+}
+
+function requestBody(body: z.ZodType, types: string[] | undefined, schemas: Components) {
+  const content = (types ?? ["application/json"]).map((type) => [
+    type,
+    { schema: jsonSchema(body, "input", schemas) },
+  ]);
+  return { required: true, content: Object.fromEntries(content) };
+}
+
+function responseOf(response: ApiSpec["responses"][number], schemas: Components) {
+  if (!response.schema) return { description: response.description };
+  const schema = jsonSchema(response.schema, "output", schemas);
+  return { description: response.description, content: { "application/json": { schema } } };
+}
+
 /** Builds the OpenAPI 3.1 document from the `api()` specs of the given routes. */
 export function buildOpenApi(routes: ApiRoute[], info: { title: string; version: string }) {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -119,45 +155,8 @@ export function buildOpenApi(routes: ApiRoute[], info: { title: string; version:
   for (const route of routes) {
     for (const [method, handler] of Object.entries(route.handlers)) {
       if (!isApiHandler(handler)) continue;
-      const spec = handler.spec;
-      const pathParams = parameters(spec.params, "path", schemas);
-      const responses = {
-        ...standardErrors(spec, method, pathParams.map((p) => p.name)),
-        ...spec.responses,
-      };
       paths[route.path] ??= {};
-      paths[route.path][method.toLowerCase()] = {
-        summary: spec.summary,
-        description: spec.description,
-        tags: spec.tags,
-        security: spec.auth === false ? [] : [{ bearer: [] }, { session: [] }],
-        parameters: [...pathParams, ...parameters(spec.query, "query", schemas)],
-        requestBody: spec.body
-          ? {
-            required: true,
-            content: Object.fromEntries(
-              (spec.bodyTypes ?? ["application/json"]).map((type) => [
-                type,
-                { schema: jsonSchema(spec.body!, "input", schemas) },
-              ]),
-            ),
-          }
-          : undefined,
-        responses: Object.fromEntries(
-          Object.entries(responses).sort(([a], [b]) => Number(a) - Number(b)).map((
-            [status, response],
-          ) => [status, {
-            description: response.description,
-            ...(response.schema
-              ? {
-                content: {
-                  "application/json": { schema: jsonSchema(response.schema, "output", schemas) },
-                },
-              }
-              : {}),
-          }]),
-        ),
-      };
+      paths[route.path][method.toLowerCase()] = operation(handler.spec, method, schemas);
     }
   }
   return {

@@ -1,6 +1,8 @@
 import { z } from "zod";
-import { isSecure, sessionCookie } from "./auth.ts";
+import { typedEmail } from "@/lib/auth/accounts.ts";
 import type { Services } from "@/lib/services.ts";
+import { isSecure, sessionCookie } from "./auth.ts";
+import type { FormFailure } from "./page.ts";
 
 /**
  * A path on this site built only of URL-safe ASCII: no scheme, no `//` or `/\` (which browsers
@@ -18,6 +20,21 @@ export function safeNext(next: string | null | undefined): string {
 export const NextQuery = z.object({
   next: z.string().optional().catch(undefined).transform(safeNext),
 });
+
+/**
+ * What the sign-in and registration pages show: empty, or after a failure what was wrong (a
+ * message above the form, or by field) and the email as it was typed. `next` (safe, from
+ * `NextQuery`) goes on to the other page's link.
+ */
+export function accountFormData(next: string, failure?: FormFailure) {
+  return {
+    email: typedEmail(failure?.values),
+    error: failure?.message,
+    fields: failure?.fields,
+    /** The query that keeps `next` on the way to the other page, or "" for the default. */
+    nextQuery: next === "/" ? "" : `?next=${encodeURIComponent(next)}`,
+  };
+}
 
 /** A 303 to `next` (safe same-site paths only, else `/`) that also sets the session cookie. */
 export function signedInRedirect(

@@ -37,14 +37,6 @@ export class InvalidSyncConfigError extends Error {
   }
 }
 
-/** Google could not be reached for a calendar list and none is cached. */
-export class GoogleUnavailableError extends Error {
-  override name = "GoogleUnavailableError";
-  constructor(accountType: AccountType, cause: unknown) {
-    super(`Google is unreachable and no ${accountType} calendar list is cached`, { cause });
-  }
-}
-
 /** The config cannot run now (paused), or its copies cannot be removed (destination unusable). */
 export class SyncConfigConflictError extends Error {
   override name = "SyncConfigConflictError";
@@ -96,7 +88,7 @@ async function calendarsOf(
     if (err instanceof NotConnectedError || err instanceof NeedsReconnectError) {
       throw new InvalidSyncConfigError({ [FIELD[accountType]]: err.message });
     }
-    throw new GoogleUnavailableError(accountType, err);
+    throw err;
   }
 }
 

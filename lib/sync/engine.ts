@@ -5,7 +5,7 @@
 import type { calendar_v3 } from "@googleapis/calendar";
 import type { Db } from "../db/mod.ts";
 import {
-  getSyncConfig,
+  getSyncConfigOfAnyUser,
   recordSyncOutcome,
   saveSyncCursor,
   type SyncConfigRow,
@@ -178,7 +178,7 @@ export async function runSync(opts: RunSyncOptions): Promise<SyncResult> {
 async function runLeased(opts: RunSyncOptions, lease?: HeldSyncLease): Promise<SyncResult> {
   const signals = [opts.signal, lease?.signal].filter((s): s is AbortSignal => s !== undefined);
   const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-  const config = (await getSyncConfig(opts.db, opts.config.id)) ?? opts.config;
+  const config = (await getSyncConfigOfAnyUser(opts.db, opts.config.id)) ?? opts.config;
   return await new SyncRun({ ...opts, signal }, config, opts.dryRun ?? false).run();
 }
 

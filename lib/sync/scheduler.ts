@@ -6,7 +6,7 @@
  */
 import {
   deferUnrunnableSyncConfigs,
-  getSyncConfig,
+  getSyncConfigOfAnyUser,
   listDueSyncConfigs,
   listSkippedSyncConfigs,
   rescheduleSyncConfig,
@@ -142,7 +142,7 @@ export async function runDueSyncs(services: Services, opts: RunDueOptions): Prom
   };
 
   if (opts.configId) {
-    const config = await getSyncConfig(db, opts.configId);
+    const config = await getSyncConfigOfAnyUser(db, opts.configId);
     if (!config) throw new UnknownConfigError(opts.configId);
     await runUnclaimed(config);
     return runs;

@@ -1,5 +1,5 @@
 import type { ComponentType } from "preact";
-import type { HandlerFn, Handlers, Manifest, Middleware, RouteModule } from "./types.ts";
+import type { Handlers, Manifest, Middleware, MiddlewareFn, RouteModule } from "./types.ts";
 
 /** A page or API route from `routes/`, ready for Hono. */
 export interface Route {
@@ -9,14 +9,14 @@ export interface Route {
   handler?: Handlers;
   // deno-lint-ignore no-explicit-any
   page?: ComponentType<any>;
-  middlewares: HandlerFn[];
+  middlewares: MiddlewareFn[];
   rank: number[];
 }
 
 export interface RouteTable {
   routes: Route[];
   /** Middleware files by folder, outermost first, for paths no route matches. */
-  middlewares: { folder: string[]; handlers: HandlerFn[] }[];
+  middlewares: { folder: string[]; handlers: MiddlewareFn[] }[];
   // deno-lint-ignore no-explicit-any
   special: { app?: ComponentType<any>; notFound?: ComponentType<any>; error?: ComponentType<any> };
 }
@@ -60,11 +60,15 @@ export function buildRouteTable(manifest: Manifest): RouteTable {
   return { routes, middlewares, special };
 }
 
-/** The middleware that applies to a URL path no route matched, outermost first. */
-export function middlewaresForPath(table: RouteTable, pathname: string): HandlerFn[] {
+/**
+ * The middleware that applies to a URL path no route matched, outermost first. A group's
+ * middleware (`(signed_in)/_middleware.ts`) is for the group's own routes: a path that matched
+ * none of them is in no group.
+ */
+export function middlewaresForPath(table: RouteTable, pathname: string): MiddlewareFn[] {
   const parts = pathname.split("/").filter(Boolean);
   return table.middlewares
-    .filter(({ folder }) => folderMatches(folder.filter((s) => !isGroup(s)), parts))
+    .filter(({ folder }) => !folder.some(isGroup) && folderMatches(folder, parts))
     .flatMap((m) => m.handlers);
 }
 
@@ -73,13 +77,13 @@ function routeSegments(file: string): string[] {
   return path.split("/");
 }
 
-function middlewareList(module: RouteModule, file: string): HandlerFn[] {
+function middlewareList(module: RouteModule, file: string): MiddlewareFn[] {
   const handler = module.handler as Middleware | undefined;
   const list = Array.isArray(handler) ? handler : [handler];
   if (!list.every((h) => typeof h === "function")) {
     throw new TypeError(`Cannot use "${file}": its handler must be a function or a list of them`);
   }
-  return list as HandlerFn[];
+  return list as MiddlewareFn[];
 }
 
 function honoPatterns(segments: string[]): string[] {

@@ -1,4 +1,6 @@
+import type { Context } from "hono";
 import { sha256Hex } from "../crypto/hash.ts";
+import { IMMUTABLE } from "./islands.ts";
 
 /** One file of the static folder, held in memory with its content hash. */
 export interface StaticFile {
@@ -47,4 +49,25 @@ export async function loadStaticFiles(dir: string): Promise<Map<string, StaticFi
   };
   await walk(dir, "");
   return files;
+}
+
+/** A static file's URL with its content hash (`/styles.css?v=…`), which is cached for good. */
+export function assetUrls(files: Map<string, StaticFile>): (path: string) => string {
+  return function assetUrl(path: string): string {
+    const file = files.get(path);
+    return file ? `${path}?v=${file.hash}` : path;
+  };
+}
+
+/** Answers a static file: immutable under its hashed URL, revalidated under its plain one. */
+export function serveStatic(c: Context, file: StaticFile): Response {
+  const etag = `"${file.hash}"`;
+  const versioned = c.req.query("v") === file.hash;
+  const headers = {
+    "Content-Type": file.contentType,
+    "Cache-Control": versioned ? IMMUTABLE : "public, max-age=300, must-revalidate",
+    ETag: etag,
+  };
+  if (c.req.header("If-None-Match") === etag) return new Response(null, { status: 304, headers });
+  return new Response(file.body as Uint8Array<ArrayBuffer>, { headers });
 }

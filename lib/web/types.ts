@@ -20,7 +20,24 @@ export interface Ctx<S = State> {
   json(body: unknown, status?: number): Response;
 }
 
-export type HandlerFn<S = State> = (ctx: Ctx<S>) => Response | Promise<Response>;
+/**
+ * What a handler returns to render its route's page (Fresh 2's `page(data)`): the page gets
+ * `data` as `props.data`, and `define.page<typeof handler>` learns its type from here.
+ * @example return { data: { sync }, status: 409, headers: { "Retry-After": "30" } };
+ */
+export interface PageResponse<Data> {
+  data: Data;
+  status?: number;
+  headers?: HeadersInit;
+}
+
+/** A route handler: a response, or the data to render the route's page with. */
+export type HandlerFn<S = State> = (
+  ctx: Ctx<S>,
+) => Response | PageResponse<unknown> | Promise<Response | PageResponse<unknown>>;
+
+/** A middleware function: it answers, or returns what `ctx.next()` answered. */
+export type MiddlewareFn<S = State> = (ctx: Ctx<S>) => Response | Promise<Response>;
 
 export type Method = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
 
@@ -30,7 +47,21 @@ export type HandlerByMethod<S = State> = { [M in Method]?: HandlerFn<S> };
 export type Handlers<S = State> = HandlerFn<S> | HandlerByMethod<S>;
 
 /** A `_middleware.ts` `handler` export: one function or several, run in order. */
-export type Middleware<S = State> = HandlerFn<S> | HandlerFn<S>[];
+export type Middleware<S = State> = MiddlewareFn<S> | MiddlewareFn<S>[];
+
+type RenderedData<R> = R extends PageResponse<infer Data> ? Data : never;
+
+/** The data a route's handlers render its page with: every `{ data }` any of them returns. */
+export type HandlerData<H> = H extends (ctx: never) => infer R ? RenderedData<Awaited<R>>
+  : { [M in keyof H]-?: HandlerData<NonNullable<H[M]>> }[keyof H];
+
+/**
+ * A page's data: `define.page<typeof handler>` reads it off the route's handler, and a page
+ * rendered by the framework alone (`_404`, `_500`) names its type.
+ */
+export type PageData<T> = T extends (ctx: never) => unknown ? HandlerData<T>
+  : [Extract<keyof T, Method>] extends [never] ? T
+  : HandlerData<T>;
 
 export interface PageProps<Data = unknown, S = State> {
   data: Data;

@@ -58,11 +58,11 @@ export const handler = define.handlers({
       title: "cal-sync API",
       version: ctx.state.services.config.version,
     });
-    return ctx.render(operations(doc));
+    return { data: operations(doc) };
   }),
 });
 
-export default define.page<Record<string, Operation[]>>(function ApiDocs({ data, state }) {
+export default define.page<typeof handler>(function ApiDocs({ data, state }) {
   return (
     <article class="api-docs">
       <Head>

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pingDb } from "@/lib/db/ping.ts";
 import { api } from "@/lib/http/api.ts";
 import { define } from "@/lib/web/define.ts";
 
@@ -19,7 +20,7 @@ export const handler = define.handlers({
     },
   }, async (ctx) => {
     const { db, config } = ctx.state.services;
-    await db.query("SELECT 1");
+    await pingDb(db);
     return ctx.json({ status: "ok", database: db.kind, version: config.version });
   }),
 });

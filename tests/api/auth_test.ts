@@ -516,6 +516,22 @@ Deno.test("[http] browser sessions", async (step) => {
     assert.ok(html.includes(`value="${email}"`), "the typed email is shown again, cleaned");
   });
 
+  await step.step(
+    "the sign-in and registration pages pass a safe next= on, never another",
+    async () => {
+      for (const [page, other] of [["/login", "/register"], ["/register", "/login"]]) {
+        const kept = await (await app.request(`${page}?next=%2Fsyncs%2Fx`)).text();
+        assert.ok(kept.includes(`href="${other}?next=%2Fsyncs%2Fx"`), page);
+        const dropped = await (await app.request(`${page}?next=%2F%2Fevil.example`)).text();
+        assert.ok(dropped.includes(`href="${other}"`), page);
+        assert.doesNotMatch(dropped, /evil\.example/);
+        const again = await postForm(`${page}?next=%2Fsyncs%2Fx`, { email: "x", password: "" });
+        assert.equal(again.status, 422);
+        assert.ok((await again.text()).includes(`href="${other}?next=%2Fsyncs%2Fx"`), page);
+      }
+    },
+  );
+
   await step.step("the register form shows a field error next to the field", async () => {
     const res = await postForm("/register", { email: uniqueEmail(), password: "short" });
     assert.equal(res.status, 422);

@@ -31,6 +31,8 @@ interface Operation {
   spec: Spec;
   /** Changes what later operations see whatever the input (deletes, disconnects): run last. */
   destructive: boolean;
+  /** A page of `routes/(signed_in)/`, for signed-in visitors only. */
+  signedIn: boolean;
 }
 
 /** Every route × method of the manifest, with the spec `api()` or `page()` attached to it. */
@@ -40,8 +42,9 @@ function operations(): Operation[] {
     const segments = file.replace(/^\.\/routes/, "").replace(/\.(tsx?|jsx?)$/, "").split("/");
     if (segments.some((s) => s.startsWith("_"))) continue;
     if (segments.at(-1) === "index") segments.pop();
-    const template = "/" + segments.filter(Boolean).map((s) => s.replace(/^\[(\w+)\]$/, "{$1}"))
-      .join("/");
+    // A route group, `(name)`, is a folder that is not part of the path.
+    const template = "/" + segments.filter((s) => s && !/^\(.+\)$/.test(s))
+      .map((s) => s.replace(/^\[(\w+)\]$/, "{$1}")).join("/");
     const params = [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
     const handlers = (module.handler ?? {}) as Record<string, { spec?: Spec }>;
     const methods = Object.keys(handlers);
@@ -53,6 +56,7 @@ function operations(): Operation[] {
         params,
         spec: handlers[method]?.spec ?? {},
         destructive: method === "DELETE" || /\/(delete|disconnect|logout)$/.test(template),
+        signedIn: file.startsWith("./routes/(signed_in)/"),
       });
     }
   }
@@ -311,6 +315,22 @@ Deno.test("[http] malformed input on the routes of an anonymous visitor", opts, 
     }
   }
 });
+
+Deno.test(
+  "[http] every signed-in page sends an anonymous visitor to sign in, whatever the method",
+  opts,
+  async () => {
+    const pages = OPERATIONS.filter((op) => op.signedIn);
+    assert.ok(pages.length >= 6, `${pages.length} signed-in page operations`);
+    // PUT is handled by none of them: the group's middleware answers before any 405.
+    for (const op of [...pages, ...pages.map((op) => ({ ...op, method: "PUT" }))]) {
+      const path = pathOf(op);
+      const res = await send(op.method, path, { headers: { cookie: "theme=dark" } });
+      assert.equal(res.status, 303, `anonymous ${op.method} ${path}`);
+      assert.equal(res.headers.get("location"), `/login?next=${encodeURIComponent(path)}`);
+    }
+  },
+);
 
 Deno.test({
   name: "[http] malformed input tests close their world",

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { decryptToken, loadKeyRing } from "@/lib/crypto/tokens.ts";
+import { deleteCalendars } from "@/lib/db/calendars.ts";
 import { getOAuthToken } from "@/lib/db/oauth_tokens.ts";
 import type { User } from "@/lib/db/users.ts";
 import {
@@ -206,6 +207,13 @@ Deno.test("[http] access_denied comes back as a cancelled notice", async () => {
   assert.equal(dashboard.searchParams.get("connect"), "cancelled");
   assert.equal(dashboard.searchParams.get("account"), "destination");
   assert.equal((await status(browser)).destination.connected, false);
+  const page = await (await browser(dashboard.pathname + dashboard.search)).text();
+  assert.match(page, /Connecting the destination account was cancelled; nothing changed\./);
+  for (const query of ["?connect=bogus&account=destination", "?connect=cancelled&account=x"]) {
+    const edited = await browser(`/${query}`);
+    assert.equal(edited.status, 200, query);
+    assert.doesNotMatch(await edited.text(), /was cancelled/, query);
+  }
 });
 
 /** A sync config of the user's two primary calendars, made through the API. */
@@ -476,6 +484,29 @@ Deno.test("[http] GET /api/calendars/{account_type}/list serves the cache when G
     assert.equal(list.stale, true);
     assert.equal(list.calendars.length, 2);
     assert.ok(list.calendars.every((c: { writable: boolean }) => c.writable));
+  } finally {
+    await fetch(`${world.sandboxUrl}_sandbox/faults`, { method: "DELETE" }).then((r) =>
+      r.body?.cancel()
+    );
+  }
+});
+
+Deno.test("[http] GET /api/calendars/{account_type}/list answers 502 when Google fails and nothing is cached", async () => {
+  const user = await newUser(world);
+  const browser = await browserOf(app, world, user);
+  await connect(browser, "destination", newGoogleAccount(world, "dst"));
+  await deleteCalendars(world.db, user.id, "destination");
+  await fetch(`${world.sandboxUrl}_sandbox/faults`, {
+    method: "POST",
+    body: JSON.stringify({ error_rate: { rate: 1, status: 503, reason: "backendError" } }),
+  }).then((r) => r.body?.cancel());
+  try {
+    const res = await browser("/api/calendars/destination/list");
+    assert.equal(res.status, 502);
+    const { error } = await res.json();
+    assert.equal(error.code, 502);
+    assert.match(error.message, /^Google could not be reached for the destination account's/);
+    assert.equal(error.request_id, res.headers.get("x-request-id"));
   } finally {
     await fetch(`${world.sandboxUrl}_sandbox/faults`, { method: "DELETE" }).then((r) =>
       r.body?.cancel()

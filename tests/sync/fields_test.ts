@@ -158,7 +158,7 @@ Deno.test(
       assert.equal(first.events_skipped, 2);
       const m = await mirrorOf(p, now, 30);
       assert.deepEqual(m.actual, m.expected);
-      const config = await getSyncConfig(p.db, p.config.id);
+      const config = await getSyncConfig(p.db, p.config.id, p.config.user_id);
       assert.ok(
         config?.sync_token,
         "the sync token came through the mask: the next run is incremental",

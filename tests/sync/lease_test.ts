@@ -4,8 +4,13 @@
  * Short TTLs here; tests/sync_api/crash_test.ts kills a real process with the real ones.
  */
 import assert from "node:assert/strict";
-import { acquireSyncLease, getSyncConfig, isSyncRunning } from "@/lib/db/sync_configs.ts";
-import { getSyncLog, INTERRUPTED_MESSAGE, listSyncLogs, startSyncLog } from "@/lib/db/sync_logs.ts";
+import { acquireSyncLease, getSyncConfigOfAnyUser, isSyncRunning } from "@/lib/db/sync_configs.ts";
+import {
+  getSyncLog,
+  INTERRUPTED_MESSAGE,
+  listSyncLogsPage,
+  startSyncLog,
+} from "@/lib/db/sync_logs.ts";
 import {
   recoverSyncLeases,
   SyncInProgressError,
@@ -52,14 +57,14 @@ Deno.test(
       await withSyncLease(p.db, p.config.id, short, async (lease) => {
         await sleep(1500);
         assert.equal(lease.signal.aborted, false);
-        assert.ok(isSyncRunning((await getSyncConfig(p.db, p.config.id))!), "still held");
+        assert.ok(isSyncRunning((await getSyncConfigOfAnyUser(p.db, p.config.id))!), "still held");
         await assert.rejects(takeSyncLease(p.db, p.config.id, short), SyncInProgressError);
       });
-      const after = (await getSyncConfig(p.db, p.config.id))!;
+      const after = (await getSyncConfigOfAnyUser(p.db, p.config.id))!;
       assert.equal(after.lease_owner, null, "given back");
       const again = await takeSyncLease(p.db, p.config.id, short);
       await Promise.all([again.release(), again.release()]);
-      assert.equal((await getSyncConfig(p.db, p.config.id))!.lease_owner, null);
+      assert.equal((await getSyncConfigOfAnyUser(p.db, p.config.id))!.lease_owner, null);
     });
   },
 );
@@ -83,7 +88,8 @@ Deno.test(
       );
       await assert.rejects(run, SyncLeaseLostError);
       await sb.control("faults", undefined, "DELETE");
-      const [log] = await listSyncLogs(p.db, p.config.id, p.config.user_id);
+      const [log] =
+        (await listSyncLogsPage(p.db, p.config.id, p.config.user_id, { limit: 1 }))!.logs;
       assert.equal(log.status, "interrupted");
       assert.equal(log.error, INTERRUPTED_MESSAGE);
       await sleep(1100); // the thief's lease lapses
@@ -109,13 +115,14 @@ Deno.test(
         "while the lease lives",
       );
       await sleep(500);
-      const lapsed = (await getSyncConfig(p.db, p.config.id))!.lease_expires_at!;
-      const [log] = await listSyncLogs(p.db, p.config.id, p.config.user_id);
+      const lapsed = (await getSyncConfigOfAnyUser(p.db, p.config.id))!.lease_expires_at!;
+      const [log] =
+        (await listSyncLogsPage(p.db, p.config.id, p.config.user_id, { limit: 1 }))!.logs;
       assert.equal(log.id, logId);
       assert.equal(log.status, "interrupted");
       assert.equal(log.error, INTERRUPTED_MESSAGE);
       assert.equal(new Date(log.finished_at!).getTime(), new Date(lapsed).getTime());
-      const config = (await getSyncConfig(p.db, p.config.id))!;
+      const config = (await getSyncConfigOfAnyUser(p.db, p.config.id))!;
       assert.equal(config.last_status, "interrupted", "the card says so too");
       assert.equal(config.last_error, INTERRUPTED_MESSAGE);
     });
@@ -126,7 +133,7 @@ Deno.test("a start frees every lease at once on the embedded database only", opt
   await withPair(async (p) => {
     const logId = await deadRun(p, 60_000);
     await recoverSyncLeases(p.db);
-    const config = (await getSyncConfig(p.db, p.config.id))!;
+    const config = (await getSyncConfigOfAnyUser(p.db, p.config.id))!;
     const log = (await getSyncLog(p.db, logId, p.config.user_id))!;
     if (p.db.kind === "pglite") {
       assert.equal(config.lease_owner, null, "freed: no other process can hold it");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { setOAuthTokenStatus } from "@/lib/db/oauth_tokens.ts";
-import { getSyncConfig, setNextRunAt } from "@/lib/db/sync_configs.ts";
+import { getSyncConfigOfAnyUser, setNextRunAt } from "@/lib/db/sync_configs.ts";
 import {
   addEvents,
   at,
@@ -55,7 +55,7 @@ Deno.test(
     const t = await tenant(app, world, "cli-plan");
     const config = await createConfig(t);
     await addEvents(t, 2, "Standup");
-    const before = (await getSyncConfig(world.db, config.id))!;
+    const before = (await getSyncConfigOfAnyUser(world.db, config.id))!;
     const { code, stdout, stderr } = await sync(["--dry-run", "--json"]);
     assert.equal(code, 0, stderr);
     const out = JSON.parse(stdout);
@@ -74,7 +74,7 @@ Deno.test(
     assert.match(stderr, /Planning "Team" → "Team"/, "progress on stderr");
     assert.deepEqual(await listEvents(t.dest, t.destCal), [], "nothing written");
     assert.deepEqual(await logsOf(config.id), []);
-    const after = (await getSyncConfig(world.db, config.id))!;
+    const after = (await getSyncConfigOfAnyUser(world.db, config.id))!;
     assert.deepEqual(after.next_run_at, before.next_run_at, "not rescheduled");
 
     const table = await sync(["--dry-run"]);

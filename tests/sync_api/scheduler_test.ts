@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { setOAuthTokenStatus } from "@/lib/db/oauth_tokens.ts";
 import {
   acquireSyncLease,
-  getSyncConfig,
+  getSyncConfigOfAnyUser,
   releaseSyncLease,
   setNextRunAt,
 } from "@/lib/db/sync_configs.ts";
@@ -65,7 +65,7 @@ Deno.test("runDueSyncs() runs each due config once and moves next_run_at on", op
     assert.equal(run.result?.events_created, 3);
     assert.deepEqual(await logsOf(ready.id), [{ trigger: "schedule", status: "success" }]);
     assert.equal((await listEvents(ready.t.dest, ready.t.destCal)).length, 3);
-    const config = (await getSyncConfig(world.db, ready.id))!;
+    const config = (await getSyncConfigOfAnyUser(world.db, ready.id))!;
     const next = new Date(config.next_run_at).getTime();
     assert.ok(
       next >= before + 30 * MINUTE - 1000 && next <= after + 30 * MINUTE + 1000,
@@ -163,7 +163,7 @@ Deno.test("runDueSyncs() with all ignores schedules, with configId runs one", op
 
 Deno.test("runDueSyncs() with dryRun plans without writing or rescheduling", opts, async () => {
   const plan = await withConfig("plan", 2);
-  const before = (await getSyncConfig(world.db, plan.id))!;
+  const before = (await getSyncConfigOfAnyUser(world.db, plan.id))!;
   const runs = await runDueSyncs(world.services, {
     owner: "test-plan",
     limit: 100,
@@ -180,7 +180,7 @@ Deno.test("runDueSyncs() with dryRun plans without writing or rescheduling", opt
   assert.ok(result.plan!.every((p) => p.start && p.end));
   assert.deepEqual(await listEvents(plan.t.dest, plan.t.destCal), []);
   assert.deepEqual(await logsOf(plan.id), []);
-  const after = (await getSyncConfig(world.db, plan.id))!;
+  const after = (await getSyncConfigOfAnyUser(world.db, plan.id))!;
   assert.deepEqual(after.next_run_at, before.next_run_at);
   // Done with it: the multi-process tests below count due configs.
   await setNextRunAt(world.db, plan.id, new Date(Date.now() + 60 * MINUTE));

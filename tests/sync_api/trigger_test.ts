@@ -452,6 +452,29 @@ Deno.test("[http] DELETE /api/sync/config/{id}", opts, async (t) => {
     assert.equal(shown.body.is_active, true, "and still active");
   });
 
+  await t.step("the pages answer a running sync as the API does: one map", async () => {
+    const ten = await tenant(app, world, "pages-running");
+    const config = await createConfig(ten);
+    assert.ok(await acquireSyncLease(world.db, config.id, "elsewhere", 60_000));
+    try {
+      const api = await call(ten.browser, "DELETE", `/api/sync/config/${config.id}`);
+      assert.equal(api.status, 409);
+      for (const path of [`/syncs/${config.id}/delete`, `/syncs/${config.id}/run`]) {
+        const res = await ten.browser(path, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: "remove_synced_events=true",
+        });
+        assert.equal(res.status, 409, path);
+        assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8");
+        assert.ok((await res.text()).includes(api.body.error.message), path);
+      }
+    } finally {
+      await releaseSyncLease(world.db, config.id, "elsewhere");
+    }
+    assert.equal((await call(ten.browser, "GET", `/api/sync/config/${config.id}`)).status, 200);
+  });
+
   await t.step("serves 409 when removal needs a destination that is not connected", async () => {
     const ten = await tenant(app, world, "delete-disconnected");
     const config = await createConfig(ten);

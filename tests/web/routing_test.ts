@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { define } from "@/lib/web/define.ts";
+import type { HandlerData } from "@/lib/web/types.ts";
 import { get } from "./_fixture.ts";
 
 Deno.test("createWebApp() routes files to paths with params", async (t) => {
@@ -63,6 +65,50 @@ Deno.test("createWebApp() runs _middleware outermost first and shares ctx.state"
 Deno.test("createWebApp() runs only the root middleware for pages outside /api", async () => {
   const res = await get("/users/ada");
   assert.equal(res.headers.get("x-trail"), "root");
+});
+
+Deno.test("createWebApp() runs a route group's middleware for the group's routes only", async (t) => {
+  await t.step("a route inside (members)/ runs it, and the group is not in the path", async () => {
+    const res = await get("/club/lounge", { headers: { "x-member": "1" } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-trail"), "root>members");
+    assert.equal((await get("/club/lounge")).status, 403);
+  });
+
+  await t.step("a path no route matches is in no group: 404, not the group's 403", async () => {
+    for (const path of ["/club/no-such-room", "/no/such/page"]) {
+      const res = await get(path);
+      assert.equal(res.status, 404, path);
+      await res.body?.cancel();
+    }
+  });
+});
+
+Deno.test("createWebApp() renders a route's page with the { data } its handler returns", async (t) => {
+  await t.step("with the status and headers it gives", async () => {
+    const res = await get("/greet/ada");
+    assert.equal(res.status, 203);
+    assert.equal(res.headers.get("x-greeted"), "yes");
+    assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8");
+    assert.match(await res.text(), /<h1>Hello ADA at \/greet\/ada<\/h1>/);
+  });
+
+  await t.step("and passes a Response it returns as it is", async () => {
+    const res = await get("/greet/nobody");
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get("location"), "/");
+  });
+});
+
+Deno.test("HandlerData reads a page's data type off its handler", () => {
+  const handler = define.handlers({
+    GET: () => ({ data: { count: 1 } }),
+    POST: (ctx) => ctx.redirect("/"),
+  });
+  const data: HandlerData<typeof handler> = { count: 2 };
+  // @ts-expect-error: a page of this handler gets a count, never a string
+  const wrong: HandlerData<typeof handler> = { count: "2" };
+  assert.equal(data.count + Number(wrong.count), 4);
 });
 
 Deno.test("createWebApp() sets a request id header on route responses", async () => {

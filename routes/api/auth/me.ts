@@ -1,5 +1,5 @@
 import { api } from "@/lib/http/api.ts";
-import { ErrorOut, UserOut, userOut } from "@/lib/http/schemas.ts";
+import { UserOut, userOut } from "@/lib/http/schemas.ts";
 import { define } from "@/lib/web/define.ts";
 
 export const handler = define.handlers({
@@ -8,7 +8,6 @@ export const handler = define.handlers({
     tags: ["auth"],
     responses: {
       200: { description: "The account", schema: UserOut },
-      401: { description: "Not signed in", schema: ErrorOut },
     },
   }, (ctx, { user }) => ctx.json(userOut(user))),
 });

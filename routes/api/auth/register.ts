@@ -1,15 +1,8 @@
 import { z } from "zod";
-import {
-  Email,
-  NewPassword,
-  registerUser,
-  TooManyRegistrationsError,
-} from "@/lib/auth/accounts.ts";
-import { EmailTakenError } from "@/lib/db/users.ts";
+import { Email, NewPassword, registerUser } from "@/lib/auth/accounts.ts";
 import { api } from "@/lib/http/api.ts";
 import { ErrorOut, UserOut, userOut } from "@/lib/http/schemas.ts";
 import { define } from "@/lib/web/define.ts";
-import { HttpError } from "@/lib/web/http_error.ts";
 
 export const handler = define.handlers({
   POST: api({
@@ -27,26 +20,13 @@ export const handler = define.handlers({
       },
     },
   }, async (ctx, { body }) => {
-    try {
-      const user = await registerUser(
-        ctx.state.services,
-        body.email,
-        body.password,
-        ctx.remoteAddr ?? "unknown",
-      );
-      return ctx.json(userOut(user), 201);
-    } catch (error) {
-      if (error instanceof TooManyRegistrationsError) {
-        throw new HttpError(429, error.message, {
-          headers: { "Retry-After": String(error.retryAfterSeconds) },
-        });
-      }
-      if (error instanceof EmailTakenError) {
-        throw new HttpError(409, "Email already registered", {
-          fields: { email: "An account with this email already exists" },
-        });
-      }
-      throw error;
-    }
+    const { services } = ctx.state;
+    const user = await registerUser(
+      services,
+      body.email,
+      body.password,
+      ctx.remoteAddr ?? "unknown",
+    );
+    return ctx.json(userOut(user), 201);
   }),
 });

@@ -1,14 +1,8 @@
 import { z } from "zod";
-import {
-  InvalidCredentialsError,
-  signIn,
-  SignInEmail,
-  TooManyAttemptsError,
-} from "@/lib/auth/accounts.ts";
+import { signIn, SignInEmail } from "@/lib/auth/accounts.ts";
 import { api } from "@/lib/http/api.ts";
 import { ErrorOut } from "@/lib/http/schemas.ts";
 import { define } from "@/lib/web/define.ts";
-import { HttpError } from "@/lib/web/http_error.ts";
 
 // JSON clients send {email, password}; OAuth2 password-form clients send username + password.
 const Credentials = z.object({
@@ -41,24 +35,13 @@ export const handler = define.handlers({
       },
     },
   }, async (ctx, { body }) => {
-    try {
-      const { token } = await signIn(
-        ctx.state.services,
-        body.email ?? body.username ?? "",
-        body.password,
-        ctx.remoteAddr ?? "unknown",
-      );
-      return ctx.json({ access_token: token, token_type: "bearer" });
-    } catch (error) {
-      if (error instanceof InvalidCredentialsError) {
-        throw new HttpError(401, error.message, { headers: { "WWW-Authenticate": "Bearer" } });
-      }
-      if (error instanceof TooManyAttemptsError) {
-        throw new HttpError(429, error.message, {
-          headers: { "Retry-After": String(error.retryAfterSeconds) },
-        });
-      }
-      throw error;
-    }
+    const email = body.email ?? body.username ?? "";
+    const { token } = await signIn(
+      ctx.state.services,
+      email,
+      body.password,
+      ctx.remoteAddr ?? "unknown",
+    );
+    return ctx.json({ access_token: token, token_type: "bearer" });
   }),
 });

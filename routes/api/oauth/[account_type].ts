@@ -21,7 +21,6 @@ export const handler = define.handlers({
           paused_sync_configs: z.number().int(),
         }),
       },
-      401: { description: "Not signed in", schema: ErrorOut },
       404: { description: "That account is not connected", schema: ErrorOut },
       422: { description: "Unknown account type", schema: ErrorOut },
     },

@@ -4,8 +4,13 @@ import { api } from "@/lib/http/api.ts";
 import { isSecure, sessionCookieName } from "@/lib/http/auth.ts";
 import { getCookies } from "@/lib/http/cookies.ts";
 import type { Services } from "@/lib/services.ts";
-import { completeAuthorization, OAuthStateError } from "@/lib/google/oauth_flow.ts";
+import {
+  type CallbackOutcome,
+  completeAuthorization,
+  OAuthStateError,
+} from "@/lib/google/oauth_flow.ts";
 import { define } from "@/lib/web/define.ts";
+import type { PageResponse } from "@/lib/web/types.ts";
 import { Head } from "@/lib/web/render.tsx";
 
 const CallbackQuery = z.object({
@@ -55,52 +60,53 @@ export const handler = define.handlers({
     },
   }, async (ctx, { query }) => {
     const user = ctx.state.user;
-    if (!user) {
-      // Google's answer stays good for a few minutes: signing in comes back here to finish.
-      const next = encodeURIComponent(ctx.url.pathname + ctx.url.search);
-      return ctx.render(
-        {
-          title: "Sign in to finish connecting",
-          message: `${whyNotSignedIn(ctx.req, ctx.url, ctx.state.services)} Google's answer ` +
-            "is kept: sign in and the connection finishes without another trip to Google.",
-          action: { href: `/login?next=${next}`, label: "Sign in and finish connecting" },
-        } satisfies Problem,
-        { status: 401, headers: { "cache-control": "no-store" } },
-      );
-    }
+    if (!user) return signInToFinish(ctx.req, ctx.url, ctx.state.services);
     try {
       const outcome = await completeAuthorization(ctx.state.services, user.id, query);
-      if (outcome.kind === "wrong_account") {
-        const { signedInAs, connectedAs, accountType } = outcome;
-        return ctx.render(
-          {
-            title: "That is a different Google account",
-            message: `You signed in as ${signedInAs}; this ${accountType} slot is connected to ` +
-              `${connectedAs}. Nothing was changed. To switch the ${accountType} account to ` +
-              `${signedInAs}, disconnect ${connectedAs} first: the syncs that use it are paused ` +
-              "until you set them up again.",
-            retry: { accountType, email: connectedAs },
-          } satisfies Problem,
-          { status: 409, headers: { "cache-control": "no-store" } },
-        );
-      }
+      if (outcome.kind === "wrong_account") return wrongAccount(outcome);
       const notice = new URLSearchParams({ connect: outcome.kind, account: outcome.accountType });
       if (outcome.kind === "failed") notice.set("reason", outcome.reason);
       return ctx.redirect(`${ctx.state.services.config.frontendUrl}/?${notice}`, 303);
     } catch (error) {
       if (!(error instanceof OAuthStateError)) throw error;
-      return ctx.render(
-        {
-          title: "This connection link is not valid",
-          message: `${error.message}. Nothing was connected; start again from the dashboard.`,
-        } satisfies Problem,
-        { status: 400, headers: { "cache-control": "no-store" } },
-      );
+      return problem(400, {
+        title: "This connection link is not valid",
+        message: `${error.message}. Nothing was connected; start again from the dashboard.`,
+      });
     }
   }),
 });
 
-export default define.page<Problem>(function OAuthCallbackProblem({ data }) {
+/** The problem page, never kept by a cache: it speaks of this browser's session. */
+function problem(status: number, data: Problem): PageResponse<Problem> {
+  return { data, status, headers: { "cache-control": "no-store" } };
+}
+
+/** Google's answer stays good for a few minutes: signing in comes back here to finish. */
+function signInToFinish(req: Request, url: URL, services: Services) {
+  const next = encodeURIComponent(url.pathname + url.search);
+  return problem(401, {
+    title: "Sign in to finish connecting",
+    message: `${whyNotSignedIn(req, url, services)} Google's answer is kept: sign in and the ` +
+      "connection finishes without another trip to Google.",
+    action: { href: `/login?next=${next}`, label: "Sign in and finish connecting" },
+  });
+}
+
+function wrongAccount(
+  { signedInAs, connectedAs, accountType }: Extract<CallbackOutcome, { kind: "wrong_account" }>,
+) {
+  return problem(409, {
+    title: "That is a different Google account",
+    message: `You signed in as ${signedInAs}; this ${accountType} slot is connected to ` +
+      `${connectedAs}. Nothing was changed. To switch the ${accountType} account to ` +
+      `${signedInAs}, disconnect ${connectedAs} first: the syncs that use it are paused ` +
+      "until you set them up again.",
+    retry: { accountType, email: connectedAs },
+  });
+}
+
+export default define.page<typeof handler>(function OAuthCallbackProblem({ data }) {
   return (
     <>
       <Head>

@@ -1,5 +1,4 @@
 import { api } from "@/lib/http/api.ts";
-import { ErrorOut } from "@/lib/http/schemas.ts";
 import { ConnectionStatusOut } from "@/lib/google/api_schemas.ts";
 import { connectionStatus } from "@/lib/google/connections.ts";
 import { define } from "@/lib/web/define.ts";
@@ -11,7 +10,6 @@ export const handler = define.handlers({
     tags: ["oauth"],
     responses: {
       200: { description: "Both connections", schema: ConnectionStatusOut },
-      401: { description: "Not signed in", schema: ErrorOut },
     },
   }, async (ctx, { user }) => {
     return ctx.json(await connectionStatus(ctx.state.services, user.id));

@@ -19,7 +19,6 @@ export const handler = define.handlers({
         schema: z.object({ authorization_url: z.url() }),
       },
       302: { description: "Redirect to Google's consent page" },
-      401: { description: "Not signed in", schema: ErrorOut },
       422: { description: "Unknown account type", schema: ErrorOut },
     },
   }, async (ctx, { user, params }) => {

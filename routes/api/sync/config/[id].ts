@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { api } from "@/lib/http/api.ts";
+import { NO_SUCH_SYNC } from "@/lib/http/domain_errors.ts";
 import { ErrorOut } from "@/lib/http/schemas.ts";
 import { getSyncConfig } from "@/lib/db/sync_configs.ts";
 import {
@@ -10,7 +11,6 @@ import {
   SyncConfigPatchIn,
 } from "@/lib/sync/api_schemas.ts";
 import { deleteSyncConfigForUser, updateSyncConfigForUser } from "@/lib/sync/configs.ts";
-import { NOT_FOUND, syncHttpError } from "@/lib/sync/http_errors.ts";
 import { define } from "@/lib/web/define.ts";
 import { HttpError } from "@/lib/web/http_error.ts";
 
@@ -21,12 +21,11 @@ export const handler = define.handlers({
     params: ConfigIdParams,
     responses: {
       200: { description: "The config", schema: SyncConfigOut },
-      401: { description: "Not signed in", schema: ErrorOut },
       404: { description: "No such config of the caller's", schema: ErrorOut },
     },
   }, async (ctx, { user, params }) => {
     const config = await getSyncConfig(ctx.state.services.db, params.id, user.id);
-    if (!config) throw new HttpError(404, NOT_FOUND);
+    if (!config) throw new HttpError(404, NO_SUCH_SYNC);
     return ctx.json(syncConfigOut(config));
   }),
 
@@ -39,14 +38,12 @@ export const handler = define.handlers({
     body: SyncConfigPatchIn,
     responses: {
       200: { description: "The changed config", schema: SyncConfigOut },
-      401: { description: "Not signed in", schema: ErrorOut },
       404: { description: "No such config of the caller's", schema: ErrorOut },
       422: { description: "Invalid field, or resuming without both accounts", schema: ErrorOut },
     },
   }, async (ctx, { user, params, body }) => {
-    const config = await updateSyncConfigForUser(ctx.state.services, user.id, params.id, body)
-      .catch(syncHttpError);
-    if (!config) throw new HttpError(404, NOT_FOUND);
+    const config = await updateSyncConfigForUser(ctx.state.services, user.id, params.id, body);
+    if (!config) throw new HttpError(404, NO_SUCH_SYNC);
     return ctx.json(syncConfigOut(config));
   }),
 
@@ -65,7 +62,6 @@ export const handler = define.handlers({
           events_removed: z.number().int().describe("Copies deleted from the destination"),
         }),
       },
-      401: { description: "Not signed in", schema: ErrorOut },
       404: { description: "No such config of the caller's", schema: ErrorOut },
       409: {
         description: "A run is in progress, or the destination account (needed to remove the " +
@@ -80,8 +76,8 @@ export const handler = define.handlers({
   }, async (ctx, { user, params, query }) => {
     const outcome = await deleteSyncConfigForUser(ctx.state.services, user.id, params.id, {
       removeSyncedEvents: query.remove_synced_events,
-    }).catch(syncHttpError);
-    if (!outcome) throw new HttpError(404, NOT_FOUND);
+    });
+    if (!outcome) throw new HttpError(404, NO_SUCH_SYNC);
     return ctx.json({ deleted: true, events_removed: outcome.events_removed });
   }),
 });

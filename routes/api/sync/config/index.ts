@@ -8,7 +8,6 @@ import {
   syncConfigOut,
 } from "@/lib/sync/api_schemas.ts";
 import { createSyncConfigForUser } from "@/lib/sync/configs.ts";
-import { syncHttpError } from "@/lib/sync/http_errors.ts";
 import { define } from "@/lib/web/define.ts";
 
 export const handler = define.handlers({
@@ -18,7 +17,6 @@ export const handler = define.handlers({
     tags: ["sync"],
     responses: {
       200: { description: "The configs", schema: SyncConfigListOut },
-      401: { description: "Not signed in", schema: ErrorOut },
     },
   }, async (ctx, { user }) => {
     const configs = await listSyncConfigsByUser(ctx.state.services.db, user.id);
@@ -34,7 +32,6 @@ export const handler = define.handlers({
     body: NewSyncConfigIn,
     responses: {
       201: { description: "Created", schema: SyncConfigOut },
-      401: { description: "Not signed in", schema: ErrorOut },
       422: {
         description: "A calendar is not in the account's list, the destination is read-only, " +
           "both are the same calendar, or an account is not connected (`fields` says which)",
@@ -46,8 +43,7 @@ export const handler = define.handlers({
       },
     },
   }, async (ctx, { user, body }) => {
-    const config = await createSyncConfigForUser(ctx.state.services, user.id, body)
-      .catch(syncHttpError);
+    const config = await createSyncConfigForUser(ctx.state.services, user.id, body);
     return ctx.json(syncConfigOut(config), 201);
   }),
 });

@@ -1,4 +1,5 @@
 import { api } from "@/lib/http/api.ts";
+import { NO_SUCH_SYNC } from "@/lib/http/domain_errors.ts";
 import { ErrorOut } from "@/lib/http/schemas.ts";
 import { getSyncConfig } from "@/lib/db/sync_configs.ts";
 import { listSyncLogsPage } from "@/lib/db/sync_logs.ts";
@@ -8,7 +9,6 @@ import {
   SyncLogPageOut,
   SyncLogsQuery,
 } from "@/lib/sync/api_schemas.ts";
-import { NOT_FOUND } from "@/lib/sync/http_errors.ts";
 import { define } from "@/lib/web/define.ts";
 import { HttpError } from "@/lib/web/http_error.ts";
 
@@ -22,13 +22,12 @@ export const handler = define.handlers({
     query: SyncLogsQuery,
     responses: {
       200: { description: "One page of runs", schema: SyncLogPageOut },
-      401: { description: "Not signed in", schema: ErrorOut },
       404: { description: "No such config of the caller's", schema: ErrorOut },
       422: { description: "Invalid `limit` or unknown `before`", schema: ErrorOut },
     },
   }, async (ctx, { user, params, query }) => {
     const { db } = ctx.state.services;
-    if (!await getSyncConfig(db, params.id, user.id)) throw new HttpError(404, NOT_FOUND);
+    if (!await getSyncConfig(db, params.id, user.id)) throw new HttpError(404, NO_SUCH_SYNC);
     const page = await listSyncLogsPage(db, params.id, user.id, query);
     if (!page) {
       throw new HttpError(422, "Invalid query parameters", {

@@ -1,9 +1,9 @@
 import { api } from "@/lib/http/api.ts";
+import { NO_SUCH_SYNC } from "@/lib/http/domain_errors.ts";
 import { ErrorOut } from "@/lib/http/schemas.ts";
+import { syncEventStream, wantsEventStream } from "@/lib/http/sse.ts";
 import { ConfigIdParams, SyncResultOut, syncResultOut } from "@/lib/sync/api_schemas.ts";
 import { startManualSync } from "@/lib/sync/configs.ts";
-import { NOT_FOUND, syncHttpError } from "@/lib/sync/http_errors.ts";
-import { syncEventStream, wantsEventStream } from "@/lib/sync/sse.ts";
 import { define } from "@/lib/web/define.ts";
 import { HttpError } from "@/lib/web/http_error.ts";
 
@@ -19,14 +19,12 @@ export const handler = define.handlers({
     params: ConfigIdParams,
     responses: {
       200: { description: "The run's result (or the event stream)", schema: SyncResultOut },
-      401: { description: "Not signed in", schema: ErrorOut },
       404: { description: "No such config of the caller's", schema: ErrorOut },
       409: { description: "A run is in progress, or the config is paused", schema: ErrorOut },
     },
   }, async (ctx, { user, params }) => {
-    const sync = await startManualSync(ctx.state.services, user.id, params.id)
-      .catch(syncHttpError);
-    if (!sync) throw new HttpError(404, NOT_FOUND);
+    const sync = await startManualSync(ctx.state.services, user.id, params.id);
+    if (!sync) throw new HttpError(404, NO_SUCH_SYNC);
     if (wantsEventStream(ctx.req)) return syncEventStream(sync.run, syncResultOut);
     return ctx.json(syncResultOut(await sync.run()));
   }),

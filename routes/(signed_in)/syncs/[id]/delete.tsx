@@ -1,15 +1,10 @@
 import { z } from "zod";
 import { syncView } from "@/components/sync_data.ts";
-import type { SyncView } from "@/components/sync_view.ts";
 import { getSyncConfig } from "@/lib/db/sync_configs.ts";
+import { NO_SUCH_SYNC } from "@/lib/http/domain_errors.ts";
 import { page } from "@/lib/http/page.ts";
 import { ConfigIdParams } from "@/lib/sync/api_schemas.ts";
-import {
-  CopiesNotRemovedError,
-  deleteSyncConfigForUser,
-  SyncConfigConflictError,
-  SyncInProgressError,
-} from "@/lib/sync/configs.ts";
+import { deleteSyncConfigForUser } from "@/lib/sync/configs.ts";
 import { define } from "@/lib/web/define.ts";
 import { HttpError } from "@/lib/web/http_error.ts";
 import { Head } from "@/lib/web/render.tsx";
@@ -24,31 +19,20 @@ const DeleteForm = z.object({
 export const handler = define.handlers({
   GET: page({ params: ConfigIdParams }, async (ctx, { user, params }) => {
     const config = await getSyncConfig(ctx.state.services.db, params.id, user.id);
-    if (!config) throw new HttpError(404, "There is no such sync");
-    return ctx.render(syncView(config));
+    if (!config) throw new HttpError(404, NO_SUCH_SYNC);
+    return { data: syncView(config) };
   }),
   POST: page({ params: ConfigIdParams, form: DeleteForm }, async (ctx, { user, params, form }) => {
     const removeSyncedEvents = form.remove_synced_events;
-    let outcome;
-    try {
-      outcome = await deleteSyncConfigForUser(ctx.state.services, user.id, params.id, {
-        removeSyncedEvents,
-      });
-    } catch (error) {
-      if (error instanceof SyncInProgressError) {
-        throw new HttpError(409, "This sync is running. Go back and delete it when the run ends");
-      }
-      if (error instanceof SyncConfigConflictError || error instanceof CopiesNotRemovedError) {
-        throw new HttpError(409, error.message);
-      }
-      throw error;
-    }
-    if (!outcome) throw new HttpError(404, "There is no such sync");
+    const outcome = await deleteSyncConfigForUser(ctx.state.services, user.id, params.id, {
+      removeSyncedEvents,
+    });
+    if (!outcome) throw new HttpError(404, NO_SUCH_SYNC);
     return ctx.redirect(`/?notice=${removeSyncedEvents ? "deleted_events" : "deleted"}#syncs`);
   }),
 });
 
-export default define.page<SyncView>(function DeleteSync({ data: sync }) {
+export default define.page<typeof handler>(function DeleteSync({ data: sync }) {
   const name = `${sync.source_calendar_name} → ${sync.dest_calendar_name}`;
   return (
     <section class="card auth-card" aria-labelledby="delete-title">

@@ -6,18 +6,13 @@ import { define } from "@/lib/web/define.ts";
 import { HttpError } from "@/lib/web/http_error.ts";
 import { Head } from "@/lib/web/render.tsx";
 
-interface DisconnectData {
-  accountType: "source" | "destination";
-  email: string;
-}
-
 /** Disconnecting without JavaScript: a confirmation page, then the disconnect. */
 export const handler = define.handlers({
   GET: page({ params: AccountTypeParams }, async (ctx, { user, params }) => {
     const { account_type } = params;
     const connection = await getOAuthToken(ctx.state.services.db, user.id, account_type);
     if (!connection) throw new HttpError(404, `No ${account_type} account is connected`);
-    return ctx.render({ accountType: account_type, email: connection.google_email });
+    return { data: { accountType: account_type, email: connection.google_email } };
   }),
   POST: page({ params: AccountTypeParams }, async (ctx, { user, params }) => {
     const { account_type } = params;
@@ -27,7 +22,7 @@ export const handler = define.handlers({
   }),
 });
 
-export default define.page<DisconnectData>(function Disconnect({ data }) {
+export default define.page<typeof handler>(function Disconnect({ data }) {
   return (
     <section class="card auth-card" aria-labelledby="disconnect-title">
       <Head>

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { runResultView, syncView } from "@/components/sync_data.ts";
-import type { CalendarOption, RunResultView, SyncView } from "@/components/sync_view.ts";
+import type { CalendarOption } from "@/components/sync_view.ts";
 import OAuthStatus from "@/islands/OAuthStatus.tsx";
 import SyncConfigForm, { type SyncConfigFormProps } from "@/islands/SyncConfigForm.tsx";
 import SyncList from "@/islands/SyncList.tsx";
@@ -11,32 +11,17 @@ import { listSyncConfigsByUser } from "@/lib/db/sync_configs.ts";
 import { cachedCalendarList, listCalendarsForAccount } from "@/lib/google/calendar_list.ts";
 import {
   type ConnectionView,
-  type OAuthStatusProps,
+  connectNoticeQuery,
   oauthStatusProps,
 } from "@/lib/google/dashboard.ts";
 import { NotConnectedError } from "@/lib/google/errors.ts";
-import { requireUser } from "@/lib/http/auth.ts";
-import { page } from "@/lib/http/page.ts";
-import { fieldErrors } from "@/lib/http/validate.ts";
+import { formAgain, page } from "@/lib/http/page.ts";
 import { NewSyncConfigIn } from "@/lib/sync/api_schemas.ts";
-import {
-  createSyncConfigForUser,
-  GoogleUnavailableError,
-  InvalidSyncConfigError,
-} from "@/lib/sync/configs.ts";
+import { createSyncConfigForUser } from "@/lib/sync/configs.ts";
 import type { Services } from "@/lib/services.ts";
 import { define } from "@/lib/web/define.ts";
 import { Head } from "@/lib/web/render.tsx";
 import type { Ctx } from "@/lib/web/types.ts";
-
-interface DashboardData {
-  oauth: OAuthStatusProps;
-  form: SyncConfigFormProps;
-  syncs: SyncView[];
-  canRun: boolean;
-  notice: string | null;
-  ran: { id: string; result: RunResultView } | null;
-}
 
 const NOTICES: Record<string, string> = {
   created: "Sync created.",
@@ -51,17 +36,23 @@ const NOTICES: Record<string, string> = {
     "Google could not be reached for the calendar lists: the lists shown are the last ones read. Try again in a moment.",
 };
 
-/** The new-sync form as a browser without JavaScript posts it: every value a string. */
+/**
+ * The new-sync form as a browser without JavaScript posts it, every value a string, read into
+ * what the API's create takes: an empty window means the default.
+ */
 const NewSyncForm = z.object({
   source_calendar_id: z.string({ message: "expected a calendar id" }).optional().default(""),
   dest_calendar_id: z.string({ message: "expected a calendar id" }).optional().default(""),
   sync_lookahead_days: z.string({ message: "expected a whole number 1-365" }).optional()
     .default(""),
-});
+}).transform(({ sync_lookahead_days: days, ...calendars }) => ({
+  ...calendars,
+  ...(days.trim() === "" ? {} : { sync_lookahead_days: Number(days) }),
+})).pipe(NewSyncConfigIn);
 
 /**
- * What the dashboard's address may carry: a notice after a redirect, and the run "Sync now"
- * just finished. Each is cosmetic, so a value that is not one of ours counts as absent.
+ * What the dashboard's address may carry: a notice after a redirect (ours, or the OAuth
+ * callback's), and the run "Sync now" just finished. Each is cosmetic, so a value that is not one of ours counts as absent.
  */
 const DashboardQuery = z.object({
   notice: z.enum(Object.keys(NOTICES) as [string, ...string[]]).optional().catch(undefined),
@@ -69,6 +60,7 @@ const DashboardQuery = z.object({
   log: z.uuid().optional().catch(undefined),
   /** "Refresh calendar lists": ask Google now instead of showing the cached lists. */
   refresh: z.literal("calendars").optional().catch(undefined),
+  ...connectNoticeQuery,
 });
 
 export const handler = define.handlers({
@@ -81,45 +73,18 @@ export const handler = define.handlers({
         `/?notice=${refreshed ? "calendars_refreshed" : "calendars_unavailable"}#new-sync-title`,
       );
     }
-    return ctx.render(await dashboardData(ctx, user, query));
+    return { data: await dashboardData(ctx, user, query) };
   }),
   POST: page(
-    { query: DashboardQuery, form: NewSyncForm },
-    async (ctx, { user, query, form: values }) => {
-      const days = values.sync_lookahead_days.trim();
-      const parsed = NewSyncConfigIn.safeParse({
-        source_calendar_id: values.source_calendar_id,
-        dest_calendar_id: values.dest_calendar_id,
-        sync_lookahead_days: days === "" ? undefined : Number(days),
-      });
-      let fields: Record<string, string>;
-      let formError: string | null = null;
-      if (parsed.success) {
-        try {
-          await createSyncConfigForUser(ctx.state.services, user.id, parsed.data);
-          return ctx.redirect("/?notice=created#syncs");
-        } catch (error) {
-          if (error instanceof InvalidSyncConfigError) fields = error.fields;
-          else if (error instanceof GoogleUnavailableError) {
-            fields = {};
-            formError =
-              "Google could not be reached for the calendar lists. Try again in a moment.";
-          } else throw error;
-        }
-      } else {
-        fields = fieldErrors(parsed.error);
-      }
-      const data = await dashboardData(ctx, user, query, {
-        values,
-        fields: sentences(fields),
-        formError,
-      });
-      return ctx.render(data, { status: formError ? 503 : 422 });
+    { form: NewSyncForm },
+    async (ctx, { user, form }) => {
+      await createSyncConfigForUser(ctx.state.services, user.id, form);
+      return ctx.redirect("/?notice=created#syncs");
     },
-    async (ctx, { fields, values }) => {
-      const user = requireUser(ctx);
-      const data = await dashboardData(ctx, user, {}, { values, fields: sentences(fields) });
-      return ctx.render(data, { status: 422 });
+    async (ctx, failure) => {
+      const { values, fields, message } = failure;
+      const form = { values, fields: sentences(fields), formError: message ?? null };
+      return formAgain(await dashboardData(ctx, ctx.state.user, {}, form), failure);
     },
   ),
 });
@@ -140,9 +105,9 @@ async function dashboardData(
   user: User,
   query: z.output<typeof DashboardQuery>,
   form: Partial<SyncConfigFormProps> = {},
-): Promise<DashboardData> {
+) {
   const { services } = ctx.state;
-  const oauth = await oauthStatusProps(services, user.id, ctx.url.searchParams);
+  const oauth = await oauthStatusProps(services, user.id, query);
   const { source, destination } = oauth.connections;
   // From the cached lists: a view asks Google nothing (see cachedCalendarList).
   const [sourceList, destList, configs] = await Promise.all([
@@ -225,7 +190,7 @@ async function refreshCalendarLists(services: Services, userId: string): Promise
   return results.every(Boolean);
 }
 
-export default define.page<DashboardData>(function Dashboard({ data }) {
+export default define.page<typeof handler>(function Dashboard({ data }) {
   return (
     <>
       <Head>

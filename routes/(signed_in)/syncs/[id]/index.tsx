@@ -1,20 +1,16 @@
 import { z } from "zod";
 import { RunHistory } from "@/components/RunHistory.tsx";
 import { runLogView, syncView } from "@/components/sync_data.ts";
-import { formatWhen, type RunLogView, statusText, type SyncView } from "@/components/sync_view.ts";
+import { formatWhen, statusText } from "@/components/sync_view.ts";
 import { getSyncConfig } from "@/lib/db/sync_configs.ts";
-import { listSyncLogs } from "@/lib/db/sync_logs.ts";
+import { listSyncLogsPage } from "@/lib/db/sync_logs.ts";
+import { NO_SUCH_SYNC } from "@/lib/http/domain_errors.ts";
 import { page } from "@/lib/http/page.ts";
 import { ConfigIdParams } from "@/lib/sync/api_schemas.ts";
-import { InvalidSyncConfigError, updateSyncConfigForUser } from "@/lib/sync/configs.ts";
+import { updateSyncConfigForUser } from "@/lib/sync/configs.ts";
 import { define } from "@/lib/web/define.ts";
 import { HttpError } from "@/lib/web/http_error.ts";
 import { Head } from "@/lib/web/render.tsx";
-
-interface SyncPageData {
-  sync: SyncView;
-  runs: RunLogView[];
-}
 
 const ToggleForm = z.object({
   is_active: z.enum(["true", "false"], { message: "expected true or false" })
@@ -26,26 +22,21 @@ export const handler = define.handlers({
   GET: page({ params: ConfigIdParams }, async (ctx, { user, params }) => {
     const { db } = ctx.state.services;
     const config = await getSyncConfig(db, params.id, user.id);
-    if (!config) throw new HttpError(404, "There is no such sync");
-    const logs = await listSyncLogs(db, config.id, user.id, { limit: 50, offset: 0 });
-    return ctx.render({ sync: syncView(config), runs: logs.map(runLogView) });
+    if (!config) throw new HttpError(404, NO_SUCH_SYNC);
+    const history = await listSyncLogsPage(db, config.id, user.id, { limit: 50 });
+    return { data: { sync: syncView(config), runs: (history?.logs ?? []).map(runLogView) } };
   }),
   /** The active toggle without JavaScript. */
   POST: page({ params: ConfigIdParams, form: ToggleForm }, async (ctx, { user, params, form }) => {
-    try {
-      const updated = await updateSyncConfigForUser(ctx.state.services, user.id, params.id, {
-        is_active: form.is_active,
-      });
-      if (!updated) throw new HttpError(404, "There is no such sync");
-    } catch (error) {
-      if (error instanceof InvalidSyncConfigError) throw new HttpError(409, error.message);
-      throw error;
-    }
+    const updated = await updateSyncConfigForUser(ctx.state.services, user.id, params.id, {
+      is_active: form.is_active,
+    });
+    if (!updated) throw new HttpError(404, NO_SUCH_SYNC);
     return ctx.redirect(`/?notice=${form.is_active ? "resumed" : "paused"}#syncs`);
   }),
 });
 
-export default define.page<SyncPageData>(function SyncPage({ data: { sync, runs } }) {
+export default define.page<typeof handler>(function SyncPage({ data: { sync, runs } }) {
   const name = `${sync.source_calendar_name} → ${sync.dest_calendar_name}`;
   return (
     <>
