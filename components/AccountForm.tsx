@@ -14,13 +14,15 @@ interface AccountFormProps {
     minLength?: number;
     hint?: string;
   };
+  /** Below the form: another way in (Continue with Google). */
+  alternative?: ComponentChildren;
   /** Below the card: the way to the other page. */
   children: ComponentChildren;
 }
 
 /** The sign-in or registration card: email and password, and what was wrong with them. */
 export function AccountForm(
-  { title, heading, submit, data, password, children }: AccountFormProps,
+  { title, heading, submit, data, password, alternative, children }: AccountFormProps,
 ) {
   return (
     <section class="card auth-card">
@@ -48,6 +50,7 @@ export function AccountForm(
         />
         <button type="submit" class="button">{submit}</button>
       </form>
+      {alternative}
       <p class="muted">{children}</p>
     </section>
   );

@@ -40,6 +40,7 @@ function Nav({ user, url }: { user: ShownUser | undefined; url: URL }) {
           ? (
             <>
               {link("/", "Dashboard")}
+              {link("/account", "Account")}
               <li class="nav__user" title={user.email}>{user.email}</li>
               <li>
                 <form method="post" action="/api/auth/logout">

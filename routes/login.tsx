@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AccountForm } from "@/components/AccountForm.tsx";
+import { GoogleSignInButton } from "@/components/GoogleSignInButton.tsx";
 import { signIn, SignInEmail } from "@/lib/auth/accounts.ts";
 import { accountFormData, NextQuery, signedInRedirect } from "@/lib/http/session.ts";
 import { formAgain, page } from "@/lib/http/page.ts";
@@ -33,6 +34,7 @@ export default define.page<typeof handler>(function Login({ data }) {
       heading="Sign in"
       submit="Sign in"
       data={data}
+      alternative={<GoogleSignInButton next={data.next} />}
       password={{ autocomplete: "current-password" }}
     >
       New here? <a href={`/register${data.nextQuery}`}>Create an account</a>

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AccountForm } from "@/components/AccountForm.tsx";
+import { GoogleSignInButton } from "@/components/GoogleSignInButton.tsx";
 import { Email, NewPassword, registerUser } from "@/lib/auth/accounts.ts";
 import { issueToken } from "@/lib/auth/jwt.ts";
 import { accountFormData, NextQuery, signedInRedirect } from "@/lib/http/session.ts";
@@ -32,6 +33,7 @@ export default define.page<typeof handler>(function Register({ data }) {
       heading="Create your account"
       submit="Create account"
       data={data}
+      alternative={<GoogleSignInButton next={data.next} />}
       password={{ autocomplete: "new-password", minLength: 8, hint: "At least 8 characters." }}
     >
       Already have an account? <a href={`/login${data.nextQuery}`}>Sign in</a>

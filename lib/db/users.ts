@@ -7,7 +7,8 @@ export interface User {
 }
 
 export interface UserWithPassword extends User {
-  password_hash: string;
+  /** Null for a user who signed up with Google and never set a password. */
+  password_hash: string | null;
   /** The version every session token of the user must carry (`sv`); a bump ends all sessions. */
   session_version: number;
 }
@@ -89,4 +90,64 @@ export async function getUserById(db: Queryable, id: string): Promise<User | und
     [id],
   );
   return rows[0];
+}
+
+/** A user found by their Google account, with what a new session token must carry. */
+export interface GoogleUser extends User {
+  session_version: number;
+}
+
+/** @example const user = await getUserByGoogleSub(db, claims.sub); */
+export async function getUserByGoogleSub(
+  db: Queryable,
+  sub: string,
+): Promise<GoogleUser | undefined> {
+  const rows = await db.query<GoogleUser>(
+    "SELECT id, email, created_at, session_version FROM users WHERE google_sub = $1",
+    [sub],
+  );
+  return rows[0];
+}
+
+/**
+ * Creates a user who signs in with Google only (no password). Undefined when the email or the
+ * Google account is taken meanwhile: the caller looks again.
+ * @example const user = await createGoogleUser(db, "ada@example.com", "1234567890");
+ */
+export async function createGoogleUser(
+  db: Queryable,
+  email: string,
+  sub: string,
+): Promise<User | undefined> {
+  const rows = await db.query<User>(
+    `INSERT INTO users (email, password_hash, google_sub) VALUES ($1, NULL, $2)
+     ON CONFLICT DO NOTHING
+     RETURNING id, email, created_at`,
+    [email, sub],
+  );
+  return rows[0];
+}
+
+/**
+ * Lets the user sign in with this Google account from now on; false when the Google account
+ * already signs in another user (nothing changes then).
+ * @example if (!await linkGoogleSub(db, user.id, sub)) …
+ */
+export async function linkGoogleSub(db: Queryable, id: string, sub: string): Promise<boolean> {
+  const rows = await db.query<{ id: string }>(
+    `UPDATE users SET google_sub = $2
+     WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM users WHERE google_sub = $2 AND id <> $1)
+     RETURNING id`,
+    [id, sub],
+  );
+  return rows.length > 0;
+}
+
+/** Whether the user can sign in with Google. @example await hasGoogleSignIn(db, user.id) */
+export async function hasGoogleSignIn(db: Queryable, id: string): Promise<boolean> {
+  const rows = await db.query<{ linked: boolean }>(
+    "SELECT google_sub IS NOT NULL AS linked FROM users WHERE id = $1",
+    [id],
+  );
+  return rows[0]?.linked ?? false;
 }

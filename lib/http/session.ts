@@ -31,6 +31,8 @@ export function accountFormData(next: string, failure?: FormFailure) {
     email: typedEmail(failure?.values),
     error: failure?.message,
     fields: failure?.fields,
+    /** Where to go once signed in (safe), for the other ways in (Continue with Google). */
+    next,
     /** The query that keeps `next` on the way to the other page, or "" for the default. */
     nextQuery: next === "/" ? "" : `?next=${encodeURIComponent(next)}`,
   };

@@ -7,6 +7,7 @@ import { selfSignedCertificate } from "./_x509.ts";
 
 export const ISSUER = "https://accounts.google.com";
 const CODE_TTL_MS = 10 * 60 * 1000;
+const IDENTITY_SCOPES = new Set(["openid", "email", "profile"]);
 
 interface Keys {
   kid: string;
@@ -190,6 +191,8 @@ export class OAuthServer {
       `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`
     ).join("");
     const scopes = (p.get("scope") ?? "").split(/\s+/).filter(Boolean);
+    // Identity scopes only: the app signs someone in rather than connecting their calendars.
+    const signIn = scopes.every((s) => IDENTITY_SCOPES.has(s));
     const forms = accounts.map((a) =>
       `<li><form method="post">${hidden}<input type="hidden" name="account" value="${
         escapeHtml(a.email)
@@ -203,7 +206,12 @@ export class OAuthServer {
 <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}
 ul{list-style:none;padding:0}li{margin:.5rem 0}button{font-size:1rem;padding:.6rem 1rem;width:100%;
 text-align:left;cursor:pointer}.note{color:#555;font-size:.9rem}</style></head>
-<body><h1>Choose an account</h1>
+<body><h1>${signIn ? "Sign in to cal-sync" : "Choose an account"}</h1>
+<p>${
+      signIn
+        ? "Choose an account to sign in with. Only your email address is shared."
+        : "Choose the account whose calendars cal-sync may connect."
+    }</p>
 <p class="note">This is the cal-sync Google sandbox: Google is simulated, no data leaves this machine.</p>
 <p>to continue to <b>${escapeHtml(p.get("client_id")!)}</b>, which asks for:</p>
 <ul class="note">${scopes.map((s) => `<li>${escapeHtml(s)}</li>`).join("")}</ul>
