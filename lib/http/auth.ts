@@ -51,6 +51,21 @@ export function sessionCookie(token: string, secure: boolean): string {
   ].join("; ");
 }
 
+/**
+ * For a request signed with a bearer token, the session cookie holding that same token. A
+ * client that keeps its token in script (the seed's frontend) starts OAuth with a bearer; Google
+ * then sends the browser back to a callback that knows the user only by the cookie.
+ */
+export function bearerSessionCookie(
+  req: Request,
+  url: URL,
+  services: Services,
+): string | undefined {
+  const header = req.headers.get("authorization");
+  if (!header?.toLowerCase().startsWith("bearer ")) return undefined;
+  return sessionCookie(header.slice(7).trim(), isSecure(url, services));
+}
+
 export function clearedSessionCookie(secure: boolean): string {
   return `${sessionCookieName(secure)}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${
     secure ? "; Secure" : ""

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { api } from "@/lib/http/api.ts";
+import { bearerSessionCookie } from "@/lib/http/auth.ts";
 import { ErrorOut } from "@/lib/http/schemas.ts";
 import { AccountTypeParams } from "@/lib/google/api_schemas.ts";
 import { startAuthorization } from "@/lib/google/oauth_flow.ts";
@@ -10,7 +11,9 @@ export const handler = define.handlers({
     summary: "Start connecting a Google account",
     description: "A browser is redirected (302) to Google's consent page; a client that accepts " +
       "JSON (and not HTML) gets the URL instead. The state inside is single-use, bound to the " +
-      "caller and the account type, and expires in 10 minutes.",
+      "caller and the account type, and expires in 10 minutes. Started with a bearer token, " +
+      "the answer also sets the session cookie (HttpOnly, SameSite=Lax) holding that token, so " +
+      "that the browser Google sends back finds its session at the callback.",
     tags: ["oauth"],
     params: AccountTypeParams,
     responses: {
@@ -28,9 +31,11 @@ export const handler = define.handlers({
       params.account_type,
     );
     const accept = ctx.req.headers.get("accept") ?? "";
-    if (accept.includes("application/json") && !accept.includes("text/html")) {
-      return ctx.json({ authorization_url: authorizationUrl });
-    }
-    return ctx.redirect(authorizationUrl, 302);
+    const response = accept.includes("application/json") && !accept.includes("text/html")
+      ? ctx.json({ authorization_url: authorizationUrl })
+      : ctx.redirect(authorizationUrl, 302);
+    const cookie = bearerSessionCookie(ctx.req, ctx.url, ctx.state.services);
+    if (cookie) response.headers.append("set-cookie", cookie);
+    return response;
   }),
 });
