@@ -30,8 +30,20 @@ import * as $26 from "./routes/api/sync/config/[id].ts";
 import * as $27 from "./routes/api/sync/config/index.ts";
 import * as $28 from "./routes/api/sync/logs/[id].ts";
 import * as $29 from "./routes/api/sync/trigger/[id].ts";
-import * as $30 from "./routes/login.tsx";
-import * as $31 from "./routes/register.tsx";
+import * as $30 from "./routes/api/v0/_middleware.ts";
+import * as $31 from "./routes/api/v0/auth/me.ts";
+import * as $32 from "./routes/api/v0/auth/register.ts";
+import * as $33 from "./routes/api/v0/auth/token.ts";
+import * as $34 from "./routes/api/v0/calendars/[account_type]/list.ts";
+import * as $35 from "./routes/api/v0/oauth/callback.ts";
+import * as $36 from "./routes/api/v0/oauth/start/[account_type].ts";
+import * as $37 from "./routes/api/v0/oauth/status.ts";
+import * as $38 from "./routes/api/v0/sync/config/[id].ts";
+import * as $39 from "./routes/api/v0/sync/config/index.ts";
+import * as $40 from "./routes/api/v0/sync/logs/[id].ts";
+import * as $41 from "./routes/api/v0/sync/trigger/[id].ts";
+import * as $42 from "./routes/login.tsx";
+import * as $43 from "./routes/register.tsx";
 import * as $$0 from "./islands/ApiConsole.tsx";
 import * as $$1 from "./islands/CalendarPicker.tsx";
 import * as $$2 from "./islands/OAuthStatus.tsx";
@@ -74,8 +86,20 @@ const manifest: Manifest = {
     "./routes/api/sync/config/index.ts": $27,
     "./routes/api/sync/logs/[id].ts": $28,
     "./routes/api/sync/trigger/[id].ts": $29,
-    "./routes/login.tsx": $30,
-    "./routes/register.tsx": $31,
+    "./routes/api/v0/_middleware.ts": $30,
+    "./routes/api/v0/auth/me.ts": $31,
+    "./routes/api/v0/auth/register.ts": $32,
+    "./routes/api/v0/auth/token.ts": $33,
+    "./routes/api/v0/calendars/[account_type]/list.ts": $34,
+    "./routes/api/v0/oauth/callback.ts": $35,
+    "./routes/api/v0/oauth/start/[account_type].ts": $36,
+    "./routes/api/v0/oauth/status.ts": $37,
+    "./routes/api/v0/sync/config/[id].ts": $38,
+    "./routes/api/v0/sync/config/index.ts": $39,
+    "./routes/api/v0/sync/logs/[id].ts": $40,
+    "./routes/api/v0/sync/trigger/[id].ts": $41,
+    "./routes/login.tsx": $42,
+    "./routes/register.tsx": $43,
   },
   islands: {
     "./islands/ApiConsole.tsx": $$0,

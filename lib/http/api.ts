@@ -17,6 +17,8 @@ export interface ApiSpec {
   /** Media types the body may come in (default JSON only). */
   bodyTypes?: string[];
   responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /** The shape of the errors `api()` answers by itself, for the document (default `Error`). */
+  errorSchema?: z.ZodType;
 }
 
 type Parsed<T> = T extends z.ZodType ? z.output<T> : undefined;

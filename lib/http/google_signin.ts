@@ -34,7 +34,7 @@ export function signInStateOf(req: Request): string | undefined {
 
 /**
  * Starts a Google sign-in and answers it: Google's consent URL as JSON for a client that asks
- * for JSON (not HTML), else a redirect there; either way with the cookie that binds the attempt
+ * for JSON (not HTML) or `alwaysJson`, else a redirect there; either way with the cookie that binds the attempt
  * to this browser.
  */
 export async function googleSignInAnswer(
@@ -43,10 +43,12 @@ export async function googleSignInAnswer(
   services: Services,
   start: StartGoogleSignIn,
   redirectStatus = 302,
+  alwaysJson = false,
 ): Promise<Response> {
   const { authorizationUrl, state } = await startGoogleSignIn(services, start);
   const accept = req.headers.get("accept") ?? "";
-  const response = accept.includes("application/json") && !accept.includes("text/html")
+  const response = alwaysJson ||
+      (accept.includes("application/json") && !accept.includes("text/html"))
     ? Response.json({ authorization_url: authorizationUrl })
     : new Response(null, { status: redirectStatus, headers: { location: authorizationUrl } });
   response.headers.append("set-cookie", signInStateCookie(state, isSecure(url, services)));

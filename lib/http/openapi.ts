@@ -71,7 +71,7 @@ function standardErrors(
   pathParams: string[],
 ): ApiSpec["responses"] {
   const errors: ApiSpec["responses"] = {};
-  const error = (description: string) => ({ description, schema: ErrorOut });
+  const error = (description: string) => ({ description, schema: spec.errorSchema ?? ErrorOut });
   if (spec.body) {
     errors[400] = error("The body is not valid JSON (or not a valid form)");
   }
