@@ -292,6 +292,17 @@ Deno.test("[v0] the OpenAPI document tags v0 as the compatibility API", async ()
   assert.ok(doc.paths["/api/sync/config"].get.tags.includes("sync"), "/api keeps its tags");
 });
 
+Deno.test("[v0] GET /oauth/callback passes Google's answer on to its flow's callback", async () => {
+  const bad = await call("/oauth/callback?state=forged&code=x");
+  assert.deepEqual(await json(bad, 400), { detail: "Invalid state token" });
+  const signIn = await call(`/oauth/callback?state=${crypto.randomUUID()}&code=x`);
+  assert.equal(signIn.status, 307);
+  assert.match(signIn.headers.get("location")!, /^\/api\/auth\/google\/callback\?state=/);
+  const connect = await call("/oauth/callback?state=aaaaaaaa.bbbbbbbb.cccc&code=x");
+  assert.equal(connect.status, 307);
+  assert.match(connect.headers.get("location")!, /^\/api\/oauth\/callback\?state=aaaaaaaa/);
+});
+
 Deno.test({
   name: "[v0] tests close their world",
   fn: () => world.close(),

@@ -1,8 +1,14 @@
 import { z } from "zod";
 import { api } from "@/lib/http/api.ts";
 import { googleSignInAnswer } from "@/lib/http/google_signin.ts";
-import { NextQuery } from "@/lib/http/session.ts";
+import { safeNext } from "@/lib/http/session.ts";
 import { define } from "@/lib/web/define.ts";
+
+const StartQuery = z.object({
+  next: z.string().max(8192).refine((next) => safeNext(next) === next, {
+    message: "expected a path on this site",
+  }).optional().describe("Where to go once signed in (default /)"),
+});
 
 export const handler = define.handlers({
   GET: api({
@@ -14,7 +20,7 @@ export const handler = define.handlers({
       "signed-in person goes afterwards (a same-site path).",
     tags: ["auth"],
     auth: false,
-    query: NextQuery,
+    query: StartQuery,
     responses: {
       200: {
         description: "Google's authorization URL",
@@ -26,7 +32,7 @@ export const handler = define.handlers({
     return await googleSignInAnswer(ctx.req, ctx.url, ctx.state.services, {
       purpose: "sign_in",
       client: "web",
-      next: query.next,
+      next: query.next ?? "/",
     });
   }),
 });
