@@ -51,7 +51,7 @@ export function fastApiError(error: unknown, info: { requestId: string; path: st
 }
 
 /** The tag of the compatibility API in the OpenAPI document. */
-export const V0_TAG = "v0 (compatibility)";
+export const V0_TAG = "v0-compatibility";
 
 /** How the OpenAPI document introduces the compatibility API. */
 export const V0_TAG_DOCUMENT = {
