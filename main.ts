@@ -5,6 +5,7 @@ import { type Config, ConfigError, loadConfig } from "@/lib/config.ts";
 import { migrate } from "@/lib/db/migrate.ts";
 import { openDb } from "@/lib/db/mod.ts";
 import { errorFields, log, setJsonLogs } from "@/lib/log.ts";
+import { MAIL_OFF_MESSAGE } from "@/lib/mail/mod.ts";
 import { startSandbox } from "@/lib/sandbox/mod.ts";
 import { createServices, type Services } from "@/lib/services.ts";
 import { recoverSyncLeases } from "@/lib/sync/lease.ts";
@@ -61,6 +62,7 @@ async function boot() {
   const google = await startGoogle(config);
   const services = createServices(config, db, google.rootUrl);
   const app = await createApp(services);
+  if (services.mailer.mode === "off") log.warn(MAIL_OFF_MESSAGE);
   startScheduler(services);
 
   const server = Deno.serve({
@@ -77,6 +79,7 @@ async function boot() {
   const stop = async () => {
     await server.shutdown();
     await google.close();
+    services.mailer.close();
     await db.close();
     Deno.exit(0);
   };

@@ -30,6 +30,10 @@ export interface Config {
    * refuses a signed-out token, a deleted user or a reset password.
    */
   sessionCacheSeconds: number;
+  /** Outgoing mail's server (`smtp://` or `smtps://`); unset: development keeps an outbox, production sends none. */
+  smtpUrl: string | undefined;
+  /** The sender of every email. */
+  mailFrom: string;
   version: string;
 }
 
@@ -74,6 +78,15 @@ const envSchema = z.object({
   GOOGLE_QUOTA_PER_MINUTE: wholeNumber(1, 1_000_000).default(600),
   TRUST_PROXY: wholeNumber(0, 10).default(0),
   SESSION_CACHE_SECONDS: wholeNumber(0, 60).default(5),
+  SMTP_URL: z.string().refine(
+    isSmtpUrl,
+    "expected smtp://user:password@host:587 or smtps://host:465",
+  )
+    .optional(),
+  MAIL_FROM: z.string().max(320).regex(
+    /^([^\r\n<>]*<)?[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>?$/,
+    'expected an address such as cal-sync@example.com or "cal-sync <cal-sync@example.com>"',
+  ).optional(),
 });
 
 type Env = Record<string, string | undefined>;
@@ -161,6 +174,8 @@ export async function loadConfig(env: Env = Deno.env.toObject()): Promise<Config
     googleQuotaPerMinute: e.GOOGLE_QUOTA_PER_MINUTE,
     trustedProxies: e.TRUST_PROXY,
     sessionCacheSeconds: e.SESSION_CACHE_SECONDS,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM ?? `cal-sync <no-reply@${new URL(apiUrl).hostname}>`,
     version: VERSION,
   };
 }
@@ -169,6 +184,15 @@ export const VERSION = "0.1.0";
 
 function stripSlash(value: string): string {
   return value.replace(/\/+$/, "");
+}
+
+function isSmtpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "smtp:" || url.protocol === "smtps:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
 }
 
 function isEncryptionKey(value: string): boolean {

@@ -28,6 +28,28 @@ Deno.test("loadConfig() applies the documented defaults", async () => {
   assert.equal((await loadConfig({ ...base, TRUST_PROXY: "2" })).trustedProxies, 2);
   assert.equal(config.sessionCacheSeconds, 5);
   assert.equal((await loadConfig({ ...base, SESSION_CACHE_SECONDS: "0" })).sessionCacheSeconds, 0);
+  assert.equal(config.smtpUrl, undefined);
+  assert.equal(config.mailFrom, "cal-sync <no-reply@localhost>");
+});
+
+Deno.test("loadConfig() takes SMTP_URL and MAIL_FROM, and names either when wrong", async () => {
+  const config = await loadConfig({
+    ...base,
+    SMTP_URL: "smtp://me:p%40ss@mail.example.com:587",
+    MAIL_FROM: "Alerts <alerts@example.com>",
+  });
+  assert.equal(config.smtpUrl, "smtp://me:p%40ss@mail.example.com:587");
+  assert.equal(config.mailFrom, "Alerts <alerts@example.com>");
+  assert.match(
+    await refused({ ...base, SMTP_URL: "http://mail.example.com" }),
+    /^Cannot parse "SMTP_URL"/,
+  );
+  assert.match(await refused({ ...base, SMTP_URL: "mail.example.com" }), /"SMTP_URL"/);
+  assert.match(
+    await refused({ ...base, MAIL_FROM: "not an address" }),
+    /^Cannot parse "MAIL_FROM"/,
+  );
+  assert.match(await refused({ ...base, MAIL_FROM: "a@b.c\r\nBcc: x@y.z" }), /"MAIL_FROM"/);
 });
 
 Deno.test("loadConfig() names the variable it cannot parse", async () => {

@@ -2,6 +2,7 @@ import { RateLimits } from "./auth/rate_limit.ts";
 import { DEFAULT_SESSION_CACHE_ENTRIES, SessionCache } from "./auth/session_cache.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/mod.ts";
+import { createMailer, type Mailer } from "./mail/mod.ts";
 
 /** What a request handler, the scheduler and the CLI share: built once per process. */
 export interface Services {
@@ -13,6 +14,8 @@ export interface Services {
   rateLimits: RateLimits;
   /** The verdicts on session tokens of the last few seconds (lib/auth/session_cache.ts). */
   sessions: SessionCache;
+  /** Outgoing email: SMTP, the development outbox, or off (lib/mail/mod.ts). */
+  mailer: Mailer;
 }
 
 /** Assembles the services of one process. `googleRootUrl` undefined means Google's own hosts. */
@@ -30,5 +33,6 @@ export function createServices(
       ttlMs: config.sessionCacheSeconds * 1000,
       maxEntries: DEFAULT_SESSION_CACHE_ENTRIES,
     }),
+    mailer: createMailer(config),
   };
 }

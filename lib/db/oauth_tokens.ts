@@ -137,20 +137,24 @@ export async function updateOAuthAccessToken(
   return rows.length > 0;
 }
 
-/** @example await setOAuthTokenStatus(db, userId, "source", "needs_reconnect", "invalid_grant"); */
+/**
+ * Sets a connection's status; answers the connection (undefined when there is none), for the
+ * account's email and since when it is connected.
+ * @example await setOAuthTokenStatus(db, userId, "source", "needs_reconnect", "invalid_grant");
+ */
 export async function setOAuthTokenStatus(
   db: Queryable,
   userId: string,
   accountType: AccountType,
   status: ConnectionStatus,
   reason: string | null,
-): Promise<boolean> {
-  const rows = await db.query(
+): Promise<OAuthTokenRow | undefined> {
+  const rows = await db.query<OAuthTokenRow>(
     `UPDATE oauth_tokens SET status = $3, status_reason = $4, updated_at = now()
-     WHERE user_id = $1 AND account_type = $2 RETURNING user_id`,
+     WHERE user_id = $1 AND account_type = $2 RETURNING ${COLUMNS}`,
     [userId, accountType, status, reason],
   );
-  return rows.length > 0;
+  return rows[0];
 }
 
 /** Deletes a connection and returns what it held, or undefined when there was none. */

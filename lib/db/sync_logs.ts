@@ -207,3 +207,21 @@ export async function listSyncLogsPage(
   const logs = more ? rows.slice(0, page.limit) : rows;
   return { logs, next: more ? logs[logs.length - 1].id : null };
 }
+
+/**
+ * The statuses of the config's last `count` finished runs, newest first (runs still going and
+ * interrupted ones left out: neither says how the sync fares).
+ * @example const [latest, previous] = await listRecentRunStatuses(db, configId, 3);
+ */
+export async function listRecentRunStatuses(
+  db: Queryable,
+  configId: string,
+  count: number,
+): Promise<string[]> {
+  const rows = await db.query<{ status: string }>(
+    `SELECT status FROM sync_logs WHERE config_id = $1 AND status NOT IN ('running', 'interrupted')
+     ORDER BY started_at DESC, id DESC LIMIT $2`,
+    [configId, count],
+  );
+  return rows.map((row) => row.status);
+}

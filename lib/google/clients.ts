@@ -8,6 +8,7 @@ import {
   setOAuthTokenStatus,
   updateOAuthAccessToken,
 } from "@/lib/db/oauth_tokens.ts";
+import { noteAccountNeedsReconnect } from "@/lib/alerts/mod.ts";
 import { log } from "@/lib/log.ts";
 import type { Services } from "@/lib/services.ts";
 import { googleEndpoints } from "./endpoints.ts";
@@ -96,22 +97,35 @@ export async function getCalendarClient(
 }
 
 /**
- * Marks a connection as needing the user to connect again; the sync and the dashboard show it.
- * @example await markNeedsReconnect(db, userId, "source", "invalid_grant");
+ * Marks a connection as needing the user to connect again; the sync and the dashboard show it,
+ * and the user is emailed once for this incident (lib/alerts).
+ * @example await markNeedsReconnect(services, userId, "source", "invalid_grant");
  */
 export async function markNeedsReconnect(
-  db: Db,
+  services: Services,
   userId: string,
   accountType: AccountType,
   reason: string,
 ): Promise<void> {
-  if (await setOAuthTokenStatus(db, userId, accountType, "needs_reconnect", reason)) {
-    log.warn("Google connection needs reconnect", {
-      user_id: userId,
-      account_type: accountType,
-      reason,
-    });
-  }
+  const row = await setOAuthTokenStatus(
+    services.db,
+    userId,
+    accountType,
+    "needs_reconnect",
+    reason,
+  );
+  if (!row) return;
+  log.warn("Google connection needs reconnect", {
+    user_id: userId,
+    account_type: accountType,
+    reason,
+  });
+  await noteAccountNeedsReconnect(services, {
+    userId,
+    accountId: `${userId}:${accountType}`,
+    googleEmail: row.google_email,
+    connectedAt: row.connected_at,
+  });
 }
 
 interface FreshAccessToken {
@@ -180,7 +194,7 @@ async function refreshNow(
     ({ credentials } = await client.refreshAccessToken());
   } catch (err) {
     if (isInvalidGrant(err)) {
-      await markNeedsReconnect(db, userId, accountType, "invalid_grant");
+      await markNeedsReconnect(services, userId, accountType, "invalid_grant");
       throw new NeedsReconnectError(accountType, "invalid_grant");
     }
     throw err;
@@ -243,7 +257,7 @@ class ConnectionAuthClient extends OAuth2Client {
       return await super.requestAsync<T>(opts, true);
     } catch (err) {
       if (httpStatusOf(err) === 401) {
-        await markNeedsReconnect(this.services.db, this.userId, this.accountType, "unauthorized");
+        await markNeedsReconnect(this.services, this.userId, this.accountType, "unauthorized");
         throw new NeedsReconnectError(this.accountType, "unauthorized");
       }
       throw err;

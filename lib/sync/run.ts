@@ -11,6 +11,7 @@ import { finishSyncLog, startSyncLog, type SyncTrigger } from "@/lib/db/sync_log
 import { getCalendarClient, markNeedsReconnect } from "@/lib/google/clients.ts";
 import { NeedsReconnectError, NotConnectedError } from "@/lib/google/errors.ts";
 import { googleErrorStatus, NO_CLIENT_RETRY } from "@/lib/google/retry.ts";
+import { noteRunOutcome } from "@/lib/alerts/mod.ts";
 import { log } from "@/lib/log.ts";
 import type { Services } from "@/lib/services.ts";
 import { TokenDecryptError } from "@/lib/crypto/tokens.ts";
@@ -38,7 +39,7 @@ const DAY = 86_400_000;
  * or `failed` when its tokens cannot be used at all);
  * a run that ends `needs_reconnect` leaves the failing connection marked for the dashboard.
  * Holds the config's run lease throughout (the caller's, or one it takes: SyncInProgressError
- * when another run holds it).
+ * when another run holds it). A finished run's outcome decides the alerts (lib/alerts).
  * @example const result = await runConfig(services, config, { trigger: "manual" });
  */
 export async function runConfig(
@@ -54,6 +55,17 @@ export async function runConfig(
       (lease) => runConfig(services, config, { ...opts, lease }),
     );
   }
+  const result = await runWithClients(services, config, opts);
+  if (!opts.dryRun) await noteRunOutcome(services, config, result);
+  return result;
+}
+
+/** The run itself, with the owner's clients; an unusable connection ends it before it starts. */
+async function runWithClients(
+  services: Services,
+  config: SyncConfigRow,
+  opts: RunConfigOptions,
+): Promise<SyncResult> {
   let source: calendar_v3.Calendar;
   let dest: calendar_v3.Calendar;
   try {
@@ -160,7 +172,7 @@ async function markFailingConnection(
     } catch (err) {
       if (err instanceof NeedsReconnectError || googleErrorStatus(err) === 401) {
         if (!await marked(side)) {
-          await markNeedsReconnect(db, config.user_id, side, "unauthorized");
+          await markNeedsReconnect(services, config.user_id, side, "unauthorized");
         }
         return;
       }
