@@ -37,7 +37,8 @@ export default define.page<typeof handler>(function Login({ data }) {
       alternative={<GoogleSignInButton next={data.next} />}
       password={{ autocomplete: "current-password" }}
     >
-      New here? <a href={`/register${data.nextQuery}`}>Create an account</a>
+      <a href="/password-reset">Forgot your password?</a> · New here?{" "}
+      <a href={`/register${data.nextQuery}`}>Create an account</a>
     </AccountForm>
   );
 });

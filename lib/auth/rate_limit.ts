@@ -71,6 +71,16 @@ export const SIGN_IN_RULES = {
 
 export const REGISTRATION_RULE: LimitRule = slowDown(20);
 
+/**
+ * Password-reset requests: each sends an email, so an address gets 20 and an account (counted
+ * whether or not it exists, so the limit says nothing of which emails are registered) 3 before
+ * the waits begin.
+ */
+export const PASSWORD_RESET_RULES = {
+  resetAddress: slowDown(20),
+  resetAccount: { ...slowDown(3), firstDelayMs: MINUTE },
+} satisfies Record<string, LimitRule>;
+
 /** Failures of one address on one account after which the account's wait holds it back too. */
 const ACCOUNT_WAIT_FROM = 2;
 
@@ -120,7 +130,9 @@ export class RateLimits {
       address: LimitRule;
       account: LimitRule;
       registration: LimitRule;
-    } = { ...SIGN_IN_RULES, registration: REGISTRATION_RULE },
+      resetAddress: LimitRule;
+      resetAccount: LimitRule;
+    } = { ...SIGN_IN_RULES, registration: REGISTRATION_RULE, ...PASSWORD_RESET_RULES },
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -173,6 +185,27 @@ export class RateLimits {
       const counter = counters.get(key)!;
       if (counter.blockedUntil > now) return counter.blockedUntil - now;
       await this.#spend(tx, key, counter, this.rules.registration, now);
+      return 0;
+    });
+    return Math.ceil(wait / SECOND);
+  }
+
+  /**
+   * Spends a password-reset request for `account` from `address`: 0 when it may go ahead, else
+   * seconds to wait (the longer of the two keys' waits).
+   */
+  async takePasswordReset(address: string, account: string): Promise<number> {
+    const byAddress = await digest("reset-ip", addressKey(address));
+    const byAccount = await digest("reset-email", account.trim().toLowerCase());
+    const now = this.now();
+    const wait = await this.#locked([byAddress, byAccount], now, async (counters, tx) => {
+      const wait = Math.max(
+        counters.get(byAddress)!.blockedUntil - now,
+        counters.get(byAccount)!.blockedUntil - now,
+      );
+      if (wait > 0) return wait;
+      await this.#spend(tx, byAddress, counters.get(byAddress)!, this.rules.resetAddress, now);
+      await this.#spend(tx, byAccount, counters.get(byAccount)!, this.rules.resetAccount, now);
       return 0;
     });
     return Math.ceil(wait / SECOND);

@@ -151,3 +151,28 @@ export async function hasGoogleSignIn(db: Queryable, id: string): Promise<boolea
   );
   return rows[0]?.linked ?? false;
 }
+
+/**
+ * Stores a new password hash for the user; false for an unknown user. Signing the user's other
+ * sessions out is the caller's (`signOutEverywhere`).
+ * @example await setPasswordHash(db, userId, await hashPassword("…"));
+ */
+export async function setPasswordHash(db: Queryable, id: string, hash: string): Promise<boolean> {
+  const rows = await db.query("UPDATE users SET password_hash = $2 WHERE id = $1 RETURNING id", [
+    id,
+    hash,
+  ]);
+  return rows.length > 0;
+}
+
+/** @example const user = await getUserWithPassword(db, userId); */
+export async function getUserWithPassword(
+  db: Queryable,
+  id: string,
+): Promise<UserWithPassword | undefined> {
+  const rows = await db.query<UserWithPassword>(
+    `SELECT id, email, created_at, password_hash, session_version FROM users WHERE id = $1`,
+    [id],
+  );
+  return rows[0];
+}

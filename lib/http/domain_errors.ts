@@ -8,6 +8,11 @@ import {
   TooManyAttemptsError,
   TooManyRegistrationsError,
 } from "@/lib/auth/accounts.ts";
+import {
+  InvalidCurrentPasswordError,
+  InvalidResetLinkError,
+  TooManyResetRequestsError,
+} from "@/lib/auth/password_reset.ts";
 import { EmailTakenError } from "@/lib/db/users.ts";
 import {
   GoogleUnavailableError,
@@ -61,6 +66,11 @@ const RULES: Rule<any>[] = [
   }]),
   rule(TooManyAttemptsError, retryAfter),
   rule(TooManyRegistrationsError, retryAfter),
+  rule(TooManyResetRequestsError, retryAfter),
+  rule(InvalidCurrentPasswordError, (e) => [422, e.message, {
+    fields: { current_password: e.message },
+  }]),
+  rule(InvalidResetLinkError, (e) => [410, e.message]),
   rule(EmailTakenError, () => [409, "Email already registered", {
     fields: { email: "An account with this email already exists: sign in instead" },
   }]),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { runResultView, syncView } from "@/components/sync_data.ts";
 import type { CalendarOption } from "@/components/sync_view.ts";
+import { MailOffNotice } from "@/components/MailOffNotice.tsx";
 import OAuthStatus from "@/islands/OAuthStatus.tsx";
 import SyncConfigForm, { type SyncConfigFormProps } from "@/islands/SyncConfigForm.tsx";
 import SyncList from "@/islands/SyncList.tsx";
@@ -134,6 +135,7 @@ async function dashboardData(
     syncs: configs.map(syncView),
     canRun: source.status === "ok" && destination.status === "ok",
     notice: query.notice ? NOTICES[query.notice] : null,
+    mailOff: services.mailer.mode === "off",
     ran: log && query.ran && log.config_id === query.ran
       ? { id: query.ran, result: runResultView(log) }
       : null,
@@ -198,6 +200,7 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
       </Head>
       <h1>Dashboard</h1>
       {data.notice && <p class="notice" role="status">{data.notice}</p>}
+      {data.mailOff && <MailOffNotice />}
       <section class="section" aria-labelledby="accounts-title">
         <h2 id="accounts-title">Accounts</h2>
         <OAuthStatus {...data.oauth} />
