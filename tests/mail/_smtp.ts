@@ -9,7 +9,8 @@ export interface Received {
   to: string;
   subject: string;
   text: string;
-  headers: Map<string, unknown>;
+  /** Raw header values by lower-case name (the first of each). */
+  headers: Map<string, string>;
   /** The web addresses in the text, in order. */
   links: string[];
 }
@@ -42,7 +43,9 @@ export async function startSmtp(): Promise<SmtpServer> {
           to: to?.value[0]?.address ?? "",
           subject: mail.subject ?? "",
           text,
-          headers: mail.headers as Map<string, unknown>,
+          headers: new Map(
+            mail.headerLines.toReversed().map((h) => [h.key, h.line.replace(/^[^:]*:\s*/, "")]),
+          ),
           links: [...text.matchAll(/https?:\/\/\S+/g)].map((m) => m[0]),
         });
         callback();
