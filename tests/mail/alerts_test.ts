@@ -335,6 +335,19 @@ Deno.test({
     const html = await page.text();
     assert.match(html, /name="events_refused"(?![^>]*checked)/);
     assert.match(html, /name="sync_failing"[^>]*checked/);
+    const saved = await t.browser("/account", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "needs_review=on",
+    });
+    await saved.body?.cancel();
+    assert.equal(saved.status, 303);
+    assert.deepEqual((await call(t.browser, "GET", "/api/me/notifications")).body, {
+      account_reconnect: false,
+      sync_failing: false,
+      events_refused: false,
+      needs_review: true,
+    });
   },
 });
 

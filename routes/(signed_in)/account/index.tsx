@@ -25,7 +25,9 @@ const AccountQuery = z.object({
 });
 
 /** A checkbox is sent only when ticked: every kind not sent is off. */
-const SettingsForm = z.record(z.string(), z.string()).transform((form) =>
+const SettingsForm = z.object(
+  Object.fromEntries(ALERT_KINDS.map((kind) => [kind, z.literal("on").optional()])),
+).strict().transform((form) =>
   Object.fromEntries(ALERT_KINDS.map((kind) => [kind, form[kind] === "on"]))
 );
 
