@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_MAX_BODY_BYTES } from "./body_limit.ts";
+import { compress } from "./compress.ts";
 import { type ErrorInfo, type ErrorReporter, errorResponder, jsonError } from "./error_handling.ts";
 import { JS_PREFIX, prepareIslands, serveIslandFiles } from "./islands.ts";
 import { pageResponder } from "./page_response.ts";
@@ -82,6 +83,7 @@ export async function createWebApp(manifest: Manifest, options: WebAppOptions): 
   });
 
   const app = new Hono();
+  app.use("*", compress());
   app.use("*", securityHeaders({ https: options.publicOrigin?.startsWith("https:") }));
   if (options.publicOrigin) {
     const trustedProxies = options.trustedProxies ?? 0;

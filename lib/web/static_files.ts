@@ -68,6 +68,8 @@ export function serveStatic(c: Context, file: StaticFile): Response {
     "Cache-Control": versioned ? IMMUTABLE : "public, max-age=300, must-revalidate",
     ETag: etag,
   };
-  if (c.req.header("If-None-Match") === etag) return new Response(null, { status: 304, headers });
+  // A compressed answer carries the weak form (W/"…"): If-None-Match compares weakly.
+  const known = c.req.header("If-None-Match")?.split(",").map((t) => t.trim().replace(/^W\//, ""));
+  if (known?.includes(etag)) return new Response(null, { status: 304, headers });
   return new Response(file.body as Uint8Array<ArrayBuffer>, { headers });
 }
