@@ -1,10 +1,7 @@
-import {
-  formatDuration,
-  formatWhen,
-  type RunLogView,
-  statusText,
-  statusTone,
-} from "./sync_view.ts";
+import { FailureReason } from "./FailureReason.tsx";
+import { FailureList } from "./RunResult.tsx";
+import { runStatusText, runTone } from "./run_words.ts";
+import { formatDuration, formatWhen, type RunLogView } from "./sync_view.ts";
 
 const TRIGGERS: Record<string, string> = { manual: "Manual", schedule: "Scheduled", cli: "CLI" };
 const SERIES = [
@@ -53,9 +50,7 @@ export function RunHistory({ runs, local = false }: { runs: RunLogView[]; local?
                 </td>
                 <td>{TRIGGERS[run.trigger] ?? run.trigger}</td>
                 <td>
-                  <span class={`badge badge--${statusTone(run.status)}`}>
-                    {statusText(run.status)}
-                  </span>
+                  <span class={`badge badge--${runTone(run)}`}>{runStatusText(run)}</span>
                 </td>
                 <td class="num">{run.events_created}</td>
                 <td class="num">{run.events_updated}</td>
@@ -64,7 +59,10 @@ export function RunHistory({ runs, local = false }: { runs: RunLogView[]; local?
                 <td class="num">{run.events_failed}</td>
                 <td class="num">{run.events_overwritten}</td>
                 <td class="num">{formatDuration(run.duration_ms)}</td>
-                <td class="runs__error">{run.error ?? ""}</td>
+                <td class="runs__error">
+                  {run.error && <FailureReason reason={run.error} />}
+                  <FailureList failures={run.failures ?? []} shown={Infinity} />
+                </td>
               </tr>
             ))}
           </tbody>

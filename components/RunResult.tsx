@@ -1,24 +1,38 @@
-import { countsText, type RunResultView, statusText, statusTone } from "./sync_view.ts";
+import { FailureReason } from "./FailureReason.tsx";
+import { nonZeroCounts, runStatusText, runTone } from "./run_words.ts";
+import type { RunResultView } from "./sync_view.ts";
 
-/** The counts of a finished run and the reasons of its failures. */
-export function RunResult({ result }: { result: RunResultView }) {
+/** The counts of a finished run and the reasons of its failures, the first few on a card. */
+export function RunResult({ result, shown = 10 }: { result: RunResultView; shown?: number }) {
   const failures = result.failures ?? [];
   return (
-    <div class={`run-result run-result--${statusTone(result.status)}`} role="status">
+    <div class={`run-result run-result--${runTone(result)}`} role="status">
       <p>
-        <strong>{statusText(result.status)}:</strong> {countsText(result)}.
+        <strong>{runStatusText(result)}:</strong> {nonZeroCounts(result)}.
       </p>
-      {result.error && <p>{result.error}</p>}
-      {failures.length > 0 && (
-        <ul class="run-result__failures">
-          {failures.slice(0, 10).map((f, i) => (
-            <li key={i}>
-              {f.summary ? <strong>{f.summary}:</strong> : null} {f.reason}
-            </li>
-          ))}
-          {failures.length > 10 && <li>…and {failures.length - 10} more.</li>}
-        </ul>
+      {result.error && (
+        <p>
+          <FailureReason reason={result.error} />
+        </p>
       )}
+      <FailureList failures={failures} shown={shown} />
     </div>
+  );
+}
+
+/** Each event that was not copied and why: the first `shown`, then how many more. */
+export function FailureList(
+  { failures, shown }: { failures: NonNullable<RunResultView["failures"]>; shown: number },
+) {
+  if (failures.length === 0) return null;
+  return (
+    <ul class="run-result__failures">
+      {failures.slice(0, shown).map((f, i) => (
+        <li key={i}>
+          {f.summary ? <strong>{f.summary}:</strong> : null} <FailureReason reason={f.reason} />
+        </li>
+      ))}
+      {failures.length > shown && <li>…and {failures.length - shown} more.</li>}
+    </ul>
   );
 }

@@ -114,20 +114,6 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }
 
-/** How the history names copies a run wrote over after someone edited them in the destination. */
-const OVERWRITTEN_TEXT = "overwritten (edited in the destination)";
-
-export function countsText(r: RunResultView): string {
-  return [
-    `${r.events_created} created`,
-    `${r.events_updated} updated`,
-    `${r.events_deleted} deleted`,
-    `${r.events_skipped} skipped`,
-    `${r.events_failed} failed`,
-    ...(r.events_overwritten ? [`${r.events_overwritten} ${OVERWRITTEN_TEXT}`] : []),
-  ].join(", ");
-}
-
 /** The `fields` of an API error answer (`{error: {code, message, fields?}}`), if any. */
 export async function readApiError(
   res: Response,

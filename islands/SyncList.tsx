@@ -1,6 +1,7 @@
 import { type Signal, useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { Dialog } from "@/components/Dialog.tsx";
+import { FailureReason } from "@/components/FailureReason.tsx";
 import { RunResult } from "@/components/RunResult.tsx";
 import {
   CREATED_EVENT,
@@ -201,7 +202,11 @@ function SyncCard({ sync, local, canRun, initialResult, onChange, onDeleted }: S
       </dl>
       {!sync.is_active && sync.paused_reason && <p class="warning">Paused: {sync.paused_reason}.
       </p>}
-      {sync.last_error && !result.value && <p class="warning">Last error: {sync.last_error}</p>}
+      {sync.last_error && !result.value && (
+        <p class="warning">
+          Last error: <FailureReason reason={sync.last_error} />
+        </p>
+      )}
       <div class="sync__live" aria-live="polite">
         {running.value && (
           <div class="run-progress">

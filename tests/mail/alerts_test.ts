@@ -68,12 +68,13 @@ async function unread(t: Tenant): Promise<Received[]> {
   return smtp.pending(t.user.email);
 }
 
-async function assertFixLink(t: Tenant, mail: Received, path: string) {
+/** Follows the email's link to `path` as the signed-in user; the page's HTML. */
+async function assertFixLink(t: Tenant, mail: Received, path: string): Promise<string> {
   const link = mail.links.find((l) => pathOf(l) === path);
   assert.ok(link, `no link to ${path} in:\n${mail.text}`);
   const res = await t.browser(pathOf(link));
-  await res.body?.cancel();
   assert.equal(res.status, 200, `the fix link ${link} answers`);
+  return await res.text();
 }
 
 function unsubscribeLink(mail: Received): string {
@@ -249,7 +250,15 @@ Deno.test({
       assert.match(digest.subject, /^2 events not copied for a day: "Team" → "Team"/);
       assert.match(digest.text, /- Refused 0: /);
       assert.match(digest.text, /- Refused 1: /);
-      await assertFixLink(t, digest, `/syncs/${config.id}`);
+      const page = await assertFixLink(t, digest, `/syncs/${config.id}`);
+      // The sync's page says what happened in true words, and why, with Google's own beside.
+      assert.match(page, /Partly failed: 2 of 4 copied/);
+      assert.doesNotMatch(page, /0 failed|Failed: /);
+      assert.match(page, /Refused 0:<\/strong> Google refused this event as not valid/);
+      assert.match(
+        page,
+        /<details class="reason-original"><summary>Google&#39;s words<\/summary><code>400 invalid /,
+      );
       await noteOnBoth(t, config.id, refused, new Date(Date.now() + 26 * HOUR));
       assert.equal((await unread(t)).length, 0, "one digest a day");
       await noteOnBoth(t, config.id, refused, new Date(Date.now() + 49 * HOUR));
