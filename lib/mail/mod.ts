@@ -70,6 +70,12 @@ class OutboxMailer implements Mailer {
   close(): void {}
 }
 
+/**
+ * An alert is sent as its run ends: a mail server that does not answer must not hold the run
+ * (and its lease) for nodemailer's default two minutes. The URL's query can still override these.
+ */
+const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+
 // deno-lint-ignore no-explicit-any
 type Transport = { sendMail(message: any): Promise<unknown>; close(): void };
 
@@ -104,7 +110,10 @@ class SmtpMailer implements Mailer {
   /** nodemailer is loaded on the first email only: most processes never send one. */
   #connect(): Promise<Transport> {
     this.#transport ??= import("nodemailer").then((nodemailer) =>
-      nodemailer.default.createTransport(this.url) as unknown as Transport
+      nodemailer.default.createTransport({
+        url: this.url,
+        ...SMTP_TIMEOUTS,
+      }) as unknown as Transport
     );
     return this.#transport;
   }

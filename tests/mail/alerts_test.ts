@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { noteAccountNeedsReconnect, noteRunOutcome, type RunOutcome } from "@/lib/alerts/mod.ts";
 import { unsubscribeToken } from "@/lib/alerts/unsubscribe.ts";
+import { listIncidents } from "@/lib/db/alert_incidents.ts";
 import { openDb } from "@/lib/db/mod.ts";
 import { getOAuthToken } from "@/lib/db/oauth_tokens.ts";
 import { getSyncConfig, recordSyncOutcome } from "@/lib/db/sync_configs.ts";
@@ -295,6 +296,36 @@ Deno.test({
     assert.equal((await unread(t)).length, 0, "moving on sends nothing");
     await noteOnBoth(t, config.id, { ...outcome, status: "needs_review" });
     assert.match((await smtp.next(t.user.email)).subject, /^Waiting for you/);
+  },
+});
+
+Deno.test({
+  ...opts,
+  name: "an alert the mail server refused is not counted as told: the next look sends it",
+  async fn() {
+    const t = await tenant(app, world, "smtp-down");
+    const config = await createConfig(t);
+    await recordSyncOutcome(world.db, config.id, {
+      status: "needs_review",
+      error: null,
+      finished_at: new Date(),
+    });
+    const closed = Deno.listen({ port: 0, hostname: "127.0.0.1" });
+    const port = (closed.addr as Deno.NetAddr).port;
+    closed.close();
+    const down = createServices(
+      { ...world.services.config, smtpUrl: `smtp://127.0.0.1:${port}` },
+      world.db,
+      world.sandboxUrl,
+    );
+    const row = (await getSyncConfig(world.db, config.id, t.user.id))!;
+    const outcome: RunOutcome = { status: "partial", error: null, failures: [] };
+    await noteRunOutcome(down, row, outcome);
+    down.mailer.close();
+    assert.deepEqual(await listIncidents(world.db, t.user.id), []);
+    await noteRunOutcome(world.services, row, outcome);
+    assert.match((await smtp.next(t.user.email)).subject, /^Waiting for you/);
+    assert.equal((await listIncidents(world.db, t.user.id)).length, 1);
   },
 });
 
