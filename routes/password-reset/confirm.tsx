@@ -1,5 +1,5 @@
 import { z } from "zod";
-import PasswordField from "@/islands/PasswordField.tsx";
+import { NewPasswordField } from "@/components/NewPasswordField.tsx";
 import { NewPassword } from "@/lib/auth/accounts.ts";
 import { confirmPasswordReset } from "@/lib/auth/password_reset.ts";
 import { formAgain, page } from "@/lib/http/page.ts";
@@ -50,13 +50,10 @@ export default define.page<typeof handler>(function PasswordResetConfirm({ data 
           <form method="post" action="/password-reset/confirm" class="form" noValidate>
             {data.error && <p class="form__error" role="alert">{data.error}</p>}
             <input type="hidden" name="token" value={data.token} />
-            <PasswordField
+            <NewPasswordField
               name="password"
               label="New password"
-              autocomplete="new-password"
-              minLength={8}
-              hint="At least 8 characters. Every other session of your account is signed out."
-              required
+              consequence="Every other session of your account is signed out."
               error={data.fields?.password}
             />
             <button type="submit" class="button">Set password</button>

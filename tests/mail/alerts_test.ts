@@ -57,6 +57,16 @@ async function run(services: Services, t: Tenant, configId: string) {
   });
 }
 
+/** Runs that fail (Google answers 500), on the instances given by index, in turn. */
+async function failedRuns(t: Tenant, configId: string, order: number[]) {
+  await faults({ error_rate: { rate: 1, status: 500 } });
+  try {
+    for (const i of order) assert.equal((await run(instances[i], t, configId)).status, "failed");
+  } finally {
+    await faults();
+  }
+}
+
 /** Both instances note the same outcome at once, as two processes finishing near-together. */
 async function noteOnBoth(t: Tenant, configId: string, outcome: RunOutcome, now?: Date) {
   const config = (await getSyncConfig(world.db, configId, t.user.id))!;
@@ -125,12 +135,7 @@ Deno.test({
     // Recovery sends nothing; failing again later is a new incident.
     assert.equal((await run(instances[0], t, config.id)).status, "success");
     assert.equal((await unread(t)).length, 0, "a recovery sends nothing");
-    await faults({ error_rate: { rate: 1, status: 500 } });
-    try {
-      for (const i of [1, 0, 1]) await run(instances[i], t, config.id);
-    } finally {
-      await faults();
-    }
+    await failedRuns(t, config.id, [1, 0, 1]);
     assert.match((await smtp.next(t.user.email)).subject, /^Failing:/);
     assert.equal((await unread(t)).length, 0);
   },
@@ -142,12 +147,7 @@ Deno.test({
   async fn() {
     const t = await tenant(app, world, "unsub");
     const config = await createConfig(t);
-    await faults({ error_rate: { rate: 1, status: 500 } });
-    try {
-      for (const i of [0, 1, 0]) await run(instances[i], t, config.id);
-    } finally {
-      await faults();
-    }
+    await failedRuns(t, config.id, [0, 1, 0]);
     const mail = await smtp.next(t.user.email);
     const link = unsubscribeLink(mail);
     const asked = await anonymous(pathOf(link));
@@ -170,12 +170,7 @@ Deno.test({
 
     // A new failing incident (after a recovery) is not told now.
     await run(instances[0], t, config.id);
-    await faults({ error_rate: { rate: 1, status: 500 } });
-    try {
-      for (const i of [1, 0, 1]) await run(instances[i], t, config.id);
-    } finally {
-      await faults();
-    }
+    await failedRuns(t, config.id, [1, 0, 1]);
     assert.equal((await unread(t)).length, 0, "sync_failing is off");
 
     // A tampered token, or a session token, unsubscribes nobody.

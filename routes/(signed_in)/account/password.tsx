@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { NewPasswordField } from "@/components/NewPasswordField.tsx";
 import PasswordField from "@/islands/PasswordField.tsx";
 import { NewPassword } from "@/lib/auth/accounts.ts";
 import { changePassword } from "@/lib/auth/password_reset.ts";
@@ -55,13 +56,10 @@ export default define.page<typeof handler>(function ChangePassword({ data }) {
           required
           error={data.fields?.current_password}
         />
-        <PasswordField
+        <NewPasswordField
           name="new_password"
           label="New password"
-          autocomplete="new-password"
-          minLength={8}
-          hint="At least 8 characters. Your other sessions are signed out."
-          required
+          consequence="Your other sessions are signed out."
           error={data.fields?.new_password}
         />
         <button type="submit" class="button">Change password</button>
