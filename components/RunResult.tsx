@@ -2,6 +2,9 @@ import { FailureReason } from "./FailureReason.tsx";
 import { nonZeroCounts, runStatusText, runTone } from "./run_words.ts";
 import type { RunResultView } from "./sync_view.ts";
 
+/** The engine's summary of a partial run, which the list of failures says better. */
+const COUNT_ONLY = /^\d+ events? could not be copied$/;
+
 /** The counts of a finished run and the reasons of its failures, the first few on a card. */
 export function RunResult({ result, shown = 10 }: { result: RunResultView; shown?: number }) {
   const failures = result.failures ?? [];
@@ -10,7 +13,7 @@ export function RunResult({ result, shown = 10 }: { result: RunResultView; shown
       <p>
         <strong>{runStatusText(result)}:</strong> {nonZeroCounts(result)}.
       </p>
-      {result.error && (
+      {result.error && !(failures.length && COUNT_ONLY.test(result.error)) && (
         <p>
           <FailureReason reason={result.error} />
         </p>

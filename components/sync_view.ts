@@ -23,6 +23,8 @@ export interface SyncView {
   last_status: string | null;
   last_error: string | null;
   next_run_at: string | null;
+  /** What the last finished run did, when the page knows it (the dashboard's cards). */
+  last_run?: RunResultView | null;
 }
 
 export interface SyncFailureView {

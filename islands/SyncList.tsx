@@ -3,6 +3,7 @@ import { useEffect } from "preact/hooks";
 import { Dialog } from "@/components/Dialog.tsx";
 import { FailureReason } from "@/components/FailureReason.tsx";
 import { RunResult } from "@/components/RunResult.tsx";
+import { runStatusText, runTone } from "@/components/run_words.ts";
 import {
   CREATED_EVENT,
   formatNextRun,
@@ -172,7 +173,10 @@ function SyncCard({ sync, local, canRun, initialResult, onChange, onDeleted }: S
     }
   }
 
-  const tone = statusTone(sync.last_status);
+  // The last run's own words when it did part of its work ("Partly failed: 3 of 10 copied").
+  const lastRun = sync.last_run && sync.last_run.status === sync.last_status ? sync.last_run : null;
+  const told = lastRun && (lastRun.status === "partial" || lastRun.status === "failed");
+  const tone = told ? runTone(lastRun) : statusTone(sync.last_status);
   return (
     <article class="card sync" id={`sync-${sync.id}`} aria-labelledby={titleId}>
       <div class="sync__head">
@@ -183,7 +187,11 @@ function SyncCard({ sync, local, canRun, initialResult, onChange, onDeleted }: S
           <span>{sync.dest_calendar_name}</span>
         </h3>
         <span class={`badge badge--${sync.is_active ? tone : "none"}`}>
-          {sync.is_active ? statusText(sync.last_status) : "Paused"}
+          {!sync.is_active
+            ? "Paused"
+            : told
+            ? runStatusText(lastRun)
+            : statusText(sync.last_status)}
         </span>
       </div>
       <dl class="facts">
@@ -202,7 +210,8 @@ function SyncCard({ sync, local, canRun, initialResult, onChange, onDeleted }: S
       </dl>
       {!sync.is_active && sync.paused_reason && <p class="warning">Paused: {sync.paused_reason}.
       </p>}
-      {sync.last_error && !result.value && (
+      {told && !result.value && <RunResult result={lastRun} shown={3} />}
+      {sync.last_error && !told && !result.value && (
         <p class="warning">
           Last error: <FailureReason reason={sync.last_error} />
         </p>

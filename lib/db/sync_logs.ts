@@ -225,3 +225,17 @@ export async function listRecentRunStatuses(
   );
   return rows.map((row) => row.status);
 }
+
+/**
+ * The last finished run of each of the user's configs (the dashboard's cards show what it did
+ * and why events were not copied).
+ * @example const latest = await listLatestRunsByUser(db, userId);
+ */
+export async function listLatestRunsByUser(db: Queryable, userId: string): Promise<SyncLogRow[]> {
+  return await db.query<SyncLogRow>(
+    `SELECT DISTINCT ON (config_id) * FROM sync_logs
+     WHERE user_id = $1 AND status <> 'running'
+     ORDER BY config_id, started_at DESC, id DESC`,
+    [userId],
+  );
+}

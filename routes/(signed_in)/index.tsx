@@ -6,7 +6,7 @@ import OAuthStatus from "@/islands/OAuthStatus.tsx";
 import SyncConfigForm, { type SyncConfigFormProps } from "@/islands/SyncConfigForm.tsx";
 import SyncList from "@/islands/SyncList.tsx";
 import type { AccountType } from "@/lib/db/oauth_tokens.ts";
-import { getSyncLog } from "@/lib/db/sync_logs.ts";
+import { getSyncLog, listLatestRunsByUser } from "@/lib/db/sync_logs.ts";
 import type { User } from "@/lib/db/users.ts";
 import { listSyncConfigsByUser } from "@/lib/db/sync_configs.ts";
 import { cachedCalendarList, listCalendarsForAccount } from "@/lib/google/calendar_list.ts";
@@ -111,13 +111,15 @@ async function dashboardData(
   const oauth = await oauthStatusProps(services, user.id, query);
   const { source, destination } = oauth.connections;
   // From the cached lists: a view asks Google nothing (see cachedCalendarList).
-  const [sourceList, destList, configs] = await Promise.all([
+  const [sourceList, destList, configs, latest] = await Promise.all([
     source.connected ? calendarsOf(services, user.id, "source", source.status) : empty(),
     destination.connected
       ? calendarsOf(services, user.id, "destination", destination.status)
       : empty(),
     listSyncConfigsByUser(services.db, user.id),
+    listLatestRunsByUser(services.db, user.id),
   ]);
+  const lastRuns = new Map(latest.map((log) => [log.config_id, runResultView(log)]));
   const log = query.ran && query.log
     ? await getSyncLog(services.db, query.log, user.id)
     : undefined;
@@ -132,7 +134,7 @@ async function dashboardData(
       defaultDays: services.config.syncLookaheadDays ?? 90,
       ...form,
     },
-    syncs: configs.map(syncView),
+    syncs: configs.map((c) => ({ ...syncView(c), last_run: lastRuns.get(c.id) ?? null })),
     canRun: source.status === "ok" && destination.status === "ok",
     notice: query.notice ? NOTICES[query.notice] : null,
     mailOff: services.mailer.mode === "off",

@@ -238,8 +238,15 @@ Deno.test({
       assert.equal(result.status, "partial");
       assert.equal(result.failures.length, 2);
       refused = result;
+      // The dashboard's card says so in true words, with each event and why.
+      const dashboard = await (await t.browser("/")).text();
+      assert.match(dashboard, /badge--warn">Partly failed: 2 of 4 copied</);
+      assert.match(dashboard, /Refused 1:<\/strong> Google refused this event as not valid/);
+      assert.doesNotMatch(dashboard, />Last error|<p>2 events could not be copied/);
       assert.equal((await run(instances[1], t, config.id)).status, "partial");
       assert.equal((await unread(t)).length, 0, "refused for minutes, not a day");
+      // The second run had only the refused events to do: it did nothing, and says so.
+      assert.match(await (await t.browser("/")).text(), /badge--bad">Failed</);
 
       await noteOnBoth(t, config.id, refused, new Date(Date.now() + 25 * HOUR));
       const digest = await smtp.next(t.user.email);
