@@ -6,7 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { confirmPasswordReset, resetEmailsSent } from "@/lib/auth/password_reset.ts";
+import { issueToken } from "@/lib/auth/jwt.ts";
 import { openDb } from "@/lib/db/mod.ts";
+import { createGoogleUser } from "@/lib/db/users.ts";
 import { createServices } from "@/lib/services.ts";
 import { createApp } from "@/main.ts";
 import {
@@ -14,6 +16,7 @@ import {
   fromAddress,
   openTestApp,
   registerAndSignIn,
+  TEST_JWT_SECRET,
   testDatabaseUrl,
   uniqueAddress,
   uniqueEmail,
@@ -275,6 +278,26 @@ Deno.test("the reset pages: sign-in links to them, the link's page sets the pass
   });
   assert.equal(reused.status, 410);
   assert.match(await reused.text(), /expired or was already used/);
+});
+
+Deno.test("an account that signs in with Google only sets a password by a reset link, not by a change", async () => {
+  const email = uniqueEmail("google");
+  const user = (await createGoogleUser(t.db, email, crypto.randomUUID()))!;
+  const token = await issueToken(user.id, TEST_JWT_SECRET);
+  const change = await t.app.request("/api/auth/password", {
+    ...json({ current_password: "anything at all", new_password: "a password at last" }),
+    headers: { "content-type": "application/json", ...bearer(token) },
+  }, fromAddress(uniqueAddress()));
+  assert.equal(change.status, 422);
+  await change.body?.cancel();
+  assert.equal(await askReset(email), 202);
+  const res = await t.app.request(
+    "/api/auth/password-reset/confirm",
+    json({ token: await resetToken(email), password: "a password at last" }),
+  );
+  await res.body?.cancel();
+  assert.equal(res.status, 200);
+  assert.ok(await signInAgain(email, "a password at last"));
 });
 
 Deno.test({
