@@ -11,7 +11,7 @@ export function RunResult({ result, shown = 10 }: { result: RunResultView; shown
   return (
     <div class={`run-result run-result--${runTone(result)}`} role="status">
       <p>
-        <strong>{runStatusText(result)}:</strong> {nonZeroCounts(result)}.
+        <strong>{runStatusText(result)}</strong> — {nonZeroCounts(result)}.
       </p>
       {result.error && !(failures.length && COUNT_ONLY.test(result.error)) && (
         <p>

@@ -185,7 +185,7 @@ Deno.test({
         const created = Number(/(\d+) created/.exec(text)?.[1]);
         assert.ok(created > 0, `created events in "${text}"`);
         // Counts without zeros: a run that refused nothing says nothing of failures.
-        assert.match(text, /^Succeeded: /);
+        assert.match(text, /^Succeeded — \d+ created/);
         assert.doesNotMatch(text, /failed|not copied|\b0 /);
         const seen = await page.evaluate(() =>
           (globalThis as unknown as { progressSeen: string[] }).progressSeen

@@ -305,8 +305,10 @@ Deno.test(
       const page = await ten.browser(location);
       const html = await page.text();
       assert.equal(page.status, 200, html.slice(0, 500));
-      assert.match(html, /Partly failed:<\/strong> 2 created/);
-      assert.match(html, /<strong>Refused lunch:<\/strong> 400 invalid/);
+      assert.match(html, /Partly failed: 2 of 3 copied<\/strong> — 2 created, 1 not copied\./);
+      // Google's reason in plain words, its own words kept one click away.
+      assert.match(html, /<strong>Refused lunch:<\/strong> Google refused this event as not valid/);
+      assert.match(html, /<summary>Google&#39;s words<\/summary><code>400 invalid /);
 
       const logs = await call(ten.browser, "GET", `/api/sync/logs/${config.id}`);
       const [log] = logs.body.logs;
