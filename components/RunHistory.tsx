@@ -18,7 +18,8 @@ export function RunHistory({ runs, local = false }: { runs: RunLogView[]; local?
   return (
     <>
       <RunChart runs={runs} local={local} />
-      <div class="table-wrap">
+      {/* A region that scrolls sideways on a narrow screen: focusable, so keys scroll it too. */}
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="Runs, newest first">
         <table class="runs">
           <caption class="visually-hidden">Runs, newest first</caption>
           <thead>
@@ -97,6 +98,14 @@ function RunChart({ runs, local }: { runs: RunLogView[]; local: boolean }) {
         <line class="chart__axis" x1={left} x2={width} y1={y(0)} y2={y(0)} />
         <text class="chart__label" x={left - 4} y={y(max) + 4} text-anchor="end">{max}</text>
         <text class="chart__label" x={left - 4} y={y(0)} text-anchor="end">0</text>
+        <text class="chart__label" x={left} y={height - 4}>
+          {formatWhen(shown[0].started_at, local)}
+        </text>
+        {shown.length > 1 && (
+          <text class="chart__label" x={width} y={height - 4} text-anchor="end">
+            {formatWhen(shown[shown.length - 1].started_at, local)}
+          </text>
+        )}
         {shown.map((run, i) => {
           const x0 = left + i * slot + (slot - bar * 3) / 2;
           return (
@@ -116,6 +125,10 @@ function RunChart({ runs, local }: { runs: RunLogView[]; local: boolean }) {
                   height={Math.max(run[s.key] > 0 ? 1 : 0, y(0) - y(run[s.key]))}
                 />
               ))}
+              {SERIES.every((s) => run[s.key] === 0) && (
+                // A run that changed nothing still ran: a dot on the axis says so.
+                <circle class="chart__none" cx={x0 + bar * 1.5} cy={y(0) - 2} r={2} />
+              )}
             </g>
           );
         })}
@@ -129,6 +142,12 @@ function RunChart({ runs, local }: { runs: RunLogView[]; local: boolean }) {
             {s.label}
           </span>
         ))}
+        <span class="chart__key">
+          <svg viewBox="0 0 10 10" width="10" height="10" aria-hidden="true">
+            <circle class="chart__none" cx="5" cy="5" r="3" />
+          </svg>
+          No changes
+        </span>
         <span class="muted">per run, oldest left</span>
       </figcaption>
     </figure>

@@ -218,6 +218,16 @@ Deno.test({
     assert.equal((await run(instances[1], t, config.id)).status, "needs_reconnect");
     assert.match((await smtp.next(t.user.email)).subject, /^Reconnect /);
     assert.equal((await unread(t)).length, 0);
+
+    // The sync's history: runs that changed nothing show on the chart, which has a time axis,
+    // and the table scrolls by keyboard too.
+    const page = await (await t.browser(`/syncs/${config.id}`)).text();
+    assert.match(page, /<circle class="chart__none"/);
+    assert.match(page, /<text class="chart__label" x="28" y="116">\d+ \w+, \d\d:\d\d UTC<\/text>/);
+    assert.match(
+      page,
+      /<div class="table-wrap" tabindex="0" role="region" aria-label="Runs, newest first">/,
+    );
   },
 });
 
