@@ -88,7 +88,7 @@ export function statusTone(status: string | null): "ok" | "warn" | "bad" | "none
 
 /**
  * A date for people. Without `local` (the server, and the browser's first render, which must
- * match it) in UTC and marked so; with it, in the browser's own time zone.
+ * match it) in UTC and marked so; with it, in the browser's own time zone, named.
  */
 export function formatWhen(iso: string | null, local = false): string {
   if (!iso) return "—";
@@ -99,7 +99,8 @@ export function formatWhen(iso: string | null, local = false): string {
     month: "short",
     hour: "2-digit",
     minute: "2-digit",
-    ...(local ? {} : { timeZone: "UTC" }),
+    // The browser's own zone, named ("GMT+1", "PST"), so a time is never ambiguous.
+    ...(local ? { timeZoneName: "short" } : { timeZone: "UTC" }),
   }).format(date);
   return local ? text : `${text} UTC`;
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { nonZeroCounts, plainReason, runStatusText, runTone } from "@/components/run_words.ts";
-import type { RunResultView } from "@/components/sync_view.ts";
+import { formatWhen, type RunResultView } from "@/components/sync_view.ts";
 
 const run = (status: string, counts: Partial<RunResultView> = {}): RunResultView => ({
   status,
@@ -62,4 +62,10 @@ Deno.test("Google's raw reasons are translated, ours are left as they are", () =
   ) {
     assert.deepEqual(plainReason(ours), { text: ours });
   }
+});
+
+Deno.test("a time in the viewer's zone names the zone; the server's says UTC", () => {
+  const at = "2026-11-30T23:49:00Z";
+  assert.equal(formatWhen(at), "30 Nov, 23:49 UTC");
+  assert.match(formatWhen(at, true), /\d\d:\d\d (UTC|GMT[+-]?\d*|[A-Z]{2,5})$/);
 });
