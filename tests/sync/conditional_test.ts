@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { addEvent, at, type Event, mirrorOf, type Pair, withPair } from "./_helpers.ts";
 import { getSyncLog } from "@/lib/db/sync_logs.ts";
 import { listEventMappings } from "@/lib/db/event_mappings.ts";
-import { googleErrorStatus } from "@/lib/google/retry.ts";
+import { googleErrorStatus } from "@/lib/google/errors.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
