@@ -14,6 +14,7 @@ import { type MappingBook, mappingOf } from "./mappings.ts";
 import type { MappingState } from "@/lib/db/event_mappings.ts";
 import type { CancelInstanceOp, DeleteOp, InstanceOp, Op, WriteOp } from "./plan.ts";
 import { fromList, runPool } from "./pool.ts";
+import type { RunCounts } from "./run_result.ts";
 
 /** An instance whose series copy could not be written: told as such, not as Google's error. */
 class SourceGone extends Error {}
@@ -30,19 +31,21 @@ export interface ApplyOptions {
   rewritten?: ReadonlySet<string>;
 }
 
-/** What the writes did so far. */
-export interface ApplyCounts {
-  created: number;
-  updated: number;
-  deleted: number;
-  /** Copies written over or deleted although someone had edited them in the destination. */
-  overwritten: number;
-}
+/** What the writes did so far (events_overwritten: copies someone had edited, written over). */
+export type ApplyCounts = Pick<
+  RunCounts,
+  "events_created" | "events_updated" | "events_deleted" | "events_overwritten"
+>;
 
 type Recorded = (WriteOp | InstanceOp | CancelInstanceOp) & { cluster: string };
 
 export class Applier {
-  readonly counts: ApplyCounts = { created: 0, updated: 0, deleted: 0, overwritten: 0 };
+  readonly counts: ApplyCounts = {
+    events_created: 0,
+    events_updated: 0,
+    events_deleted: 0,
+    events_overwritten: 0,
+  };
   readonly failures: SyncFailure[] = [];
   /** An account's access was lost: no new write starts. */
   reconnect = false;
@@ -154,7 +157,7 @@ export class Applier {
       // never reached us, so unconditionally).
       etag = await this.o.dest.update(op.destId, op.body, null);
     }
-    this.counts.created++;
+    this.counts.events_created++;
     await this.#recordWrite(op, etag);
   }
 
@@ -167,7 +170,7 @@ export class Applier {
       // The copy vanished from the destination: make it again.
       return await this.#insert({ ...op, kind: "insert" });
     }
-    this.counts.updated++;
+    this.counts.events_updated++;
     await this.#recordWrite(op, etag);
   }
 
@@ -184,7 +187,7 @@ export class Applier {
     }
     const current = await this.o.dest.get(destId);
     const written = await this.o.dest.update(destId, body, current.etag ?? null);
-    this.counts.overwritten++;
+    this.counts.events_overwritten++;
     return written;
   }
 
@@ -199,7 +202,7 @@ export class Applier {
       } catch (err) {
         if (etag === null || googleErrorStatus(err) !== 412) throw err;
         await this.o.dest.delete(destId, (await this.o.dest.get(destId)).etag ?? null);
-        this.counts.overwritten++;
+        this.counts.events_overwritten++;
       }
     } catch (err) {
       if (!isGoneError(err)) throw err;
@@ -209,7 +212,7 @@ export class Applier {
   async #remove(op: DeleteOp) {
     const book = this.o.book;
     await this.#deleteDest(op.destId, book.etagOf(op.sourceId, op.destId));
-    this.counts.deleted++;
+    this.counts.events_deleted++;
     for (const m of book.instancesOf(op.sourceId)) {
       const standalone = this.#standaloneCopy(m.source_event_id, "");
       if (standalone && !standalone.startsWith(`${op.destId}_`)) {
@@ -260,7 +263,7 @@ export class Applier {
     if (standalone) await this.#record(op, standalone, "pending", null, standaloneEtag);
     try {
       const etag = await this.#overwrite(seriesId, op.body, seriesEtag);
-      this.counts.updated++;
+      this.counts.events_updated++;
       // The series has the occurrence again: the standalone stand-in goes.
       if (standalone) await this.#deleteDest(standalone, standaloneEtag);
       await this.#record(op, seriesId, "live", op.hash, etag);
@@ -278,11 +281,11 @@ export class Applier {
     let written: string | null;
     try {
       written = await this.#overwrite(destId, op.body, etag);
-      this.counts.updated++;
+      this.counts.events_updated++;
     } catch (err) {
       if (googleErrorStatus(err) !== 404) throw err;
       written = await this.o.dest.insert(destId, op.body);
-      this.counts.created++;
+      this.counts.events_created++;
     }
     await this.#record(op, destId, "live", op.hash, written);
   }
@@ -294,7 +297,7 @@ export class Applier {
       await this.#deleteDest(standalone, this.o.book.etagOf(op.sourceId, standalone));
     }
     await this.#deleteDest(seriesId, this.#seriesInstanceEtag(op.sourceId, seriesId));
-    this.counts.deleted++;
+    this.counts.events_deleted++;
     const cluster = await syncClusterId(this.o.configId, op.sourceId);
     await this.#record({ ...op, cluster }, seriesId, "cancelled", null, null);
   }

@@ -19,10 +19,9 @@ import {
   type SyncTrigger,
 } from "../db/sync_logs.ts";
 import { isAbortError, isAuthLost } from "../google/errors.ts";
-import type { RetryOptions } from "../google/retry.ts";
 import { Applier } from "./apply.ts";
 import { failureReason } from "./failure_reason.ts";
-import { googleApis, type RunApis } from "./google_api.ts";
+import { type GoogleApiOptions, googleApisFor, type RunApis } from "./google_api.ts";
 import {
   type HeldSyncLease,
   SyncInProgressError,
@@ -31,11 +30,17 @@ import {
 } from "./lease.ts";
 import { MappingBook } from "./mappings.ts";
 import * as planner from "./plan.ts";
-import { type PlannedChange } from "./plan.ts";
-import { runCountsOf, type SyncResult, type SyncStatus } from "./run_result.ts";
+import {
+  runCountsOf,
+  type RunEnding,
+  runStatus,
+  type SyncResult,
+  type SyncStatus,
+} from "./run_result.ts";
 import { fetchMasters, listSeries, readChanges, type RunWindow, runWindow } from "./source.ts";
 
-export type { PlannedChange, SyncFailure, SyncResult, SyncStatus, SyncTrigger };
+export type PlannedChange = planner.PlannedChange;
+export type { SyncFailure, SyncResult, SyncStatus, SyncTrigger };
 export { SyncInProgressError };
 
 export interface RunSyncOptions {
@@ -55,7 +60,7 @@ export interface RunSyncOptions {
   /** The config's run lease, when the caller holds it; otherwise the run takes it itself. */
   lease?: HeldSyncLease;
   /** Backoff settings (tests shorten them). */
-  retry?: Pick<RetryOptions, "maxAttempts" | "baseDelayMs" | "maxDelayMs">;
+  retry?: GoogleApiOptions["retry"];
   /** Ask Google for only the fields the engine reads (default true; off to measure, in bench). */
   partialResponses?: boolean;
 }
@@ -81,29 +86,20 @@ interface Run {
   signal?: AbortSignal;
   plan?: planner.Plan;
   applier?: Applier;
-  dryRunPlan?: PlannedChange[];
+  dryRunPlan?: planner.PlannedChange[];
 }
-
-/** How the steps ended: done, or stopped by an abort, lost access or another error. */
-type Ending = { kind: "done" | "aborted" | "reconnect" } | { kind: "fatal"; error: string };
 
 async function runLeased(opts: RunSyncOptions, lease?: HeldSyncLease): Promise<SyncResult> {
   const signals = [opts.signal, lease?.signal].filter((s): s is AbortSignal => s !== undefined);
   const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
   const config = (await getSyncConfigOfAnyUser(opts.db, opts.config.id)) ?? opts.config;
   const window = runWindow(config, (opts.now ?? new Date()).getTime());
-  const apis = googleApis({
-    ...opts,
-    sourceCalendarId: config.source_calendar_id,
-    destCalendarId: config.dest_calendar_id,
-    userId: config.user_id,
-    signal,
-  });
+  const apis = googleApisFor(config, { ...opts, signal });
   const run: Run = { opts, config, window, apis, signal };
   const started = Date.now();
   const logId = opts.dryRun ? null : await startLog(run);
   const ending = await steps(run).then(
-    (): Ending => ({ kind: "done" }),
+    (): RunEnding => ({ kind: "done" }),
     (err) => endingOf(run, err),
   );
   const result = resultOf(run, ending, logId, started);
@@ -151,49 +147,24 @@ async function steps(run: Run): Promise<void> {
   });
 }
 
-function endingOf(run: Run, err: unknown): Ending {
+function endingOf(run: Run, err: unknown): RunEnding {
   if (isAbortError(err, run.signal)) return { kind: "aborted" };
   if (isAuthLost(err)) return { kind: "reconnect" };
   return { kind: "fatal", error: failureReason(err, { config_id: run.config.id }) };
 }
 
-const RECONNECT_MESSAGE = "The Google account must be reconnected: access was revoked or expired";
-
-function resultOf(run: Run, ending: Ending, logId: string | null, started: number): SyncResult {
+function resultOf(run: Run, ending: RunEnding, logId: string | null, started: number): SyncResult {
   const failures = run.applier?.failures ?? [];
-  const failed = failures.length;
-  const reconnect = ending.kind === "reconnect" || run.applier?.reconnect === true;
-  const status: SyncStatus = reconnect
-    ? "needs_reconnect"
-    : ending.kind === "fatal" || ending.kind === "aborted"
-    ? "failed"
-    : failed > 0
-    ? "partial"
-    : "success";
-  const error = reconnect
-    ? RECONNECT_MESSAGE
-    : ending.kind === "fatal"
-    ? ending.error
-    : ending.kind === "aborted"
-    ? "Sync was interrupted"
-    : failed > 0
-    ? `${failed} event${failed === 1 ? "" : "s"} could not be copied`
-    : null;
-  const counts = run.applier?.counts;
   return {
     sync_log_id: logId,
-    status,
+    ...runStatus(ending, failures.length, run.applier?.reconnect === true),
     ...runCountsOf({
-      events_created: counts?.created,
-      events_updated: counts?.updated,
-      events_deleted: counts?.deleted,
+      ...run.applier?.counts,
       events_skipped: run.plan?.skipped,
-      events_failed: failed,
-      events_overwritten: counts?.overwritten,
+      events_failed: failures.length,
       api_calls: run.apis.apiCalls(),
     }),
     duration_ms: Date.now() - started,
-    error,
     failures,
     ...(run.opts.dryRun ? { plan: run.dryRunPlan ?? [] } : {}),
   };
@@ -210,7 +181,7 @@ function startLog(run: Run): Promise<string> {
   });
 }
 
-async function finish(run: Run, result: SyncResult, ending: Ending) {
+async function finish(run: Run, result: SyncResult, ending: RunEnding) {
   // A run that lost its lease was cut short like one whose process died: say so alike.
   const leaseLost = ending.kind === "aborted" && run.signal?.reason instanceof SyncLeaseLostError;
   await finishSyncLog(run.opts.db, result.sync_log_id!, {

@@ -4,6 +4,7 @@
  * and is counted. Tests fault a single call by wrapping one method of these objects.
  */
 import type { calendar_v3 } from "@googleapis/calendar";
+import type { SyncConfigRow } from "@/lib/db/sync_configs.ts";
 import { rateLimiterFor, type RetryOptions, withRetry } from "@/lib/google/retry.ts";
 import {
   EVENT_LIST_FIELDS,
@@ -57,6 +58,19 @@ export interface RunApis {
   source: SourceApi;
   dest: DestApi;
   apiCalls(): number;
+}
+
+/** The interface to Google of a run of `config`, from its owner's generated clients. */
+export function googleApisFor(
+  config: Pick<SyncConfigRow, "user_id" | "source_calendar_id" | "dest_calendar_id">,
+  o: Omit<GoogleApiOptions, "sourceCalendarId" | "destCalendarId" | "userId">,
+): RunApis {
+  return googleApis({
+    ...o,
+    sourceCalendarId: config.source_calendar_id,
+    destCalendarId: config.dest_calendar_id,
+    userId: config.user_id,
+  });
 }
 
 /** Builds the run's interface to Google from the generated clients. */

@@ -6,7 +6,7 @@ import type { SyncFailure } from "@/lib/db/sync_logs.ts";
 import { NeedsReconnectError } from "@/lib/google/errors.ts";
 import type { RetryOptions } from "@/lib/google/retry.ts";
 import { Applier } from "./apply.ts";
-import { googleApis } from "./google_api.ts";
+import { googleApisFor } from "./google_api.ts";
 import { withSyncLease } from "./lease.ts";
 import { MappingBook } from "./mappings.ts";
 import { planRemoveAll } from "./plan.ts";
@@ -32,14 +32,7 @@ export async function deleteSyncedEvents(
   const { db, config } = opts;
   return await withSyncLease(db, config.id, { holder: "delete" }, async (lease) => {
     const signal = opts.signal ? AbortSignal.any([opts.signal, lease.signal]) : lease.signal;
-    const apis = googleApis({
-      ...opts,
-      source: opts.dest,
-      sourceCalendarId: config.source_calendar_id,
-      destCalendarId: config.dest_calendar_id,
-      userId: config.user_id,
-      signal,
-    });
+    const apis = googleApisFor(config, { ...opts, source: opts.dest, signal });
     const book = await MappingBook.load(db, config.id);
     const applier = new Applier({
       configId: config.id,
@@ -53,7 +46,7 @@ export async function deleteSyncedEvents(
       throw new NeedsReconnectError("destination", "access was revoked or expired");
     }
     if (applier.failures.length === 0) await book.forgetAll();
-    const { deleted } = applier.counts;
+    const deleted = applier.counts.events_deleted;
     return { deleted, failures: applier.failures, api_calls: apis.apiCalls() };
   });
 }

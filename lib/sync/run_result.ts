@@ -51,3 +51,29 @@ export interface SyncResult extends RunCounts {
   /** Only for dry runs: what a real run would write. */
   plan?: PlannedChange[];
 }
+
+/** How a run's steps ended: done, or stopped by an abort, lost access or another error. */
+export type RunEnding = { kind: "done" | "aborted" | "reconnect" } | {
+  kind: "fatal";
+  error: string;
+};
+
+const RECONNECT_MESSAGE = "The Google account must be reconnected: access was revoked or expired";
+
+/** The status and message of a run that ended so, with `failed` events and maybe lost access. */
+export function runStatus(
+  ending: RunEnding,
+  failed: number,
+  accessLost: boolean,
+): { status: SyncStatus; error: string | null } {
+  if (accessLost || ending.kind === "reconnect") {
+    return { status: "needs_reconnect", error: RECONNECT_MESSAGE };
+  }
+  if (ending.kind === "fatal") return { status: "failed", error: ending.error };
+  if (ending.kind === "aborted") return { status: "failed", error: "Sync was interrupted" };
+  if (failed === 0) return { status: "success", error: null };
+  return {
+    status: "partial",
+    error: `${failed} event${failed === 1 ? "" : "s"} could not be copied`,
+  };
+}
