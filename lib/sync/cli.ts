@@ -9,6 +9,7 @@ import { type Db, openDb } from "@/lib/db/mod.ts";
 import type { SyncConfigRow } from "@/lib/db/sync_configs.ts";
 import { createServices } from "@/lib/services.ts";
 import type { PlannedChange } from "./engine.ts";
+import { runCountsOf } from "./run_result.ts";
 import { recoverSyncLeases } from "./lease.ts";
 import {
   type ConfigRun,
@@ -187,13 +188,7 @@ export function runJson(run: ConfigRun) {
     dest_calendar_name: run.config.dest_calendar_name,
     status: statusOf(run),
     sync_log_id: r?.sync_log_id ?? null,
-    events_created: r?.events_created ?? 0,
-    events_updated: r?.events_updated ?? 0,
-    events_deleted: r?.events_deleted ?? 0,
-    events_skipped: r?.events_skipped ?? 0,
-    events_failed: r?.events_failed ?? 0,
-    events_overwritten: r?.events_overwritten ?? 0,
-    api_calls: r?.api_calls ?? 0,
+    ...runCountsOf(r),
     duration_ms: r?.duration_ms ?? 0,
     error: run.inProgress
       ? "A sync of this config is already in progress"

@@ -16,6 +16,7 @@ import type { Services } from "@/lib/services.ts";
 import { TokenDecryptError } from "@/lib/crypto/tokens.ts";
 import { runSync, type RunSyncOptions, type SyncResult } from "./engine.ts";
 import { failureReason } from "./failure_reason.ts";
+import { emptyRunCounts } from "./run_result.ts";
 import { type HeldSyncLease, withSyncLease } from "./lease.ts";
 
 export interface RunConfigOptions {
@@ -108,13 +109,7 @@ async function recordUnstartable(
   const result: SyncResult = {
     sync_log_id: null,
     status,
-    events_created: 0,
-    events_updated: 0,
-    events_deleted: 0,
-    events_skipped: 0,
-    events_failed: 0,
-    events_overwritten: 0,
-    api_calls: 0,
+    ...emptyRunCounts(),
     duration_ms: 0,
     error,
     failures: [],
