@@ -63,6 +63,8 @@ export interface RunSyncOptions {
   retry?: GoogleApiOptions["retry"];
   /** Ask Google for only the fields the engine reads (default true; off to measure, in bench). */
   partialResponses?: boolean;
+  /** Wraps the run's Google interface: tests fault one call here, not in the generated client. */
+  wrapApis?: (apis: RunApis) => RunApis;
 }
 
 /**
@@ -94,7 +96,7 @@ async function runLeased(opts: RunSyncOptions, lease?: HeldSyncLease): Promise<S
   const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
   const config = (await getSyncConfigOfAnyUser(opts.db, opts.config.id)) ?? opts.config;
   const window = runWindow(config, (opts.now ?? new Date()).getTime());
-  const apis = googleApisFor(config, { ...opts, signal });
+  const apis = (opts.wrapApis ?? ((a) => a))(googleApisFor(config, { ...opts, signal }));
   const run: Run = { opts, config, window, apis, signal };
   const started = Date.now();
   const logId = opts.dryRun ? null : await startLog(run);
