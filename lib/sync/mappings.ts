@@ -43,8 +43,9 @@ export class MappingBook implements MappingView {
     return this.#byId.get(sourceId);
   }
 
+  /** Every mapping, live: not to be iterated across a write (take `instancesOf`'s copy then). */
   values(): Iterable<EventMapping> {
-    return [...this.#byId.values()];
+    return this.#byId.values();
   }
 
   /** The mappings of a series' instances. */
