@@ -1,4 +1,6 @@
 /** What the dashboard's sync islands receive and show: plain JSON, shared by server and browser. */
+import type { SyncConfigJson } from "@/lib/sync/api_schemas.ts";
+import type { RunCounts } from "@/lib/sync/run_result.ts";
 
 /** A calendar as a picker offers it. */
 export interface CalendarOption {
@@ -9,23 +11,27 @@ export interface CalendarOption {
   writable: boolean;
 }
 
+/** What a sync's card shows of the API's config (one source of truth: `SyncConfigOut`). */
+export const SYNC_VIEW_KEYS = [
+  "id",
+  "source_calendar_id",
+  "source_calendar_name",
+  "dest_calendar_id",
+  "dest_calendar_name",
+  "sync_lookahead_days",
+  "is_active",
+  "paused_reason",
+  "last_synced_at",
+  "last_status",
+  "last_error",
+  "next_run_at",
+] as const;
+
 /** One sync configuration, as its card shows it. */
-export interface SyncView {
-  id: string;
-  source_calendar_id: string;
-  source_calendar_name: string;
-  dest_calendar_id: string;
-  dest_calendar_name: string;
-  sync_lookahead_days: number;
-  is_active: boolean;
-  paused_reason: string | null;
-  last_synced_at: string | null;
-  last_status: string | null;
-  last_error: string | null;
-  next_run_at: string | null;
+export type SyncView = Pick<SyncConfigJson, typeof SYNC_VIEW_KEYS[number]> & {
   /** What the last finished run did, when the page knows it (the dashboard's cards). */
   last_run?: RunResultView | null;
-}
+};
 
 export interface SyncFailureView {
   source_event_id?: string;
@@ -33,18 +39,10 @@ export interface SyncFailureView {
   reason: string;
 }
 
-/** The answer of a finished run (`POST /api/sync/trigger/{id}`). */
-export interface RunResultView {
+/** The answer of a finished run (`POST /api/sync/trigger/{id}`): the counts, and how it ended. */
+export interface RunResultView extends RunCounts {
   sync_log_id?: string | null;
   status: string;
-  events_created: number;
-  events_updated: number;
-  events_deleted: number;
-  events_skipped: number;
-  events_failed: number;
-  /** Copies someone had edited in the destination, put back to match the source. */
-  events_overwritten: number;
-  api_calls?: number;
   duration_ms?: number;
   error?: string | null;
   failures?: SyncFailureView[];

@@ -1,12 +1,18 @@
 import type { Queryable } from "./mod.ts";
 
+/** Where a copy stands (see lib/sync/copy_state.ts). */
+export type MappingState = "pending" | "live" | "awaiting_exceptions" | "deleted" | "cancelled";
+
 /** A row of `event_mappings`: one source event and the copy made of it. */
 export interface EventMapping {
   config_id: string;
   source_event_id: string;
   dest_event_id: string;
   sync_cluster_id: string;
-  content_hash: string;
+  /** Where the copy stands. */
+  state: MappingState;
+  /** The hash of what was written; null while nothing settled was (pending, deleted, cancelled). */
+  content_hash: string | null;
   source_recurring_id: string | null;
   source_updated: Date | null;
   event_start: Date | null;
@@ -18,7 +24,7 @@ export interface EventMapping {
 /** Every mapping of a config. */
 export function listEventMappings(db: Queryable, configId: string): Promise<EventMapping[]> {
   return db.query<EventMapping>(
-    `SELECT config_id, source_event_id, dest_event_id, sync_cluster_id, content_hash,
+    `SELECT config_id, source_event_id, dest_event_id, sync_cluster_id, state, content_hash,
        source_recurring_id, source_updated, event_start, event_end, dest_etag
      FROM event_mappings WHERE config_id = $1`,
     [configId],
@@ -33,13 +39,13 @@ export async function upsertEventMapping(db: Queryable, m: EventMapping) {
   await db.query(
     `INSERT INTO event_mappings (config_id, source_event_id, dest_event_id, sync_cluster_id,
        content_hash, source_recurring_id, source_updated, event_start, event_end, dest_etag,
-       dest_updated)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
+       state, dest_updated)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
      ON CONFLICT (config_id, source_event_id) DO UPDATE SET dest_event_id = EXCLUDED.dest_event_id,
        sync_cluster_id = EXCLUDED.sync_cluster_id, content_hash = EXCLUDED.content_hash,
        source_recurring_id = EXCLUDED.source_recurring_id, source_updated = EXCLUDED.source_updated,
        event_start = EXCLUDED.event_start, event_end = EXCLUDED.event_end,
-       dest_etag = EXCLUDED.dest_etag, dest_updated = now(),
+       dest_etag = EXCLUDED.dest_etag, state = EXCLUDED.state, dest_updated = now(),
        updated_at = now()`,
     [
       m.config_id,
@@ -52,6 +58,7 @@ export async function upsertEventMapping(db: Queryable, m: EventMapping) {
       m.event_start,
       m.event_end,
       m.dest_etag,
+      m.state,
     ],
     { idempotent: true },
   );
@@ -77,4 +84,11 @@ export async function deleteSeriesInstanceMappings(
     [configId, sourceRecurringId],
     { idempotent: true },
   );
+}
+
+/** Forgets every mapping of a config (its copies were all deleted). */
+export async function deleteConfigMappings(db: Queryable, configId: string) {
+  await db.query(`DELETE FROM event_mappings WHERE config_id = $1`, [configId], {
+    idempotent: true,
+  });
 }

@@ -1,8 +1,9 @@
+import type { RunCounts, SyncStatus } from "@/lib/sync/run_result.ts";
 import type { Queryable } from "./mod.ts";
 import { isUuid } from "./uuid.ts";
 
+export type { SyncStatus };
 export type SyncTrigger = "manual" | "schedule" | "cli";
-export type SyncStatus = "success" | "partial" | "failed" | "needs_reconnect";
 /**
  * A run's status in the history: how it ended, `running`, or `interrupted` when the process
  * running it died (or lost the config's lease) before it could say.
@@ -20,7 +21,7 @@ export interface SyncFailure {
 }
 
 /** A row of `sync_logs`: one run. */
-export interface SyncLogRow {
+export interface SyncLogRow extends RunCounts {
   id: string;
   config_id: string;
   user_id: string;
@@ -30,14 +31,6 @@ export interface SyncLogRow {
   finished_at: Date | null;
   window_start: Date | null;
   window_end: Date | null;
-  events_created: number;
-  events_updated: number;
-  events_deleted: number;
-  events_skipped: number;
-  events_failed: number;
-  /** Copies written over (or deleted) after someone edited them in the destination. */
-  events_overwritten: number;
-  api_calls: number;
   duration_ms: number | null;
   error: string | null;
   failures: SyncFailure[];
@@ -68,16 +61,9 @@ export async function startSyncLog(
   return id;
 }
 
-export interface SyncLogOutcome {
+export interface SyncLogOutcome extends RunCounts {
   status: SyncStatus | "interrupted";
   window_end: Date;
-  events_created: number;
-  events_updated: number;
-  events_deleted: number;
-  events_skipped: number;
-  events_failed: number;
-  events_overwritten: number;
-  api_calls: number;
   duration_ms: number;
   error: string | null;
   failures: SyncFailure[];

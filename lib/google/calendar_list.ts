@@ -6,7 +6,8 @@ import type { Services } from "@/lib/services.ts";
 import { getCalendarClient } from "./clients.ts";
 import { CALENDAR_LIST_FIELDS } from "./fields.ts";
 import { GoogleUnavailableError, NeedsReconnectError, NotConnectedError } from "./errors.ts";
-import { googleErrorMessage, withRetry } from "./retry.ts";
+import { googleErrorMessage } from "./errors.ts";
+import { withRetry } from "./retry.ts";
 
 /** A calendar of a connected account, as the API answers it. */
 export interface CalendarEntry {

@@ -6,47 +6,16 @@
  * Also the per-account sliding-minute limiter that keeps an account under Google's quota.
  */
 
+import { googleErrorReason, googleErrorStatus, isAbortError } from "./errors.ts";
+
 /** Per-call options that turn gaxios's built-in retry off. */
 export const NO_CLIENT_RETRY = { retry: false } as const;
-
-/** HTTP status of a Google client error, or undefined for a network error. */
-export function googleErrorStatus(err: unknown): number | undefined {
-  // deno-lint-ignore no-explicit-any
-  const e = err as any;
-  const status = e?.response?.status ?? e?.status ?? (typeof e?.code === "number" ? e.code : NaN);
-  const n = Number(status);
-  return Number.isInteger(n) && n >= 100 ? n : undefined;
-}
-
-/** Google's error reason (`errors[0].reason`), or the OAuth `error` code such as invalid_grant. */
-export function googleErrorReason(err: unknown): string | undefined {
-  // deno-lint-ignore no-explicit-any
-  const data = (err as any)?.response?.data;
-  if (data && typeof data === "object") {
-    if (typeof data.error === "string") return data.error;
-    const reason = data.error?.errors?.[0]?.reason;
-    if (typeof reason === "string") return reason;
-    if (typeof data.error?.status === "string") return data.error.status;
-  }
-  if (err instanceof Error && /invalid_grant/.test(err.message)) return "invalid_grant";
-  return undefined;
-}
-
-/** A readable one-line description of a Google error, without tokens or bodies. */
-export function googleErrorMessage(err: unknown): string {
-  const status = googleErrorStatus(err);
-  const reason = googleErrorReason(err);
-  // deno-lint-ignore no-explicit-any
-  const message = (err as any)?.response?.data?.error?.message ??
-    (err instanceof Error ? err.message : String(err));
-  return [status, reason, message].filter((p) => p !== undefined && p !== "").join(" ");
-}
 
 const RATE_LIMIT_REASONS = new Set(["rateLimitExceeded", "userRateLimitExceeded"]);
 
 /** Whether an error is temporary: worth waiting and trying again. */
 export function isRetryable(err: unknown): boolean {
-  if (isAbort(err)) return false;
+  if (isAbortError(err)) return false;
   const status = googleErrorStatus(err);
   if (status === undefined) {
     // No HTTP answer: a network failure, unless it is an OAuth refresh refusal.
@@ -58,12 +27,6 @@ export function isRetryable(err: unknown): boolean {
     return reason !== undefined && (RATE_LIMIT_REASONS.has(reason) || reason === "quotaExceeded");
   }
   return false;
-}
-
-function isAbort(err: unknown): boolean {
-  return err instanceof DOMException && err.name === "AbortError" ||
-    // deno-lint-ignore no-explicit-any
-    (err as any)?.name === "AbortError";
 }
 
 export interface RetryOptions {

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { isSyncRunning, type SyncConfigRow } from "@/lib/db/sync_configs.ts";
 import type { SyncLogRow } from "@/lib/db/sync_logs.ts";
-import type { SyncResult } from "./engine.ts";
+import { RunCounts, runCountsOf, SYNC_STATUSES, type SyncResult } from "./run_result.ts";
 
 const iso = (d: Date | string | null) => d === null ? null : new Date(d).toISOString();
 
@@ -75,13 +75,17 @@ export const SyncConfigOut = z.object({
 export const SyncConfigListOut = z.object({ configs: z.array(SyncConfigOut) })
   .meta({ id: "SyncConfigList" });
 
-export function syncConfigOut(c: SyncConfigRow): z.infer<typeof SyncConfigOut> {
+/** A config as the API answers it (and, picked, as its card shows it: `SyncView`). */
+export type SyncConfigJson = z.infer<typeof SyncConfigOut>;
+
+/** The API's config; a calendar without a name is titled by its id, here only. */
+export function syncConfigOut(c: SyncConfigRow): SyncConfigJson {
   return {
     id: c.id,
     source_calendar_id: c.source_calendar_id,
-    source_calendar_name: c.source_calendar_name,
+    source_calendar_name: c.source_calendar_name || c.source_calendar_id,
     dest_calendar_id: c.dest_calendar_id,
-    dest_calendar_name: c.dest_calendar_name,
+    dest_calendar_name: c.dest_calendar_name || c.dest_calendar_id,
     sync_lookahead_days: c.sync_lookahead_days,
     sync_interval_minutes: c.sync_interval_minutes,
     is_active: c.is_active,
@@ -102,20 +106,7 @@ export const SyncFailureOut = z.object({
   reason: z.string(),
 }).meta({ id: "SyncFailure" });
 
-const SyncStatusOut = z.enum(["success", "partial", "failed", "needs_reconnect"]);
-
-/** What one run wrote and how many requests it took: shared by results and history. */
-const RunCounts = z.object({
-  events_created: z.number().int(),
-  events_updated: z.number().int(),
-  events_deleted: z.number().int(),
-  events_skipped: z.number().int(),
-  events_failed: z.number().int(),
-  events_overwritten: z.number().int().describe(
-    "Copies that someone had edited in the destination, written over (or deleted) to match the source",
-  ),
-  api_calls: z.number().int(),
-});
+const SyncStatusOut = z.enum(SYNC_STATUSES);
 
 export const SyncResultOut = z.object({
   sync_log_id: z.uuid(),
@@ -126,17 +117,13 @@ export const SyncResultOut = z.object({
   failures: z.array(SyncFailureOut),
 }).meta({ id: "SyncResult" });
 
-export function syncResultOut(r: SyncResult): z.infer<typeof SyncResultOut> {
+export type SyncResultJson = z.infer<typeof SyncResultOut>;
+
+export function syncResultOut(r: SyncResult): SyncResultJson {
   return {
     sync_log_id: r.sync_log_id!,
     status: r.status,
-    events_created: r.events_created,
-    events_updated: r.events_updated,
-    events_deleted: r.events_deleted,
-    events_skipped: r.events_skipped,
-    events_failed: r.events_failed,
-    events_overwritten: r.events_overwritten,
-    api_calls: r.api_calls,
+    ...runCountsOf(r),
     duration_ms: r.duration_ms,
     error: r.error,
     failures: r.failures,
@@ -188,13 +175,7 @@ export function syncLogOut(l: SyncLogRow): z.infer<typeof SyncLogOut> {
     finished_at: iso(l.finished_at),
     window_start: iso(l.window_start),
     window_end: iso(l.window_end),
-    events_created: l.events_created,
-    events_updated: l.events_updated,
-    events_deleted: l.events_deleted,
-    events_skipped: l.events_skipped,
-    events_failed: l.events_failed,
-    events_overwritten: l.events_overwritten,
-    api_calls: l.api_calls,
+    ...runCountsOf(l),
     duration_ms: l.duration_ms,
     error: l.error,
     failures: l.failures ?? [],

@@ -9,9 +9,11 @@ import { type Db, openDb } from "@/lib/db/mod.ts";
 import type { SyncConfigRow } from "@/lib/db/sync_configs.ts";
 import { createServices } from "@/lib/services.ts";
 import type { PlannedChange } from "./engine.ts";
+import { runCountsOf } from "./run_result.ts";
 import { recoverSyncLeases } from "./lease.ts";
 import {
   type ConfigRun,
+  type RunDueOptions,
   runDueSyncs,
   runFailed,
   runSkipped,
@@ -187,13 +189,7 @@ export function runJson(run: ConfigRun) {
     dest_calendar_name: run.config.dest_calendar_name,
     status: statusOf(run),
     sync_log_id: r?.sync_log_id ?? null,
-    events_created: r?.events_created ?? 0,
-    events_updated: r?.events_updated ?? 0,
-    events_deleted: r?.events_deleted ?? 0,
-    events_skipped: r?.events_skipped ?? 0,
-    events_failed: r?.events_failed ?? 0,
-    events_overwritten: r?.events_overwritten ?? 0,
-    api_calls: r?.api_calls ?? 0,
+    ...runCountsOf(r),
     duration_ms: r?.duration_ms ?? 0,
     error: run.inProgress
       ? "A sync of this config is already in progress"
@@ -223,31 +219,38 @@ export function summaryTable(runs: ConfigRun[], dryRun: boolean): string {
     "CALLS",
     "MS",
   ];
-  const rows = runs.map((run) => {
-    const j = runJson(run);
-    const plan = run.result?.plan ?? [];
-    const count = (action: PlannedChange["action"]) =>
-      plan.filter((p) => p.action === action).length;
-    return [
-      run.config.id.slice(0, 8),
-      `${printable(j.source_calendar_name)} → ${printable(j.dest_calendar_name)}`,
-      j.status,
-      String(dryRun ? count("create") : j.events_created),
-      String(dryRun ? count("update") : j.events_updated),
-      String(dryRun ? count("delete") : j.events_deleted),
-      String(j.events_skipped),
-      String(j.events_failed),
-      String(j.events_overwritten),
-      String(j.api_calls),
-      String(j.duration_ms),
-    ];
-  });
+  const rows = runs.map((run) => tableRow(run, dryRun));
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const numeric = (i: number) => i >= 3;
   const line = (cells: string[]) =>
     cells.map((c, i) => numeric(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])).join("  ")
       .trimEnd();
-  const out = [line(head), ...rows.map(line)];
+  return [line(head), ...rows.map(line), ...problemLines(runs), ...(dryRun ? planLines(runs) : [])]
+    .join("\n");
+}
+
+function tableRow(run: ConfigRun, dryRun: boolean): string[] {
+  const j = runJson(run);
+  const plan = run.result?.plan ?? [];
+  const count = (action: PlannedChange["action"]) => plan.filter((p) => p.action === action).length;
+  return [
+    run.config.id.slice(0, 8),
+    `${printable(j.source_calendar_name)} → ${printable(j.dest_calendar_name)}`,
+    j.status,
+    String(dryRun ? count("create") : j.events_created),
+    String(dryRun ? count("update") : j.events_updated),
+    String(dryRun ? count("delete") : j.events_deleted),
+    String(j.events_skipped),
+    String(j.events_failed),
+    String(j.events_overwritten),
+    String(j.api_calls),
+    String(j.duration_ms),
+  ];
+}
+
+/** What went wrong, one line per config that did not simply succeed. */
+function problemLines(runs: ConfigRun[]): string[] {
+  const out: string[] = [];
   for (const run of runs) {
     const problem = runJson(run).error;
     if (
@@ -256,24 +259,23 @@ export function summaryTable(runs: ConfigRun[], dryRun: boolean): string {
       out.push(`${run.config.id.slice(0, 8)}: ${printable(problem)}`);
     }
   }
-  if (dryRun) {
-    for (const run of runs) {
-      const plan = run.result?.plan ?? [];
+  return out;
+}
+
+/** Each config's plan, for a dry run. */
+function planLines(runs: ConfigRun[]): string[] {
+  const out: string[] = [];
+  for (const run of runs) {
+    const plan = run.result?.plan ?? [];
+    out.push("", `Plan for ${label(run.config)}: ${plan.length ? "" : "nothing to do"}`.trimEnd());
+    for (const p of plan) {
+      const when = p.start ? `  ${printable(p.start)}${p.end ? ` → ${printable(p.end)}` : ""}` : "";
       out.push(
-        "",
-        `Plan for ${label(run.config)}: ${plan.length ? "" : "nothing to do"}`.trimEnd(),
+        `  ${p.action.padEnd(6)}  ${p.summary ? printable(p.summary) : "(no title)"}${when}`,
       );
-      for (const p of plan) {
-        const when = p.start
-          ? `  ${printable(p.start)}${p.end ? ` → ${printable(p.end)}` : ""}`
-          : "";
-        out.push(
-          `  ${p.action.padEnd(6)}  ${p.summary ? printable(p.summary) : "(no title)"}${when}`,
-        );
-      }
     }
   }
-  return out.join("\n");
+  return out;
 }
 
 /** How many configs ran (failed among them), and how many were left to other processes. */
@@ -340,43 +342,8 @@ async function run(args: string[], print: (text: string) => void): Promise<numbe
     const root = await googleRoot(config);
     db = await openDatabase(config);
     const services = createServices(config, db, root);
-    const tty = Deno.stderr.isTerminal();
-    const encoder = new TextEncoder();
-    const progress = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
-    const runs = await runDueSyncs(services, {
-      owner: `cli:${crypto.randomUUID()}`,
-      limit: cli.limit,
-      trigger: "cli",
-      all: cli.all,
-      since: started,
-      reportSkipped: true,
-      configId: cli.configId,
-      dryRun: cli.dryRun,
-      onStart: (c) => progress(`${cli.dryRun ? "Planning" : "Syncing"} ${label(c)}\n`),
-      onProgress: (_c, done, total) => {
-        if (tty) progress(`\r  ${done}/${total} writes`);
-        else if (done === total || done % 100 === 0) progress(`  ${done}/${total} writes\n`);
-      },
-      onEnd: (run) => {
-        const j = runJson(run);
-        progress(
-          `${tty ? "\r\x1b[K" : ""}  ${j.status}: ${j.events_created} created, ` +
-            `${j.events_updated} updated, ${j.events_deleted} deleted, ${j.events_skipped} ` +
-            `skipped, ${j.events_failed} failed, ` +
-            (j.events_overwritten ? `${j.events_overwritten} overwritten, ` : "") +
-            `${j.api_calls} API calls, ${j.duration_ms} ms` +
-            `${j.error ? ` (${printable(j.error)})` : ""}\n`,
-        );
-      },
-    });
-    const counts = countRuns(runs);
-    if (cli.json) {
-      print(JSON.stringify({ dry_run: cli.dryRun, ...counts, runs: runs.map(runJson) }, null, 2));
-    } else {
-      print(summaryTable(runs, cli.dryRun));
-      if (runs.length) print(summaryLine(counts, cli));
-    }
-    return counts.failed > 0 ? 1 : 0;
+    const runs = await runDueSyncs(services, passOptions(cli, started));
+    return report(runs, cli, print);
   } catch (err) {
     if (err instanceof CliError || err instanceof UnknownConfigError) {
       console.error(err.message);
@@ -386,6 +353,51 @@ async function run(args: string[], print: (text: string) => void): Promise<numbe
   } finally {
     await db?.close();
   }
+}
+
+/** The pass the command runs, telling its progress on stderr. */
+function passOptions(cli: CliArgs, started: Date): RunDueOptions {
+  const tty = Deno.stderr.isTerminal();
+  const encoder = new TextEncoder();
+  const progress = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
+  return {
+    owner: `cli:${crypto.randomUUID()}`,
+    limit: cli.limit,
+    trigger: "cli",
+    all: cli.all,
+    since: started,
+    reportSkipped: true,
+    configId: cli.configId,
+    dryRun: cli.dryRun,
+    onStart: (c) => progress(`${cli.dryRun ? "Planning" : "Syncing"} ${label(c)}\n`),
+    onProgress: (_c, done, total) => {
+      if (tty) progress(`\r  ${done}/${total} writes`);
+      else if (done === total || done % 100 === 0) progress(`  ${done}/${total} writes\n`);
+    },
+    onEnd: (run) => progress(`${tty ? "\r\x1b[K" : ""}  ${endLine(runJson(run))}\n`),
+  };
+}
+
+/** One config's outcome as the progress on stderr tells it. */
+function endLine(j: ReturnType<typeof runJson>): string {
+  return `${j.status}: ${j.events_created} created, ` +
+    `${j.events_updated} updated, ${j.events_deleted} deleted, ${j.events_skipped} ` +
+    `skipped, ${j.events_failed} failed, ` +
+    (j.events_overwritten ? `${j.events_overwritten} overwritten, ` : "") +
+    `${j.api_calls} API calls, ${j.duration_ms} ms` +
+    `${j.error ? ` (${printable(j.error)})` : ""}`;
+}
+
+/** Prints the summary (or the JSON); returns the exit status. */
+function report(runs: ConfigRun[], cli: CliArgs, print: (text: string) => void): number {
+  const counts = countRuns(runs);
+  if (cli.json) {
+    print(JSON.stringify({ dry_run: cli.dryRun, ...counts, runs: runs.map(runJson) }, null, 2));
+  } else {
+    print(summaryTable(runs, cli.dryRun));
+    if (runs.length) print(summaryLine(counts, cli));
+  }
+  return counts.failed > 0 ? 1 : 0;
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

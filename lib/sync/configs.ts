@@ -18,12 +18,8 @@ import { type CalendarEntry, listCalendarsForAccount } from "@/lib/google/calend
 import { getCalendarClient } from "@/lib/google/clients.ts";
 import { NeedsReconnectError, NotConnectedError } from "@/lib/google/errors.ts";
 import type { Services } from "@/lib/services.ts";
-import {
-  deleteSyncedEvents,
-  type SyncFailure,
-  SyncInProgressError,
-  type SyncResult,
-} from "./engine.ts";
+import { type SyncFailure, SyncInProgressError, type SyncResult } from "./engine.ts";
+import { deleteSyncedEvents } from "./remove_copies.ts";
 import { takeSyncLease } from "./lease.ts";
 import { runConfig } from "./run.ts";
 

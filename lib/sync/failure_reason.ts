@@ -4,7 +4,7 @@
  * "terminating connection due to administrator command") goes to the log only: it says nothing
  * a person can act on, and may say more about the service than anyone outside should read.
  */
-import { googleErrorMessage } from "@/lib/google/retry.ts";
+import { googleErrorMessage } from "@/lib/google/errors.ts";
 import { errorFields, log } from "@/lib/log.ts";
 
 /** A failure of ours (the database, a bug): the next run tries the event again. */

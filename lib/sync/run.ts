@@ -9,14 +9,15 @@ import { getOAuthToken } from "@/lib/db/oauth_tokens.ts";
 import { recordSyncOutcome, type SyncConfigRow } from "@/lib/db/sync_configs.ts";
 import { finishSyncLog, startSyncLog, type SyncTrigger } from "@/lib/db/sync_logs.ts";
 import { getCalendarClient, markNeedsReconnect } from "@/lib/google/clients.ts";
-import { NeedsReconnectError, NotConnectedError } from "@/lib/google/errors.ts";
-import { googleErrorStatus, NO_CLIENT_RETRY } from "@/lib/google/retry.ts";
+import { googleErrorStatus, NeedsReconnectError, NotConnectedError } from "@/lib/google/errors.ts";
+import { NO_CLIENT_RETRY } from "@/lib/google/retry.ts";
 import { noteRunOutcome } from "@/lib/alerts/mod.ts";
 import { log } from "@/lib/log.ts";
 import type { Services } from "@/lib/services.ts";
 import { TokenDecryptError } from "@/lib/crypto/tokens.ts";
 import { runSync, type RunSyncOptions, type SyncResult } from "./engine.ts";
 import { failureReason } from "./failure_reason.ts";
+import { emptyRunCounts } from "./run_result.ts";
 import { type HeldSyncLease, withSyncLease } from "./lease.ts";
 
 export interface RunConfigOptions {
@@ -120,13 +121,7 @@ async function recordUnstartable(
   const result: SyncResult = {
     sync_log_id: null,
     status,
-    events_created: 0,
-    events_updated: 0,
-    events_deleted: 0,
-    events_skipped: 0,
-    events_failed: 0,
-    events_overwritten: 0,
-    api_calls: 0,
+    ...emptyRunCounts(),
     duration_ms: 0,
     error,
     failures: [],

@@ -97,96 +97,121 @@ export class UnknownConfigError extends Error {
  * @example await runDueSyncs(services, { owner: "cli:1", trigger: "cli" });
  */
 export async function runDueSyncs(services: Services, opts: RunDueOptions): Promise<ConfigRun[]> {
-  const { db } = services;
-  const since = opts.since ?? new Date();
-  const runs: ConfigRun[] = [];
-  const holder = opts.owner;
+  const pass = new DuePass(services, opts);
   // A run whose process died reads as interrupted from the next tick on, whoever looks.
-  if (!opts.dryRun) await closeInterruptedSyncLogs(db);
-  const finish = (outcome: ConfigRun) => {
-    runs.push(outcome);
-    opts.onEnd?.(outcome);
+  if (!opts.dryRun) await closeInterruptedSyncLogs(services.db);
+  if (opts.configId) {
+    const config = await getSyncConfigOfAnyUser(services.db, opts.configId);
+    if (!config) throw new UnknownConfigError(opts.configId);
+    await pass.runUnclaimed(config);
+  } else if (opts.dryRun) {
+    const configs = await listDueSyncConfigs(services.db, { limit: opts.limit, all: opts.all });
+    await runPool(pass.concurrency, fromList(configs), (config) => pass.run(config));
+  } else {
+    await pass.runClaimed();
+    if (opts.reportSkipped && pass.left() > 0) await pass.reportSkipped();
+  }
+  return pass.runs;
+}
+
+/** One pass of `runDueSyncs`: what it ran, and how it claims and runs a config. */
+class DuePass {
+  readonly runs: ConfigRun[] = [];
+  readonly since: Date;
+  readonly concurrency: number;
+  claimed = 0;
+
+  constructor(readonly services: Services, readonly opts: RunDueOptions) {
+    this.since = opts.since ?? new Date();
+    this.concurrency = Math.max(1, opts.concurrency ?? services.config.syncWorkers);
+  }
+
+  /** How many more configs this pass may claim. */
+  left(): number {
+    return this.opts.limit === undefined ? Infinity : this.opts.limit - this.claimed;
+  }
+
+  finish(outcome: ConfigRun): ConfigRun {
+    this.runs.push(outcome);
+    this.opts.onEnd?.(outcome);
     return outcome;
-  };
-  const run = async (config: SyncConfigRow, lease?: HeldSyncLease): Promise<ConfigRun> => {
+  }
+
+  async run(config: SyncConfigRow, lease?: HeldSyncLease): Promise<ConfigRun> {
+    const opts = this.opts;
     opts.onStart?.(config);
     try {
-      const result = await runConfig(services, config, {
+      const result = await runConfig(this.services, config, {
         trigger: opts.trigger,
         lease,
         dryRun: opts.dryRun,
         retry: opts.retry,
         onProgress: opts.onProgress && ((done, total) => opts.onProgress!(config, done, total)),
       });
-      return finish({ config, result });
+      return this.finish({ config, result });
     } catch (err) {
-      if (err instanceof SyncInProgressError) return finish({ config, inProgress: true });
+      if (err instanceof SyncInProgressError) return this.finish({ config, inProgress: true });
       const error = err instanceof Error ? err.message : String(err);
       log.error("Sync run failed", { config_id: config.id, error });
-      return finish({ config, error });
+      return this.finish({ config, error });
     }
-  };
+  }
 
   /** Runs a config this call did not claim: takes its lease first, and reschedules it. */
-  const runUnclaimed = async (config: SyncConfigRow): Promise<ConfigRun> => {
-    if (opts.dryRun) return await run(config);
+  async runUnclaimed(config: SyncConfigRow): Promise<ConfigRun> {
+    if (this.opts.dryRun) return await this.run(config);
+    const db = this.services.db;
     try {
-      return await withSyncLease(db, config.id, { holder }, async (lease) => {
+      return await withSyncLease(db, config.id, { holder: this.opts.owner }, async (lease) => {
         await rescheduleSyncConfig(db, config.id);
-        return await run(config, lease);
+        return await this.run(config, lease);
       });
     } catch (err) {
       if (!(err instanceof SyncInProgressError)) throw err;
-      return finish({ config, inProgress: true });
+      return this.finish({ config, inProgress: true });
     }
-  };
-
-  if (opts.configId) {
-    const config = await getSyncConfigOfAnyUser(db, opts.configId);
-    if (!config) throw new UnknownConfigError(opts.configId);
-    await runUnclaimed(config);
-    return runs;
   }
 
-  const concurrency = Math.max(1, opts.concurrency ?? services.config.syncWorkers);
-  if (opts.dryRun) {
-    const configs = await listDueSyncConfigs(db, { limit: opts.limit, all: opts.all });
-    await runPool(concurrency, fromList(configs), run);
-    return runs;
+  /** Claims the due configs in batches and runs them, until none is left, the limit or the deadline. */
+  async runClaimed(): Promise<void> {
+    const { db } = this.services;
+    const opts = this.opts;
+    // Keeps each claim to the due configs that can run (see deferUnrunnableSyncConfigs).
+    if (!opts.all) await deferUnrunnableSyncConfigs(db);
+    const claim = async () => {
+      // A batch no larger than the workers: a claimed config waits for one run at most.
+      const batch = await claimDueSyncLeases(db, {
+        holder: opts.owner,
+        limit: Math.min(this.concurrency, this.left()),
+        all: opts.all,
+        since: opts.all ? this.since : undefined,
+      });
+      this.claimed += batch.length;
+      return batch;
+    };
+    const stop = () =>
+      this.left() <= 0 || (opts.deadline !== undefined && Date.now() >= opts.deadline);
+    await runPool(
+      this.concurrency,
+      batched(claim, stop),
+      ({ config, lease }: ClaimedSyncConfig) => lease.use((held) => this.run(config, held)),
+    );
   }
 
-  // Keeps each claim to the due configs that can run (see deferUnrunnableSyncConfigs).
-  if (!opts.all) await deferUnrunnableSyncConfigs(db);
-  let claimed = 0;
-  const left = () => opts.limit === undefined ? Infinity : opts.limit - claimed;
-  const claim = async () => {
-    // A batch no larger than the workers: a claimed config waits for one run at most.
-    const batch = await claimDueSyncLeases(db, {
-      holder,
-      limit: Math.min(concurrency, left()),
-      all: opts.all,
-      since: opts.all ? since : undefined,
+  /** The configs this pass would have run that another process held or ran meanwhile. */
+  async reportSkipped(): Promise<void> {
+    const mine = new Set(this.runs.map((r) => r.config.id));
+    const skipped = await listSkippedSyncConfigs(this.services.db, {
+      since: this.since,
+      all: this.opts.all,
     });
-    claimed += batch.length;
-    return batch;
-  };
-  const stop = () => left() <= 0 || (opts.deadline !== undefined && Date.now() >= opts.deadline);
-  await runPool(
-    concurrency,
-    batched(claim, stop),
-    ({ config, lease }: ClaimedSyncConfig) => lease.use((held) => run(config, held)),
-  );
-
-  if (opts.reportSkipped && left() > 0) {
-    const mine = new Set(runs.map((r) => r.config.id));
-    for (const config of await listSkippedSyncConfigs(db, { since, all: opts.all })) {
+    for (const config of skipped) {
       if (mine.has(config.id)) continue;
       const held = config.lease_owner !== null && config.lease_expires_at !== null &&
         new Date(config.lease_expires_at).getTime() > Date.now();
-      finish(held ? { config, inProgress: true } : { config, ranElsewhere: true });
+      this.finish(held ? { config, inProgress: true } : { config, ranElsewhere: true });
     }
   }
-  return runs;
 }
 
 /** How long a tick keeps claiming: the next one starts a minute after it. */

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { addEvent, at, type Event, mirrorOf, type Pair, withPair } from "./_helpers.ts";
 import { getSyncLog } from "@/lib/db/sync_logs.ts";
 import { listEventMappings } from "@/lib/db/event_mappings.ts";
-import { googleErrorStatus } from "@/lib/google/retry.ts";
+import { googleErrorStatus } from "@/lib/google/errors.ts";
+import type { RunApis } from "@/lib/sync/google_api.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -215,17 +216,19 @@ Deno.test(
       // The run is stopped while Google is taking its first update: the answer comes back
       // after the stop, and no request goes out after it.
       const controller = new AbortController();
-      // deno-lint-ignore no-explicit-any
-      const events: any = Object.create(p.dest.events);
-      // deno-lint-ignore no-explicit-any
-      events.update = async (params: any, o: any) => {
-        const res = await p.dest.events.update(params, o);
-        controller.abort(new DOMException("stopped", "AbortError"));
-        return res;
-      };
-      const dest = Object.create(p.dest, { events: { value: events } });
+      const wrapApis = (apis: RunApis): RunApis => ({
+        ...apis,
+        dest: {
+          ...apis.dest,
+          update: async (...args) => {
+            const etag = await apis.dest.update(...args);
+            controller.abort(new DOMException("stopped", "AbortError"));
+            return etag;
+          },
+        },
+      });
       await assert.rejects(
-        p.sync({ now, dest, concurrency: 1, signal: controller.signal }),
+        p.sync({ now, wrapApis, concurrency: 1, signal: controller.signal }),
         (err: Error) => err.name === "AbortError",
       );
       const r = await p.sync({ now });

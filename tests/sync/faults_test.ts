@@ -221,6 +221,8 @@ Deno.test(
         end: { dateTime: at(2.1) },
       });
       // The insert of B's copy is slow; the update of A's is where the run gets interrupted.
+      // Faulted in the generated client, under the run's Google interface: the insert must reach
+      // Google only after the abort (past the retry layer's signal check), as a late write does.
       const controller = new AbortController();
       let slowInsert: Promise<unknown> | undefined;
       // deno-lint-ignore no-explicit-any

@@ -1,0 +1,79 @@
+/**
+ * One shape for what a run did: the counts are defined here once (a zod schema and its type);
+ * the log row, the engine's result, the API's schemas, the CLI's JSON and the sync card's view
+ * derive from it.
+ */
+import { z } from "zod";
+import type { SyncFailure } from "@/lib/db/sync_logs.ts";
+import type { PlannedChange } from "./plan.ts";
+
+const count = () => z.number().int();
+
+/** What one run wrote and how many requests it took: shared by results and history. */
+export const RunCounts = z.object({
+  events_created: count(),
+  events_updated: count(),
+  events_deleted: count(),
+  events_skipped: count(),
+  events_failed: count(),
+  events_overwritten: count().describe(
+    "Copies that someone had edited in the destination, written over (or deleted) to match the source",
+  ),
+  api_calls: count(),
+});
+export type RunCounts = z.infer<typeof RunCounts>;
+
+/** The count fields, in the order they are shown. */
+export const RUN_COUNT_KEYS: readonly (keyof RunCounts)[] = RunCounts.keyof().options;
+
+/** Every count zero: a run that did nothing (or could not start). */
+export function emptyRunCounts(): RunCounts {
+  return Object.fromEntries(RUN_COUNT_KEYS.map((k) => [k, 0])) as RunCounts;
+}
+
+/** Only the counts of `r` (a result or a log row), missing ones as 0. */
+export function runCountsOf(r: Partial<RunCounts> | null | undefined): RunCounts {
+  return Object.fromEntries(RUN_COUNT_KEYS.map((k) => [k, r?.[k] ?? 0])) as RunCounts;
+}
+
+/** How a run ended (an interrupted run throws instead of returning). */
+export const SYNC_STATUSES = ["success", "partial", "failed", "needs_reconnect"] as const;
+export type SyncStatus = typeof SYNC_STATUSES[number];
+
+/** What a run did: the counts its log row records, and the log row itself. */
+export interface SyncResult extends RunCounts {
+  status: SyncStatus;
+  /** The `sync_logs` row; null for a dry run. */
+  sync_log_id: string | null;
+  duration_ms: number;
+  error: string | null;
+  failures: SyncFailure[];
+  /** Only for dry runs: what a real run would write. */
+  plan?: PlannedChange[];
+}
+
+/** How a run's steps ended: done, or stopped by an abort, lost access or another error. */
+export type RunEnding = { kind: "done" | "aborted" | "reconnect" } | {
+  kind: "fatal";
+  error: string;
+};
+
+const RECONNECT_MESSAGE = "The Google account must be reconnected: access was revoked or expired";
+
+/** The status and message of a run that ended so, with `failed` events and maybe lost access. */
+export function runStatus(
+  ending: RunEnding,
+  failed: number,
+  accessLost: boolean,
+): { status: SyncStatus; error: string | null } {
+  if (accessLost || ending.kind === "reconnect") {
+    return { status: "needs_reconnect", error: RECONNECT_MESSAGE };
+  }
+  if (ending.kind === "fatal") return { status: "failed", error: ending.error };
+  if (ending.kind === "aborted") return { status: "failed", error: "Sync was interrupted" };
+  if (failed === 0) return { status: "success", error: null };
+  return {
+    status: "partial",
+    error: `${failed} event${failed === 1 ? "" : "s"} could not be copied`,
+  };
+}
