@@ -1,15 +1,11 @@
 import assert from "node:assert/strict";
 import { nonZeroCounts, plainReason, runStatusText, runTone } from "@/components/run_words.ts";
 import { formatWhen, type RunResultView } from "@/components/sync_view.ts";
+import { emptyRunCounts } from "@/lib/sync/run_result.ts";
 
 const run = (status: string, counts: Partial<RunResultView> = {}): RunResultView => ({
   status,
-  events_created: 0,
-  events_updated: 0,
-  events_deleted: 0,
-  events_skipped: 0,
-  events_failed: 0,
-  events_overwritten: 0,
+  ...emptyRunCounts(),
   ...counts,
 });
 
