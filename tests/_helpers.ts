@@ -1,19 +1,31 @@
-/** Shared set-up for HTTP-level tests: one database per test file, isolated by unique users. */
+/**
+ * Shared set-up of the tests. How a test gets a database:
+ *
+ * - `sharedTestDb()`: THE database of the test file, made on first use and shared by all its tests.
+ *   Tests isolate by data, not by database: each makes its own user (`uniqueEmail()`,
+ *   `registerAndSignIn()`), client address (`uniqueAddress()`) and sandbox accounts, and asserts
+ *   only on rows it made. On PostgreSQL (DATABASE_URL) every file shares one database too, so
+ *   never count a whole table. Open it at the top of the file (`const db = await sharedTestDb()`)
+ *   so the sanitizers see it as opened before the tests.
+ * - `openTestApp()`: the whole app over the file's shared database; `await using t = await
+ *   openTestApp()` inside a test, or once at the top of the file.
+ * - `openTestDb()`: a database no other test sees (a test that counts rows across users); on
+ *   PGlite it is a fresh copy of a migrated template (~0.5 s, no initdb), see `tests/_db.ts`.
+ *
+ * Everything a test opens (apps, sandboxes, databases) is `AsyncDisposable`: `await using` closes
+ * it, so Deno's op and resource sanitizers stay on.
+ */
 import type { Hono } from "hono";
 import { type Config, loadConfig } from "@/lib/config.ts";
-import { migrate } from "@/lib/db/migrate.ts";
-import { type Db, openDb } from "@/lib/db/mod.ts";
+import type { Db } from "@/lib/db/mod.ts";
 import { createServices, type Services } from "@/lib/services.ts";
 import { createApp } from "@/main.ts";
+import { openTestDb, sharedTestDb, testDatabaseUrl } from "./_db.ts";
+
+export { openTestDb, sharedTestDb, testDatabaseUrl };
 
 export const TEST_JWT_SECRET = "test-secret-that-is-at-least-32-characters-long";
 export const TEST_ENCRYPTION_KEY = btoa("0123456789abcdef0123456789abcdef");
-
-/** DATABASE_URL when it names PostgreSQL (CI's second pass), else a throw-away PGlite. */
-export function testDatabaseUrl(): string {
-  const url = Deno.env.get("DATABASE_URL");
-  return url?.startsWith("postgres") ? url : "memory://";
-}
 
 export async function testConfig(env: Record<string, string> = {}): Promise<Config> {
   return await loadConfig({
@@ -27,23 +39,26 @@ export async function testConfig(env: Record<string, string> = {}): Promise<Conf
   });
 }
 
-export interface TestApp {
+export interface TestApp extends AsyncDisposable {
   app: Hono;
   services: Services;
   db: Db;
   close(): Promise<void>;
 }
 
-/** A migrated database and the whole app over it, with Google pointed at `googleRootUrl`. */
+/**
+ * The whole app, with Google pointed at `googleRootUrl`, over the file's shared database (or
+ * `db`). Closing it leaves the database open for the file's other tests.
+ */
 export async function openTestApp(
-  options: { googleRootUrl?: string; env?: Record<string, string> } = {},
+  options: { googleRootUrl?: string; env?: Record<string, string>; db?: Db } = {},
 ): Promise<TestApp> {
   const config = await testConfig(options.env);
-  const db = await openDb(config.databaseUrl);
-  await migrate(db);
+  const db = options.db ?? await sharedTestDb();
   const services = createServices(config, db, options.googleRootUrl);
   const app = await createApp(services, { bundle: false });
-  return { app, services, db, close: () => db.close() };
+  const close = async () => {};
+  return { app, services, db, close, [Symbol.asyncDispose]: close };
 }
 
 export function uniqueEmail(label = "user"): string {

@@ -3,11 +3,11 @@ import type { Hono } from "hono";
 import { issueToken } from "@/lib/auth/jwt.ts";
 import { loadConfig } from "@/lib/config.ts";
 import { createApp } from "@/main.ts";
-import { migrate } from "@/lib/db/migrate.ts";
-import { type Db, openDb } from "@/lib/db/mod.ts";
+import type { Db } from "@/lib/db/mod.ts";
 import { createUser, type User } from "@/lib/db/users.ts";
 import { createServices, type Services } from "@/lib/services.ts";
 import { type Sandbox, startSandbox } from "@/lib/sandbox/mod.ts";
+import { openTestDb, testDatabaseUrl } from "../_db.ts";
 
 const randomKey = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
 
@@ -19,7 +19,7 @@ const randomKey = () => btoa(String.fromCharCode(...crypto.getRandomValues(new U
 export const TEST_KEY = randomKey();
 export const NEW_KEY = randomKey();
 
-export interface World {
+export interface World extends AsyncDisposable {
   services: Services;
   db: Db;
   sandbox: Sandbox;
@@ -27,11 +27,10 @@ export interface World {
   close(): Promise<void>;
 }
 
-/** Opens DATABASE_URL (or an in-memory PGlite), migrates it and starts a sandbox. */
+/** Opens DATABASE_URL (or an in-memory PGlite from the template) and starts a sandbox. */
 export async function openWorld(env: Record<string, string> = {}): Promise<World> {
-  const databaseUrl = Deno.env.get("DATABASE_URL") || "memory://";
-  const db = await openDb(databaseUrl);
-  await migrate(db);
+  const databaseUrl = testDatabaseUrl();
+  const db = await openTestDb();
   const { url, sandbox, close } = await startSandbox({ port: 0, dataFile: null });
   const config = await loadConfig({
     APP_ENV: "test",
@@ -42,15 +41,17 @@ export async function openWorld(env: Record<string, string> = {}): Promise<World
     API_URL: "http://app.test",
     ...env,
   });
+  const closeWorld = async () => {
+    await close();
+    await db.close();
+  };
   return {
     services: createServices(config, db, url),
     db,
     sandbox,
     sandboxUrl: url,
-    async close() {
-      await close();
-      await db.close();
-    },
+    close: closeWorld,
+    [Symbol.asyncDispose]: closeWorld,
   };
 }
 

@@ -2,9 +2,8 @@
 import assert from "node:assert/strict";
 import { calendar, type calendar_v3 } from "@googleapis/calendar";
 import { OAuth2Client } from "google-auth-library";
-import { type Db, openDb } from "@/lib/db/mod.ts";
-import { migrate } from "@/lib/db/migrate.ts";
-import { testDatabaseUrl } from "../_helpers.ts";
+import type { Db } from "@/lib/db/mod.ts";
+import { sharedTestDb } from "../_helpers.ts";
 import { createUser } from "@/lib/db/users.ts";
 import { createSyncConfig, type SyncConfigRow } from "@/lib/db/sync_configs.ts";
 import { startSandbox } from "@/lib/sandbox/mod.ts";
@@ -16,15 +15,9 @@ export type Event = calendar_v3.Schema$Event;
 
 export const DAY = 86_400_000;
 
-let dbPromise: Promise<Db> | undefined;
-
-/** The test database: PGlite in memory, or PostgreSQL at DATABASE_URL (CI's second pass). */
+/** The test database: the file's shared one (PGlite from the template, or DATABASE_URL). */
 export function testDb(): Promise<Db> {
-  dbPromise ??= openDb(testDatabaseUrl()).then(async (db) => {
-    await migrate(db);
-    return db;
-  });
-  return dbPromise;
+  return sharedTestDb();
 }
 
 export interface Sandboxed {

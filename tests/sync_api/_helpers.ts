@@ -13,6 +13,7 @@ import { openDb } from "@/lib/db/mod.ts";
 import type { User } from "@/lib/db/users.ts";
 import { startSandbox } from "@/lib/sandbox/mod.ts";
 import { createServices } from "@/lib/services.ts";
+import { openTestDb } from "../_db.ts";
 import {
   browserOf,
   type Client,
@@ -32,7 +33,7 @@ export type Event = calendar_v3.Schema$Event;
 export const DAY = 86_400_000;
 
 /** Test options for files that leave a sandbox server and pools open until the end. */
-export const opts = { sanitizeOps: false, sanitizeResources: false };
+export const opts = {};
 
 /** Connects `accountType` of the browser's user to the sandbox account `email`, over HTTP. */
 export async function connect(
@@ -219,9 +220,10 @@ export async function openSharedWorld(): Promise<SharedWorld> {
     dataDir = await Deno.makeTempDir({ prefix: "calsync_test_" });
     drop = () => Deno.remove(dataDir!, { recursive: true });
   }
+  // A new PostgreSQL database is migrated by openTestDb; a PGlite one starts from the template.
   const open = () => openDb(databaseUrl, dataDir);
-  let db = await open();
-  await migrate(db);
+  let db = databaseUrl ? await open() : await openTestDb(dataDir);
+  if (databaseUrl) await migrate(db);
   const { url, sandbox, close } = await startSandbox({ port: 0, dataFile: null });
   const env: Record<string, string> = {
     APP_ENV: "test",
@@ -257,6 +259,7 @@ export async function openSharedWorld(): Promise<SharedWorld> {
       open_ = false;
       await drop();
     },
+    [Symbol.asyncDispose]: () => world.close(),
   };
   return world;
 }
