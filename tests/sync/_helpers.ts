@@ -8,7 +8,7 @@ import { createUser } from "@/lib/db/users.ts";
 import { createSyncConfig, type SyncConfigRow } from "@/lib/db/sync_configs.ts";
 import { startSandbox } from "@/lib/sandbox/mod.ts";
 import { runSync, type RunSyncOptions, type SyncResult } from "@/lib/sync/engine.ts";
-import { COPY_MARKERS, transformEvent } from "@/lib/sync/transform.ts";
+import { COPY_MARKERS } from "@/lib/sync/transform.ts";
 
 export type Calendar = calendar_v3.Calendar;
 export type Event = calendar_v3.Schema$Event;
@@ -167,6 +167,7 @@ function timeKey(t: calendar_v3.Schema$EventDateTime | undefined) {
 
 /** The fields the copy must match, in a form that compares with deepEqual. */
 export function comparable(ev: Event) {
+  const reminders = ev.reminders;
   return {
     summary: ev.summary ?? null,
     description: ev.description ?? null,
@@ -176,20 +177,59 @@ export function comparable(ev: Event) {
     transparency: ev.transparency ?? "opaque",
     visibility: ev.visibility ?? "default",
     colorId: ev.colorId ?? null,
+    attendees: ev.attendees?.length ?? 0,
+    attachments: ev.attachments?.length ?? 0,
+    remindersOff: reminders?.useDefault === false && !reminders.overrides?.length,
+    marked: Boolean(ev.extendedProperties?.shared?.[COPY_MARKERS.sourceId]),
   };
 }
 
-function sortKey(x: ReturnType<typeof comparable>) {
+type Comparable = ReturnType<typeof comparable>;
+
+const BUSY_TITLES: Record<string, string> = {
+  outOfOffice: "Out of office",
+  focusTime: "Focus time",
+};
+
+/**
+ * The copy of one source event or instance as the copy rules say it must look, written here
+ * apart from `transformEvent` so that the mirror checks do not trust the code they check:
+ * summary, description, location, times, transparency, visibility and colour copied; never
+ * attendees or attachments; reminders off; marked with its source id. Cancelled events, our own
+ * copies and event types other than default, out of office and focus time have no copy; the
+ * last two are copied as busy time under their title.
+ */
+export function expectedCopy(ev: Event): Comparable | undefined {
+  const shared = ev.extendedProperties?.shared;
+  if (ev.status === "cancelled" || shared?.cal_sync_config_id || shared?.sync_cluster_id) {
+    return undefined;
+  }
+  const type = ev.eventType ?? "default";
+  const busy = Object.hasOwn(BUSY_TITLES, type);
+  if (!busy && type !== "default") return undefined;
+  return {
+    summary: busy ? ev.summary || BUSY_TITLES[type] : ev.summary ?? null,
+    description: busy ? null : ev.description || null,
+    location: busy ? null : ev.location || null,
+    start: timeKey(ev.start),
+    end: timeKey(ev.end),
+    transparency: busy ? "opaque" : ev.transparency ?? "opaque",
+    visibility: busy ? "default" : ev.visibility ?? "default",
+    colorId: busy ? null : ev.colorId ?? null,
+    attendees: 0,
+    attachments: 0,
+    remindersOff: true,
+    marked: true,
+  };
+}
+
+function sortKey(x: Comparable) {
   return JSON.stringify([x.start, x.end, x.summary, x.description]);
 }
 
 /** What the destination must show for a list of source instances: the copy rules applied. */
 export function expectedCopies(sourceInstances: Event[]) {
-  const out = [];
-  for (const ev of sourceInstances) {
-    const t = transformEvent(ev, { configId: "x", sourceEventId: ev.id!, syncClusterId: "x" });
-    if (t.kind === "copy") out.push(comparable({ ...t.body }));
-  }
+  const out = sourceInstances.map(expectedCopy).filter((c) => c !== undefined);
   return out.sort((a, b) => sortKey(a) < sortKey(b) ? -1 : 1);
 }
 
