@@ -585,10 +585,3 @@ Deno.test("[http] pages", async (step) => {
     assert.match(res.headers.get("location") ?? "", /^\/login/);
   });
 });
-
-Deno.test({
-  name: "[http] close",
-  fn: () => t.close(),
-  sanitizeResources: false,
-  sanitizeOps: false,
-});

@@ -9,7 +9,7 @@ import { issueToken } from "@/lib/auth/jwt.ts";
 import { getSyncLog } from "@/lib/db/sync_logs.ts";
 import type { ApiSpec } from "@/lib/http/api.ts";
 import type { PageSpec } from "@/lib/http/page.ts";
-import { call, createConfig, openApp, openWorld, opts, tenant } from "../sync_api/_helpers.ts";
+import { call, createConfig, openApp, openWorld, tenant } from "../sync_api/_helpers.ts";
 
 const world = await openWorld();
 const app = await openApp(world.services);
@@ -189,7 +189,6 @@ Deno.test("[http] the route manifest has pages and API routes to try", () => {
 
 Deno.test(
   "[http] a malformed, unknown or foreign path id answers 404, never 5xx",
-  opts,
   async () => {
     for (const op of OPERATIONS.filter((op) => op.params.length > 0)) {
       for (const value of BAD_PATH_VALUES) {
@@ -212,7 +211,7 @@ Deno.test(
   },
 );
 
-Deno.test("[http] malformed query values answer 4xx or a redirect, never 5xx", opts, async () => {
+Deno.test("[http] malformed query values answer 4xx or a redirect, never 5xx", async () => {
   for (const op of OPERATIONS) {
     const declared = Object.keys(
       (op.spec.query as { shape?: Record<string, unknown> } | undefined)?.shape ?? {},
@@ -235,7 +234,6 @@ Deno.test("[http] malformed query values answer 4xx or a redirect, never 5xx", o
 
 Deno.test(
   "[http] GET /?ran=x&log=notauuid shows the dashboard without a run result",
-  opts,
   async () => {
     const res = await owner.browser("/?ran=x&log=notauuid");
     assert.equal(res.status, 200);
@@ -245,7 +243,7 @@ Deno.test(
   },
 );
 
-Deno.test("[http] a run is read for its owner only, on the page and in lib/db", opts, async () => {
+Deno.test("[http] a run is read for its owner only, on the page and in lib/db", async () => {
   const theirs = await call(intruder.browser, "POST", `/api/sync/trigger/${foreignConfig.id}`);
   assert.equal(theirs.status, 200);
   const logId = theirs.body.sync_log_id as string;
@@ -257,7 +255,7 @@ Deno.test("[http] a run is read for its owner only, on the page and in lib/db", 
   assert.doesNotMatch(await peek.text(), /class="run-result/);
 });
 
-Deno.test("[http] malformed form and JSON bodies answer 4xx, never 5xx", opts, async () => {
+Deno.test("[http] malformed form and JSON bodies answer 4xx, never 5xx", async () => {
   for (const op of OPERATIONS.filter((op) => op.method !== "GET")) {
     const parsesBody = Boolean(op.spec.body || op.spec.form);
     if (op.destructive && !parsesBody) continue;
@@ -270,7 +268,7 @@ Deno.test("[http] malformed form and JSON bodies answer 4xx, never 5xx", opts, a
   }
 });
 
-Deno.test("[http] a cookie that is not valid percent-encoding breaks no route", opts, async () => {
+Deno.test("[http] a cookie that is not valid percent-encoding breaks no route", async () => {
   for (const op of OPERATIONS) {
     const values = Object.fromEntries(op.params.map((name) => [name, "notauuid"]));
     const token = await issueToken(owner.user.id, world.services.config.jwtSecret);
@@ -290,7 +288,7 @@ Deno.test("[http] a cookie that is not valid percent-encoding breaks no route", 
   assert.equal(page.status, 303, "an anonymous visitor is sent to sign in");
 });
 
-Deno.test("[http] a write with a malformed Referer is refused with 403", opts, async () => {
+Deno.test("[http] a write with a malformed Referer is refused with 403", async () => {
   const referers = ["http://[bad", "::::", "not a url", "http://exa mple.com/"];
   for (const op of OPERATIONS.filter((op) => op.method !== "GET")) {
     for (const referer of referers) {
@@ -303,7 +301,7 @@ Deno.test("[http] a write with a malformed Referer is refused with 403", opts, a
   assert.equal(still.status, 200);
 });
 
-Deno.test("[http] malformed input on the routes of an anonymous visitor", opts, async () => {
+Deno.test("[http] malformed input on the routes of an anonymous visitor", async () => {
   for (const op of OPERATIONS) {
     for (const [label, type, body] of op.method === "GET" ? [] : BAD_BODIES.slice(0, 6)) {
       const res = await send(op.method, `${pathOf(op)}?next=%09%00&log=x`, {
@@ -318,7 +316,6 @@ Deno.test("[http] malformed input on the routes of an anonymous visitor", opts, 
 
 Deno.test(
   "[http] every signed-in page sends an anonymous visitor to sign in, whatever the method",
-  opts,
   async () => {
     const pages = OPERATIONS.filter((op) => op.signedIn);
     assert.ok(pages.length >= 6, `${pages.length} signed-in page operations`);
@@ -335,5 +332,4 @@ Deno.test(
 Deno.test({
   name: "[http] malformed input tests close their world",
   fn: () => world.close(),
-  ...opts,
 });

@@ -146,10 +146,3 @@ Deno.test("GET /api/openapi.json: an operation with a body documents 400, 413 an
     }
   }
 });
-
-Deno.test({
-  name: "openapi tests close their database",
-  fn: () => t.close(),
-  sanitizeResources: false,
-  sanitizeOps: false,
-});

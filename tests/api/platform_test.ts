@@ -95,10 +95,3 @@ Deno.test("openApiPath() turns route files into OpenAPI paths", () => {
   assert.equal(openApiPath("./routes/api/sync/index.ts"), "/api/sync");
   assert.equal(openApiPath("./routes/api/openapi.json.ts"), "/api/openapi.json");
 });
-
-Deno.test({
-  name: "close",
-  fn: () => t.close(),
-  sanitizeResources: false,
-  sanitizeOps: false,
-});

@@ -305,10 +305,3 @@ Deno.test("[http] an HTTPS deployment accepts only __Host-session and sends HSTS
     assert.equal(res.status, 200);
   });
 });
-
-Deno.test({
-  name: "[http] web hardening tests close",
-  fn: () => t.close(),
-  sanitizeResources: false,
-  sanitizeOps: false,
-});

@@ -20,7 +20,6 @@ const world = await openWorld();
 const app = await openApp(world.services);
 const ORIGIN = world.services.config.apiUrl;
 const PASSWORD = "correct horse battery";
-const opts = { sanitizeOps: false, sanitizeResources: false };
 
 async function person(label: string): Promise<{ user: User; browser: Client }> {
   const email = `${label}-${crypto.randomUUID()}@cal-sync.test`;
@@ -67,7 +66,6 @@ async function sourceOf(browser: Client) {
 
 Deno.test(
   "[http] the callback without a session says so, and signing in finishes",
-  opts,
   async (t) => {
     const ada = await person("ada");
     const google = newGoogleAccount(world, "ada-src");
@@ -102,7 +100,6 @@ Deno.test(
 
 Deno.test(
   "[http] the callback with an expired session says the sign-in expired",
-  opts,
   async () => {
     const bo = await person("bo");
     const back = await googleSendsBack(bo.browser, newGoogleAccount(world, "bo-src"));
@@ -122,7 +119,6 @@ Deno.test(
 
 Deno.test(
   "[http] signing in as someone else cannot finish another's connection",
-  opts,
   async () => {
     const cy = await person("cy");
     const eve = await person("eve");
@@ -140,5 +136,4 @@ Deno.test(
 Deno.test({
   name: "[http] callback sign-in tests close their world",
   fn: () => world.close(),
-  ...opts,
 });

@@ -106,6 +106,4 @@ Deno.test("[http] Refresh the calendar lists asks Google at once", async (t) => 
 Deno.test({
   name: "[http] dashboard calendar tests close their world",
   fn: () => world.close(),
-  sanitizeResources: false,
-  sanitizeOps: false,
 });

@@ -570,6 +570,4 @@ Deno.test("[http] the dashboard shows both connections in the OAuthStatus island
 Deno.test({
   name: "[http] connect tests close their world",
   fn: () => world.close(),
-  sanitizeResources: false,
-  sanitizeOps: false,
 });

@@ -212,6 +212,4 @@ Deno.test("refreshAccessToken() does not retry a failing token endpoint on its o
 Deno.test({
   name: "connect tests close their world",
   fn: () => world.close(),
-  sanitizeResources: false,
-  sanitizeOps: false,
 });

@@ -70,8 +70,6 @@ async function register(page: Page, app: RunningApp, email: string) {
 Deno.test({
   name: "[e2e] the dashboard in Chromium: connect, create, sync now, history, delete",
   ignore: !hasChromium,
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn(context) {
     const t = strictSteps(context);
     await Deno.mkdir(ARTIFACTS, { recursive: true });
@@ -275,8 +273,6 @@ Deno.test({
 Deno.test({
   name: "[e2e] the dashboard without JavaScript: pages render and forms post",
   ignore: !hasChromium,
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn(context) {
     const t = strictSteps(context);
     await Deno.mkdir(ARTIFACTS, { recursive: true });

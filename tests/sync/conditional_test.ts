@@ -9,7 +9,8 @@ import { listEventMappings } from "@/lib/db/event_mappings.ts";
 import { googleErrorStatus } from "@/lib/google/errors.ts";
 import type { RunApis } from "@/lib/sync/google_api.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+/** Deno.test options: the defaults, sanitizers on (withPair closes each sandbox it starts). */
+const opts = {};
 
 /** The copy of a source event in the destination, by its marker. */
 async function copyOf(p: Pair, sourceId: string): Promise<Event> {

@@ -3,7 +3,8 @@ import { addEvent, at, DAY, listRaw, mirrorOf, withPair } from "./_helpers.ts";
 import { COPY_MARKERS } from "@/lib/sync/transform.ts";
 import { getSyncLog } from "@/lib/db/sync_logs.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+/** Deno.test options: the defaults, sanitizers on (withPair closes each sandbox it starts). */
+const opts = {};
 
 Deno.test(
   "runSync() copies only the copied fields, reminders off, marked, no attendees",

@@ -6,7 +6,8 @@ import { INTERNAL_ERROR_REASON } from "@/lib/sync/failure_reason.ts";
 import { acquireSyncLease, releaseSyncLease } from "@/lib/db/sync_configs.ts";
 import { COPY_MARKERS } from "@/lib/sync/transform.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+/** Deno.test options: the defaults, sanitizers on (withPair closes each sandbox it starts). */
+const opts = {};
 
 async function seed(p: Pair, n: number) {
   for (let i = 0; i < n; i++) {

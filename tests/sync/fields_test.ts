@@ -10,7 +10,8 @@ import { getSyncConfig } from "@/lib/db/sync_configs.ts";
 import { COPY_MARKERS, instanceKey, transformEvent } from "@/lib/sync/transform.ts";
 import { seriesEnd, seriesOverlaps, spanOf } from "@/lib/sync/window.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+/** Deno.test options: the defaults, sanitizers on (withPair closes each sandbox it starts). */
+const opts = {};
 
 /** Everything transform.ts, window.ts and the engine read of a source event. */
 function reading(ev: Event, now: number) {

@@ -21,7 +21,8 @@ import {
 import { COPY_MARKERS } from "@/lib/sync/transform.ts";
 import { addEvent, at, listRaw, mirrorOf, type Pair, withPair } from "./_helpers.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+/** Deno.test options: the defaults, sanitizers on (withPair closes each sandbox it starts). */
+const opts = {};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function seed(p: Pair, n: number) {

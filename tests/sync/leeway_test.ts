@@ -14,7 +14,8 @@ import {
   withPair,
 } from "./_helpers.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+/** Deno.test options: the defaults, sanitizers on (withPair closes each sandbox it starts). */
+const opts = {};
 
 async function sparsePages(sb: Sandboxed): Promise<number> {
   return ((await sb.control("stats", undefined, "GET")) as { sparsePages: number }).sparsePages;

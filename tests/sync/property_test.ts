@@ -304,8 +304,6 @@ const path = Deno.env.get("SYNC_PROPERTY_PATH");
 
 Deno.test({
   name: "runSync() converges to the exact mirror after random edits and killed runs",
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const sb = await testSandbox();
     try {

@@ -13,7 +13,8 @@ import {
   withPair,
 } from "./_helpers.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+/** Deno.test options: the defaults, sanitizers on (withPair closes each sandbox it starts). */
+const opts = {};
 
 async function assertMirror(p: Pair, now: Date, step: string) {
   const result = await p.sync({ now });

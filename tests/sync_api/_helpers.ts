@@ -32,9 +32,6 @@ export type Event = calendar_v3.Schema$Event;
 
 export const DAY = 86_400_000;
 
-/** Test options for files that leave a sandbox server and pools open until the end. */
-export const opts = {};
-
 /** Connects `accountType` of the browser's user to the sandbox account `email`, over HTTP. */
 export async function connect(
   browser: Client,

@@ -9,7 +9,6 @@ import {
   listEvents,
   openApp,
   openSharedWorld,
-  opts,
   tenant,
 } from "./_helpers.ts";
 
@@ -49,7 +48,6 @@ async function parkAll() {
 
 Deno.test(
   "[cli] deno task sync --dry-run --json prints the plan and writes nothing",
-  opts,
   async () => {
     await parkAll();
     const t = await tenant(app, world, "cli-plan");
@@ -87,7 +85,7 @@ Deno.test(
   },
 );
 
-Deno.test("[cli] deno task sync runs the due configs once, a table on stdout", opts, async () => {
+Deno.test("[cli] deno task sync runs the due configs once, a table on stdout", async () => {
   await parkAll();
   const a = await tenant(app, world, "cli-a");
   const b = await tenant(app, world, "cli-b");
@@ -113,7 +111,7 @@ Deno.test("[cli] deno task sync runs the due configs once, a table on stdout", o
   assert.equal((await sync([])).stdout.trim(), "No sync config is due.");
 });
 
-Deno.test("[cli] --config runs that config only, --all ignores schedules", opts, async () => {
+Deno.test("[cli] --config runs that config only, --all ignores schedules", async () => {
   await parkAll();
   const a = await tenant(app, world, "cli-one");
   const b = await tenant(app, world, "cli-other");
@@ -135,7 +133,7 @@ Deno.test("[cli] --config runs that config only, --all ignores schedules", opts,
   assert.equal((await listEvents(b.dest, b.destCal)).length, 1);
 });
 
-Deno.test("[cli] exits 1 when a run fails, naming the problem", opts, async () => {
+Deno.test("[cli] exits 1 when a run fails, naming the problem", async () => {
   await parkAll();
   const t = await tenant(app, world, "cli-fail");
   const config = await createConfig(t);
@@ -154,7 +152,6 @@ Deno.test("[cli] exits 1 when a run fails, naming the problem", opts, async () =
 
 Deno.test(
   "[cli] --dry-run prints hostile titles and calendar names escaped: no terminal control, no forged line",
-  opts,
   async () => {
     await parkAll();
     const t = await tenant(app, world, "cli-hostile");
@@ -204,7 +201,7 @@ Deno.test(
   },
 );
 
-Deno.test("[cli] usage, unknown configs and an unreachable sandbox", opts, async (t) => {
+Deno.test("[cli] usage, unknown configs and an unreachable sandbox", async (t) => {
   await t.step("--help prints the usage and exits 0", async () => {
     const { code, stdout } = await sync(["--help"]);
     assert.equal(code, 0);
@@ -246,7 +243,6 @@ Deno.test("[cli] usage, unknown configs and an unreachable sandbox", opts, async
 Deno.test({
   name: "[cli] refuses an embedded database that another process has open",
   ignore: world.db.kind !== "pglite",
-  ...opts,
   async fn() {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["task", "--quiet", "sync"],
@@ -260,4 +256,4 @@ Deno.test({
   },
 });
 
-Deno.test({ name: "[cli] tests close their world", fn: () => world.close(), ...opts });
+Deno.test({ name: "[cli] tests close their world", fn: () => world.close() });

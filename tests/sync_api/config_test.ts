@@ -7,7 +7,6 @@ import {
   newUser,
   openApp,
   openWorld,
-  opts,
   tenant,
 } from "./_helpers.ts";
 
@@ -19,7 +18,7 @@ async function unconnected(): Promise<Client> {
   return await browserOf(app, world, await newUser(world, "bare"));
 }
 
-Deno.test("[http] POST /api/sync/config", opts, async (t) => {
+Deno.test("[http] POST /api/sync/config", async (t) => {
   const ten = await tenant(app, world, "create");
 
   await t.step("creates a config with both calendar names and the default window", async () => {
@@ -158,7 +157,7 @@ Deno.test("[http] POST /api/sync/config", opts, async (t) => {
   });
 });
 
-Deno.test("[http] GET /api/sync/config lists the caller's configs only", opts, async () => {
+Deno.test("[http] GET /api/sync/config lists the caller's configs only", async () => {
   const a = await tenant(app, world, "list-a");
   const b = await tenant(app, world, "list-b");
   const mine = await createConfig(a);
@@ -183,7 +182,7 @@ Deno.test("[http] GET /api/sync/config lists the caller's configs only", opts, a
   assert.deepEqual(empty.body, { configs: [] });
 });
 
-Deno.test("[http] GET /api/sync/config/{id}", opts, async () => {
+Deno.test("[http] GET /api/sync/config/{id}", async () => {
   const ten = await tenant(app, world, "get");
   const created = await createConfig(ten);
   const res = await call(ten.browser, "GET", `/api/sync/config/${created.id}`);
@@ -191,7 +190,7 @@ Deno.test("[http] GET /api/sync/config/{id}", opts, async () => {
   assert.deepEqual(res.body, created);
 });
 
-Deno.test("[http] PATCH /api/sync/config/{id}", opts, async (t) => {
+Deno.test("[http] PATCH /api/sync/config/{id}", async (t) => {
   const ten = await tenant(app, world, "patch");
   const created = await createConfig(ten);
   const path = `/api/sync/config/${created.id}`;
@@ -250,7 +249,7 @@ Deno.test("[http] PATCH /api/sync/config/{id}", opts, async (t) => {
   });
 });
 
-Deno.test("[http] another user's config id answers 404 on every route", opts, async () => {
+Deno.test("[http] another user's config id answers 404 on every route", async () => {
   const owner = await tenant(app, world, "owner");
   const other = await tenant(app, world, "other");
   const { id } = await createConfig(owner);
@@ -281,7 +280,7 @@ Deno.test("[http] another user's config id answers 404 on every route", opts, as
   assert.equal(still.body.last_status, null);
 });
 
-Deno.test("[http] a malformed or unknown config id answers 404 on every route", opts, async () => {
+Deno.test("[http] a malformed or unknown config id answers 404 on every route", async () => {
   const ten = await tenant(app, world, "malformed");
   for (const id of ["not-a-uuid", "123", crypto.randomUUID()]) {
     for (
@@ -304,7 +303,7 @@ Deno.test("[http] a malformed or unknown config id answers 404 on every route", 
   }
 });
 
-Deno.test("[http] GET /api/openapi.json documents the sync API", opts, async () => {
+Deno.test("[http] GET /api/openapi.json documents the sync API", async () => {
   const res = await app.request("/api/openapi.json");
   const doc = await res.json();
   assert.ok(doc.paths["/api/sync/config"].post.responses["422"]);
@@ -322,4 +321,4 @@ Deno.test("[http] GET /api/openapi.json documents the sync API", opts, async () 
   );
 });
 
-Deno.test({ name: "[http] sync config tests close their world", fn: () => world.close(), ...opts });
+Deno.test({ name: "[http] sync config tests close their world", fn: () => world.close() });

@@ -16,7 +16,6 @@ import {
   listEvents,
   openApp,
   openSharedWorld,
-  opts,
   type SharedWorld,
   tenant,
 } from "./_helpers.ts";
@@ -131,7 +130,6 @@ async function addMany(source: ReturnType<typeof googleAs>, calendarId: string, 
 
 Deno.test(
   "[crash] a run killed with SIGKILL frees its sync within 60 s and the next run mirrors exactly",
-  opts,
   async () => {
     const world = await openSharedWorld();
     const cwd = await Deno.makeTempDir({ prefix: "cal-sync-crash-" });

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { setOAuthTokenStatus } from "@/lib/db/oauth_tokens.ts";
 import { acquireSyncLease, createSyncConfig, releaseSyncLease } from "@/lib/db/sync_configs.ts";
 import { runDueSyncs, runSkipped } from "@/lib/sync/scheduler.ts";
-import { openApp, openSharedWorld, opts, spawnWorker, type Tenant, tenant } from "./_helpers.ts";
+import { openApp, openSharedWorld, spawnWorker, type Tenant, tenant } from "./_helpers.ts";
 
 const world = await openSharedWorld();
 const app = await openApp(world.services);
@@ -73,7 +73,6 @@ function sync(args: string[]) {
 
 Deno.test(
   "a pass claims in batches until nothing is due, at most `concurrency` at once",
-  opts,
   async () => {
     const ids = await configs(40);
     let inFlight = 0;
@@ -94,7 +93,7 @@ Deno.test(
   },
 );
 
-Deno.test("a pass stops claiming at its limit and at its deadline", opts, async () => {
+Deno.test("a pass stops claiming at its limit and at its deadline", async () => {
   await configs(12);
   const limited = await runDueSyncs(world.services, {
     owner: "test-limit",
@@ -114,7 +113,6 @@ Deno.test("a pass stops claiming at its limit and at its deadline", opts, async 
 
 Deno.test(
   "a pass defers due configs that cannot run, so claims stop walking past them",
-  opts,
   async () => {
     const ids = await configs(3);
     const broken = tenants[0];
@@ -136,7 +134,6 @@ Deno.test(
 
 Deno.test(
   "--all in process: a config another run holds is reported skipped, then runs",
-  opts,
   async () => {
     const ids = await configs(5);
     const held = ids[2];
@@ -161,7 +158,6 @@ Deno.test(
 Deno.test({
   name: "[cli] --all runs more than 1,000 configs, each once, and says how many",
   ignore: !onPostgres,
-  ...opts,
   async fn() {
     const ids = await configs(1100);
     const started = performance.now();
@@ -183,7 +179,6 @@ Deno.test({
 Deno.test({
   name: "[cli] two --all at once on one PostgreSQL run each of 300 configs exactly once",
   ignore: !onPostgres,
-  ...opts,
   async fn() {
     const ids = await configs(300);
     const [one, two] = await Promise.all([sync(["--all"]), sync(["--all"])]);
@@ -205,7 +200,6 @@ Deno.test({
 Deno.test({
   name: "[cli] a config another process is running is skipped, not failed: exit 0",
   ignore: !onPostgres,
-  ...opts,
   async fn() {
     const ids = await configs(4);
     const held = ids[1];
@@ -226,7 +220,6 @@ Deno.test({
 Deno.test({
   name: "two schedulers on one PostgreSQL drain 300 due configs, each exactly once",
   ignore: !onPostgres,
-  ...opts,
   async fn() {
     const ids = await configs(300);
     const workers = [spawnWorker(world, ["schedule", "1"]), spawnWorker(world, ["schedule", "1"])];
@@ -238,4 +231,4 @@ Deno.test({
   },
 });
 
-Deno.test({ name: "drain tests close their world", fn: () => world.close(), ...opts });
+Deno.test({ name: "drain tests close their world", fn: () => world.close() });

@@ -14,7 +14,6 @@ import {
   listEvents,
   openApp,
   openSharedWorld,
-  opts,
   spawnWorker,
   type Tenant,
   tenant,
@@ -41,7 +40,7 @@ async function withConfig(label: string, events = 2, extra: Record<string, unkno
 
 const due = (ids: string[], mine: string[]) => ids.filter((id) => mine.includes(id)).sort();
 
-Deno.test("runDueSyncs() runs each due config once and moves next_run_at on", opts, async (t) => {
+Deno.test("runDueSyncs() runs each due config once and moves next_run_at on", async (t) => {
   const ready = await withConfig("due", 3, { sync_interval_minutes: 30 });
   const later = await withConfig("later");
   await setNextRunAt(world.db, later.id, new Date(Date.now() + 10 * MINUTE));
@@ -98,7 +97,7 @@ Deno.test("runDueSyncs() runs each due config once and moves next_run_at on", op
   });
 });
 
-Deno.test("runDueSyncs() with all ignores schedules, with configId runs one", opts, async (t) => {
+Deno.test("runDueSyncs() with all ignores schedules, with configId runs one", async (t) => {
   const a = await withConfig("all-a");
   const b = await withConfig("all-b");
   await setNextRunAt(world.db, b.id, new Date(Date.now() + 60 * MINUTE));
@@ -161,7 +160,7 @@ Deno.test("runDueSyncs() with all ignores schedules, with configId runs one", op
   });
 });
 
-Deno.test("runDueSyncs() with dryRun plans without writing or rescheduling", opts, async () => {
+Deno.test("runDueSyncs() with dryRun plans without writing or rescheduling", async () => {
   const plan = await withConfig("plan", 2);
   const before = (await getSyncConfigOfAnyUser(world.db, plan.id))!;
   const runs = await runDueSyncs(world.services, {
@@ -186,7 +185,7 @@ Deno.test("runDueSyncs() with dryRun plans without writing or rescheduling", opt
   await setNextRunAt(world.db, plan.id, new Date(Date.now() + 60 * MINUTE));
 });
 
-Deno.test("runDueSyncs() runs at most `concurrency` configs at once", opts, async () => {
+Deno.test("runDueSyncs() runs at most `concurrency` configs at once", async () => {
   const configs = await Promise.all([0, 1, 2, 3, 4].map((i) => withConfig(`pool-${i}`, 3)));
   const ids = configs.map((c) => c.id);
   let inFlight = 0;
@@ -206,7 +205,6 @@ Deno.test("runDueSyncs() runs at most `concurrency` configs at once", opts, asyn
 Deno.test({
   name: "two schedulers on one PostgreSQL run each due config exactly once",
   ignore: !onPostgres,
-  ...opts,
   async fn() {
     const configs: { t: Tenant; id: string }[] = [];
     for (let i = 0; i < 10; i++) configs.push(await withConfig(`multi-${i}`, 3));
@@ -229,7 +227,6 @@ Deno.test({
 Deno.test({
   name: "two processes triggering the same config concurrently: one runs, one gets 409",
   ignore: !onPostgres,
-  ...opts,
   async fn() {
     const { t, id } = await withConfig("two-procs", 15);
     await setNextRunAt(world.db, id, new Date(Date.now() + 60 * MINUTE));
@@ -263,7 +260,6 @@ Deno.test({
 
 Deno.test(
   "startScheduler() registers the every-minute job, except under APP_ENV=test",
-  opts,
   () => {
     assert.equal(startScheduler(world.services), false, "off in tests");
     if (typeof Deno.cron !== "function") return;
@@ -280,4 +276,4 @@ Deno.test(
   },
 );
 
-Deno.test({ name: "scheduler tests close their world", fn: () => world.close(), ...opts });
+Deno.test({ name: "scheduler tests close their world", fn: () => world.close() });

@@ -11,7 +11,6 @@ import {
   listEvents,
   openApp,
   openWorld,
-  opts,
   readEvents,
   tenant,
 } from "./_helpers.ts";
@@ -19,7 +18,7 @@ import {
 const world = await openWorld();
 const app = await openApp(world.services);
 
-Deno.test("[http] POST /api/sync/trigger/{id}", opts, async (t) => {
+Deno.test("[http] POST /api/sync/trigger/{id}", async (t) => {
   const ten = await tenant(app, world, "trigger");
   const config = await createConfig(ten);
   const path = `/api/sync/trigger/${config.id}`;
@@ -95,7 +94,6 @@ Deno.test("[http] POST /api/sync/trigger/{id}", opts, async (t) => {
 
 Deno.test(
   "[http] two concurrent triggers of one config: one runs, one gets 409",
-  opts,
   async () => {
     const ten = await tenant(app, world, "race");
     const config = await createConfig(ten);
@@ -117,7 +115,6 @@ Deno.test(
 
 Deno.test(
   "[http] a copy edited in the destination is overwritten: the result, the log and the history say so",
-  opts,
   async () => {
     const ten = await tenant(app, world, "overwrite");
     const config = await createConfig(ten);
@@ -151,7 +148,7 @@ Deno.test(
   },
 );
 
-Deno.test("[http] POST /api/sync/trigger/{id} with Accept: text/event-stream", opts, async (t) => {
+Deno.test("[http] POST /api/sync/trigger/{id} with Accept: text/event-stream", async (t) => {
   const ten = await tenant(app, world, "sse");
   const config = await createConfig(ten);
   await addEvents(ten, 12);
@@ -218,7 +215,6 @@ Deno.test("[http] POST /api/sync/trigger/{id} with Accept: text/event-stream", o
 
 Deno.test(
   "[http] a run whose connection was revoked ends needs_reconnect and marks it",
-  opts,
   async () => {
     const ten = await tenant(app, world, "revoked");
     const config = await createConfig(ten);
@@ -252,7 +248,6 @@ Deno.test(
 
 Deno.test(
   "[http] a run whose stored tokens cannot be used is recorded as failed",
-  opts,
   async () => {
     const ten = await tenant(app, world, "undecryptable");
     const config = await createConfig(ten);
@@ -276,7 +271,6 @@ Deno.test(
 
 Deno.test(
   "[http] Sync now without JavaScript ends on the dashboard with the run's result and failures",
-  opts,
   async () => {
     const ten = await tenant(app, world, "nojs");
     const config = await createConfig(ten);
@@ -321,7 +315,7 @@ Deno.test(
   },
 );
 
-Deno.test("[http] GET /api/sync/logs/{id} pages runs newest first", opts, async (t) => {
+Deno.test("[http] GET /api/sync/logs/{id} pages runs newest first", async (t) => {
   const ten = await tenant(app, world, "logs");
   const config = await createConfig(ten);
   await addEvents(ten, 1);
@@ -379,7 +373,7 @@ Deno.test("[http] GET /api/sync/logs/{id} pages runs newest first", opts, async 
   });
 });
 
-Deno.test("[http] DELETE /api/sync/config/{id}", opts, async (t) => {
+Deno.test("[http] DELETE /api/sync/config/{id}", async (t) => {
   await t.step("with remove_synced_events=true empties the destination of copies", async () => {
     const ten = await tenant(app, world, "delete-remove");
     const config = await createConfig(ten);
@@ -508,5 +502,4 @@ Deno.test("[http] DELETE /api/sync/config/{id}", opts, async (t) => {
 Deno.test({
   name: "[http] sync trigger tests close their world",
   fn: () => world.close(),
-  ...opts,
 });

@@ -14,8 +14,6 @@ const executablePath = CANDIDATES.find((path) => {
 Deno.test({
   name: "boot() hydrates islands in Chromium, with shared signals and no CSP violation",
   ignore: executablePath === undefined,
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const app = await fixtureApp();
     const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, app.fetch);
