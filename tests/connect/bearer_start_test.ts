@@ -67,6 +67,4 @@ Deno.test("[http] GET /api/oauth/start/{account_type} with a bearer", async (t) 
 Deno.test({
   name: "[http] bearer start tests close their world",
   fn: () => world.close(),
-  sanitizeResources: false,
-  sanitizeOps: false,
 });

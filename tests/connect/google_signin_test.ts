@@ -251,6 +251,4 @@ Deno.test("[pages] the sign-in and registration pages offer Continue with Google
 Deno.test({
   name: "[http] Google sign-in tests close their world",
   fn: () => world.close(),
-  sanitizeResources: false,
-  sanitizeOps: false,
 });

@@ -306,6 +306,4 @@ Deno.test("[v0] GET /oauth/callback passes Google's answer on to its flow's call
 Deno.test({
   name: "[v0] tests close their world",
   fn: () => world.close(),
-  sanitizeResources: false,
-  sanitizeOps: false,
 });

@@ -13,8 +13,6 @@ function strictSteps(t: Deno.TestContext) {
 Deno.test({
   name: "[e2e] Chromium signs up with Google through the sandbox and lands on the dashboard",
   ignore: !hasChromium,
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn(context) {
     const t = strictSteps(context);
     await Deno.mkdir(ARTIFACTS, { recursive: true });
@@ -68,8 +66,6 @@ Deno.test({
 Deno.test({
   name: "[e2e] a bearer-started connection completes in a cookie-less Chromium with its cookie",
   ignore: !hasChromium,
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const app = await startApp();
     const browser = await launchBrowser();
