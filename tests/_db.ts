@@ -55,15 +55,16 @@ export function pgliteTemplate(): Promise<Blob> {
  * whose subprocesses open it too) from the template, or the PostgreSQL at DATABASE_URL, which
  * every test file shares (isolate by data there: unique users, emails, addresses).
  */
-export async function openTestDb(dataDir?: string): Promise<Db> {
+export async function openTestDb(dataDir?: string): Promise<Db & AsyncDisposable> {
   const url = testDatabaseUrl();
+  let db: Db;
   if (url !== "memory://") {
-    const db = await openDb(url);
+    db = await openDb(url);
     await migrate(db);
-    return db;
+  } else {
+    db = await openDb(dataDir ? undefined : url, dataDir, { template: await pgliteTemplate() });
   }
-  const template = await pgliteTemplate();
-  return await openDb(dataDir ? undefined : url, dataDir, { template });
+  return Object.assign(db, { [Symbol.asyncDispose]: () => db.close() });
 }
 
 let shared: Promise<Db> | undefined;

@@ -9,11 +9,15 @@
  *   so the sanitizers see it as opened before the tests.
  * - `openTestApp()`: the whole app over the file's shared database; `await using t = await
  *   openTestApp()` inside a test, or once at the top of the file.
- * - `openTestDb()`: a database no other test sees (a test that counts rows across users); on
- *   PGlite it is a fresh copy of a migrated template (~0.5 s, no initdb), see `tests/_db.ts`.
+ * - `openTestDb()`: a database no other test of the file sees (`await using db = await
+ *   openTestDb()`); on PGlite a fresh copy of a migrated template (~0.5 s, no initdb), see
+ *   `tests/_db.ts`. On PostgreSQL it is still the one DATABASE_URL: a test that must count rows
+ *   across users uses `openSharedWorld()` (tests/sync_api/_helpers.ts), which makes a database.
+ * - With a Google sandbox: `openWorld()` (tests/connect/_helpers.ts), one per file, and
+ *   `testSandbox()`/`withPair()` (tests/sync/_helpers.ts) for the sync engine.
  *
- * Everything a test opens (apps, sandboxes, databases) is `AsyncDisposable`: `await using` closes
- * it, so Deno's op and resource sanitizers stay on.
+ * Apps, worlds, sandboxes and `openTestDb()` databases are `AsyncDisposable`: `await using`
+ * closes them, which keeps Deno's op and resource sanitizers on (no test turns them off).
  */
 import type { Hono } from "hono";
 import { type Config, loadConfig } from "@/lib/config.ts";

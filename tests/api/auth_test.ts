@@ -142,23 +142,19 @@ Deno.test("[http] POST /api/auth/register", async (step) => {
   );
 
   await step.step("counts each client behind a trusted proxy apart", async () => {
-    const proxied = await openTestApp({ env: { TRUST_PROXY: "1" } });
-    try {
-      const client = uniqueAddress();
-      for (let i = 0; i < proxied.services.rateLimits.rules.registration.free; i++) {
-        await proxied.services.rateLimits.takeRegistration(client);
-      }
-      const register = (forwardedFor: string) =>
-        proxied.app.request("/api/auth/register", {
-          method: "POST",
-          headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor },
-          body: JSON.stringify({ email: uniqueEmail(), password: "12345678" }),
-        }, fromAddress("2001:db8::1"));
-      assert.equal((await register(client)).status, 429);
-      assert.equal((await register(uniqueAddress())).status, 201);
-    } finally {
-      await proxied.close();
+    await using proxied = await openTestApp({ env: { TRUST_PROXY: "1" } });
+    const client = uniqueAddress();
+    for (let i = 0; i < proxied.services.rateLimits.rules.registration.free; i++) {
+      await proxied.services.rateLimits.takeRegistration(client);
     }
+    const register = (forwardedFor: string) =>
+      proxied.app.request("/api/auth/register", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor },
+        body: JSON.stringify({ email: uniqueEmail(), password: "12345678" }),
+      }, fromAddress("2001:db8::1"));
+    assert.equal((await register(client)).status, 429);
+    assert.equal((await register(uniqueAddress())).status, 201);
   });
 });
 
@@ -210,29 +206,25 @@ Deno.test("[http] POST /api/auth/token", async (step) => {
   });
 
   await step.step("answers 429 per client address, read behind a trusted proxy only", async () => {
-    const proxied = await openTestApp({ env: { TRUST_PROXY: "1" } });
-    try {
-      const client = uniqueAddress();
-      const proxy = uniqueAddress();
-      for (let i = 0; i < proxied.services.rateLimits.rules.address.free; i++) {
-        await proxied.services.rateLimits.beginSignIn(client, uniqueEmail());
-      }
-      const tryFrom = (app: typeof proxied.app, forwardedFor: string) =>
-        app.request("/api/auth/token", {
-          method: "POST",
-          headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor },
-          body: JSON.stringify({ email: uniqueEmail(), password: "x" }),
-        }, fromAddress(proxy));
-      // The proxy appends the address it saw; whatever the client put before it is ignored.
-      const limited = await tryFrom(proxied.app, `${uniqueAddress()}, ${client}`);
-      assert.equal(limited.status, 429);
-      assert.ok(Number(limited.headers.get("retry-after")) > 0);
-      assert.equal((await tryFrom(proxied.app, `${client}, ${uniqueAddress()}`)).status, 401);
-      // Without a trusted proxy the header is the client's word, and counts for nothing.
-      assert.equal((await tryFrom(app, client)).status, 401);
-    } finally {
-      await proxied.close();
+    await using proxied = await openTestApp({ env: { TRUST_PROXY: "1" } });
+    const client = uniqueAddress();
+    const proxy = uniqueAddress();
+    for (let i = 0; i < proxied.services.rateLimits.rules.address.free; i++) {
+      await proxied.services.rateLimits.beginSignIn(client, uniqueEmail());
     }
+    const tryFrom = (app: typeof proxied.app, forwardedFor: string) =>
+      app.request("/api/auth/token", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor },
+        body: JSON.stringify({ email: uniqueEmail(), password: "x" }),
+      }, fromAddress(proxy));
+    // The proxy appends the address it saw; whatever the client put before it is ignored.
+    const limited = await tryFrom(proxied.app, `${uniqueAddress()}, ${client}`);
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get("retry-after")) > 0);
+    assert.equal((await tryFrom(proxied.app, `${client}, ${uniqueAddress()}`)).status, 401);
+    // Without a trusted proxy the header is the client's word, and counts for nothing.
+    assert.equal((await tryFrom(app, client)).status, 401);
   });
 });
 

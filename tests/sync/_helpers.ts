@@ -20,7 +20,7 @@ export function testDb(): Promise<Db> {
   return sharedTestDb();
 }
 
-export interface Sandboxed {
+export interface Sandboxed extends AsyncDisposable {
   url: string;
   close(): Promise<void>;
   control(path: string, body?: unknown, method?: string): Promise<unknown>;
@@ -50,6 +50,7 @@ export async function testSandbox(quotaPerMinute = 1_000_000): Promise<Sandboxed
   return {
     url,
     close,
+    [Symbol.asyncDispose]: close,
     control,
     async requests() {
       const res = await fetch(`${url}_sandbox/stats`);
