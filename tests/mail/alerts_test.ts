@@ -21,7 +21,6 @@ import {
   createConfig,
   openApp,
   openWorld,
-  opts,
   type Tenant,
   tenant,
 } from "../sync_api/_helpers.ts";
@@ -97,7 +96,6 @@ function unsubscribeLink(mail: Received): string {
 }
 
 Deno.test({
-  ...opts,
   name:
     "a failing sync is told once after 3 failed runs, reminded once after a day, never on recovery",
   async fn() {
@@ -142,7 +140,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "the unsubscribe link turns that kind off without signing in, and the settings are kept",
   async fn() {
     const t = await tenant(app, world, "unsub");
@@ -181,7 +178,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "a revoked Google account is told once per incident, and again after a reconnect breaks",
   async fn() {
     const t = await tenant(app, world, "revoked");
@@ -232,7 +228,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "events refused for a day are told in one digest per sync per day",
   async fn() {
     const t = await tenant(app, world, "refused");
@@ -288,7 +283,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "a sync stopped at needs_review is told once, and again only after it moved on",
   async fn() {
     const t = await tenant(app, world, "review");
@@ -312,7 +306,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "an alert the mail server refused is not counted as told: the next look sends it",
   async fn() {
     const t = await tenant(app, world, "smtp-down");
@@ -342,7 +335,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "GET/PATCH /api/me/notifications: the user's own settings, validated",
   async fn() {
     const t = await tenant(app, world, "settings");
@@ -404,7 +396,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "close",
   async fn() {
     for (const s of instances) s.mailer.close();

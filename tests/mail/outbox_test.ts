@@ -75,8 +75,6 @@ Deno.test("the development dashboard does not say alerts are off", async () => {
 
 Deno.test({
   name: "production without SMTP_URL starts and says once that email is off",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const dataDir = await Deno.makeTempDir({ prefix: "cal-sync-mail-off-" });
     const listener = Deno.listen({ port: 0, hostname: "127.0.0.1" });
@@ -121,7 +119,5 @@ Deno.test({
 
 Deno.test({
   name: "close",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: () => t.close(),
 });

@@ -302,8 +302,6 @@ Deno.test("an account that signs in with Google only sets a password by a reset 
 
 Deno.test({
   name: "close",
-  sanitizeOps: false,
-  sanitizeResources: false,
   fn: async () => {
     t.services.mailer.close();
     if (db2 !== t.db) await db2.close();

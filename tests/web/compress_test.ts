@@ -109,7 +109,5 @@ Deno.test("HEAD, event streams, no-transform and small declared bodies go as the
 
 Deno.test({
   name: "close",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: () => t.close(),
 });
