@@ -11,9 +11,52 @@ export interface CalendarOption {
   writable: boolean;
 }
 
+/** The calendars of one connected account, as an `<optgroup>` of the pickers. */
+export interface CalendarGroupOption {
+  account_id: string;
+  email: string;
+  status: string;
+  calendars: CalendarOption[];
+  error: string | null;
+}
+
+/** A picker's value: the account and the calendar, `account id:calendar id` (ids are uuids). */
+export function pickValue(accountId: string, calendarId: string): string {
+  return `${accountId}:${calendarId}`;
+}
+
+/** The account and calendar of a picker's value; empty strings when there is none. */
+export function parsePick(value: string): { account_id: string; calendar_id: string } {
+  const at = value.indexOf(":");
+  return at < 0
+    ? { account_id: "", calendar_id: value }
+    : { account_id: value.slice(0, at), calendar_id: value.slice(at + 1) };
+}
+
+/** The picker a field error of the API belongs under: `source_calendar_id` → `source`. */
+export function pickerField(name: string): string {
+  if (name.startsWith("source_")) return "source";
+  if (name.startsWith("dest_")) return "dest";
+  return name;
+}
+
+/** The window event a disconnect is announced with, for sync cards to show their pause. */
+export const ACCOUNT_DISCONNECTED_EVENT = "cal-sync:account-disconnected";
+
+/** "Work (alice@example.com)": a calendar named with its account, as cards name each side. */
+export function sideName(calendar: string, email: string | null): string {
+  return email ? `${calendar} (${email})` : calendar;
+}
+
 /** What a sync's card shows of the API's config (one source of truth: `SyncConfigOut`). */
 export const SYNC_VIEW_KEYS = [
   "id",
+  "source_account_id",
+  "source_account_email",
+  "source_account_status",
+  "dest_account_id",
+  "dest_account_email",
+  "dest_account_status",
   "source_calendar_id",
   "source_calendar_name",
   "dest_calendar_id",

@@ -1,30 +1,29 @@
 import { useSignal } from "@preact/signals";
 import CalendarPicker from "@/islands/CalendarPicker.tsx";
 import {
-  type CalendarOption,
+  type CalendarGroupOption,
   CREATED_EVENT,
+  parsePick,
+  pickerField,
   readApiError,
+  sideName,
   type SyncView,
 } from "@/components/sync_view.ts";
 
 export interface SyncConfigFormProps {
-  sourceConnected: boolean;
-  destConnected: boolean;
-  sourceCalendars: CalendarOption[];
-  destCalendars: CalendarOption[];
-  /** Why a calendar list could not be read, when it could not. */
-  calendarsError: string | null;
+  /** Every connected account's calendars, one group each. */
+  groups: CalendarGroupOption[];
   defaultDays: number;
   /** What the no-JavaScript post sent back with its errors. */
-  values?: { source_calendar_id?: string; dest_calendar_id?: string; sync_lookahead_days?: string };
+  values?: { source?: string; dest?: string; sync_lookahead_days?: string };
   fields?: Record<string, string>;
   formError?: string | null;
 }
 
-/** Picks a source and a destination calendar and creates the sync between them. */
+/** Picks a source and a destination calendar of any connected accounts and creates the sync. */
 export default function SyncConfigForm(props: SyncConfigFormProps) {
-  const source = useSignal(props.values?.source_calendar_id ?? "");
-  const dest = useSignal(props.values?.dest_calendar_id ?? "");
+  const source = useSignal(props.values?.source ?? "");
+  const dest = useSignal(props.values?.dest ?? "");
   const days = useSignal(props.values?.sync_lookahead_days ?? String(props.defaultDays));
   const fields = useSignal<Record<string, string>>(props.fields ?? {});
   const message = useSignal<{ text: string; error: boolean } | null>(
@@ -32,11 +31,8 @@ export default function SyncConfigForm(props: SyncConfigFormProps) {
   );
   const busy = useSignal(false);
 
-  const ready = props.sourceConnected && props.destConnected;
-  const missing = [
-    !props.sourceConnected && "a source account",
-    !props.destConnected && "a destination account",
-  ].filter(Boolean).join(" and ");
+  const ready = props.groups.length > 0;
+  const calendarsError = props.groups.map((g) => g.error).find(Boolean) ?? null;
 
   async function submit(event: Event) {
     event.preventDefault();
@@ -48,18 +44,20 @@ export default function SyncConfigForm(props: SyncConfigFormProps) {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
         body: JSON.stringify({
-          source_calendar_id: source.value,
-          dest_calendar_id: dest.value,
+          source_account_id: parsePick(source.value).account_id || undefined,
+          source_calendar_id: parsePick(source.value).calendar_id,
+          dest_account_id: parsePick(dest.value).account_id || undefined,
+          dest_calendar_id: parsePick(dest.value).calendar_id,
           sync_lookahead_days: days.value === "" ? undefined : Number(days.value),
         }),
       });
       if (!res.ok) {
         const problem = await readApiError(res);
         fields.value = Object.fromEntries(
-          Object.entries(problem.fields).map(([name, text]) => [name, sentence(text)]),
+          Object.entries(problem.fields).map(([name, text]) => [pickerField(name), sentence(text)]),
         );
-        const known = ["source_calendar_id", "dest_calendar_id", "sync_lookahead_days"];
-        const placed = Object.keys(problem.fields).some((name) => known.includes(name));
+        const known = ["source", "dest", "sync_lookahead_days"];
+        const placed = Object.keys(fields.value).some((name) => known.includes(name));
         message.value = placed
           ? { text: "Please correct the marked field.", error: true }
           : { text: problem.message, error: true };
@@ -69,7 +67,9 @@ export default function SyncConfigForm(props: SyncConfigFormProps) {
       const config = await res.json() as SyncView;
       fields.value = {};
       message.value = {
-        text: `Sync created: ${config.source_calendar_name} → ${config.dest_calendar_name}.`,
+        text: `Sync created: ${
+          sideName(config.source_calendar_name, config.source_account_email)
+        } → ${sideName(config.dest_calendar_name, config.dest_account_email)}.`,
         error: false,
       };
       dispatchEvent(new CustomEvent(CREATED_EVENT, { detail: config }));
@@ -85,13 +85,11 @@ export default function SyncConfigForm(props: SyncConfigFormProps) {
       <input type="hidden" name="intent" value="create" />
       {!ready && (
         <p class="empty" id="new-sync-help">
-          Connect {missing}{" "}
-          above first; then pick the calendar to copy from and the one to copy into.
+          Connect a Google account above first; then pick the calendar to copy from and the one
+          to copy into (both may be in one account).
         </p>
       )}
-      {ready && props.calendarsError && (
-        <p class="form__error" role="alert">{props.calendarsError}</p>
-      )}
+      {ready && calendarsError && <p class="form__error" role="alert">{calendarsError}</p>}
       {message.value && (
         <p class={message.value.error ? "form__error" : "notice"} role="status">
           {message.value.text}
@@ -104,22 +102,22 @@ export default function SyncConfigForm(props: SyncConfigFormProps) {
       >
         <legend class="visually-hidden">Calendars and window</legend>
         <CalendarPicker
-          name="source_calendar_id"
+          name="source"
           label="Source calendar"
-          calendars={props.sourceCalendars}
+          groups={props.groups}
           value={source.value}
-          onChange={(id) => source.value = id}
-          error={fields.value.source_calendar_id}
+          onChange={(value) => source.value = value}
+          error={fields.value.source}
         />
         <CalendarPicker
-          name="dest_calendar_id"
+          name="dest"
           label="Destination calendar"
-          calendars={props.destCalendars}
+          groups={props.groups}
           value={dest.value}
-          onChange={(id) => dest.value = id}
+          onChange={(value) => dest.value = value}
           writableOnly
-          excludeId={source.value}
-          error={fields.value.dest_calendar_id}
+          excludeValue={source.value}
+          error={fields.value.dest}
         />
         <div class="field field--narrow">
           <label for="sync_lookahead_days">Days ahead</label>

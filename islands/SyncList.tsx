@@ -5,11 +5,13 @@ import { FailureReason } from "@/components/FailureReason.tsx";
 import { RunResult } from "@/components/RunResult.tsx";
 import { runStatusText, runTone } from "@/components/run_words.ts";
 import {
+  ACCOUNT_DISCONNECTED_EVENT,
   CREATED_EVENT,
   formatNextRun,
   formatWhen,
   readApiError,
   type RunResultView,
+  sideName,
   statusText,
   statusTone,
   type SyncView,
@@ -18,8 +20,8 @@ import SyncHistory from "@/islands/SyncHistory.tsx";
 
 interface SyncListProps {
   syncs: SyncView[];
-  /** Both accounts are connected and working, so runs can start. */
-  canRun: boolean;
+  /** At least one Google account is connected, so syncs can be created. */
+  hasAccounts: boolean;
   /** The result of a run posted without JavaScript, shown on its card. */
   ranId?: string | null;
   ranResult?: RunResultView | null;
@@ -38,8 +40,32 @@ export default function SyncList(props: SyncListProps) {
       if (!syncs.value.some((s) => s.id === config.id)) syncs.value = [...syncs.value, config];
       notice.value = null;
     };
+    // A disconnect in the accounts list pauses the syncs using the account: show it here too.
+    const disconnected = (event: Event) => {
+      const { email, paused } = (event as CustomEvent<{ email: string; paused: string[] }>).detail;
+      syncs.value = syncs.value.map((s) => {
+        type Status = SyncView["source_account_status"];
+        const status = (id: string | null, current: Status): Status =>
+          s.source_account_email === email && id === s.source_account_id ||
+            s.dest_account_email === email && id === s.dest_account_id
+            ? "disconnected"
+            : current;
+        const next = {
+          ...s,
+          source_account_status: status(s.source_account_id, s.source_account_status),
+          dest_account_status: status(s.dest_account_id, s.dest_account_status),
+        };
+        return paused.includes(s.id)
+          ? { ...next, is_active: false, paused_reason: `The Google account ${email} was disconnected` }
+          : next;
+      });
+    };
     addEventListener(CREATED_EVENT, added);
-    return () => removeEventListener(CREATED_EVENT, added);
+    addEventListener(ACCOUNT_DISCONNECTED_EVENT, disconnected);
+    return () => {
+      removeEventListener(CREATED_EVENT, added);
+      removeEventListener(ACCOUNT_DISCONNECTED_EVENT, disconnected);
+    };
   }, []);
 
   if (syncs.value.length === 0) {
@@ -47,9 +73,9 @@ export default function SyncList(props: SyncListProps) {
       <div>
         {notice.value && <p class="notice" role="status">{notice.value}</p>}
         <p class="empty">
-          No syncs yet. {props.canRun
+          No syncs yet. {props.hasAccounts
             ? "Pick a source and a destination calendar above and press “Create sync”."
-            : "Connect both Google accounts, then create your first sync above."}
+            : "Connect a Google account, then create your first sync above."}
         </p>
       </div>
     );
@@ -63,7 +89,6 @@ export default function SyncList(props: SyncListProps) {
             <SyncCard
               sync={sync}
               local={mounted.value}
-              canRun={props.canRun}
               initialResult={sync.id === props.ranId ? props.ranResult ?? null : null}
               onChange={(next) => syncs.value = syncs.value.map((s) => s.id === next.id ? next : s)}
               onDeleted={(text) => {
@@ -86,13 +111,25 @@ interface Progress {
 interface SyncCardProps {
   sync: SyncView;
   local: boolean;
-  canRun: boolean;
   initialResult: RunResultView | null;
   onChange: (sync: SyncView) => void;
   onDeleted: (notice: string) => void;
 }
 
-function SyncCard({ sync, local, canRun, initialResult, onChange, onDeleted }: SyncCardProps) {
+/** The side of a sync whose account keeps it from running, if any. */
+function blockedSide(sync: SyncView): { id: string | null; email: string | null; status: string | null } | null {
+  if (sync.source_account_status !== "ok") {
+    return { id: sync.source_account_id, email: sync.source_account_email, status: sync.source_account_status };
+  }
+  if (sync.dest_account_status !== "ok") {
+    return { id: sync.dest_account_id, email: sync.dest_account_email, status: sync.dest_account_status };
+  }
+  return null;
+}
+
+function SyncCard({ sync, local, initialResult, onChange, onDeleted }: SyncCardProps) {
+  const blocked = blockedSide(sync);
+  const canRun = blocked === null;
   const running = useSignal(false);
   const progress = useSignal<Progress | null>(null);
   const result = useSignal<RunResultView | null>(initialResult);
@@ -101,7 +138,9 @@ function SyncCard({ sync, local, canRun, initialResult, onChange, onDeleted }: S
   const removeEvents = useSignal(false);
   const deleting = useSignal(false);
   const toggling = useSignal(false);
-  const name = `${sync.source_calendar_name} → ${sync.dest_calendar_name}`;
+  const name = `${sideName(sync.source_calendar_name, sync.source_account_email)} → ${
+    sideName(sync.dest_calendar_name, sync.dest_account_email)
+  }`;
   const titleId = `sync-${sync.id}-title`;
 
   async function runNow(event: Event) {
@@ -181,10 +220,20 @@ function SyncCard({ sync, local, canRun, initialResult, onChange, onDeleted }: S
     <article class="card sync" id={`sync-${sync.id}`} aria-labelledby={titleId}>
       <div class="sync__head">
         <h3 id={titleId} class="sync__title">
-          <span>{sync.source_calendar_name}</span>
+          <span>
+            {sync.source_calendar_name}
+            {sync.source_account_email && (
+              <span class="sync__account">({sync.source_account_email})</span>
+            )}
+          </span>
           <span class="sync__arrow" aria-hidden="true">→</span>
           <span class="visually-hidden">to</span>
-          <span>{sync.dest_calendar_name}</span>
+          <span>
+            {sync.dest_calendar_name}
+            {sync.dest_account_email && (
+              <span class="sync__account">({sync.dest_account_email})</span>
+            )}
+          </span>
         </h3>
         <span class={`badge badge--${sync.is_active ? tone : "none"}`}>
           {!sync.is_active
@@ -210,6 +259,28 @@ function SyncCard({ sync, local, canRun, initialResult, onChange, onDeleted }: S
       </dl>
       {!sync.is_active && sync.paused_reason && <p class="warning">Paused: {sync.paused_reason}.
       </p>}
+      {blocked && blocked.status === "needs_reconnect" && blocked.id && (
+        <form
+          class="warning sync__reconnect"
+          method="post"
+          action={`/api/accounts/${blocked.id}/reconnect`}
+        >
+          <span>
+            The Google account {blocked.email}{" "}
+            needs reconnecting: this sync waits until it is.
+          </span>{" "}
+          <button type="submit" class="button">
+            Reconnect<span class="visually-hidden">{` ${blocked.email}`}</span>
+          </button>
+        </form>
+      )}
+      {blocked && blocked.status !== "needs_reconnect" && sync.is_active && (
+        <p class="warning">
+          {blocked.email
+            ? `The Google account ${blocked.email} is disconnected: connect it again to run this sync.`
+            : "An account of this sync is no longer connected: create the sync again."}
+        </p>
+      )}
       {told && !result.value && <RunResult result={lastRun} shown={3} />}
       {sync.last_error && !told && !result.value && (
         <p class="warning">
@@ -241,7 +312,7 @@ function SyncCard({ sync, local, canRun, initialResult, onChange, onDeleted }: S
             class="button"
             disabled={running.value || !canRun || !sync.is_active}
             title={!canRun
-              ? "Connect both accounts to run syncs"
+              ? "Both accounts of this sync must be connected to run it"
               : sync.is_active
               ? undefined
               : "Turn Active on to run this sync"}
@@ -284,8 +355,9 @@ function SyncCard({ sync, local, canRun, initialResult, onChange, onDeleted }: S
       >
         <form class="form" onSubmit={remove}>
           <p>
-            No more events will be copied from {sync.source_calendar_name} to{" "}
-            {sync.dest_calendar_name}.
+            No more events will be copied from{" "}
+            {sideName(sync.source_calendar_name, sync.source_account_email)} to{" "}
+            {sideName(sync.dest_calendar_name, sync.dest_account_email)}.
           </p>
           <label class="check">
             <input

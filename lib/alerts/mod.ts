@@ -14,7 +14,7 @@ import {
   unclaimIncident,
 } from "@/lib/db/alert_incidents.ts";
 import { claimReminder, resolveIncident, unclaimReminder } from "@/lib/db/alert_incidents.ts";
-import { listOAuthTokensByUser } from "@/lib/db/oauth_tokens.ts";
+import { listGoogleAccounts } from "@/lib/db/google_accounts.ts";
 import { getNotificationSettings } from "@/lib/db/notification_settings.ts";
 import { listLongRefusedEvents, recordRefusedEvents } from "@/lib/db/refused_events.ts";
 import { getSyncConfig, type SyncConfigRow } from "@/lib/db/sync_configs.ts";
@@ -68,7 +68,7 @@ export async function noteRunOutcome(
 /** A Google connection the user must reconnect, in terms that outlive the account slots. */
 export interface AccountIncident {
   userId: string;
-  /** A stable id of the Google account (today `userId:source`, later a google_accounts id). */
+  /** A stable id of the Google account: its google_accounts id. */
   accountId: string;
   googleEmail: string;
   /** Tells this incident from a later one: when the account was last connected. */
@@ -96,13 +96,13 @@ export async function noteAccountNeedsReconnect(
 }
 
 async function noteConnections(services: Services, userId: string) {
-  for (const token of await listOAuthTokensByUser(services.db, userId)) {
-    if (token.status !== "needs_reconnect") continue;
+  for (const account of await listGoogleAccounts(services.db, userId)) {
+    if (account.status !== "needs_reconnect") continue;
     await noteAccountNeedsReconnect(services, {
       userId,
-      accountId: `${userId}:${token.account_type}`,
-      googleEmail: token.google_email,
-      connectedAt: token.connected_at,
+      accountId: account.id,
+      googleEmail: account.google_email,
+      connectedAt: account.connected_at,
     });
   }
 }

@@ -1,9 +1,8 @@
 import type { Db } from "@/lib/db/mod.ts";
 import {
-  listOAuthTokensNotAtKeyVersion,
-  type OAuthTokenRow,
-  replaceOAuthTokenCiphertexts,
-} from "@/lib/db/oauth_tokens.ts";
+  listAccountsNotAtKeyVersion,
+  replaceAccountCiphertexts,
+} from "@/lib/db/google_accounts.ts";
 import { decryptToken, encryptToken, loadKeyRing, type TokenField } from "./tokens.ts";
 
 export interface RotationResult {
@@ -12,7 +11,7 @@ export interface RotationResult {
   /** Rows that changed meanwhile (a refresh or reconnect wrote them with the newest key). */
   skipped: number;
   /** Rows whose key is no longer configured: they stay as they are until reconnected. */
-  failed: Array<{ user_id: string; account_type: string; error: string }>;
+  failed: Array<{ user_id: string; account_id: string; error: string }>;
 }
 
 const BATCH = 200;
@@ -28,17 +27,17 @@ export async function rotateTokenKeys(db: Db, keys: readonly string[]): Promise<
   const failed = new Set<string>();
   for (;;) {
     const rows =
-      (await listOAuthTokensNotAtKeyVersion(db, ring.currentVersion, BATCH + failed.size))
-        .filter((row) => !failed.has(key(row)));
+      (await listAccountsNotAtKeyVersion(db, ring.currentVersion, BATCH + failed.size))
+        .filter((row) => !failed.has(row.id));
     if (rows.length === 0) return result;
     const before = result.rotated + result.failed.length;
     for (const row of rows) {
       try {
         const reseal = async (field: TokenField, value: string) => {
-          const owner = { userId: row.user_id, accountType: row.account_type, field };
+          const owner = { userId: row.user_id, label: row.token_label, field };
           return await encryptToken(ring, await decryptToken(ring, value, owner), owner);
         };
-        const swapped = await replaceOAuthTokenCiphertexts(db, row, {
+        const swapped = await replaceAccountCiphertexts(db, row, {
           refresh_token_enc: await reseal("refresh_token", row.refresh_token_enc),
           access_token_enc: row.access_token_enc === null
             ? null
@@ -48,10 +47,10 @@ export async function rotateTokenKeys(db: Db, keys: readonly string[]): Promise<
         if (swapped) result.rotated++;
         else result.skipped++;
       } catch (err) {
-        failed.add(key(row));
+        failed.add(row.id);
         result.failed.push({
           user_id: row.user_id,
-          account_type: row.account_type,
+          account_id: row.id,
           error: err instanceof Error ? err.message : String(err),
         });
       }
@@ -59,8 +58,4 @@ export async function rotateTokenKeys(db: Db, keys: readonly string[]): Promise<
     // Rows that others keep rewriting with an old key (a process still on old settings).
     if (result.rotated + result.failed.length === before) return result;
   }
-}
-
-function key(row: Pick<OAuthTokenRow, "user_id" | "account_type">): string {
-  return `${row.user_id}:${row.account_type}`;
 }

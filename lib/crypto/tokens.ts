@@ -1,6 +1,6 @@
 /**
  * Encryption of OAuth tokens at rest: AES-256-GCM through Web Crypto, a random 96-bit IV per
- * value, and the owner of the value (user, account type, field) bound as additional authenticated
+ * value, and the owner of the value (user, account label, field) bound as additional authenticated
  * data, so a ciphertext copied into another row or column does not decrypt.
  *
  * A stored value reads `v1.<key version>.<iv>.<ciphertext>` (base64url). The key version is a
@@ -13,7 +13,8 @@ export type TokenField = "refresh_token" | "access_token";
 /** Who a value belongs to; all three are authenticated along with the ciphertext. */
 export interface TokenOwner {
   userId: string;
-  accountType: "source" | "destination";
+  /** The account's `token_label`: its id, or the slot name of a token stored before 0014. */
+  label: string;
   field: TokenField;
 }
 
@@ -134,7 +135,7 @@ function parse(value: string) {
 }
 
 function additionalData(owner: TokenOwner): Uint8Array<ArrayBuffer> {
-  return encoder.encode(`cal-sync/oauth-token|${owner.userId}|${owner.accountType}|${owner.field}`);
+  return encoder.encode(`cal-sync/oauth-token|${owner.userId}|${owner.label}|${owner.field}`);
 }
 
 function fromBase64(value: string): Uint8Array<ArrayBuffer> {

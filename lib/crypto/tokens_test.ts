@@ -10,7 +10,7 @@ import {
 
 const keyA = btoa(String.fromCharCode(...new Uint8Array(32).fill(1)));
 const keyB = btoa(String.fromCharCode(...new Uint8Array(32).fill(2)));
-const owner: TokenOwner = { userId: "u1", accountType: "source", field: "refresh_token" };
+const owner: TokenOwner = { userId: "u1", label: "source", field: "refresh_token" };
 
 Deno.test("encryptToken() round-trips and never contains the plaintext", async () => {
   const ring = await loadKeyRing([keyA]);
@@ -26,7 +26,7 @@ Deno.test("decryptToken() refuses a value bound to another user, account type or
   for (
     const other of [
       { ...owner, userId: "u2" },
-      { ...owner, accountType: "destination" as const },
+      { ...owner, label: "destination" },
       { ...owner, field: "access_token" as const },
     ]
   ) {

@@ -6,6 +6,11 @@ import { isUuid } from "./uuid.ts";
 export interface SyncConfigRow {
   id: string;
   user_id: string;
+  /** The Google account each side is read or written as; null when it was never known (0014). */
+  source_account_id: string | null;
+  dest_account_id: string | null;
+  /** Paused because this account was disconnected: connecting it again resumes the config. */
+  paused_for_account_id: string | null;
   source_calendar_id: string;
   source_calendar_name: string;
   dest_calendar_id: string;
@@ -30,8 +35,18 @@ export interface SyncConfigRow {
   updated_at: Date;
 }
 
+/** A config with what the dashboard and the API say of its two accounts. */
+export interface SyncConfigView extends SyncConfigRow {
+  source_account_email: string | null;
+  source_account_status: string | null;
+  dest_account_email: string | null;
+  dest_account_status: string | null;
+}
+
 export interface NewSyncConfig {
   user_id: string;
+  source_account_id?: string | null;
+  dest_account_id?: string | null;
   source_calendar_id: string;
   source_calendar_name?: string;
   dest_calendar_id: string;
@@ -50,8 +65,9 @@ export async function createSyncConfig(
 ): Promise<SyncConfigRow> {
   const rows = await db.query<SyncConfigRow>(
     `INSERT INTO sync_configs (user_id, source_calendar_id, source_calendar_name, dest_calendar_id,
-       dest_calendar_name, sync_lookahead_days, sync_interval_minutes)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+       dest_calendar_name, sync_lookahead_days, sync_interval_minutes, source_account_id,
+       dest_account_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
     [
       input.user_id,
       input.source_calendar_id,
@@ -60,10 +76,20 @@ export async function createSyncConfig(
       input.dest_calendar_name ?? "",
       input.sync_lookahead_days ?? 90,
       input.sync_interval_minutes ?? 15,
+      input.source_account_id ?? null,
+      input.dest_account_id ?? null,
     ],
   );
   return rows[0];
 }
+
+/** The accounts' emails and statuses beside a config's own columns. */
+const VIEW = `SELECT c.*, sa.google_email AS source_account_email,
+    sa.status AS source_account_status, da.google_email AS dest_account_email,
+    da.status AS dest_account_status
+  FROM sync_configs c
+  LEFT JOIN google_accounts sa ON sa.id = c.source_account_id
+  LEFT JOIN google_accounts da ON da.id = c.dest_account_id`;
 
 /**
  * One of the user's configs; undefined when it is another user's, or no config's id at all.
@@ -85,19 +111,19 @@ async function configById(
   db: Queryable,
   id: string,
   owner: string | null,
-): Promise<SyncConfigRow | undefined> {
+): Promise<SyncConfigView | undefined> {
   if (!isUuid(id)) return undefined;
-  const rows = await db.query<SyncConfigRow>(
-    `SELECT * FROM sync_configs WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2::uuid)`,
+  const rows = await db.query<SyncConfigView>(
+    `${VIEW} WHERE c.id = $1 AND ($2::uuid IS NULL OR c.user_id = $2::uuid)`,
     [id, owner],
   );
   return rows[0];
 }
 
 /** A user's configs, oldest first. */
-export function listSyncConfigsByUser(db: Queryable, userId: string): Promise<SyncConfigRow[]> {
-  return db.query<SyncConfigRow>(
-    `SELECT * FROM sync_configs WHERE user_id = $1 ORDER BY created_at, id`,
+export function listSyncConfigsByUser(db: Queryable, userId: string): Promise<SyncConfigView[]> {
+  return db.query<SyncConfigView>(
+    `${VIEW} WHERE c.user_id = $1 ORDER BY c.created_at, c.id`,
     [userId],
   );
 }
@@ -219,9 +245,11 @@ export async function recordSyncOutcome(
   );
 }
 
-/** Both of the config owner's Google connections exist and work. */
-const BOTH_ACCOUNTS_OK = `(SELECT count(*) FROM oauth_tokens t
-  WHERE t.user_id = c.user_id AND t.status = 'ok') = 2`;
+/** Both Google accounts of the config are connected and work. */
+const BOTH_ACCOUNTS_OK = `EXISTS (SELECT 1 FROM google_accounts sa
+    WHERE sa.id = c.source_account_id AND sa.status = 'ok')
+  AND EXISTS (SELECT 1 FROM google_accounts da
+    WHERE da.id = c.dest_account_id AND da.status = 'ok')`;
 
 /**
  * Claims up to `limit` due configs (active, `next_run_at <= now`, both Google connections ok, no
@@ -323,6 +351,7 @@ export async function updateSyncConfig(
     `UPDATE sync_configs SET
        is_active = COALESCE($3::boolean, is_active),
        paused_reason = CASE WHEN $3::boolean IS NULL THEN paused_reason ELSE NULL END,
+       paused_for_account_id = CASE WHEN $3::boolean IS NULL THEN paused_for_account_id END,
        next_run_at = CASE
          WHEN $3::boolean AND NOT is_active THEN now()
          WHEN $5::integer IS NOT NULL THEN LEAST(next_run_at, now() + make_interval(mins => $5::integer))
@@ -406,34 +435,67 @@ export async function setNextRunAt(db: Queryable, id: string, at: Date) {
   ]);
 }
 
-/**
- * Pauses every sync config of a user: each config reads the source account and writes the
- * destination account, so losing either one stops them all. Returns how many were paused.
- */
-export async function pauseSyncConfigsOfUser(
-  db: Queryable,
-  userId: string,
-  reason: string,
-): Promise<number> {
-  const rows = await db.query(
-    `UPDATE sync_configs SET is_active = false, paused_reason = $2, updated_at = now()
-     WHERE user_id = $1 AND is_active RETURNING id`,
-    [userId, reason],
-  );
-  return rows.length;
+/** A config as a pause names it. */
+export interface PausedSyncConfig {
+  id: string;
+  source_calendar_name: string;
+  dest_calendar_name: string;
 }
 
-/** Turns back on the user's configs paused for one of `reasons`; returns how many. */
-export async function resumeSyncConfigsPausedFor(
+/**
+ * Pauses the user's active configs that read or write `accountId` (either side), remembering
+ * the account so that connecting it again resumes them. Returns the configs it paused.
+ */
+export async function pauseSyncConfigsUsingAccount(
   db: Queryable,
   userId: string,
-  reasons: string[],
-): Promise<number> {
-  const rows = await db.query(
-    `UPDATE sync_configs SET is_active = true, paused_reason = NULL, next_run_at = now(),
+  accountId: string,
+  reason: string,
+): Promise<PausedSyncConfig[]> {
+  return await db.query<PausedSyncConfig>(
+    `UPDATE sync_configs SET is_active = false, paused_reason = $3, paused_for_account_id = $2,
        updated_at = now()
-     WHERE user_id = $1 AND NOT is_active AND paused_reason = ANY($2::text[]) RETURNING id`,
-    [userId, reasons],
+     WHERE user_id = $1 AND is_active AND (source_account_id = $2 OR dest_account_id = $2)
+     RETURNING id, source_calendar_name, dest_calendar_name`,
+    [userId, accountId, reason],
   );
-  return rows.length;
+}
+
+/** The user's configs (any state) that read or write `accountId`. */
+export function listSyncConfigsUsingAccount(
+  db: Queryable,
+  userId: string,
+  accountId: string,
+): Promise<SyncConfigView[]> {
+  return db.query<SyncConfigView>(
+    `${VIEW} WHERE c.user_id = $1 AND (c.source_account_id = $2 OR c.dest_account_id = $2)
+     ORDER BY c.created_at, c.id`,
+    [userId, accountId],
+  );
+}
+
+/**
+ * After `accountId` is connected again: turns back on the configs its disconnect paused (when
+ * their other side works too), and makes every active config using it due now, so the runs its
+ * failure held back happen at once. Returns how many were resumed.
+ */
+export async function resumeSyncConfigsOfAccount(
+  db: Queryable,
+  userId: string,
+  accountId: string,
+): Promise<number> {
+  const resumed = await db.query(
+    `UPDATE sync_configs c SET is_active = true, paused_reason = NULL,
+       paused_for_account_id = NULL, next_run_at = now(), updated_at = now()
+     WHERE c.user_id = $1 AND NOT c.is_active AND c.paused_for_account_id = $2
+       AND ${BOTH_ACCOUNTS_OK}
+     RETURNING c.id`,
+    [userId, accountId],
+  );
+  await db.query(
+    `UPDATE sync_configs SET next_run_at = LEAST(next_run_at, now())
+     WHERE user_id = $1 AND is_active AND (source_account_id = $2 OR dest_account_id = $2)`,
+    [userId, accountId],
+  );
+  return resumed.length;
 }

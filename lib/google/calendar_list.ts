@@ -1,6 +1,6 @@
 import type { calendar_v3 } from "@googleapis/calendar";
 import { type CachedCalendar, listCalendars, replaceCalendars } from "@/lib/db/calendars.ts";
-import type { AccountType } from "@/lib/db/oauth_tokens.ts";
+import { getGoogleAccount, setCalendarsRefreshedAt } from "@/lib/db/google_accounts.ts";
 import { log } from "@/lib/log.ts";
 import type { Services } from "@/lib/services.ts";
 import { getCalendarClient } from "./clients.ts";
@@ -35,9 +35,9 @@ const PAGE_SIZE = 250;
 export async function refreshCalendarList(
   services: Services,
   userId: string,
-  accountType: AccountType,
+  accountId: string,
 ): Promise<CachedCalendar[]> {
-  const client = await getCalendarClient(services, userId, accountType);
+  const client = await getCalendarClient(services, userId, accountId);
   const calendars: CachedCalendar[] = [];
   let pageToken: string | undefined;
   do {
@@ -65,7 +65,10 @@ export async function refreshCalendarList(
     }
     pageToken = data.nextPageToken ?? undefined;
   } while (pageToken);
-  await services.db.transaction((tx) => replaceCalendars(tx, userId, accountType, calendars));
+  await services.db.transaction(async (tx) => {
+    await replaceCalendars(tx, userId, accountId, calendars);
+    await setCalendarsRefreshedAt(tx, accountId, new Date());
+  });
   return calendars;
 }
 
@@ -73,24 +76,27 @@ export async function refreshCalendarList(
  * The account's calendars, fresh from Google and cached; when Google cannot be reached (or the
  * connection needs reconnecting) the cached list with `stale: true`. Throws NotConnectedError;
  * with no cache to fall back on, NeedsReconnectError or GoogleUnavailableError.
- * @example const { calendars } = await listCalendarsForAccount(services, user.id, "destination");
+ * @example const { calendars } = await listCalendarsForAccount(services, user.id, accountId);
  */
 export async function listCalendarsForAccount(
   services: Services,
   userId: string,
-  accountType: AccountType,
+  accountId: string,
+  /** How errors name the account ("destination account"); its email by default. */
+  name?: string,
 ): Promise<CalendarList> {
   try {
-    const fresh = await refreshCalendarList(services, userId, accountType);
+    const fresh = await refreshCalendarList(services, userId, accountId);
     return { calendars: fresh.map(toEntry), stale: false, fetched_at: new Date() };
   } catch (err) {
     if (err instanceof NotConnectedError) throw err;
-    const cached = await listCalendars(services.db, userId, accountType);
-    const fields = { user_id: userId, account_type: accountType, error: googleErrorMessage(err) };
+    const cached = await listCalendars(services.db, userId, accountId);
+    const fields = { user_id: userId, account_id: accountId, error: googleErrorMessage(err) };
     if (cached.length === 0) {
       if (err instanceof NeedsReconnectError) throw err;
       log.warn("Cannot list calendars", fields);
-      throw new GoogleUnavailableError(accountType, err);
+      const email = (await getGoogleAccount(services.db, accountId, userId))?.google_email;
+      throw new GoogleUnavailableError(name ?? `Google account ${email}`, err);
     }
     log.warn("Serving cached calendar list", fields);
     return { calendars: cached.map(toEntry), stale: true, fetched_at: cached[0].fetched_at };
@@ -109,33 +115,33 @@ const refreshing = new Map<string, Promise<void>>();
  * background for the next view (the stale list is shown meanwhile). Only when nothing is cached
  * yet (the refresh after connecting failed) is Google asked before answering, as
  * `listCalendarsForAccount` does.
- * @example const { calendars } = await cachedCalendarList(services, user.id, "source");
+ * @example const { calendars } = await cachedCalendarList(services, user.id, accountId);
  */
 export async function cachedCalendarList(
   services: Services,
   userId: string,
-  accountType: AccountType,
+  accountId: string,
   options: { maxAgeMs?: number; refresh?: boolean } = {},
 ): Promise<CalendarList> {
-  const cached = await listCalendars(services.db, userId, accountType);
-  if (cached.length === 0) return await listCalendarsForAccount(services, userId, accountType);
+  const cached = await listCalendars(services.db, userId, accountId);
+  if (cached.length === 0) return await listCalendarsForAccount(services, userId, accountId);
   const fetchedAt = new Date(cached[0].fetched_at);
   const maxAgeMs = options.maxAgeMs ?? CALENDAR_LIST_MAX_AGE_MS;
   if ((options.refresh ?? true) && Date.now() - fetchedAt.getTime() >= maxAgeMs) {
-    refreshInBackground(services, userId, accountType);
+    refreshInBackground(services, userId, accountId);
   }
   return { calendars: cached.map(toEntry), stale: false, fetched_at: fetchedAt };
 }
 
-function refreshInBackground(services: Services, userId: string, accountType: AccountType) {
-  const key = `${userId}:${accountType}`;
+function refreshInBackground(services: Services, userId: string, accountId: string) {
+  const key = accountId;
   if (refreshing.has(key)) return;
-  const done = refreshCalendarList(services, userId, accountType).then(
+  const done = refreshCalendarList(services, userId, accountId).then(
     () => {},
     (err) =>
       log.warn("Cannot refresh calendar list", {
         user_id: userId,
-        account_type: accountType,
+        account_id: accountId,
         error: googleErrorMessage(err),
       }),
   ).finally(() => refreshing.delete(key));
@@ -156,5 +162,47 @@ function toEntry(row: CachedCalendar): CalendarEntry {
     background_color: row.background_color,
     time_zone: row.time_zone,
     writable: WRITABLE_ROLES.has(row.access_role),
+  };
+}
+
+/** A calendar as the accounts API and the dashboard's pickers show it. */
+export interface CalendarChoice {
+  id: string;
+  summary: string;
+  primary: boolean;
+  writable: boolean;
+  background_color: string | null;
+}
+
+/**
+ * One of the user's accounts' calendars for the accounts API: the cached list (a background
+ * refresh once it is old, unless the account needs reconnecting), or Google's now with
+ * `refresh`. Undefined when the account is not the user's.
+ * @example const list = await accountCalendars(services, user.id, accountId, false);
+ */
+export async function accountCalendars(
+  services: Services,
+  userId: string,
+  accountId: string,
+  refresh: boolean,
+): Promise<{ calendars: CalendarChoice[]; stale: boolean } | undefined> {
+  const account = await getGoogleAccount(services.db, accountId, userId);
+  if (!account) return undefined;
+  const list = refresh
+    ? await listCalendarsForAccount(services, userId, accountId)
+    : await cachedCalendarList(services, userId, accountId, { refresh: account.status === "ok" });
+  return {
+    calendars: list.calendars.map(calendarChoice),
+    stale: list.stale || account.status !== "ok",
+  };
+}
+
+export function calendarChoice(c: CalendarEntry): CalendarChoice {
+  return {
+    id: c.id,
+    summary: c.summary,
+    primary: c.primary,
+    writable: c.writable,
+    background_color: c.background_color,
   };
 }

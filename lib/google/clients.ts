@@ -1,13 +1,13 @@
 import { calendar, type calendar_v3 } from "@googleapis/calendar";
 import { type gaxios, OAuth2Client } from "google-auth-library";
-import { decryptToken, encryptToken, loadKeyRing } from "@/lib/crypto/tokens.ts";
+import { decryptToken, encryptToken, loadKeyRing, type TokenField } from "@/lib/crypto/tokens.ts";
 import type { Db } from "@/lib/db/mod.ts";
 import {
-  type AccountType,
-  getOAuthToken,
-  setOAuthTokenStatus,
-  updateOAuthAccessToken,
-} from "@/lib/db/oauth_tokens.ts";
+  getGoogleAccount,
+  type GoogleAccountRow,
+  setAccountStatus,
+  updateAccountAccessToken,
+} from "@/lib/db/google_accounts.ts";
 import { noteAccountNeedsReconnect } from "@/lib/alerts/mod.ts";
 import { log } from "@/lib/log.ts";
 import type { Services } from "@/lib/services.ts";
@@ -56,33 +56,30 @@ function withoutRetries<T extends OAuth2Client>(client: T): T {
   return client;
 }
 
+/** How an account is named in errors a person reads. */
+export function accountName(row: { google_email: string }): string {
+  return `Google account ${row.google_email}`;
+}
+
 /**
- * A Calendar v3 client acting as the user's connected account. Access tokens come from the
- * database and are refreshed (once per connection at a time, across clients) shortly before
- * they expire; refreshed tokens are stored re-encrypted. gaxios's own retries are off: callers
- * own the retry policy. Throws NotConnectedError, or NeedsReconnectError once Google refused the
- * grant.
- * @example const cal = await getCalendarClient(services, user.id, "source");
+ * A Calendar v3 client acting as one of the user's connected Google accounts. Access tokens come
+ * from the database and are refreshed (once per account at a time, across clients) shortly
+ * before they expire; refreshed tokens are stored re-encrypted. gaxios's own retries are off:
+ * callers own the retry policy. Throws NotConnectedError (not the user's connected account), or
+ * NeedsReconnectError once Google refused the grant.
+ * @example const cal = await getCalendarClient(services, user.id, accountId);
  */
 export async function getCalendarClient(
   services: Services,
   userId: string,
-  accountType: AccountType,
+  accountId: string,
 ): Promise<calendar_v3.Calendar> {
-  const row = await getOAuthToken(services.db, userId, accountType);
-  if (!row) throw new NotConnectedError(accountType);
-  if (row.status === "needs_reconnect") {
-    throw new NeedsReconnectError(accountType, row.status_reason ?? "needs_reconnect");
-  }
-  const auth = new ConnectionAuthClient(services, userId, accountType);
+  const row = await usableAccount(services.db, userId, accountId);
+  const auth = new AccountAuthClient(services, row);
   if (row.access_token_enc && row.expires_at) {
     const ring = await loadKeyRing(services.config.encryptionKeys);
     auth.setCredentials({
-      access_token: await decryptToken(ring, row.access_token_enc, {
-        userId,
-        accountType,
-        field: "access_token",
-      }),
+      access_token: await decryptToken(ring, row.access_token_enc, ownerOf(row, "access_token")),
       expiry_date: new Date(row.expires_at).getTime(),
       token_type: "Bearer",
     });
@@ -96,33 +93,36 @@ export async function getCalendarClient(
   });
 }
 
+/** Who a stored token belongs to, as its ciphertext is bound. */
+export function ownerOf(row: Pick<GoogleAccountRow, "user_id" | "token_label">, field: TokenField) {
+  return { userId: row.user_id, label: row.token_label, field };
+}
+
+async function usableAccount(db: Db, userId: string, accountId: string) {
+  const row = await getGoogleAccount(db, accountId, userId);
+  if (!row) throw new NotConnectedError("Google account");
+  if (row.status === "needs_reconnect") {
+    throw new NeedsReconnectError(accountName(row), row.status_reason ?? "needs_reconnect", row.id);
+  }
+  return row;
+}
+
 /**
- * Marks a connection as needing the user to connect again; the sync and the dashboard show it,
+ * Marks an account as needing the user to connect again; the sync and the dashboard show it,
  * and the user is emailed once for this incident (lib/alerts).
- * @example await markNeedsReconnect(services, userId, "source", "invalid_grant");
+ * @example await markNeedsReconnect(services, accountId, "invalid_grant");
  */
 export async function markNeedsReconnect(
   services: Services,
-  userId: string,
-  accountType: AccountType,
+  accountId: string,
   reason: string,
 ): Promise<void> {
-  const row = await setOAuthTokenStatus(
-    services.db,
-    userId,
-    accountType,
-    "needs_reconnect",
-    reason,
-  );
+  const row = await setAccountStatus(services.db, accountId, "needs_reconnect", reason);
   if (!row) return;
-  log.warn("Google connection needs reconnect", {
-    user_id: userId,
-    account_type: accountType,
-    reason,
-  });
+  log.warn("Google account needs reconnect", { account_id: accountId, reason });
   await noteAccountNeedsReconnect(services, {
-    userId,
-    accountId: `${userId}:${accountType}`,
+    userId: row.user_id,
+    accountId: row.id,
     googleEmail: row.google_email,
     connectedAt: row.connected_at,
   });
@@ -136,24 +136,23 @@ interface FreshAccessToken {
 const refreshesByDb = new WeakMap<Db, Map<string, Promise<FreshAccessToken>>>();
 
 /**
- * A usable access token for the connection: the stored one when another client or process
- * refreshed it meanwhile, else a new one from Google. Concurrent calls for one connection share
+ * A usable access token for the account: the stored one when another client or process
+ * refreshed it meanwhile, else a new one from Google. Concurrent calls for one account share
  * one refresh. `staleAccessToken` is the token the caller already has and will not accept back.
  */
 export function refreshAccessToken(
   services: Services,
   userId: string,
-  accountType: AccountType,
+  accountId: string,
   staleAccessToken?: string,
 ): Promise<FreshAccessToken> {
   let inFlight = refreshesByDb.get(services.db);
   if (!inFlight) refreshesByDb.set(services.db, inFlight = new Map());
-  const key = `${userId}:${accountType}`;
-  let pending = inFlight.get(key);
+  let pending = inFlight.get(accountId);
   if (!pending) {
-    pending = refreshNow(services, userId, accountType, staleAccessToken)
-      .finally(() => inFlight.delete(key));
-    inFlight.set(key, pending);
+    pending = refreshNow(services, userId, accountId, staleAccessToken)
+      .finally(() => inFlight.delete(accountId));
+    inFlight.set(accountId, pending);
   }
   return pending;
 }
@@ -161,32 +160,24 @@ export function refreshAccessToken(
 async function refreshNow(
   services: Services,
   userId: string,
-  accountType: AccountType,
+  accountId: string,
   staleAccessToken: string | undefined,
 ): Promise<FreshAccessToken> {
   const { db } = services;
-  const row = await getOAuthToken(db, userId, accountType);
-  if (!row) throw new NotConnectedError(accountType);
-  if (row.status === "needs_reconnect") {
-    throw new NeedsReconnectError(accountType, row.status_reason ?? "needs_reconnect");
-  }
+  const row = await usableAccount(db, userId, accountId);
   const ring = await loadKeyRing(services.config.encryptionKeys);
   if (row.access_token_enc && row.expires_at) {
     const expiry = new Date(row.expires_at).getTime();
-    const stored = await decryptToken(ring, row.access_token_enc, {
-      userId,
-      accountType,
-      field: "access_token",
-    });
+    const stored = await decryptToken(ring, row.access_token_enc, ownerOf(row, "access_token"));
     if (stored !== staleAccessToken && expiry > Date.now() + REUSE_MARGIN_MS) {
       return { access_token: stored, expiry_date: expiry };
     }
   }
-  const refreshToken = await decryptToken(ring, row.refresh_token_enc, {
-    userId,
-    accountType,
-    field: "refresh_token",
-  });
+  const refreshToken = await decryptToken(
+    ring,
+    row.refresh_token_enc,
+    ownerOf(row, "refresh_token"),
+  );
   const client = createOAuthClient(services);
   client.setCredentials({ refresh_token: refreshToken });
   let credentials;
@@ -194,25 +185,21 @@ async function refreshNow(
     ({ credentials } = await client.refreshAccessToken());
   } catch (err) {
     if (isInvalidGrant(err)) {
-      await markNeedsReconnect(services, userId, accountType, "invalid_grant");
-      throw new NeedsReconnectError(accountType, "invalid_grant");
+      await markNeedsReconnect(services, accountId, "invalid_grant");
+      throw new NeedsReconnectError(accountName(row), "invalid_grant", accountId);
     }
     throw err;
   }
   if (!credentials.access_token) throw new Error("Google answered a refresh without access_token");
   const expiryDate = credentials.expiry_date ?? Date.now() + 3600_000;
   const nextRefreshToken = credentials.refresh_token ?? refreshToken;
-  await updateOAuthAccessToken(db, userId, accountType, row.refresh_token_enc, {
-    refresh_token_enc: await encryptToken(ring, nextRefreshToken, {
-      userId,
-      accountType,
-      field: "refresh_token",
-    }),
-    access_token_enc: await encryptToken(ring, credentials.access_token, {
-      userId,
-      accountType,
-      field: "access_token",
-    }),
+  await updateAccountAccessToken(db, accountId, row.refresh_token_enc, {
+    refresh_token_enc: await encryptToken(ring, nextRefreshToken, ownerOf(row, "refresh_token")),
+    access_token_enc: await encryptToken(
+      ring,
+      credentials.access_token,
+      ownerOf(row, "access_token"),
+    ),
     key_version: ring.currentVersion,
     expires_at: new Date(expiryDate),
     scopes: credentials.scope ?? row.scopes,
@@ -221,20 +208,23 @@ async function refreshNow(
 }
 
 /**
- * OAuth2Client of one stored connection. It never holds the refresh token: refreshing goes
+ * OAuth2Client of one stored account. It never holds the refresh token: refreshing goes
  * through `refreshAccessToken` (shared, persisted). A 401 gets one refresh and one more try;
  * a second 401 means the grant is gone.
  */
-class ConnectionAuthClient extends OAuth2Client {
+class AccountAuthClient extends OAuth2Client {
   constructor(
     private readonly services: Services,
-    private readonly userId: string,
-    private readonly accountType: AccountType,
+    private readonly account: Pick<GoogleAccountRow, "id" | "user_id" | "google_email">,
   ) {
     super({ endpoints: googleEndpoints(services.googleRootUrl) });
     withoutRetries(this);
-    this.refreshHandler = () =>
-      refreshAccessToken(services, userId, accountType, this.credentials.access_token ?? undefined);
+    this.refreshHandler = () => this.refresh();
+  }
+
+  private refresh() {
+    const { id, user_id } = this.account;
+    return refreshAccessToken(this.services, user_id, id, this.credentials.access_token ?? undefined);
   }
 
   protected override async requestAsync<T>(
@@ -246,19 +236,13 @@ class ConnectionAuthClient extends OAuth2Client {
     } catch (err) {
       if (httpStatusOf(err) !== 401 || reAuthRetried) throw err;
     }
-    const fresh = await refreshAccessToken(
-      this.services,
-      this.userId,
-      this.accountType,
-      this.credentials.access_token ?? undefined,
-    );
-    this.setCredentials({ ...fresh, token_type: "Bearer" });
+    this.setCredentials({ ...await this.refresh(), token_type: "Bearer" });
     try {
       return await super.requestAsync<T>(opts, true);
     } catch (err) {
       if (httpStatusOf(err) === 401) {
-        await markNeedsReconnect(this.services, this.userId, this.accountType, "unauthorized");
-        throw new NeedsReconnectError(this.accountType, "unauthorized");
+        await markNeedsReconnect(this.services, this.account.id, "unauthorized");
+        throw new NeedsReconnectError(accountName(this.account), "unauthorized", this.account.id);
       }
       throw err;
     }

@@ -1,33 +1,36 @@
-import type { AccountType } from "@/lib/db/oauth_tokens.ts";
-
 /**
  * The stored Google connection no longer works (refresh token expired or revoked, access
  * refused): it has been marked `needs_reconnect`, and only the user can fix it by connecting
  * again. Never worth retrying; `status` is 401 so generic error mappers see it as an auth error.
+ * `account` names it in words ("Google account alice@example.com", "source Google account").
  */
 export class NeedsReconnectError extends Error {
   override name = "NeedsReconnectError";
   readonly status = 401;
-  constructor(readonly accountType: AccountType, readonly reason: string) {
-    super(`Reconnect the ${accountType} Google account: ${reason}`);
+  constructor(
+    readonly account: string,
+    readonly reason: string,
+    readonly accountId: string | null = null,
+  ) {
+    super(`Reconnect the ${account}: ${reason}`);
   }
 }
 
-/** The user has not connected a Google account of this type. */
+/** The user has no such connected Google account (`account` names it in words). */
 export class NotConnectedError extends Error {
   override name = "NotConnectedError";
   readonly status = 409;
-  constructor(readonly accountType: AccountType) {
-    super(`Connect the ${accountType} Google account first`);
+  constructor(readonly account: string) {
+    super(`Connect the ${account} first`);
   }
 }
 
 /** Google could not be reached for an account's calendar list, and none is cached. */
 export class GoogleUnavailableError extends Error {
   override name = "GoogleUnavailableError";
-  constructor(accountType: AccountType, cause: unknown) {
+  constructor(account: string, cause: unknown) {
     super(
-      `Google could not be reached for the ${accountType} account's calendars, and none are ` +
+      `Google could not be reached for the ${account}'s calendars, and none are ` +
         "cached: try again in a moment",
       { cause },
     );

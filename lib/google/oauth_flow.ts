@@ -1,18 +1,13 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { CodeChallengeMethod, type OAuth2Client } from "google-auth-library";
 import { consumeOAuthState, createOAuthState } from "@/lib/db/oauth_states.ts";
-import { type AccountType, getOAuthToken } from "@/lib/db/oauth_tokens.ts";
+import { type AccountRole, getGoogleAccount } from "@/lib/db/google_accounts.ts";
 import { log } from "@/lib/log.ts";
 import type { Services } from "@/lib/services.ts";
 import { createOAuthClient } from "./clients.ts";
 import { googleEndpoints } from "./endpoints.ts";
 import { refreshCalendarList } from "./calendar_list.ts";
-import {
-  type GoogleIdentity,
-  revokeBestEffort,
-  revokeUnlessInUse,
-  storeConnection,
-} from "./connections.ts";
+import { type GoogleIdentity, revokeBestEffort, sameGoogleAccount, storeAccount } from "./accounts.ts";
 
 export const CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar";
 export const OAUTH_SCOPES = [CALENDAR_SCOPE, "openid", "email"];
@@ -26,27 +21,45 @@ export class OAuthStateError extends Error {
   override name = "OAuthStateError";
 }
 
+/** What a connection is started for. */
+export interface AuthorizationTarget {
+  /** Reconnect this account of the user's: Google is asked to preselect it. */
+  accountId?: string;
+  /** The seed role it is started through (`/api/oauth/start/{role}`). */
+  role?: AccountRole;
+  /** An email for Google to preselect. */
+  loginHint?: string;
+}
+
 /**
  * Starts connecting a Google account: records a single-use state with a PKCE verifier kept on
- * the server, and returns Google's consent URL.
- * @example const { authorizationUrl } = await startAuthorization(services, user.id, "source");
+ * the server, and returns Google's consent URL. A reconnect of `accountId` asks Google to
+ * preselect that account (`login_hint`); undefined when it is not the user's account.
+ * @example const { authorizationUrl } = await startAuthorization(services, user.id, {});
  */
 export async function startAuthorization(
   services: Services,
   userId: string,
-  accountType: AccountType,
-): Promise<{ authorizationUrl: string }> {
+  target: AuthorizationTarget,
+): Promise<{ authorizationUrl: string } | undefined> {
+  let loginHint = target.loginHint;
+  if (target.accountId) {
+    const account = await getGoogleAccount(services.db, target.accountId, userId);
+    if (!account) return undefined;
+    loginHint = account.google_email;
+  }
   const client = createOAuthClient(services);
   const { codeVerifier, codeChallenge } = await client.generateCodeVerifierAsync();
   const id = crypto.randomUUID();
   await createOAuthState(services.db, {
     id,
     user_id: userId,
-    account_type: accountType,
+    role: target.role ?? null,
+    account_id: target.accountId ?? null,
     code_verifier: codeVerifier,
     expires_at: new Date(Date.now() + STATE_LIFETIME_SECONDS * 1000),
   });
-  const state = await new SignJWT({ act: accountType })
+  const state = await new SignJWT({})
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(userId)
     .setJti(id)
@@ -54,7 +67,6 @@ export async function startAuthorization(
     .setIssuedAt()
     .setExpirationTime(`${STATE_LIFETIME_SECONDS}s`)
     .sign(await stateKey(services.config.jwtSecret));
-  const current = await getOAuthToken(services.db, userId, accountType);
   const authorizationUrl = client.generateAuthUrl({
     access_type: "offline",
     prompt: "consent",
@@ -63,17 +75,31 @@ export async function startAuthorization(
     state,
     code_challenge: codeChallenge,
     code_challenge_method: CodeChallengeMethod.S256,
-    ...(current ? { login_hint: current.google_email } : {}),
+    ...(loginHint ? { login_hint: loginHint } : {}),
   });
   return { authorizationUrl };
 }
 
+/** Who the callback was for: the seed role and the account a reconnect named, if any. */
+interface CallbackTarget {
+  role: AccountRole | null;
+  accountId: string | null;
+}
+
 export type CallbackOutcome =
-  | { kind: "connected"; accountType: AccountType; email: string }
-  /** The person signed in as `signedInAs`, but the slot is connected to `connectedAs`. */
-  | { kind: "wrong_account"; accountType: AccountType; signedInAs: string; connectedAs: string }
-  | { kind: "cancelled"; accountType: AccountType }
-  | { kind: "failed"; accountType: AccountType; reason: FailureReason };
+  | CallbackTarget & { kind: "connected"; email: string; added: boolean; accountId: string }
+  /**
+   * A reconnect of `expected` came back as `signedInAs`: that account was stored as its own
+   * (added or renewed), and `expected` was left as it is.
+   */
+  | CallbackTarget & {
+    kind: "wrong_account";
+    signedInAs: string;
+    expected: string;
+    added: boolean;
+  }
+  | CallbackTarget & { kind: "cancelled" }
+  | CallbackTarget & { kind: "failed"; reason: FailureReason };
 
 /** Why a connection failed, as a code the dashboard turns into words. */
 export type FailureReason =
@@ -93,100 +119,119 @@ export interface CallbackParams {
  * Finishes a connection on Google's redirect: checks and consumes the state (OAuthStateError
  * when it is not this user's, live and unused), exchanges the code, learns which Google account
  * it is, stores the encrypted tokens and caches the calendars. A reconnect that comes back with
- * another Google account than the slot holds changes nothing (`wrong_account`).
+ * another Google account stores that one as its own and leaves the reconnected one untouched
+ * (`wrong_account`).
  */
 export async function completeAuthorization(
   services: Services,
   userId: string,
   params: CallbackParams,
 ): Promise<CallbackOutcome> {
-  const { accountType, codeVerifier } = await consumeState(services, userId, params.state);
+  const { target, codeVerifier } = await consumeState(services, userId, params.state);
   if (params.error) {
     return params.error === "access_denied"
-      ? { kind: "cancelled", accountType }
-      : failed(userId, accountType, "google_error", params.error);
+      ? { ...target, kind: "cancelled" }
+      : failed(userId, target, "google_error", params.error);
   }
-  if (!params.code) return failed(userId, accountType, "google_error", "no code");
+  if (!params.code) return failed(userId, target, "google_error", "no code");
+  const granted = await exchangeCode(services, params.code, codeVerifier);
+  if ("reason" in granted) return failed(userId, target, granted.reason, granted.detail);
+  const expected = target.accountId
+    ? await getGoogleAccount(services.db, target.accountId, userId)
+    : undefined;
+  const { account, added } = await storeAccount(services, userId, granted, target.role);
+  try {
+    await refreshCalendarList(services, userId, account.id);
+  } catch (err) {
+    log.warn("Cannot cache calendar list after connecting", {
+      account_id: account.id,
+      error: describe(err),
+    });
+  }
+  const email = account.google_email;
+  const identity = { email: expected?.google_email ?? "", sub: expected?.google_sub ?? null };
+  if (expected && !sameGoogleAccount(identity, granted)) {
+    log.warn("Reconnect came back with another Google account; stored it as its own", {
+      user_id: userId,
+      account_id: expected.id,
+      stored_account_id: account.id,
+    });
+    return { ...target, kind: "wrong_account", signedInAs: email, expected: identity.email, added };
+  }
+  log.info("Google account connected", { user_id: userId, account_id: account.id, added });
+  return { ...target, kind: "connected", email, added, accountId: account.id };
+}
 
+type Granted = GoogleIdentity & {
+  refreshToken: string;
+  accessToken: string;
+  expiresAt: Date;
+  scopes: string;
+};
+
+/** Trades the code for tokens and learns whose they are; a grant the app cannot use is revoked. */
+async function exchangeCode(
+  services: Services,
+  code: string,
+  codeVerifier: string,
+): Promise<Granted | { reason: FailureReason; detail?: string }> {
   const client = createOAuthClient(services);
   let tokens;
   try {
-    ({ tokens } = await client.getToken({ code: params.code, codeVerifier }));
+    ({ tokens } = await client.getToken({ code, codeVerifier }));
   } catch (err) {
-    return failed(userId, accountType, "exchange_failed", describe(err));
+    return { reason: "exchange_failed", detail: describe(err) };
   }
   const { access_token, refresh_token } = tokens;
   if (!access_token || !refresh_token) {
     if (access_token) await revokeBestEffort(services, access_token);
-    return failed(userId, accountType, "offline_access_missing");
+    return { reason: "offline_access_missing" };
   }
   const scopes = (tokens.scope ?? "").split(/\s+/).filter(Boolean);
   if (!scopes.includes(CALENDAR_SCOPE)) {
     await revokeBestEffort(services, refresh_token);
-    return failed(userId, accountType, "calendar_scope_missing");
+    return { reason: "calendar_scope_missing" };
   }
-  let identity: GoogleIdentity;
   try {
-    identity = await accountIdentity(services, client, tokens.id_token ?? undefined, access_token);
+    const identity = await accountIdentity(
+      services,
+      client,
+      tokens.id_token ?? undefined,
+      access_token,
+    );
+    return {
+      ...identity,
+      refreshToken: refresh_token,
+      accessToken: access_token,
+      expiresAt: new Date(tokens.expiry_date ?? Date.now() + 3600_000),
+      scopes: scopes.join(" "),
+    };
   } catch (err) {
     await revokeBestEffort(services, refresh_token);
-    return failed(userId, accountType, "email_unknown", describe(err));
+    return { reason: "email_unknown", detail: describe(err) };
   }
-  const { email } = identity;
-  const stored = await storeConnection(services, userId, accountType, {
-    ...identity,
-    refreshToken: refresh_token,
-    accessToken: access_token,
-    expiresAt: new Date(tokens.expiry_date ?? Date.now() + 3600_000),
-    scopes: scopes.join(" "),
-  });
-  if (!stored.stored) {
-    // The grant just given is of no use to the app; the one the slot holds stays untouched.
-    await revokeUnlessInUse(services, userId, identity, refresh_token);
-    log.warn("Reconnect came back with another Google account; nothing changed", {
-      user_id: userId,
-      account_type: accountType,
-    });
-    return {
-      kind: "wrong_account",
-      accountType,
-      signedInAs: email,
-      connectedAs: stored.connectedEmail,
-    };
-  }
-  try {
-    await refreshCalendarList(services, userId, accountType);
-  } catch (err) {
-    log.warn("Cannot cache calendar list after connecting", {
-      user_id: userId,
-      account_type: accountType,
-      error: describe(err),
-    });
-  }
-  log.info("Google account connected", { user_id: userId, account_type: accountType });
-  return { kind: "connected", accountType, email };
 }
 
 function failed(
   userId: string,
-  accountType: AccountType,
+  target: CallbackTarget,
   reason: FailureReason,
   detail?: string,
 ): CallbackOutcome {
   log.warn("Google connection failed", {
     user_id: userId,
-    account_type: accountType,
+    ...(target.accountId ? { account_id: target.accountId } : {}),
     reason,
     ...(detail ? { detail } : {}),
   });
-  return { kind: "failed", accountType, reason };
+  return { ...target, kind: "failed", reason };
 }
 
 async function consumeState(
   services: Services,
   userId: string,
   state: string | undefined,
-): Promise<{ accountType: AccountType; codeVerifier: string }> {
+): Promise<{ target: CallbackTarget; codeVerifier: string }> {
   if (!state) throw new OAuthStateError("The sign-in link is missing its state");
   let payload;
   try {
@@ -204,16 +249,15 @@ async function consumeState(
     }
     throw err;
   }
-  const accountType = payload.act;
-  if (accountType !== "source" && accountType !== "destination") {
-    throw new OAuthStateError("The connection link is not valid");
-  }
   if (payload.sub !== userId) {
     throw new OAuthStateError("This connection was started by another user");
   }
-  const row = await consumeOAuthState(services.db, payload.jti!, userId, accountType);
+  const row = await consumeOAuthState(services.db, payload.jti!, userId);
   if (!row) throw new OAuthStateError("This connection link was already used or has expired");
-  return { accountType, codeVerifier: row.code_verifier };
+  return {
+    target: { role: row.role, accountId: row.account_id },
+    codeVerifier: row.code_verifier,
+  };
 }
 
 /** A key for states only, derived from JWT_SECRET so that a state is never a session token. */

@@ -205,13 +205,21 @@ export class OAuthServer {
 <title>Sign in - Google Accounts (sandbox)</title>
 <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}
 ul{list-style:none;padding:0}li{margin:.5rem 0}button{font-size:1rem;padding:.6rem 1rem;width:100%;
-text-align:left;cursor:pointer}.note{color:#555;font-size:.9rem}</style></head>
+text-align:left;cursor:pointer}.note{color:#555;font-size:.9rem}
+.hint{background:#e8f0fe;border-radius:.5rem;padding:.6rem .8rem}</style></head>
 <body><h1>${signIn ? "Sign in to cal-sync" : "Choose an account"}</h1>
 <p>${
       signIn
         ? "Choose an account to sign in with. Only your email address is shared."
         : "Choose the account whose calendars cal-sync may connect."
     }</p>
+${
+      hint
+        ? `<p class="hint" id="login-hint">Signing in as <b>${
+          escapeHtml(hint)
+        }</b> was asked for. You can still choose another account.</p>`
+        : ""
+    }
 <p class="note">This is the cal-sync Google sandbox: Google is simulated, no data leaves this machine.</p>
 <p>to continue to <b>${escapeHtml(p.get("client_id")!)}</b>, which asks for:</p>
 <ul class="note">${scopes.map((s) => `<li>${escapeHtml(s)}</li>`).join("")}</ul>

@@ -1,6 +1,6 @@
 /** The sync API's shapes: zod schemas that parse requests and document responses. */
 import { z } from "zod";
-import { isSyncRunning, type SyncConfigRow } from "@/lib/db/sync_configs.ts";
+import { isSyncRunning, type SyncConfigView } from "@/lib/db/sync_configs.ts";
 import type { SyncLogRow } from "@/lib/db/sync_logs.ts";
 import { RunCounts, runCountsOf, SYNC_STATUSES, type SyncResult } from "./run_result.ts";
 
@@ -22,17 +22,35 @@ const intervalMinutes = z.number({ message: "expected a whole number 1-1440" })
   .max(1440, "expected a whole number 1-1440")
   .describe("Minutes between scheduled runs (default 15)");
 
+const accountId = z.uuid({ message: "expected a Google account id" });
+
 export const NewSyncConfigIn = z.object({
+  source_account_id: accountId.optional().describe(
+    "The Google account the source calendar is read as (see `GET /api/accounts`). Left out " +
+      "(with `dest_account_id`): the seed-compatible form, the accounts the source and " +
+      "destination roles name",
+  ),
   source_calendar_id: z.string({ message: "expected a calendar id" }).min(
     1,
     "expected a calendar id",
   )
-    .describe("A calendar of the connected source account"),
+    .describe("A calendar of the source account"),
+  dest_account_id: accountId.optional().describe(
+    "The Google account the copies are written as; may be the source account",
+  ),
   dest_calendar_id: z.string({ message: "expected a calendar id" }).min(1, "expected a calendar id")
-    .describe("A writable calendar of the connected destination account"),
+    .describe("A writable calendar of the destination account, not the source calendar"),
   sync_lookahead_days: lookaheadDays.optional()
     .describe("How many days ahead of now are mirrored (default SYNC_LOOKAHEAD_DAYS, 90)"),
   sync_interval_minutes: intervalMinutes.optional(),
+}).superRefine((c, ctx) => {
+  if (!c.source_account_id === !c.dest_account_id) return;
+  const missing = c.source_account_id ? "dest_account_id" : "source_account_id";
+  ctx.addIssue({
+    code: "custom",
+    path: [missing],
+    message: "expected a Google account id (both accounts, or neither)",
+  });
 });
 
 export const SyncConfigPatchIn = z.object({
@@ -53,8 +71,15 @@ export const DeleteConfigQuery = z.object({
 
 export const SyncConfigOut = z.object({
   id: z.uuid(),
+  source_account_id: z.uuid().nullable()
+    .describe("null: the account it read was never known (a sync disconnected before accounts)"),
+  source_account_email: z.string().nullable(),
+  source_account_status: z.enum(["ok", "needs_reconnect", "disconnected"]).nullable(),
   source_calendar_id: z.string(),
   source_calendar_name: z.string(),
+  dest_account_id: z.uuid().nullable(),
+  dest_account_email: z.string().nullable(),
+  dest_account_status: z.enum(["ok", "needs_reconnect", "disconnected"]).nullable(),
   dest_calendar_id: z.string(),
   dest_calendar_name: z.string(),
   sync_lookahead_days: z.number().int(),
@@ -78,12 +103,20 @@ export const SyncConfigListOut = z.object({ configs: z.array(SyncConfigOut) })
 /** A config as the API answers it (and, picked, as its card shows it: `SyncView`). */
 export type SyncConfigJson = z.infer<typeof SyncConfigOut>;
 
+type AccountStatusOut = "ok" | "needs_reconnect" | "disconnected" | null;
+
 /** The API's config; a calendar without a name is titled by its id, here only. */
-export function syncConfigOut(c: SyncConfigRow): SyncConfigJson {
+export function syncConfigOut(c: SyncConfigView): SyncConfigJson {
   return {
     id: c.id,
+    source_account_id: c.source_account_id,
+    source_account_email: c.source_account_email,
+    source_account_status: c.source_account_status as AccountStatusOut,
     source_calendar_id: c.source_calendar_id,
     source_calendar_name: c.source_calendar_name || c.source_calendar_id,
+    dest_account_id: c.dest_account_id,
+    dest_account_email: c.dest_account_email,
+    dest_account_status: c.dest_account_status as AccountStatusOut,
     dest_calendar_id: c.dest_calendar_id,
     dest_calendar_name: c.dest_calendar_name || c.dest_calendar_id,
     sync_lookahead_days: c.sync_lookahead_days,

@@ -1,6 +1,7 @@
 /**
- * Sync configurations as their owner manages them: create (checked against both connected
- * accounts' calendar lists), change, delete (optionally with every copy made), and start a run.
+ * Sync configurations as their owner manages them: create (checked against both accounts'
+ * calendar lists), change, delete (optionally with every copy made), start a run, and
+ * disconnect an account under them.
  */
 import {
   createSyncConfig,
@@ -11,17 +12,25 @@ import {
   rescheduleSyncConfig,
   type SyncConfigPatch,
   type SyncConfigRow,
+  type SyncConfigView,
   updateSyncConfig,
 } from "@/lib/db/sync_configs.ts";
-import { type AccountType, getOAuthToken } from "@/lib/db/oauth_tokens.ts";
+import { type AccountRole, getGoogleAccount } from "@/lib/db/google_accounts.ts";
+import {
+  listSyncConfigsUsingAccount,
+  type PausedSyncConfig,
+  pauseSyncConfigsUsingAccount,
+  resumeSyncConfigsOfAccount,
+  saveSyncCursor,
+} from "@/lib/db/sync_configs.ts";
+import { disconnectAccount, disconnectedReason } from "@/lib/google/accounts.ts";
 import { type CalendarEntry, listCalendarsForAccount } from "@/lib/google/calendar_list.ts";
-import { getCalendarClient } from "@/lib/google/clients.ts";
 import { NeedsReconnectError, NotConnectedError } from "@/lib/google/errors.ts";
 import type { Services } from "@/lib/services.ts";
 import { type SyncFailure, SyncInProgressError, type SyncResult } from "./engine.ts";
 import { deleteSyncedEvents } from "./remove_copies.ts";
 import { takeSyncLease } from "./lease.ts";
-import { runConfig } from "./run.ts";
+import { configClient, runConfig } from "./run.ts";
 
 export { SyncInProgressError };
 
@@ -50,72 +59,79 @@ export class CopiesNotRemovedError extends Error {
 }
 
 export interface NewSyncConfigInput {
+  source_account_id: string;
   source_calendar_id: string;
+  dest_account_id: string;
   dest_calendar_id: string;
   sync_lookahead_days?: number;
   sync_interval_minutes?: number;
 }
 
-const FIELD: Record<AccountType, "source_calendar_id" | "dest_calendar_id"> = {
-  source: "source_calendar_id",
-  destination: "dest_calendar_id",
-};
+type Side = "source" | "dest";
 
-/** The account's calendars, or InvalidSyncConfigError when it is not connected or must reconnect. */
+/**
+ * The calendars of one side's account, or InvalidSyncConfigError naming `<side>_account_id`
+ * when the account is not the user's connected one, or must be reconnected.
+ */
 async function calendarsOf(
   services: Services,
   userId: string,
-  accountType: AccountType,
+  accountId: string,
+  side: Side,
 ): Promise<CalendarEntry[]> {
-  const token = await getOAuthToken(services.db, userId, accountType);
-  if (!token) {
-    throw new InvalidSyncConfigError({
-      [FIELD[accountType]]: `Connect the ${accountType} Google account first`,
-    });
+  const field = `${side}_account_id`;
+  const account = await getGoogleAccount(services.db, accountId, userId);
+  if (!account) {
+    throw new InvalidSyncConfigError({ [field]: "Not one of your connected Google accounts" });
   }
-  if (token.status === "needs_reconnect") {
+  if (account.status !== "ok") {
     throw new InvalidSyncConfigError({
-      [FIELD[accountType]]: `Reconnect the ${accountType} Google account first`,
+      [field]: `Reconnect the Google account ${account.google_email} first`,
     });
   }
   try {
-    return (await listCalendarsForAccount(services, userId, accountType)).calendars;
+    return (await listCalendarsForAccount(services, userId, accountId)).calendars;
   } catch (err) {
     if (err instanceof NotConnectedError || err instanceof NeedsReconnectError) {
-      throw new InvalidSyncConfigError({ [FIELD[accountType]]: err.message });
+      throw new InvalidSyncConfigError({ [field]: err.message });
     }
     throw err;
   }
 }
 
+/** Both sides' calendar lists, or one InvalidSyncConfigError naming every side that failed. */
+async function bothCalendarLists(services: Services, userId: string, input: NewSyncConfigInput) {
+  const lists = await Promise.allSettled([
+    calendarsOf(services, userId, input.source_account_id, "source"),
+    calendarsOf(services, userId, input.dest_account_id, "dest"),
+  ]);
+  const problems = lists.flatMap((l) => l.status === "rejected" ? [l.reason] : []);
+  const other = problems.find((p) => !(p instanceof InvalidSyncConfigError));
+  if (other) throw other;
+  if (problems.length) {
+    throw new InvalidSyncConfigError(Object.assign({}, ...problems.map((p) => p.fields)));
+  }
+  return lists.map((l) => (l as PromiseFulfilledResult<CalendarEntry[]>).value);
+}
+
 /**
- * Creates a config after checking both calendars against the connected accounts' lists: the
- * source must be one of the source account's calendars, the destination a writable calendar of
- * the destination account, and the two must differ. Throws InvalidSyncConfigError naming the field.
- * @example await createSyncConfigForUser(services, user.id, { source_calendar_id, dest_calendar_id });
+ * Creates a config after checking both sides against their accounts' lists: the source must be
+ * one of the source account's calendars, the destination a writable calendar of the destination
+ * account (which may be the same account), and the two must be different calendars. Throws
+ * InvalidSyncConfigError naming the field.
+ * @example await createSyncConfigForUser(services, user.id, { source_account_id, source_calendar_id, dest_account_id, dest_calendar_id });
  */
 export async function createSyncConfigForUser(
   services: Services,
   userId: string,
   input: NewSyncConfigInput,
-): Promise<SyncConfigRow> {
+): Promise<SyncConfigView> {
   if (input.source_calendar_id === input.dest_calendar_id) {
     throw new InvalidSyncConfigError({
       dest_calendar_id: "The destination must be a different calendar from the source",
     });
   }
-  const lists = await Promise.allSettled([
-    calendarsOf(services, userId, "source"),
-    calendarsOf(services, userId, "destination"),
-  ]);
-  const problems = lists.flatMap((l) => l.status === "rejected" ? [l.reason] : []);
-  if (problems.some((p) => !(p instanceof InvalidSyncConfigError))) {
-    throw problems.find((p) => !(p instanceof InvalidSyncConfigError));
-  }
-  if (problems.length) {
-    throw new InvalidSyncConfigError(Object.assign({}, ...problems.map((p) => p.fields)));
-  }
-  const [sources, dests] = lists.map((l) => (l as PromiseFulfilledResult<CalendarEntry[]>).value);
+  const [sources, dests] = await bothCalendarLists(services, userId, input);
   const source = sources.find((c) => c.id === input.source_calendar_id);
   const dest = dests.find((c) => c.id === input.dest_calendar_id);
   const fields: Record<string, string> = {};
@@ -142,15 +158,18 @@ export async function createSyncConfigForUser(
       dest_calendar_id: "A sync from this source calendar into this destination already exists",
     });
   }
-  return await createSyncConfig(services.db, {
+  const created = await createSyncConfig(services.db, {
     user_id: userId,
+    source_account_id: input.source_account_id,
     source_calendar_id: source!.id,
     source_calendar_name: source!.summary,
+    dest_account_id: input.dest_account_id,
     dest_calendar_id: dest!.id,
     dest_calendar_name: dest!.summary,
     sync_lookahead_days: input.sync_lookahead_days ?? services.config.syncLookaheadDays,
     sync_interval_minutes: input.sync_interval_minutes,
   });
+  return (await getSyncConfig(services.db, created.id, userId))!;
 }
 
 /**
@@ -162,20 +181,21 @@ export async function updateSyncConfigForUser(
   userId: string,
   id: string,
   patch: SyncConfigPatch,
-): Promise<SyncConfigRow | undefined> {
+): Promise<SyncConfigView | undefined> {
   const config = await getSyncConfig(services.db, id, userId);
   if (!config) return undefined;
   if (patch.is_active && !config.is_active) {
-    for (const accountType of ["source", "destination"] as const) {
-      const token = await getOAuthToken(services.db, userId, accountType);
-      if (!token) {
+    const sides = [["source", config.source_account_id], ["destination", config.dest_account_id]];
+    for (const [side, accountId] of sides) {
+      if (!accountId || !await getGoogleAccount(services.db, accountId, userId)) {
         throw new InvalidSyncConfigError({
-          is_active: `Connect the ${accountType} Google account before resuming this sync`,
+          is_active: `Connect the ${side} Google account before resuming this sync`,
         });
       }
     }
   }
-  return await updateSyncConfig(services.db, id, userId, patch);
+  await updateSyncConfig(services.db, id, userId, patch);
+  return await getSyncConfig(services.db, id, userId);
 }
 
 /**
@@ -197,38 +217,95 @@ export async function deleteSyncConfigForUser(
   if (isSyncRunning(config)) throw new SyncInProgressError(config.id);
   let removed = 0;
   if (opts.removeSyncedEvents) {
-    let dest;
-    try {
-      dest = await getCalendarClient(services, userId, "destination");
-    } catch (err) {
-      if (err instanceof NotConnectedError || err instanceof NeedsReconnectError) {
-        throw new SyncConfigConflictError(
-          `${err.message} to remove the copies this sync made (or delete it without removing them)`,
-        );
-      }
-      throw err;
-    }
+    const dest = await destinationClient(services, config);
     if (config.is_active) await updateSyncConfig(db, id, userId, { is_active: false });
-    const outcome = await deleteSyncedEvents({
-      db,
-      dest,
-      config,
-      concurrency: services.config.syncConcurrency,
-      quotaPerMinute: services.config.googleQuotaPerMinute,
-    }).catch(async (err) => {
+    removed = await removeCopies(services, config, dest).catch(async (err) => {
       if (config.is_active) await updateSyncConfig(db, id, userId, { is_active: true });
       throw err;
     });
-    if (outcome.failures.length) {
-      if (config.is_active) await updateSyncConfig(db, id, userId, { is_active: true });
-      throw new CopiesNotRemovedError(outcome.failures, outcome.deleted);
-    }
-    removed = outcome.deleted;
   }
   const deleted = await deleteSyncConfig(db, id, userId);
   if (deleted === "running") throw new SyncInProgressError(id);
   if (deleted === "missing") return undefined;
   return { events_removed: removed };
+}
+
+/** The destination's client for removing copies; SyncConfigConflictError when it cannot be used. */
+async function destinationClient(services: Services, config: SyncConfigRow) {
+  try {
+    return await configClient(services, config, "destination");
+  } catch (err) {
+    if (err instanceof NotConnectedError || err instanceof NeedsReconnectError) {
+      throw new SyncConfigConflictError(
+        `${err.message} to remove the copies this sync made (or delete it without removing them)`,
+      );
+    }
+    throw err;
+  }
+}
+
+/** Deletes every copy the config made; CopiesNotRemovedError when some could not be deleted. */
+async function removeCopies(
+  services: Services,
+  config: SyncConfigRow,
+  dest: Awaited<ReturnType<typeof configClient>>,
+): Promise<number> {
+  const outcome = await deleteSyncedEvents({
+    db: services.db,
+    dest,
+    config,
+    concurrency: services.config.syncConcurrency,
+    quotaPerMinute: services.config.googleQuotaPerMinute,
+  });
+  if (outcome.failures.length) throw new CopiesNotRemovedError(outcome.failures, outcome.deleted);
+  return outcome.deleted;
+}
+
+export interface AccountDisconnected {
+  /** The syncs paused: every active one that used the account, on either side. */
+  paused: PausedSyncConfig[];
+  events_removed: number;
+}
+
+/**
+ * Disconnects one of the user's Google accounts (see `disconnectAccount`); with
+ * `removeSyncedEvents`, first deletes the copies of every sync writing into it (those syncs
+ * then start from scratch if the account is connected again). Undefined when the account is
+ * not the user's; SyncInProgressError while a run of such a sync holds it, and
+ * CopiesNotRemovedError (nothing disconnected) when some copies could not be deleted.
+ * @example await disconnectAccountForUser(services, user.id, accountId, { removeSyncedEvents: true });
+ */
+export async function disconnectAccountForUser(
+  services: Services,
+  userId: string,
+  accountId: string,
+  opts: { removeSyncedEvents?: boolean; role?: AccountRole } = {},
+): Promise<AccountDisconnected | undefined> {
+  const { db } = services;
+  const account = await getGoogleAccount(db, accountId, userId);
+  if (!account) return undefined;
+  let removed = 0;
+  let paused: PausedSyncConfig[] = [];
+  if (opts.removeSyncedEvents) {
+    const writing = (await listSyncConfigsUsingAccount(db, userId, accountId))
+      .filter((c) => c.dest_account_id === accountId);
+    const running = writing.find((c) => isSyncRunning(c));
+    if (running) throw new SyncInProgressError(running.id);
+    const reason = disconnectedReason(account.google_email, opts.role);
+    paused = await pauseSyncConfigsUsingAccount(db, userId, accountId, reason);
+    try {
+      for (const config of writing) {
+        removed += await removeCopies(services, config, await destinationClient(services, config));
+        await saveSyncCursor(db, config.id, { sync_token: null, window_end: null });
+      }
+    } catch (err) {
+      await resumeSyncConfigsOfAccount(db, userId, accountId);
+      throw err;
+    }
+  }
+  const result = await disconnectAccount(services, userId, accountId, opts.role);
+  if (!result) return undefined;
+  return { paused: [...paused, ...result.paused], events_removed: removed };
 }
 
 /** A manual run whose lease is taken: `run` does the work; `cancel` gives the lease back unused. */

@@ -1,11 +1,10 @@
 /**
  * One run of one config as every entry point starts it (the trigger route, the scheduler, the
- * CLI): the Google clients of the owner's two connections, the engine, and the bookkeeping when
- * a connection is gone before the run could start.
+ * CLI): the Google clients of the config's two accounts, the engine, and the bookkeeping when
+ * an account is gone before the run could start.
  */
 import type { calendar_v3 } from "@googleapis/calendar";
-import type { AccountType } from "@/lib/db/oauth_tokens.ts";
-import { getOAuthToken } from "@/lib/db/oauth_tokens.ts";
+import { getGoogleAccount } from "@/lib/db/google_accounts.ts";
 import { recordSyncOutcome, type SyncConfigRow } from "@/lib/db/sync_configs.ts";
 import { finishSyncLog, startSyncLog, type SyncTrigger } from "@/lib/db/sync_logs.ts";
 import { getCalendarClient, markNeedsReconnect } from "@/lib/google/clients.ts";
@@ -70,8 +69,8 @@ async function runWithClients(
   let source: calendar_v3.Calendar;
   let dest: calendar_v3.Calendar;
   try {
-    source = await getCalendarClient(services, config.user_id, "source");
-    dest = await getCalendarClient(services, config.user_id, "destination");
+    source = await configClient(services, config, "source");
+    dest = await configClient(services, config, "destination");
   } catch (err) {
     // A connection that is gone is the user's to fix; any other failure here (a token that no
     // longer decrypts after a key was dropped) is recorded as a failed run, so it shows.
@@ -107,6 +106,34 @@ async function runWithClients(
     await markFailingConnection(services, config, { source, dest });
   }
   return result;
+}
+
+type Side = "source" | "destination";
+
+const accountOf = (config: SyncConfigRow, side: Side) =>
+  side === "source" ? config.source_account_id : config.dest_account_id;
+
+/**
+ * The Calendar client of one side of the config, with errors that say which side: "Reconnect
+ * the source Google account (alice@example.com): invalid_grant".
+ */
+export async function configClient(
+  services: Services,
+  config: SyncConfigRow,
+  side: Side,
+): Promise<calendar_v3.Calendar> {
+  const accountId = accountOf(config, side);
+  if (!accountId) throw new NotConnectedError(`${side} Google account`);
+  try {
+    return await getCalendarClient(services, config.user_id, accountId);
+  } catch (err) {
+    if (err instanceof NotConnectedError) throw new NotConnectedError(`${side} Google account`);
+    if (err instanceof NeedsReconnectError) {
+      const email = err.account.replace(/^Google account /, "");
+      throw new NeedsReconnectError(`${side} Google account (${email})`, err.reason, accountId);
+    }
+    throw err;
+  }
 }
 
 /** Records (unless a dry run) a run that could not start because a connection is unusable. */
@@ -145,7 +172,7 @@ async function recordUnstartable(
 }
 
 /**
- * The clients mark a connection themselves when Google refuses its grant; should a run end
+ * The clients mark an account themselves when Google refuses its grant; should a run end
  * `needs_reconnect` with neither marked, one cheap request per side finds which one fails.
  */
 async function markFailingConnection(
@@ -154,10 +181,12 @@ async function markFailingConnection(
   clients: { source: calendar_v3.Calendar; dest: calendar_v3.Calendar },
 ) {
   const { db } = services;
-  const marked = async (side: AccountType) =>
-    (await getOAuthToken(db, config.user_id, side))?.status === "needs_reconnect";
+  const marked = async (side: Side) => {
+    const id = accountOf(config, side);
+    return !id || (await getGoogleAccount(db, id, config.user_id))?.status !== "ok";
+  };
   if (await marked("source") || await marked("destination")) return;
-  const probes: [AccountType, calendar_v3.Calendar, string][] = [
+  const probes: [Side, calendar_v3.Calendar, string][] = [
     ["source", clients.source, config.source_calendar_id],
     ["destination", clients.dest, config.dest_calendar_id],
   ];
@@ -167,11 +196,11 @@ async function markFailingConnection(
     } catch (err) {
       if (err instanceof NeedsReconnectError || googleErrorStatus(err) === 401) {
         if (!await marked(side)) {
-          await markNeedsReconnect(services, config.user_id, side, "unauthorized");
+          await markNeedsReconnect(services, accountOf(config, side)!, "unauthorized");
         }
         return;
       }
     }
   }
-  log.warn("Sync ended needs_reconnect but both connections answer", { config_id: config.id });
+  log.warn("Sync ended needs_reconnect but both accounts answer", { config_id: config.id });
 }

@@ -1,24 +1,18 @@
 import { z } from "zod";
 import { runResultView, syncView } from "@/components/sync_data.ts";
-import type { CalendarOption } from "@/components/sync_view.ts";
+import { parsePick, pickerField } from "@/components/sync_view.ts";
 import { MailOffNotice } from "@/components/MailOffNotice.tsx";
-import OAuthStatus from "@/islands/OAuthStatus.tsx";
+import AccountList from "@/islands/AccountList.tsx";
 import SyncConfigForm, { type SyncConfigFormProps } from "@/islands/SyncConfigForm.tsx";
 import SyncList from "@/islands/SyncList.tsx";
-import type { AccountType } from "@/lib/db/oauth_tokens.ts";
+import { listGoogleAccounts } from "@/lib/db/google_accounts.ts";
 import { getSyncLog, listLatestRunsByUser } from "@/lib/db/sync_logs.ts";
 import type { User } from "@/lib/db/users.ts";
-import { listSyncConfigsByUser } from "@/lib/db/sync_configs.ts";
-import { cachedCalendarList, listCalendarsForAccount } from "@/lib/google/calendar_list.ts";
-import {
-  type ConnectionView,
-  connectNoticeQuery,
-  oauthStatusProps,
-} from "@/lib/google/dashboard.ts";
-import { NotConnectedError } from "@/lib/google/errors.ts";
+import { listCalendarsForAccount } from "@/lib/google/calendar_list.ts";
+import { accountsDashboard, connectNoticeQuery } from "@/lib/google/dashboard.ts";
 import { formAgain, page } from "@/lib/http/page.ts";
 import { NewSyncConfigIn } from "@/lib/sync/api_schemas.ts";
-import { createSyncConfigForUser } from "@/lib/sync/configs.ts";
+import { createSyncConfigForUser, InvalidSyncConfigError } from "@/lib/sync/configs.ts";
 import type { Services } from "@/lib/services.ts";
 import { define } from "@/lib/web/define.ts";
 import { Head } from "@/lib/web/render.tsx";
@@ -30,26 +24,32 @@ const NOTICES: Record<string, string> = {
   deleted_events: "Sync deleted, and its copies were removed from the destination.",
   paused: "Sync paused: it will not run until you make it active again.",
   resumed: "Sync active again.",
-  disconnected_source: "The source Google account is disconnected; its syncs are paused.",
-  disconnected_destination: "The destination Google account is disconnected; its syncs are paused.",
+  disconnected: "The Google account is disconnected; the syncs that used it are paused.",
   calendars_refreshed: "Calendar lists refreshed from Google.",
   calendars_unavailable:
     "Google could not be reached for the calendar lists: the lists shown are the last ones read. Try again in a moment.",
 };
 
 /**
- * The new-sync form as a browser without JavaScript posts it, every value a string, read into
- * what the API's create takes: an empty window means the default.
+ * The new-sync form as a browser without JavaScript posts it, every value a string: each
+ * picker's `account id:calendar id`, read into what the API's create takes; an empty window
+ * means the default.
  */
 const NewSyncForm = z.object({
-  source_calendar_id: z.string({ message: "expected a calendar id" }).optional().default(""),
-  dest_calendar_id: z.string({ message: "expected a calendar id" }).optional().default(""),
+  source: z.string({ message: "expected a calendar" }).optional().default(""),
+  dest: z.string({ message: "expected a calendar" }).optional().default(""),
   sync_lookahead_days: z.string({ message: "expected a whole number 1-365" }).optional()
     .default(""),
-}).transform(({ sync_lookahead_days: days, ...calendars }) => ({
-  ...calendars,
-  ...(days.trim() === "" ? {} : { sync_lookahead_days: Number(days) }),
-})).pipe(NewSyncConfigIn);
+}).transform(({ sync_lookahead_days: days, source, dest }) => {
+  const [s, d] = [parsePick(source), parsePick(dest)];
+  return {
+    ...(s.account_id ? { source_account_id: s.account_id } : {}),
+    source_calendar_id: s.calendar_id,
+    ...(d.account_id ? { dest_account_id: d.account_id } : {}),
+    dest_calendar_id: d.calendar_id,
+    ...(days.trim() === "" ? {} : { sync_lookahead_days: Number(days) }),
+  };
+}).pipe(NewSyncConfigIn);
 
 /**
  * What the dashboard's address may carry: a notice after a redirect (ours, or the OAuth
@@ -79,7 +79,15 @@ export const handler = define.handlers({
   POST: page(
     { form: NewSyncForm },
     async (ctx, { user, form }) => {
-      await createSyncConfigForUser(ctx.state.services, user.id, form);
+      const { source_account_id, dest_account_id, ...rest } = form;
+      if (!source_account_id || !dest_account_id) {
+        throw new InvalidSyncConfigError({ source: "Choose a calendar", dest: "Choose a calendar" });
+      }
+      await createSyncConfigForUser(ctx.state.services, user.id, {
+        ...rest,
+        source_account_id,
+        dest_account_id,
+      });
       return ctx.redirect("/?notice=created#syncs");
     },
     async (ctx, failure) => {
@@ -90,12 +98,12 @@ export const handler = define.handlers({
   ),
 });
 
-/** "expected a whole number 1-365" → "Expected a whole number 1-365." */
+/** "expected a whole number 1-365" → "Expected a whole number 1-365.", under its picker. */
 function sentences(fields: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(fields).map(([name, text]) => {
       const s = text.charAt(0).toUpperCase() + text.slice(1);
-      return [name, /[.!?]$/.test(s) ? s : `${s}.`];
+      return [pickerField(name), /[.!?]$/.test(s) ? s : `${s}.`];
     }),
   );
 }
@@ -108,15 +116,8 @@ async function dashboardData(
   form: Partial<SyncConfigFormProps> = {},
 ) {
   const { services } = ctx.state;
-  const oauth = await oauthStatusProps(services, user.id, query);
-  const { source, destination } = oauth.connections;
-  // From the cached lists: a view asks Google nothing (see cachedCalendarList).
-  const [sourceList, destList, configs, latest] = await Promise.all([
-    source.connected ? calendarsOf(services, user.id, "source", source.status) : empty(),
-    destination.connected
-      ? calendarsOf(services, user.id, "destination", destination.status)
-      : empty(),
-    listSyncConfigsByUser(services.db, user.id),
+  const [{ accounts, groups, configs }, latest] = await Promise.all([
+    accountsDashboard(services, user.id, query),
     listLatestRunsByUser(services.db, user.id),
   ]);
   const lastRuns = new Map(latest.map((log) => [log.config_id, runResultView(log)]));
@@ -124,18 +125,14 @@ async function dashboardData(
     ? await getSyncLog(services.db, query.log, user.id)
     : undefined;
   return {
-    oauth,
+    accounts,
     form: {
-      sourceConnected: source.connected,
-      destConnected: destination.connected,
-      sourceCalendars: sourceList.calendars,
-      destCalendars: destList.calendars,
-      calendarsError: sourceList.error ?? destList.error,
+      groups,
       defaultDays: services.config.syncLookaheadDays ?? 90,
       ...form,
     },
     syncs: configs.map((c) => ({ ...syncView(c), last_run: lastRuns.get(c.id) ?? null })),
-    canRun: source.status === "ok" && destination.status === "ok",
+    hasAccounts: groups.length > 0,
     notice: query.notice ? NOTICES[query.notice] : null,
     mailOff: services.mailer.mode === "off",
     ran: log && query.ran && log.config_id === query.ran
@@ -144,51 +141,15 @@ async function dashboardData(
   };
 }
 
-function empty(): Promise<{ calendars: CalendarOption[]; error: null }> {
-  return Promise.resolve({ calendars: [], error: null });
-}
-
-async function calendarsOf(
-  services: Services,
-  userId: string,
-  accountType: AccountType,
-  status: ConnectionView["status"],
-): Promise<{ calendars: CalendarOption[]; error: string | null }> {
-  try {
-    // A connection that needs reconnecting cannot refresh: its cached list is all there is.
-    const list = await cachedCalendarList(services, userId, accountType, {
-      refresh: status === "ok",
-    });
-    return {
-      calendars: list.calendars.map(({ id, summary, primary, background_color, writable }) => ({
-        id,
-        summary,
-        primary,
-        background_color,
-        writable,
-      })),
-      error: null,
-    };
-  } catch {
-    return {
-      calendars: [],
-      error: `Google did not answer with the ${accountType} account's calendars. ` +
-        "Reload the page in a moment, or reconnect the account.",
-    };
-  }
-}
-
 /**
- * Reads the connected accounts' calendar lists from Google again; false when Google refused one
- * (its cached list stays).
+ * Reads every connected account's calendar list from Google again; false when Google refused
+ * one (its cached list stays).
  */
 async function refreshCalendarLists(services: Services, userId: string): Promise<boolean> {
+  const accounts = await listGoogleAccounts(services.db, userId);
   const results = await Promise.all(
-    (["source", "destination"] as const).map((accountType) =>
-      listCalendarsForAccount(services, userId, accountType).then(
-        (list) => !list.stale,
-        (error) => error instanceof NotConnectedError,
-      )
+    accounts.map((a) =>
+      listCalendarsForAccount(services, userId, a.id).then((list) => !list.stale, () => false)
     ),
   );
   return results.every(Boolean);
@@ -205,7 +166,7 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
       {data.mailOff && <MailOffNotice />}
       <section class="section" aria-labelledby="accounts-title">
         <h2 id="accounts-title">Accounts</h2>
-        <OAuthStatus {...data.oauth} />
+        <AccountList {...data.accounts} />
       </section>
       <section class="section card" aria-labelledby="new-sync-title">
         <h2 id="new-sync-title">New sync</h2>
@@ -215,7 +176,7 @@ export default define.page<typeof handler>(function Dashboard({ data }) {
         <h2 id="syncs-title">Your syncs</h2>
         <SyncList
           syncs={data.syncs}
-          canRun={data.canRun}
+          hasAccounts={data.hasAccounts}
           ranId={data.ran?.id ?? null}
           ranResult={data.ran?.result ?? null}
         />

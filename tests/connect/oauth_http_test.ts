@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { decryptToken, loadKeyRing } from "@/lib/crypto/tokens.ts";
 import { deleteCalendars } from "@/lib/db/calendars.ts";
-import { getOAuthToken } from "@/lib/db/oauth_tokens.ts";
+import { getAccountByRole } from "@/lib/db/google_accounts.ts";
 import type { User } from "@/lib/db/users.ts";
 import {
   anonymousOf,
@@ -23,11 +23,11 @@ const app = await openApp(world.services);
 type AccountType = "source" | "destination";
 
 async function storedRefreshToken(user: User, accountType: AccountType): Promise<string> {
-  const row = (await getOAuthToken(world.db, user.id, accountType))!;
+  const row = (await getAccountByRole(world.db, user.id, accountType))!;
   const ring = await loadKeyRing(world.services.config.encryptionKeys);
   return await decryptToken(ring, row.refresh_token_enc, {
     userId: user.id,
-    accountType,
+    label: row.token_label,
     field: "refresh_token",
   });
 }
@@ -250,7 +250,7 @@ async function trigger(browser: Client, id: string): Promise<string> {
 
 const revokeCalls = () => world.sandbox.stats().oauth["POST /revoke"] ?? 0;
 
-Deno.test("[http] a reconnect with another Google account changes nothing and says so", async (t) => {
+Deno.test("[http] a seed connect with another Google account adds it and leaves the connected one untouched", async (t) => {
   const user = await newUser(world);
   const browser = await browserOf(app, world, user);
   const source = newGoogleAccount(world, "src");
@@ -259,71 +259,59 @@ Deno.test("[http] a reconnect with another Google account changes nothing and sa
   await connect(browser, "source", source);
   await connect(browser, "destination", destination);
   const sync = await createSync(browser);
-  const before = await getOAuthToken(world.db, user.id, "destination");
-  assert.match(before?.google_sub ?? "", /^\d+$/, "the id_token's sub is stored");
+  const before = (await getAccountByRole(world.db, user.id, "destination"))!;
+  assert.match(before.google_sub ?? "", /^\d+$/, "the id_token's sub is stored");
 
-  await t.step("names both accounts on a 409 page", async () => {
+  await t.step("the other account is added; the role now names it", async () => {
     const revokes = revokeCalls();
     const back = await consent(await authorizationUrl(browser, "destination"), other);
     const res = await browser(back.pathname + back.search);
-    assert.equal(res.status, 409);
-    assert.match(res.headers.get("content-type")!, /text\/html/);
-    const html = await res.text();
-    assert.ok(
-      html.includes(
-        `You signed in as ${other}; this destination slot is connected to ${destination}.`,
-      ),
+    assert.equal(res.status, 303);
+    assert.equal(new URL(res.headers.get("location")!).searchParams.get("connect"), "connected");
+    assert.equal(revokeCalls(), revokes, "no grant is given back");
+    assert.equal((await status(browser)).destination.email, other);
+    const { accounts } = await (await browser("/api/accounts")).json();
+    assert.deepEqual(
+      accounts.map((a: { email: string }) => a.email).sort(),
+      [source, destination, other].sort(),
     );
-    assert.match(html, /Nothing was changed/);
-    assert.match(html, /href="\/api\/oauth\/start\/destination"[^>]*>Reconnect as /);
-    assert.equal(revokeCalls(), revokes + 1, "the unused grant is given back to Google");
   });
 
-  await t.step("the slot, its grant and the sync are untouched", async () => {
-    assert.deepEqual(await getOAuthToken(world.db, user.id, "destination"), before);
-    const alive = await sandboxRefresh(world, await storedRefreshToken(user, "destination"));
+  await t.step("the connected account, its grant and the sync are untouched", async () => {
+    const [row] = await world.db.query("SELECT * FROM google_accounts WHERE id = $1", [before.id]);
+    assert.deepEqual(row, before);
+    const [mine] = await world.db.query<
+      { id: string; user_id: string; token_label: string; refresh_token_enc: string }
+    >(
+      "SELECT id, user_id, token_label, refresh_token_enc FROM google_accounts WHERE id = $1",
+      [before.id],
+    );
+    const ring = await loadKeyRing(world.services.config.encryptionKeys);
+    const refresh = await decryptToken(ring, mine.refresh_token_enc, {
+      userId: user.id,
+      label: mine.token_label,
+      field: "refresh_token",
+    });
+    const alive = await sandboxRefresh(world, refresh);
     assert.equal(alive.status, 200);
     await alive.body?.cancel();
-    assert.equal((await status(browser)).destination.email, destination);
     assert.deepEqual(await syncState(sync), { is_active: true, paused_reason: null });
     assert.equal(await trigger(browser, sync), "success");
   });
 
-  await t.step("the other slot's account is refused too, and its grant kept", async () => {
-    const revokes = revokeCalls();
-    const back = await consent(await authorizationUrl(browser, "source"), destination);
-    const res = await browser(back.pathname + back.search);
-    assert.equal(res.status, 409);
-    assert.ok(
-      (await res.text()).includes(
-        `You signed in as ${destination}; this source slot is connected to ${source}.`,
-      ),
-    );
-    assert.equal(revokeCalls(), revokes, "revoking would end the destination's access");
-    assert.equal(await trigger(browser, sync), "success");
-  });
-
-  await t.step("a row connected before subs were stored is compared by email", async () => {
-    await world.db.query(
-      "UPDATE oauth_tokens SET google_sub = NULL WHERE user_id = $1 AND account_type = 'destination'",
-      [user.id],
-    );
-    const back = await consent(await authorizationUrl(browser, "destination"), other);
-    const res = await browser(back.pathname + back.search);
-    assert.equal(res.status, 409);
-    await res.body?.cancel();
-    assert.equal((await status(browser)).destination.email, destination);
-    // The same account, by email, is accepted and learns its sub.
+  await t.step("a row connected before subs were stored is found by email", async () => {
+    await world.db.query("UPDATE google_accounts SET google_sub = NULL WHERE id = $1", [before.id]);
     assert.equal(
       (await connect(browser, "destination", destination)).searchParams.get("connect"),
       "connected",
     );
-    const row = await getOAuthToken(world.db, user.id, "destination");
-    assert.equal(row?.google_sub, before?.google_sub);
+    const row = await getAccountByRole(world.db, user.id, "destination");
+    assert.equal(row?.id, before.id, "renewed, not added again");
+    assert.equal(row?.google_sub, before.google_sub);
   });
 
   await t.step(
-    "disconnect, then connect, changes the account and keeps the sync paused",
+    "disconnect, then connect another, keeps the sync paused",
     async () => {
       const res = await browser("/api/oauth/destination", { method: "DELETE" });
       assert.deepEqual(await res.json(), { disconnected: true, paused_sync_configs: 1 });
@@ -383,9 +371,14 @@ Deno.test("[http] DELETE /api/oauth/{account_type}", async (t) => {
   await connect(browser, "source", sourceAccount);
   await connect(browser, "destination", newGoogleAccount(world, "dst"));
   const [config] = await world.db.query<{ id: string }>(
-    `INSERT INTO sync_configs (user_id, source_calendar_id, dest_calendar_id)
-     VALUES ($1, 'a', 'b') RETURNING id`,
-    [user.id],
+    `INSERT INTO sync_configs (user_id, source_calendar_id, dest_calendar_id, source_account_id,
+       dest_account_id)
+     VALUES ($1, 'a', 'b', $2, $3) RETURNING id`,
+    [
+      user.id,
+      (await getAccountByRole(world.db, user.id, "source"))!.id,
+      (await getAccountByRole(world.db, user.id, "destination"))!.id,
+    ],
   );
   const refresh = await storedRefreshToken(user, "source");
 
@@ -396,7 +389,7 @@ Deno.test("[http] DELETE /api/oauth/{account_type}", async (t) => {
     const refused = await sandboxRefresh(world, refresh);
     assert.equal(refused.status, 400);
     assert.equal((await refused.json()).error, "invalid_grant");
-    assert.equal(await getOAuthToken(world.db, user.id, "source"), undefined);
+    assert.equal(await getAccountByRole(world.db, user.id, "source"), undefined);
     const [row] = await world.db.query<{ is_active: boolean; paused_reason: string }>(
       "SELECT is_active, paused_reason FROM sync_configs WHERE id = $1",
       [config.id],
@@ -495,7 +488,11 @@ Deno.test("[http] GET /api/calendars/{account_type}/list answers 502 when Google
   const user = await newUser(world);
   const browser = await browserOf(app, world, user);
   await connect(browser, "destination", newGoogleAccount(world, "dst"));
-  await deleteCalendars(world.db, user.id, "destination");
+  await deleteCalendars(
+    world.db,
+    user.id,
+    (await getAccountByRole(world.db, user.id, "destination"))!.id,
+  );
   await fetch(`${world.sandboxUrl}_sandbox/faults`, {
     method: "POST",
     body: JSON.stringify({ error_rate: { rate: 1, status: 503, reason: "backendError" } }),
@@ -544,7 +541,7 @@ Deno.test("[http] another user's connections and calendars are never visible", a
   }
 });
 
-Deno.test("[http] the dashboard shows both connections in the OAuthStatus island", async () => {
+Deno.test("[http] the dashboard lists the connected accounts in the AccountList island", async () => {
   const user = await newUser(world);
   const browser = await browserOf(app, world, user);
   const google = newGoogleAccount(world, "dash");
@@ -553,18 +550,22 @@ Deno.test("[http] the dashboard shows both connections in the OAuthStatus island
   const res = await browser(dashboard.pathname + dashboard.search);
   assert.equal(res.status, 200);
   const html = await res.text();
-  assert.match(html, /<!--frsh:island:OAuthStatus:/);
-  assert.match(html, /The destination Google account is connected\./);
+  assert.match(html, /<!--frsh:island:AccountList:/);
+  assert.match(html, /The Google account [^ ]+ is connected\./);
   assert.ok(html.includes(google));
-  assert.match(html, /href="\/api\/oauth\/start\/source"[^>]*>Connect</);
-  assert.match(html, /href="\/api\/oauth\/start\/destination"[^>]*>Reconnect</);
+  assert.match(
+    html,
+    /action="\/api\/accounts\/connect"[^>]*>\s*<button[^>]*>Connect a Google account</,
+  );
+  const id = (await getAccountByRole(world.db, user.id, "destination"))!.id;
+  assert.ok(html.includes(`action="/api/accounts/${id}/reconnect"`));
   assert.ok(!/refresh_token|access_token|1\/\/sandbox-/.test(html), "no token in the page");
 
   await world.db.query(
-    "UPDATE oauth_tokens SET status = 'needs_reconnect' WHERE user_id = $1",
+    "UPDATE google_accounts SET status = 'needs_reconnect' WHERE user_id = $1",
     [user.id],
   );
-  assert.match(await (await browser("/")).text(), /reconnect needed/);
+  assert.match(await (await browser("/")).text(), /Reconnect needed/);
 });
 
 Deno.test({

@@ -23,8 +23,8 @@ interface Problem {
   title: string;
   message: string;
   action?: { href: string; label: string };
-  /** For a reconnect with the wrong account: the slot, to offer trying again. */
-  retry?: { accountType: string; email: string };
+  /** For a reconnect with the wrong account: the account still to reconnect. */
+  retry?: { accountId: string; email: string };
 }
 
 /** What became of the session this browser started the connection with. */
@@ -41,9 +41,10 @@ function whyNotSignedIn(req: Request, url: URL, services: Services): string {
 export const handler = define.handlers({
   GET: api({
     summary: "Google's redirect back after consent",
-    description: "Checks the state, stores the connection and redirects to the dashboard with a " +
-      "notice (`connect=connected|cancelled|failed&account=…`). A state that is tampered, " +
-      "expired, replayed or another user's answers 400 with an explanation, and stores nothing.",
+    description: "Checks the state, stores the account and redirects to the dashboard with a " +
+      "notice (`connect=connected|cancelled|failed`, `account=source|destination` for a seed " +
+      "role, `account` for a reconnect or `new`, and the `account_id`). A state that is tampered, expired, replayed or another " +
+      "user's answers 400 with an explanation, and stores nothing.",
     tags: ["oauth"],
     auth: false,
     query: CallbackQuery,
@@ -53,9 +54,9 @@ export const handler = define.handlers({
       401: {
         description: "Not signed in: an HTML page whose link signs in and comes back to finish",
       },
-      409: {
-        description: "A reconnect came back with another Google account than the one " +
-          "connected: nothing changed (HTML page naming both)",
+      200: {
+        description: "A reconnect came back with another Google account: that one was added " +
+          "(or renewed) as its own, the reconnected one is untouched (HTML page naming both)",
       },
     },
   }, async (ctx, { query }) => {
@@ -64,7 +65,11 @@ export const handler = define.handlers({
     try {
       const outcome = await completeAuthorization(ctx.state.services, user.id, query);
       if (outcome.kind === "wrong_account") return wrongAccount(outcome);
-      const notice = new URLSearchParams({ connect: outcome.kind, account: outcome.accountType });
+      const notice = new URLSearchParams({ connect: outcome.kind });
+      // Which connection it was: a seed role's, a reconnect's, or a new account's.
+      notice.set("account", outcome.role ?? (outcome.accountId ? "account" : "new"));
+      if (outcome.kind === "connected") notice.set("account_id", outcome.accountId);
+      else if (outcome.accountId) notice.set("account_id", outcome.accountId);
       if (outcome.kind === "failed") notice.set("reason", outcome.reason);
       return ctx.redirect(`${ctx.state.services.config.frontendUrl}/?${notice}`, 303);
     } catch (error) {
@@ -94,15 +99,14 @@ function signInToFinish(req: Request, url: URL, services: Services) {
 }
 
 function wrongAccount(
-  { signedInAs, connectedAs, accountType }: Extract<CallbackOutcome, { kind: "wrong_account" }>,
+  { signedInAs, expected, accountId, added }: Extract<CallbackOutcome, { kind: "wrong_account" }>,
 ) {
-  return problem(409, {
+  return problem(200, {
     title: "That is a different Google account",
-    message: `You signed in as ${signedInAs}; this ${accountType} slot is connected to ` +
-      `${connectedAs}. Nothing was changed. To switch the ${accountType} account to ` +
-      `${signedInAs}, disconnect ${connectedAs} first: the syncs that use it are paused ` +
-      "until you set them up again.",
-    retry: { accountType, email: connectedAs },
+    message: `You signed in as ${signedInAs}, not ${expected}; ${expected} still needs ` +
+      `reconnecting. ${signedInAs} was ${added ? "added as an account of its own" : "renewed"}` +
+      `, and ${expected} and its syncs were left as they were.`,
+    retry: { accountId: accountId!, email: expected },
   });
 }
 
@@ -117,12 +121,14 @@ export default define.page<typeof handler>(function OAuthCallbackProblem({ data 
           <section class="card error-page" aria-labelledby="error-title">
             <h1 id="error-title">{data.title}</h1>
             <p role="alert">{data.message}</p>
-            <p class="form__actions">
-              <a class="button" href={`/api/oauth/start/${data.retry.accountType}`}>
-                Reconnect as {data.retry.email}
-              </a>
+            <form
+              class="form__actions"
+              method="post"
+              action={`/api/accounts/${data.retry.accountId}/reconnect`}
+            >
+              <button type="submit" class="button">Reconnect {data.retry.email}</button>
               <a class="button button--quiet" href="/">Back to the dashboard</a>
-            </p>
+            </form>
           </section>
         )
         : data.action

@@ -1,15 +1,16 @@
 import { api } from "@/lib/http/api.ts";
 import { ErrorOut } from "@/lib/http/schemas.ts";
 import { AccountTypeParams, CalendarListOut } from "@/lib/google/api_schemas.ts";
-import { listCalendarsForAccount } from "@/lib/google/calendar_list.ts";
+import { listRoleCalendars } from "@/lib/sync/seed_compat.ts";
 import { define } from "@/lib/web/define.ts";
 
 export const handler = define.handlers({
   GET: api({
-    summary: "Calendars of a connected Google account",
-    description: "Read from Google and cached; when Google is unreachable the cached list is " +
+    summary: "Calendars of the account a seed role names",
+    description: "Seed-compatible: `GET /api/accounts/{id}/calendars?refresh=true` for the " +
+      "role's account. Read from Google and cached; when Google is unreachable the cached list is " +
       "served with `stale: true`. Only `writable` calendars are valid sync destinations.",
-    tags: ["calendars"],
+    tags: ["seed-compatible"],
     params: AccountTypeParams,
     responses: {
       200: { description: "The calendar list", schema: CalendarListOut },
@@ -18,7 +19,7 @@ export const handler = define.handlers({
       502: { description: "Google is unreachable and nothing is cached", schema: ErrorOut },
     },
   }, async (ctx, { user, params }) => {
-    const list = await listCalendarsForAccount(ctx.state.services, user.id, params.account_type);
+    const list = await listRoleCalendars(ctx.state.services, user.id, params.account_type);
     return ctx.json({
       calendars: list.calendars,
       stale: list.stale,

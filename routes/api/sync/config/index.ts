@@ -8,12 +8,14 @@ import {
   syncConfigOut,
 } from "@/lib/sync/api_schemas.ts";
 import { createSyncConfigForUser } from "@/lib/sync/configs.ts";
+import { createRoleSyncConfig } from "@/lib/sync/seed_compat.ts";
 import { define } from "@/lib/web/define.ts";
 
 export const handler = define.handlers({
   GET: api({
     summary: "The caller's sync configs",
-    description: "Oldest first, with both calendars' names, schedule and last outcome.",
+    description: "Oldest first, with both accounts' emails, both calendars' names, schedule and " +
+      "last outcome.",
     tags: ["sync"],
     responses: {
       200: { description: "The configs", schema: SyncConfigListOut },
@@ -25,16 +27,19 @@ export const handler = define.handlers({
 
   POST: api({
     summary: "Create a sync config",
-    description: "Mirrors `source_calendar_id` (a calendar of the connected source account) into " +
-      "`dest_calendar_id` (a writable calendar of the connected destination account). Both are " +
-      "checked against the accounts' calendar lists. The first scheduled run is due at once.",
+    description: "Mirrors `source_calendar_id` of account `source_account_id` into the writable " +
+      "`dest_calendar_id` of account `dest_account_id` (the same account is allowed; the same " +
+      "calendar is not). Both are checked against the accounts' calendar lists. The first " +
+      "scheduled run is due at once. Seed-compatible: without the two account ids, the " +
+      "accounts the source and destination roles name are used.",
     tags: ["sync"],
     body: NewSyncConfigIn,
     responses: {
       201: { description: "Created", schema: SyncConfigOut },
       422: {
-        description: "A calendar is not in the account's list, the destination is read-only, " +
-          "both are the same calendar, or an account is not connected (`fields` says which)",
+        description: "An account is not the caller's or needs reconnecting, a calendar is not " +
+          "in its account's list, the destination is read-only, or both are the same calendar " +
+          "(`fields` says which)",
         schema: ErrorOut,
       },
       502: {
@@ -43,7 +48,14 @@ export const handler = define.handlers({
       },
     },
   }, async (ctx, { user, body }) => {
-    const config = await createSyncConfigForUser(ctx.state.services, user.id, body);
+    const { source_account_id, dest_account_id, ...rest } = body;
+    const config = source_account_id && dest_account_id
+      ? await createSyncConfigForUser(ctx.state.services, user.id, {
+        ...rest,
+        source_account_id,
+        dest_account_id,
+      })
+      : await createRoleSyncConfig(ctx.state.services, user.id, rest);
     return ctx.json(syncConfigOut(config), 201);
   }),
 });
