@@ -76,11 +76,12 @@ export async function benchScheduler(args: string[] = []): Promise<string> {
         users.push(id);
         const src = sandbox.addAccount(`bench-src-${j}@example.com`, ["Source"]);
         const dst = sandbox.addAccount(`bench-dst-${j}@example.com`, ["Dest"]);
-        for (const [side, acct] of [["source", src], ["destination", dst]] as const) {
-          const owner = { userId: id, accountType: side };
+        const accountIds = [crypto.randomUUID(), crypto.randomUUID()];
+        for (const [k, acct] of [src, dst].entries()) {
+          const owner = { userId: id, label: accountIds[k] };
           tokens.push([
             id,
-            side,
+            accountIds[k],
             acct.email,
             await encryptToken(ring, "refresh", { ...owner, field: "refresh_token" }),
             await encryptToken(ring, sandbox.issueAccessToken(acct.email), {
@@ -90,7 +91,7 @@ export async function benchScheduler(args: string[] = []): Promise<string> {
             ring.currentVersion,
           ]);
         }
-        configs.push([id, src.calendars[0].id, dst.calendars[0].id]);
+        configs.push([id, src.calendars[0].id, dst.calendars[0].id, ...accountIds]);
       }
       await db.query(
         `INSERT INTO users (id, email, password_hash)
@@ -98,15 +99,18 @@ export async function benchScheduler(args: string[] = []): Promise<string> {
         [users],
       );
       await db.query(
-        `INSERT INTO oauth_tokens (user_id, account_type, google_email, refresh_token_enc,
+        `INSERT INTO google_accounts (user_id, id, token_label, google_email, refresh_token_enc,
            access_token_enc, key_version, expires_at)
-         SELECT (t->>0)::uuid, t->>1, t->>2, t->>3, t->>4, (t->>5)::int, now() + interval '1 day'
+         SELECT (t->>0)::uuid, (t->>1)::uuid, t->>1, t->>2, t->>3, t->>4, (t->>5)::int,
+           now() + interval '1 day'
          FROM jsonb_array_elements($1::text::jsonb) t`,
         [JSON.stringify(tokens)],
       );
       await db.query(
-        `INSERT INTO sync_configs (user_id, source_calendar_id, dest_calendar_id)
-         SELECT (t->>0)::uuid, t->>1, t->>2 FROM jsonb_array_elements($1::text::jsonb) t`,
+        `INSERT INTO sync_configs (user_id, source_calendar_id, dest_calendar_id,
+           source_account_id, dest_account_id)
+         SELECT (t->>0)::uuid, t->>1, t->>2, (t->>3)::uuid, (t->>4)::uuid
+         FROM jsonb_array_elements($1::text::jsonb) t`,
         [JSON.stringify(configs)],
       );
     }

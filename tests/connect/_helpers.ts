@@ -3,6 +3,11 @@ import type { Hono } from "hono";
 import { issueToken } from "@/lib/auth/jwt.ts";
 import { loadConfig } from "@/lib/config.ts";
 import { createApp } from "@/main.ts";
+import {
+  type AccountRole,
+  type AccountStatus,
+  getAccountByRole,
+} from "@/lib/db/google_accounts.ts";
 import type { Db } from "@/lib/db/mod.ts";
 import { createUser, type User } from "@/lib/db/users.ts";
 import { createServices, type Services } from "@/lib/services.ts";
@@ -197,4 +202,21 @@ export async function connect(
 export function anonymousOf(app: Hono, world: World): Client {
   return async (path, init) =>
     await app.request(new URL(path, world.services.config.apiUrl).toString(), init);
+}
+
+/** Sets the status of the account a seed role names, as a failing grant would. */
+export async function setRoleStatus(
+  db: Db,
+  userId: string,
+  role: AccountRole,
+  status: AccountStatus,
+  reason: string | null,
+): Promise<void> {
+  const account = await getAccountByRole(db, userId, role);
+  if (!account) throw new Error(`No ${role} account`);
+  await db.query("UPDATE google_accounts SET status = $2, status_reason = $3 WHERE id = $1", [
+    account.id,
+    status,
+    reason,
+  ]);
 }

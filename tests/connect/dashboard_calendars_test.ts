@@ -4,6 +4,7 @@
  * asks Google at once.
  */
 import assert from "node:assert/strict";
+import { getAccountByRole } from "@/lib/db/google_accounts.ts";
 import { calendarRefreshesSettled } from "@/lib/google/calendar_list.ts";
 import { browserOf, connect, newGoogleAccount, newUser, openApp, openWorld } from "./_helpers.ts";
 
@@ -35,13 +36,26 @@ function options(html: string, name: string): string[] {
   return [...select.matchAll(/<option[^>]*value="[^"]+"[^>]*>([^<]*)</g)].map((m) => m[1]);
 }
 
+/** A picker's calendar names by `<optgroup>` label (one per connected account). */
+function groups(html: string, name: string): Record<string, string[]> {
+  const select = html.match(new RegExp(`<select[^>]*name="${name}"[\\s\\S]*?</select>`))?.[0];
+  assert.ok(select, `no ${name} picker`);
+  return Object.fromEntries(
+    [...select.matchAll(/<optgroup label="([^"]*)">([\s\S]*?)<\/optgroup>/g)].map((g) => [
+      g[1],
+      [...g[2].matchAll(/<option[^>]*>([^<]*)</g)].map((m) => m[1]).sort(),
+    ]),
+  );
+}
+
 Deno.test("[http] a dashboard view makes no Google request", async () => {
-  const { dashboard } = await connectedUser();
+  const { dashboard, source, destination } = await connectedUser();
+  const both = { [source]: ["Main (primary)", "Team"], [destination]: ["Main (primary)", "Team"] };
   const totalBefore = world.sandbox.stats().total;
   for (let i = 0; i < 3; i++) {
     const html = await dashboard();
-    assert.deepEqual(options(html, "source_calendar_id").sort(), ["Main (primary)", "Team"]);
-    assert.deepEqual(options(html, "dest_calendar_id").sort(), ["Main (primary)", "Team"]);
+    assert.deepEqual(groups(html, "source"), both, "one group per account");
+    assert.deepEqual(groups(html, "dest"), both);
   }
   await calendarRefreshesSettled();
   assert.equal(world.sandbox.stats().total - totalBefore, 0);
@@ -51,16 +65,16 @@ Deno.test("[http] an old calendar list is refreshed in the background for the ne
   const { user, source, dashboard } = await connectedUser();
   world.sandbox.addAccount(source, ["Added later"]);
   await world.db.query(
-    "UPDATE calendars SET fetched_at = now() - interval '1 hour' WHERE user_id = $1 AND account_type = 'source'",
-    [user.id],
+    "UPDATE calendars SET fetched_at = now() - interval '1 hour' WHERE account_id = $1",
+    [(await getAccountByRole(world.db, user.id, "source"))!.id],
   );
   const before = listCalls();
   const html = await dashboard();
-  assert.ok(!options(html, "source_calendar_id").includes("Added later"), "the cached list");
+  assert.ok(!options(html, "source").includes("Added later"), "the cached list");
   await calendarRefreshesSettled();
   assert.equal(listCalls() - before, 1, "only the old list is read again");
 
-  assert.ok(options(await dashboard(), "source_calendar_id").includes("Added later"));
+  assert.ok(options(await dashboard(), "source").includes("Added later"));
   await calendarRefreshesSettled();
   assert.equal(listCalls() - before, 1, "a fresh list is not read again");
 });
@@ -79,8 +93,8 @@ Deno.test("[http] Refresh the calendar lists asks Google at once", async (t) => 
     assert.equal(listCalls() - before, 2);
     const html = await (await browser("/?notice=calendars_refreshed")).text();
     assert.match(html, /Calendar lists refreshed from Google\./);
-    assert.ok(options(html, "source_calendar_id").includes("Source extra"));
-    assert.ok(options(html, "dest_calendar_id").includes("Dest extra"));
+    assert.ok(options(html, "source").includes("Source extra"));
+    assert.ok(options(html, "dest").includes("Dest extra"));
   });
 
   await t.step("and says so when Google cannot be reached, keeping the lists", async () => {
@@ -94,7 +108,7 @@ Deno.test("[http] Refresh the calendar lists asks Google at once", async (t) => 
       assert.equal(res.headers.get("location"), "/?notice=calendars_unavailable#new-sync-title");
       const html = await (await browser("/?notice=calendars_unavailable")).text();
       assert.match(html, /Google could not be reached for the calendar lists/);
-      assert.ok(options(html, "source_calendar_id").includes("Source extra"));
+      assert.ok(options(html, "source").includes("Source extra"));
     } finally {
       await fetch(`${world.sandboxUrl}_sandbox/faults`, { method: "DELETE" }).then((r) =>
         r.body?.cancel()

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { decryptToken, loadKeyRing, TokenDecryptError } from "@/lib/crypto/tokens.ts";
 import { rotateTokenKeys } from "@/lib/crypto/rotate_keys.ts";
-import { getOAuthToken, type OAuthTokenRow } from "@/lib/db/oauth_tokens.ts";
+import { getGoogleAccount, type GoogleAccountRow } from "@/lib/db/google_accounts.ts";
 import { getCalendarClient, refreshAccessToken } from "@/lib/google/clients.ts";
 import { NeedsReconnectError } from "@/lib/google/errors.ts";
 import { completeAuthorization, startAuthorization } from "@/lib/google/oauth_flow.ts";
@@ -19,42 +19,42 @@ import {
 
 const world = await openWorld();
 
-async function connect(
-  w: World,
-  userId: string,
-  accountType: "source" | "destination",
-  email: string,
-) {
-  const { authorizationUrl } = await startAuthorization(w.services, userId, accountType);
+/** Connects the Google account `email` for the user; answers the account's id. */
+async function connect(w: World, userId: string, email: string): Promise<string> {
+  const { authorizationUrl } = (await startAuthorization(w.services, userId, {}))!;
   const back = await consent(authorizationUrl, email);
   const outcome = await completeAuthorization(w.services, userId, {
     state: back.searchParams.get("state") ?? undefined,
     code: back.searchParams.get("code") ?? undefined,
   });
   assert.equal(outcome.kind, "connected");
+  return (outcome as { accountId: string }).accountId;
 }
 
-async function plaintextTokens(w: World, row: OAuthTokenRow) {
+const account = async (userId: string, id: string) =>
+  (await getGoogleAccount(world.db, id, userId))!;
+
+async function plaintextTokens(w: World, row: GoogleAccountRow) {
   const ring = await loadKeyRing(w.services.config.encryptionKeys);
-  const owner = { userId: row.user_id, accountType: row.account_type };
+  const owner = { userId: row.user_id, label: row.token_label };
   return {
     refresh: await decryptToken(ring, row.refresh_token_enc, { ...owner, field: "refresh_token" }),
     access: await decryptToken(ring, row.access_token_enc!, { ...owner, field: "access_token" }),
   };
 }
 
-Deno.test("oauth_tokens holds no plaintext token, and a value moved to another user's row does not decrypt", async () => {
+Deno.test("google_accounts holds no plaintext token, and a value moved to another user's row does not decrypt", async () => {
   const alice = await newUser(world);
   const bob = await newUser(world);
   const google = newGoogleAccount(world, "src");
-  await connect(world, alice.id, "source", google);
-  await connect(world, bob.id, "source", newGoogleAccount(world, "src"));
+  const aliceAccount = await connect(world, alice.id, google);
+  const bobAccount = await connect(world, bob.id, newGoogleAccount(world, "src"));
 
   const [raw] = await world.db.query<Record<string, unknown>>(
-    "SELECT * FROM oauth_tokens WHERE user_id = $1",
+    "SELECT * FROM google_accounts WHERE user_id = $1",
     [alice.id],
   );
-  const row = (await getOAuthToken(world.db, alice.id, "source"))!;
+  const row = await account(alice.id, aliceAccount);
   const { refresh, access } = await plaintextTokens(world, row);
   assert.match(refresh, /^1\/\/sandbox-/);
   const dump = JSON.stringify(raw);
@@ -63,31 +63,38 @@ Deno.test("oauth_tokens holds no plaintext token, and a value moved to another u
   assert.ok(!dump.includes(refresh.slice(10, 30)), "part of the refresh token stored in plaintext");
 
   await world.db.query(
-    "UPDATE oauth_tokens SET refresh_token_enc = $1 WHERE user_id = $2 AND account_type = 'source'",
-    [row.refresh_token_enc, bob.id],
+    "UPDATE google_accounts SET refresh_token_enc = $1 WHERE id = $2",
+    [row.refresh_token_enc, bobAccount],
   );
-  const moved = (await getOAuthToken(world.db, bob.id, "source"))!;
+  const moved = await account(bob.id, bobAccount);
   const ring = await loadKeyRing(world.services.config.encryptionKeys);
   await assert.rejects(
     decryptToken(ring, moved.refresh_token_enc, {
       userId: bob.id,
-      accountType: "source",
+      label: moved.token_label,
+      field: "refresh_token",
+    }),
+    TokenDecryptError,
+  );
+  // Bound to the account too: the same user's other account cannot read it either.
+  const aliceOther = await connect(world, alice.id, newGoogleAccount(world, "dst"));
+  await assert.rejects(
+    decryptToken(ring, row.refresh_token_enc, {
+      userId: alice.id,
+      label: aliceOther,
       field: "refresh_token",
     }),
     TokenDecryptError,
   );
   // A refresh needs the moved refresh token and must fail.
-  await world.db.query(
-    "UPDATE oauth_tokens SET expires_at = now() WHERE user_id = $1 AND account_type = 'source'",
-    [bob.id],
-  );
-  await assert.rejects(refreshAccessToken(world.services, bob.id, "source"), TokenDecryptError);
+  await world.db.query("UPDATE google_accounts SET expires_at = now() WHERE id = $1", [bobAccount]);
+  await assert.rejects(refreshAccessToken(world.services, bob.id, bobAccount), TokenDecryptError);
 });
 
 Deno.test("rotateTokenKeys() re-encrypts every token with the newest key, and the app keeps working", async () => {
   const user = await newUser(world);
-  await connect(world, user.id, "destination", newGoogleAccount(world, "dst"));
-  const before = (await getOAuthToken(world.db, user.id, "destination"))!;
+  const id = await connect(world, user.id, newGoogleAccount(world, "dst"));
+  const before = await account(user.id, id);
   const plain = await plaintextTokens(world, before);
 
   const rotatedKeys = [NEW_KEY, TEST_KEY];
@@ -95,7 +102,7 @@ Deno.test("rotateTokenKeys() re-encrypts every token with the newest key, and th
   assert.ok(result.rotated >= 1);
   assert.deepEqual(result.failed.filter((f) => f.user_id === user.id), []);
   const newest = await loadKeyRing([NEW_KEY]);
-  const after = (await getOAuthToken(world.db, user.id, "destination"))!;
+  const after = await account(user.id, id);
   assert.equal(after.key_version, newest.currentVersion);
   assert.notEqual(after.refresh_token_enc, before.refresh_token_enc);
 
@@ -105,12 +112,12 @@ Deno.test("rotateTokenKeys() re-encrypts every token with the newest key, and th
     world.db,
     world.sandboxUrl,
   );
-  const owner = { userId: user.id, accountType: "destination" as const };
+  const owner = { userId: user.id, label: after.token_label };
   assert.equal(
     await decryptToken(newest, after.refresh_token_enc, { ...owner, field: "refresh_token" }),
     plain.refresh,
   );
-  const cal = await getCalendarClient(rotated, user.id, "destination");
+  const cal = await getCalendarClient(rotated, user.id, id);
   const { data } = await cal.calendarList.list();
   assert.equal(data.items?.length, 2);
   assert.equal(
@@ -122,17 +129,17 @@ Deno.test("rotateTokenKeys() re-encrypts every token with the newest key, and th
 
 Deno.test("getCalendarClient() refreshes an expiring token once for concurrent callers and stores it encrypted", async () => {
   const user = await newUser(world);
-  await connect(world, user.id, "source", newGoogleAccount(world, "src"));
+  const id = await connect(world, user.id, newGoogleAccount(world, "src"));
   await world.db.query(
-    "UPDATE oauth_tokens SET expires_at = now() + interval '1 minute' WHERE user_id = $1",
+    "UPDATE google_accounts SET expires_at = now() + interval '1 minute' WHERE user_id = $1",
     [user.id],
   );
-  const before = (await getOAuthToken(world.db, user.id, "source"))!;
+  const before = await account(user.id, id);
   const proxy = countingProxy(world.sandboxUrl);
   try {
     const services = createServices(world.services.config, world.db, proxy.url);
     const clients = await Promise.all(
-      [1, 2, 3].map(() => getCalendarClient(services, user.id, "source")),
+      [1, 2, 3].map(() => getCalendarClient(services, user.id, id)),
     );
     const lists = await Promise.all(clients.map((c) => c.calendarList.list()));
     assert.ok(lists.every((l) => l.data.items?.length === 2));
@@ -141,7 +148,7 @@ Deno.test("getCalendarClient() refreshes an expiring token once for concurrent c
   } finally {
     await proxy.close();
   }
-  const after = (await getOAuthToken(world.db, user.id, "source"))!;
+  const after = await account(user.id, id);
   assert.ok(new Date(after.expires_at!).getTime() > Date.now() + 50 * 60_000);
   assert.notEqual(after.access_token_enc, before.access_token_enc);
   assert.equal(
@@ -153,23 +160,23 @@ Deno.test("getCalendarClient() refreshes an expiring token once for concurrent c
 Deno.test("getCalendarClient() marks needs_reconnect when the sandbox revoked the grant", async () => {
   const user = await newUser(world);
   const google = newGoogleAccount(world, "src");
-  await connect(world, user.id, "source", google);
+  const id = await connect(world, user.id, google);
   await fetch(`${world.sandboxUrl}_sandbox/faults`, {
     method: "POST",
     body: JSON.stringify({ revoke: google }),
   }).then((r) => r.body?.cancel());
-  const cal = await getCalendarClient(world.services, user.id, "source");
+  const cal = await getCalendarClient(world.services, user.id, id);
   await assert.rejects(cal.calendarList.list(), NeedsReconnectError);
-  const row = (await getOAuthToken(world.db, user.id, "source"))!;
+  const row = await account(user.id, id);
   assert.equal(row.status, "needs_reconnect");
   assert.equal(row.status_reason, "invalid_grant");
-  await assert.rejects(getCalendarClient(world.services, user.id, "source"), NeedsReconnectError);
+  await assert.rejects(getCalendarClient(world.services, user.id, id), NeedsReconnectError);
 });
 
 Deno.test("getCalendarClient() leaves retries to the caller: gaxios does not retry a 503", async () => {
   const user = await newUser(world);
-  await connect(world, user.id, "source", newGoogleAccount(world, "src"));
-  const cal = await getCalendarClient(world.services, user.id, "source");
+  const id = await connect(world, user.id, newGoogleAccount(world, "src"));
+  const cal = await getCalendarClient(world.services, user.id, id);
   await fetch(`${world.sandboxUrl}_sandbox/faults`, {
     method: "POST",
     body: JSON.stringify({ error_rate: { rate: 1, status: 503, reason: "backendError" } }),
@@ -190,8 +197,8 @@ Deno.test("getCalendarClient() leaves retries to the caller: gaxios does not ret
 
 Deno.test("refreshAccessToken() does not retry a failing token endpoint on its own", async () => {
   const user = await newUser(world);
-  await connect(world, user.id, "source", newGoogleAccount(world, "src"));
-  await world.db.query("UPDATE oauth_tokens SET expires_at = now() WHERE user_id = $1", [user.id]);
+  const id = await connect(world, user.id, newGoogleAccount(world, "src"));
+  await world.db.query("UPDATE google_accounts SET expires_at = now() WHERE id = $1", [id]);
   const proxy = countingProxy(
     world.sandboxUrl,
     (route) => route === "POST /token" ? 503 : undefined,
@@ -199,11 +206,11 @@ Deno.test("refreshAccessToken() does not retry a failing token endpoint on its o
   try {
     const services = createServices(world.services.config, world.db, proxy.url);
     await assert.rejects(
-      refreshAccessToken(services, user.id, "source"),
+      refreshAccessToken(services, user.id, id),
       (err: { response?: { status: number } }) => err.response?.status === 503,
     );
     assert.equal(proxy.count("POST /token"), 1);
-    assert.equal((await getOAuthToken(world.db, user.id, "source"))!.status, "ok");
+    assert.equal((await account(user.id, id)).status, "ok");
   } finally {
     await proxy.close();
   }

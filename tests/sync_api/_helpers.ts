@@ -2,6 +2,7 @@
  * Shared set-up of the sync API tests: one database (DATABASE_URL or an in-memory PGlite) and one
  * Google sandbox per test file, users connected to the sandbox through the real OAuth flow.
  */
+import { getAccountByRole } from "@/lib/db/google_accounts.ts";
 import assert from "node:assert/strict";
 import { calendar, type calendar_v3 } from "@googleapis/calendar";
 import { OAuth2Client } from "google-auth-library";
@@ -53,6 +54,9 @@ export interface Tenant {
   browser: Client;
   sourceEmail: string;
   destEmail: string;
+  /** The ids of the two connected Google accounts. */
+  sourceAccountId: string;
+  destAccountId: string;
   /** The source account's "Team" calendar and the destination account's "Team" calendar. */
   sourceCal: string;
   destCal: string;
@@ -80,6 +84,8 @@ export async function tenant(app: Hono, world: World, label = "user"): Promise<T
     browser,
     sourceEmail,
     destEmail,
+    sourceAccountId: (await getAccountByRole(world.db, user.id, "source"))!.id,
+    destAccountId: (await getAccountByRole(world.db, user.id, "destination"))!.id,
     sourceCal: await team("source"),
     destCal: await team("destination"),
     source: googleAs(world, sourceEmail),

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { setOAuthTokenStatus } from "@/lib/db/oauth_tokens.ts";
+import { setRoleStatus } from "../connect/_helpers.ts";
 import { getSyncConfigOfAnyUser, setNextRunAt } from "@/lib/db/sync_configs.ts";
 import {
   addEvents,
@@ -137,7 +137,7 @@ Deno.test("[cli] exits 1 when a run fails, naming the problem", async () => {
   await parkAll();
   const t = await tenant(app, world, "cli-fail");
   const config = await createConfig(t);
-  await setOAuthTokenStatus(world.db, t.user.id, "source", "needs_reconnect", "invalid_grant");
+  await setRoleStatus(world.db, t.user.id, "source", "needs_reconnect", "invalid_grant");
   const json = await sync(["--config", config.id, "--json"]);
   assert.equal(json.code, 1);
   const out = JSON.parse(json.stdout);

@@ -4,7 +4,7 @@
  * skipped, not failed. The two-process tests need PostgreSQL (PGlite is one process's alone).
  */
 import assert from "node:assert/strict";
-import { setOAuthTokenStatus } from "@/lib/db/oauth_tokens.ts";
+import { setRoleStatus } from "../connect/_helpers.ts";
 import { acquireSyncLease, createSyncConfig, releaseSyncLease } from "@/lib/db/sync_configs.ts";
 import { runDueSyncs, runSkipped } from "@/lib/sync/scheduler.ts";
 import { openApp, openSharedWorld, spawnWorker, type Tenant, tenant } from "./_helpers.ts";
@@ -34,7 +34,9 @@ async function configs(n: number): Promise<string[]> {
     const t = tenants[i % tenants.length];
     const c = await createSyncConfig(world.db, {
       user_id: t.user.id,
+      source_account_id: t.sourceAccountId,
       source_calendar_id: t.sourceCal,
+      dest_account_id: t.destAccountId,
       dest_calendar_id: t.destCal,
     });
     ids.push(c.id);
@@ -116,7 +118,7 @@ Deno.test(
   async () => {
     const ids = await configs(3);
     const broken = tenants[0];
-    await setOAuthTokenStatus(world.db, broken.user.id, "source", "needs_reconnect", "test");
+    await setRoleStatus(world.db, broken.user.id, "source", "needs_reconnect", "test");
     try {
       const runs = await runDueSyncs(world.services, { owner: "test-defer", trigger: "schedule" });
       assert.deepEqual(runs.map((r) => r.config.id).sort(), ids.slice(1).sort());
@@ -127,7 +129,7 @@ Deno.test(
       const minutes = (new Date(row.next_run_at).getTime() - Date.now()) / 60_000;
       assert.ok(minutes > 14 && minutes <= 15, `deferred one interval, not ${minutes} min`);
     } finally {
-      await setOAuthTokenStatus(world.db, broken.user.id, "source", "ok", null);
+      await setRoleStatus(world.db, broken.user.id, "source", "ok", null);
     }
   },
 );

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { setOAuthTokenStatus } from "@/lib/db/oauth_tokens.ts";
+import { setRoleStatus } from "../connect/_helpers.ts";
 import {
   acquireSyncLease,
   getSyncConfigOfAnyUser,
@@ -47,7 +47,7 @@ Deno.test("runDueSyncs() runs each due config once and moves next_run_at on", as
   const paused = await withConfig("paused");
   await call(paused.t.browser, "PATCH", `/api/sync/config/${paused.id}`, { is_active: false });
   const broken = await withConfig("broken");
-  await setOAuthTokenStatus(world.db, broken.t.user.id, "destination", "needs_reconnect", "test");
+  await setRoleStatus(world.db, broken.t.user.id, "destination", "needs_reconnect", "test");
   const mine = [ready.id, later.id, paused.id, broken.id];
 
   await t.step("runs only the active, due configs whose accounts are ok", async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { acquireSyncLease, releaseSyncLease } from "@/lib/db/sync_configs.ts";
-import { getOAuthToken } from "@/lib/db/oauth_tokens.ts";
+import { getAccountByRole } from "@/lib/db/google_accounts.ts";
 import { decryptToken, loadKeyRing } from "@/lib/crypto/tokens.ts";
 import { COPY_MARKERS } from "@/lib/sync/transform.ts";
 import {
@@ -220,11 +220,11 @@ Deno.test(
     const config = await createConfig(ten);
     await addEvents(ten, 2);
     // The user revokes cal-sync's access at Google: every token of the grant dies.
-    const row = (await getOAuthToken(world.db, ten.user.id, "source"))!;
+    const row = (await getAccountByRole(world.db, ten.user.id, "source"))!;
     const ring = await loadKeyRing(world.services.config.encryptionKeys);
     const refreshToken = await decryptToken(ring, row.refresh_token_enc, {
       userId: ten.user.id,
-      accountType: "source",
+      label: row.token_label,
       field: "refresh_token",
     });
     const revoked = await fetch(`${world.sandboxUrl}revoke?token=${refreshToken}`, {
@@ -253,9 +253,8 @@ Deno.test(
     const config = await createConfig(ten);
     // A ciphertext bound to another field never decrypts (as after dropping a key).
     await world.db.query(
-      `UPDATE oauth_tokens SET access_token_enc = refresh_token_enc
-     WHERE user_id = $1 AND account_type = 'destination'`,
-      [ten.user.id],
+      `UPDATE google_accounts SET access_token_enc = refresh_token_enc WHERE id = $1`,
+      [(await getAccountByRole(world.db, ten.user.id, "destination"))!.id],
     );
     const res = await call(ten.browser, "POST", `/api/sync/trigger/${config.id}`);
     assert.equal(res.status, 200);
