@@ -41,7 +41,7 @@ function groups(html: string, name: string): Record<string, string[]> {
   const select = html.match(new RegExp(`<select[^>]*name="${name}"[\\s\\S]*?</select>`))?.[0];
   assert.ok(select, `no ${name} picker`);
   return Object.fromEntries(
-    [...select.matchAll(/<optgroup label="([^"]*)">([\s\S]*?)<\/optgroup>/g)].map((g) => [
+    [...select.matchAll(/<optgroup\s+label="([^"]*)">([\s\S]*?)<\/optgroup>/g)].map((g) => [
       g[1],
       [...g[2].matchAll(/<option[^>]*>([^<]*)</g)].map((m) => m[1]).sort(),
     ]),
