@@ -1,8 +1,4 @@
-import {
-  type CalendarGroupOption,
-  parsePick,
-  pickValue,
-} from "@/components/sync_view.ts";
+import { type CalendarGroupOption, parsePick, pickValue } from "@/components/sync_view.ts";
 
 interface CalendarPickerProps {
   name: string;

@@ -85,8 +85,8 @@ export default function SyncConfigForm(props: SyncConfigFormProps) {
       <input type="hidden" name="intent" value="create" />
       {!ready && (
         <p class="empty" id="new-sync-help">
-          Connect a Google account above first; then pick the calendar to copy from and the one
-          to copy into (both may be in one account).
+          Connect a Google account above first; then pick the calendar to copy from and the one to
+          copy into (both may be in one account).
         </p>
       )}
       {ready && calendarsError && <p class="form__error" role="alert">{calendarsError}</p>}

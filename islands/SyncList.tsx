@@ -56,7 +56,11 @@ export default function SyncList(props: SyncListProps) {
           dest_account_status: status(s.dest_account_id, s.dest_account_status),
         };
         return paused.includes(s.id)
-          ? { ...next, is_active: false, paused_reason: `The Google account ${email} was disconnected` }
+          ? {
+            ...next,
+            is_active: false,
+            paused_reason: `The Google account ${email} was disconnected`,
+          }
           : next;
       });
     };
@@ -117,12 +121,22 @@ interface SyncCardProps {
 }
 
 /** The side of a sync whose account keeps it from running, if any. */
-function blockedSide(sync: SyncView): { id: string | null; email: string | null; status: string | null } | null {
+function blockedSide(
+  sync: SyncView,
+): { id: string | null; email: string | null; status: string | null } | null {
   if (sync.source_account_status !== "ok") {
-    return { id: sync.source_account_id, email: sync.source_account_email, status: sync.source_account_status };
+    return {
+      id: sync.source_account_id,
+      email: sync.source_account_email,
+      status: sync.source_account_status,
+    };
   }
   if (sync.dest_account_status !== "ok") {
-    return { id: sync.dest_account_id, email: sync.dest_account_email, status: sync.dest_account_status };
+    return {
+      id: sync.dest_account_id,
+      email: sync.dest_account_email,
+      status: sync.dest_account_status,
+    };
   }
   return null;
 }
@@ -266,8 +280,7 @@ function SyncCard({ sync, local, initialResult, onChange, onDeleted }: SyncCardP
           action={`/api/accounts/${blocked.id}/reconnect`}
         >
           <span>
-            The Google account {blocked.email}{" "}
-            needs reconnecting: this sync waits until it is.
+            The Google account {blocked.email} needs reconnecting: this sync waits until it is.
           </span>{" "}
           <button type="submit" class="button">
             Reconnect<span class="visually-hidden">{` ${blocked.email}`}</span>

@@ -26,9 +26,8 @@ export async function rotateTokenKeys(db: Db, keys: readonly string[]): Promise<
   const result: RotationResult = { rotated: 0, skipped: 0, failed: [] };
   const failed = new Set<string>();
   for (;;) {
-    const rows =
-      (await listAccountsNotAtKeyVersion(db, ring.currentVersion, BATCH + failed.size))
-        .filter((row) => !failed.has(row.id));
+    const rows = (await listAccountsNotAtKeyVersion(db, ring.currentVersion, BATCH + failed.size))
+      .filter((row) => !failed.has(row.id));
     if (rows.length === 0) return result;
     const before = result.rotated + result.failed.length;
     for (const row of rows) {

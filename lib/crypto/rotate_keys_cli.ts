@@ -16,7 +16,9 @@ try {
         (skipped ? `; ${skipped} changed meanwhile and already use it` : ""),
     );
     for (const f of failed) {
-      console.error(`Cannot re-encrypt Google account ${f.account_id} of user ${f.user_id}: ${f.error}`);
+      console.error(
+        `Cannot re-encrypt Google account ${f.account_id} of user ${f.user_id}: ${f.error}`,
+      );
     }
     if (failed.length) Deno.exitCode = 1;
   } finally {

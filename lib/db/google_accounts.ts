@@ -121,7 +121,11 @@ export async function renewGoogleAccount(
   db: Queryable,
   id: string,
   userId: string,
-  update: AccountTokens & { google_sub: string | null; google_email: string; role: AccountRole | null },
+  update: AccountTokens & {
+    google_sub: string | null;
+    google_email: string;
+    role: AccountRole | null;
+  },
 ): Promise<GoogleAccountRow | undefined> {
   const rows = await db.query<GoogleAccountRow>(
     `UPDATE google_accounts SET google_sub = COALESCE($3, google_sub), google_email = $4,

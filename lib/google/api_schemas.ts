@@ -53,7 +53,7 @@ export const AccountOut = z.object({
 export const AccountListOut = z.object({ accounts: z.array(AccountOut) })
   .meta({ id: "GoogleAccountList" });
 
-export const ConnectIn = z.object({
+export const ConnectIn = z.strictObject({
   login_hint: z.email({ message: "expected an email address" }).max(320).optional()
     .describe("An email for Google to preselect on its consent page"),
 });

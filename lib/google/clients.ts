@@ -224,7 +224,12 @@ class AccountAuthClient extends OAuth2Client {
 
   private refresh() {
     const { id, user_id } = this.account;
-    return refreshAccessToken(this.services, user_id, id, this.credentials.access_token ?? undefined);
+    return refreshAccessToken(
+      this.services,
+      user_id,
+      id,
+      this.credentials.access_token ?? undefined,
+    );
   }
 
   protected override async requestAsync<T>(

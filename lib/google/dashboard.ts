@@ -2,7 +2,7 @@ import { z } from "zod";
 import { listGoogleAccounts } from "@/lib/db/google_accounts.ts";
 import { listSyncConfigsByUser, type SyncConfigView } from "@/lib/db/sync_configs.ts";
 import type { Services } from "@/lib/services.ts";
-import { cachedCalendarList, calendarChoice, type CalendarChoice } from "./calendar_list.ts";
+import { cachedCalendarList, type CalendarChoice, calendarChoice } from "./calendar_list.ts";
 
 /** A sync as an account's row names it. */
 export interface AccountSyncView {

@@ -7,7 +7,12 @@ import type { Services } from "@/lib/services.ts";
 import { createOAuthClient } from "./clients.ts";
 import { googleEndpoints } from "./endpoints.ts";
 import { refreshCalendarList } from "./calendar_list.ts";
-import { type GoogleIdentity, revokeBestEffort, sameGoogleAccount, storeAccount } from "./accounts.ts";
+import {
+  type GoogleIdentity,
+  revokeBestEffort,
+  sameGoogleAccount,
+  storeAccount,
+} from "./accounts.ts";
 
 export const CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar";
 export const OAUTH_SCOPES = [CALENDAR_SCOPE, "openid", "email"];

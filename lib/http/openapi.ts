@@ -148,11 +148,39 @@ function responseOf(response: ApiSpec["responses"][number], schemas: Components)
   return { description: response.description, content: { "application/json": { schema } } };
 }
 
+/**
+ * The sections of the document, in the order a reader meets them: the accounts API first, the
+ * seed's role-based endpoints after it. A tag not listed here comes after these.
+ */
+export const API_TAGS = [
+  {
+    name: "accounts",
+    description: "Any number of Google accounts per person: connect, reconnect, disconnect, " +
+      "and each account's calendars",
+  },
+  { name: "sync", description: "Sync configs naming (account, calendar) on both sides, runs" },
+  { name: "auth", description: "Registration, tokens and sessions" },
+  {
+    name: "seed-compatible",
+    description: "The seed's `source`/`destination` endpoints, kept for clients written " +
+      "against it: each role names the account most recently connected through it",
+  },
+  { name: "meta", description: "Health and this document" },
+];
+
+const tagRank = (route: ApiRoute) => {
+  const tags = Object.values(route.handlers).filter(isApiHandler).map((h) => h.spec.tags?.[0]);
+  const ranks = tags.map((t) => API_TAGS.findIndex((x) => x.name === t))
+    .map((r) => r < 0 ? API_TAGS.length : r);
+  return Math.min(API_TAGS.length, ...ranks);
+};
+
 /** Builds the OpenAPI 3.1 document from the `api()` specs of the given routes. */
 export function buildOpenApi(routes: ApiRoute[], info: { title: string; version: string }) {
   const paths: Record<string, Record<string, unknown>> = {};
   const schemas: Components = {};
-  for (const route of routes) {
+  const ordered = [...routes].sort((a, b) => tagRank(a) - tagRank(b));
+  for (const route of ordered) {
     for (const [method, handler] of Object.entries(route.handlers)) {
       if (!isApiHandler(handler)) continue;
       paths[route.path] ??= {};
@@ -162,6 +190,7 @@ export function buildOpenApi(routes: ApiRoute[], info: { title: string; version:
   return {
     openapi: "3.1.0",
     info,
+    tags: API_TAGS,
     paths,
     components: {
       schemas,

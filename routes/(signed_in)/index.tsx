@@ -81,7 +81,10 @@ export const handler = define.handlers({
     async (ctx, { user, form }) => {
       const { source_account_id, dest_account_id, ...rest } = form;
       if (!source_account_id || !dest_account_id) {
-        throw new InvalidSyncConfigError({ source: "Choose a calendar", dest: "Choose a calendar" });
+        throw new InvalidSyncConfigError({
+          source: "Choose a calendar",
+          dest: "Choose a calendar",
+        });
       }
       await createSyncConfigForUser(ctx.state.services, user.id, {
         ...rest,

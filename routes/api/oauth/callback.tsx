@@ -45,7 +45,7 @@ export const handler = define.handlers({
       "notice (`connect=connected|cancelled|failed`, `account=source|destination` for a seed " +
       "role, `account` for a reconnect or `new`, and the `account_id`). A state that is tampered, expired, replayed or another " +
       "user's answers 400 with an explanation, and stores nothing.",
-    tags: ["oauth"],
+    tags: ["accounts"],
     auth: false,
     query: CallbackQuery,
     responses: {

@@ -28,13 +28,16 @@ export const handler = define.handlers({
       },
     };
   }),
-  POST: page({ params: AccountIdParams, form: DisconnectForm }, async (ctx, { user, params, form }) => {
-    const done = await disconnectAccountForUser(ctx.state.services, user.id, params.id, {
-      removeSyncedEvents: form.remove_synced_events,
-    });
-    if (!done) throw new HttpError(404, NO_SUCH_ACCOUNT);
-    return ctx.redirect("/?notice=disconnected");
-  }),
+  POST: page(
+    { params: AccountIdParams, form: DisconnectForm },
+    async (ctx, { user, params, form }) => {
+      const done = await disconnectAccountForUser(ctx.state.services, user.id, params.id, {
+        removeSyncedEvents: form.remove_synced_events,
+      });
+      if (!done) throw new HttpError(404, NO_SUCH_ACCOUNT);
+      return ctx.redirect("/?notice=disconnected");
+    },
+  ),
 });
 
 export default define.page<typeof handler>(function Disconnect({ data }) {

@@ -17,7 +17,10 @@ export const handler = define.handlers({
     responses: {
       200: { description: "The calendar list", schema: AccountCalendarsOut },
       404: { description: "No such account of the caller's", schema: ErrorOut },
-      409: { description: "The account needs reconnecting and nothing is cached", schema: ErrorOut },
+      409: {
+        description: "The account needs reconnecting and nothing is cached",
+        schema: ErrorOut,
+      },
       502: { description: "Google is unreachable and nothing is cached", schema: ErrorOut },
     },
   }, async (ctx, { user, params, query }) => {
