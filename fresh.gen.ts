@@ -4,60 +4,62 @@ import * as $0 from "./routes/(signed_in)/_middleware.ts";
 import * as $1 from "./routes/(signed_in)/account/index.tsx";
 import * as $2 from "./routes/(signed_in)/account/password.tsx";
 import * as $3 from "./routes/(signed_in)/accounts/[id]/disconnect.tsx";
-import * as $4 from "./routes/(signed_in)/index.tsx";
-import * as $5 from "./routes/(signed_in)/syncs/[id]/delete.tsx";
-import * as $6 from "./routes/(signed_in)/syncs/[id]/index.tsx";
-import * as $7 from "./routes/(signed_in)/syncs/[id]/run.ts";
-import * as $8 from "./routes/_404.tsx";
-import * as $9 from "./routes/_500.tsx";
-import * as $10 from "./routes/_app.tsx";
-import * as $11 from "./routes/_middleware.ts";
-import * as $12 from "./routes/api/accounts/[id]/calendars.ts";
-import * as $13 from "./routes/api/accounts/[id]/index.ts";
-import * as $14 from "./routes/api/accounts/[id]/reconnect.ts";
-import * as $15 from "./routes/api/accounts/connect.ts";
-import * as $16 from "./routes/api/accounts/index.ts";
-import * as $17 from "./routes/api/auth/google/callback.tsx";
-import * as $18 from "./routes/api/auth/google/link.ts";
-import * as $19 from "./routes/api/auth/google/start.ts";
-import * as $20 from "./routes/api/auth/logout.ts";
-import * as $21 from "./routes/api/auth/me.ts";
-import * as $22 from "./routes/api/auth/password-reset/confirm.ts";
-import * as $23 from "./routes/api/auth/password-reset/index.ts";
-import * as $24 from "./routes/api/auth/password.ts";
-import * as $25 from "./routes/api/auth/register.ts";
-import * as $26 from "./routes/api/auth/token.ts";
-import * as $27 from "./routes/api/calendars/[account_type]/list.ts";
-import * as $28 from "./routes/api/docs.tsx";
-import * as $29 from "./routes/api/health.ts";
-import * as $30 from "./routes/api/me/notifications.ts";
-import * as $31 from "./routes/api/oauth/[account_type].ts";
-import * as $32 from "./routes/api/oauth/callback.tsx";
-import * as $33 from "./routes/api/oauth/start/[account_type].ts";
-import * as $34 from "./routes/api/oauth/status.ts";
-import * as $35 from "./routes/api/openapi.json.ts";
-import * as $36 from "./routes/api/sync/config/[id].ts";
-import * as $37 from "./routes/api/sync/config/index.ts";
-import * as $38 from "./routes/api/sync/logs/[id].ts";
-import * as $39 from "./routes/api/sync/trigger/[id].ts";
-import * as $40 from "./routes/api/v0/_middleware.ts";
-import * as $41 from "./routes/api/v0/auth/me.ts";
-import * as $42 from "./routes/api/v0/auth/register.ts";
-import * as $43 from "./routes/api/v0/auth/token.ts";
-import * as $44 from "./routes/api/v0/calendars/[account_type]/list.ts";
-import * as $45 from "./routes/api/v0/oauth/callback.ts";
-import * as $46 from "./routes/api/v0/oauth/start/[account_type].ts";
-import * as $47 from "./routes/api/v0/oauth/status.ts";
-import * as $48 from "./routes/api/v0/sync/config/[id].ts";
-import * as $49 from "./routes/api/v0/sync/config/index.ts";
-import * as $50 from "./routes/api/v0/sync/logs/[id].ts";
-import * as $51 from "./routes/api/v0/sync/trigger/[id].ts";
-import * as $52 from "./routes/dev/mail.tsx";
-import * as $53 from "./routes/login.tsx";
-import * as $54 from "./routes/notifications/unsubscribe.tsx";
-import * as $55 from "./routes/password-reset/confirm.tsx";
-import * as $56 from "./routes/password-reset/index.tsx";
-import * as $57 from "./routes/register.tsx";
+import * as $4 from "./routes/(signed_in)/accounts/[id]/reconnect.ts";
+import * as $5 from "./routes/(signed_in)/accounts/connect.ts";
+import * as $6 from "./routes/(signed_in)/index.tsx";
+import * as $7 from "./routes/(signed_in)/syncs/[id]/delete.tsx";
+import * as $8 from "./routes/(signed_in)/syncs/[id]/index.tsx";
+import * as $9 from "./routes/(signed_in)/syncs/[id]/run.ts";
+import * as $10 from "./routes/_404.tsx";
+import * as $11 from "./routes/_500.tsx";
+import * as $12 from "./routes/_app.tsx";
+import * as $13 from "./routes/_middleware.ts";
+import * as $14 from "./routes/api/accounts/[id]/calendars.ts";
+import * as $15 from "./routes/api/accounts/[id]/index.ts";
+import * as $16 from "./routes/api/accounts/[id]/reconnect.ts";
+import * as $17 from "./routes/api/accounts/connect.ts";
+import * as $18 from "./routes/api/accounts/index.ts";
+import * as $19 from "./routes/api/auth/google/callback.tsx";
+import * as $20 from "./routes/api/auth/google/link.ts";
+import * as $21 from "./routes/api/auth/google/start.ts";
+import * as $22 from "./routes/api/auth/logout.ts";
+import * as $23 from "./routes/api/auth/me.ts";
+import * as $24 from "./routes/api/auth/password-reset/confirm.ts";
+import * as $25 from "./routes/api/auth/password-reset/index.ts";
+import * as $26 from "./routes/api/auth/password.ts";
+import * as $27 from "./routes/api/auth/register.ts";
+import * as $28 from "./routes/api/auth/token.ts";
+import * as $29 from "./routes/api/calendars/[account_type]/list.ts";
+import * as $30 from "./routes/api/docs.tsx";
+import * as $31 from "./routes/api/health.ts";
+import * as $32 from "./routes/api/me/notifications.ts";
+import * as $33 from "./routes/api/oauth/[account_type].ts";
+import * as $34 from "./routes/api/oauth/callback.tsx";
+import * as $35 from "./routes/api/oauth/start/[account_type].ts";
+import * as $36 from "./routes/api/oauth/status.ts";
+import * as $37 from "./routes/api/openapi.json.ts";
+import * as $38 from "./routes/api/sync/config/[id].ts";
+import * as $39 from "./routes/api/sync/config/index.ts";
+import * as $40 from "./routes/api/sync/logs/[id].ts";
+import * as $41 from "./routes/api/sync/trigger/[id].ts";
+import * as $42 from "./routes/api/v0/_middleware.ts";
+import * as $43 from "./routes/api/v0/auth/me.ts";
+import * as $44 from "./routes/api/v0/auth/register.ts";
+import * as $45 from "./routes/api/v0/auth/token.ts";
+import * as $46 from "./routes/api/v0/calendars/[account_type]/list.ts";
+import * as $47 from "./routes/api/v0/oauth/callback.ts";
+import * as $48 from "./routes/api/v0/oauth/start/[account_type].ts";
+import * as $49 from "./routes/api/v0/oauth/status.ts";
+import * as $50 from "./routes/api/v0/sync/config/[id].ts";
+import * as $51 from "./routes/api/v0/sync/config/index.ts";
+import * as $52 from "./routes/api/v0/sync/logs/[id].ts";
+import * as $53 from "./routes/api/v0/sync/trigger/[id].ts";
+import * as $54 from "./routes/dev/mail.tsx";
+import * as $55 from "./routes/login.tsx";
+import * as $56 from "./routes/notifications/unsubscribe.tsx";
+import * as $57 from "./routes/password-reset/confirm.tsx";
+import * as $58 from "./routes/password-reset/index.tsx";
+import * as $59 from "./routes/register.tsx";
 import * as $$0 from "./islands/AccountList.tsx";
 import * as $$1 from "./islands/ApiConsole.tsx";
 import * as $$2 from "./islands/CalendarPicker.tsx";
@@ -74,60 +76,62 @@ const manifest: Manifest = {
     "./routes/(signed_in)/account/index.tsx": $1,
     "./routes/(signed_in)/account/password.tsx": $2,
     "./routes/(signed_in)/accounts/[id]/disconnect.tsx": $3,
-    "./routes/(signed_in)/index.tsx": $4,
-    "./routes/(signed_in)/syncs/[id]/delete.tsx": $5,
-    "./routes/(signed_in)/syncs/[id]/index.tsx": $6,
-    "./routes/(signed_in)/syncs/[id]/run.ts": $7,
-    "./routes/_404.tsx": $8,
-    "./routes/_500.tsx": $9,
-    "./routes/_app.tsx": $10,
-    "./routes/_middleware.ts": $11,
-    "./routes/api/accounts/[id]/calendars.ts": $12,
-    "./routes/api/accounts/[id]/index.ts": $13,
-    "./routes/api/accounts/[id]/reconnect.ts": $14,
-    "./routes/api/accounts/connect.ts": $15,
-    "./routes/api/accounts/index.ts": $16,
-    "./routes/api/auth/google/callback.tsx": $17,
-    "./routes/api/auth/google/link.ts": $18,
-    "./routes/api/auth/google/start.ts": $19,
-    "./routes/api/auth/logout.ts": $20,
-    "./routes/api/auth/me.ts": $21,
-    "./routes/api/auth/password-reset/confirm.ts": $22,
-    "./routes/api/auth/password-reset/index.ts": $23,
-    "./routes/api/auth/password.ts": $24,
-    "./routes/api/auth/register.ts": $25,
-    "./routes/api/auth/token.ts": $26,
-    "./routes/api/calendars/[account_type]/list.ts": $27,
-    "./routes/api/docs.tsx": $28,
-    "./routes/api/health.ts": $29,
-    "./routes/api/me/notifications.ts": $30,
-    "./routes/api/oauth/[account_type].ts": $31,
-    "./routes/api/oauth/callback.tsx": $32,
-    "./routes/api/oauth/start/[account_type].ts": $33,
-    "./routes/api/oauth/status.ts": $34,
-    "./routes/api/openapi.json.ts": $35,
-    "./routes/api/sync/config/[id].ts": $36,
-    "./routes/api/sync/config/index.ts": $37,
-    "./routes/api/sync/logs/[id].ts": $38,
-    "./routes/api/sync/trigger/[id].ts": $39,
-    "./routes/api/v0/_middleware.ts": $40,
-    "./routes/api/v0/auth/me.ts": $41,
-    "./routes/api/v0/auth/register.ts": $42,
-    "./routes/api/v0/auth/token.ts": $43,
-    "./routes/api/v0/calendars/[account_type]/list.ts": $44,
-    "./routes/api/v0/oauth/callback.ts": $45,
-    "./routes/api/v0/oauth/start/[account_type].ts": $46,
-    "./routes/api/v0/oauth/status.ts": $47,
-    "./routes/api/v0/sync/config/[id].ts": $48,
-    "./routes/api/v0/sync/config/index.ts": $49,
-    "./routes/api/v0/sync/logs/[id].ts": $50,
-    "./routes/api/v0/sync/trigger/[id].ts": $51,
-    "./routes/dev/mail.tsx": $52,
-    "./routes/login.tsx": $53,
-    "./routes/notifications/unsubscribe.tsx": $54,
-    "./routes/password-reset/confirm.tsx": $55,
-    "./routes/password-reset/index.tsx": $56,
-    "./routes/register.tsx": $57,
+    "./routes/(signed_in)/accounts/[id]/reconnect.ts": $4,
+    "./routes/(signed_in)/accounts/connect.ts": $5,
+    "./routes/(signed_in)/index.tsx": $6,
+    "./routes/(signed_in)/syncs/[id]/delete.tsx": $7,
+    "./routes/(signed_in)/syncs/[id]/index.tsx": $8,
+    "./routes/(signed_in)/syncs/[id]/run.ts": $9,
+    "./routes/_404.tsx": $10,
+    "./routes/_500.tsx": $11,
+    "./routes/_app.tsx": $12,
+    "./routes/_middleware.ts": $13,
+    "./routes/api/accounts/[id]/calendars.ts": $14,
+    "./routes/api/accounts/[id]/index.ts": $15,
+    "./routes/api/accounts/[id]/reconnect.ts": $16,
+    "./routes/api/accounts/connect.ts": $17,
+    "./routes/api/accounts/index.ts": $18,
+    "./routes/api/auth/google/callback.tsx": $19,
+    "./routes/api/auth/google/link.ts": $20,
+    "./routes/api/auth/google/start.ts": $21,
+    "./routes/api/auth/logout.ts": $22,
+    "./routes/api/auth/me.ts": $23,
+    "./routes/api/auth/password-reset/confirm.ts": $24,
+    "./routes/api/auth/password-reset/index.ts": $25,
+    "./routes/api/auth/password.ts": $26,
+    "./routes/api/auth/register.ts": $27,
+    "./routes/api/auth/token.ts": $28,
+    "./routes/api/calendars/[account_type]/list.ts": $29,
+    "./routes/api/docs.tsx": $30,
+    "./routes/api/health.ts": $31,
+    "./routes/api/me/notifications.ts": $32,
+    "./routes/api/oauth/[account_type].ts": $33,
+    "./routes/api/oauth/callback.tsx": $34,
+    "./routes/api/oauth/start/[account_type].ts": $35,
+    "./routes/api/oauth/status.ts": $36,
+    "./routes/api/openapi.json.ts": $37,
+    "./routes/api/sync/config/[id].ts": $38,
+    "./routes/api/sync/config/index.ts": $39,
+    "./routes/api/sync/logs/[id].ts": $40,
+    "./routes/api/sync/trigger/[id].ts": $41,
+    "./routes/api/v0/_middleware.ts": $42,
+    "./routes/api/v0/auth/me.ts": $43,
+    "./routes/api/v0/auth/register.ts": $44,
+    "./routes/api/v0/auth/token.ts": $45,
+    "./routes/api/v0/calendars/[account_type]/list.ts": $46,
+    "./routes/api/v0/oauth/callback.ts": $47,
+    "./routes/api/v0/oauth/start/[account_type].ts": $48,
+    "./routes/api/v0/oauth/status.ts": $49,
+    "./routes/api/v0/sync/config/[id].ts": $50,
+    "./routes/api/v0/sync/config/index.ts": $51,
+    "./routes/api/v0/sync/logs/[id].ts": $52,
+    "./routes/api/v0/sync/trigger/[id].ts": $53,
+    "./routes/dev/mail.tsx": $54,
+    "./routes/login.tsx": $55,
+    "./routes/notifications/unsubscribe.tsx": $56,
+    "./routes/password-reset/confirm.tsx": $57,
+    "./routes/password-reset/index.tsx": $58,
+    "./routes/register.tsx": $59,
   },
   islands: {
     "./islands/AccountList.tsx": $$0,

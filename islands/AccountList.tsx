@@ -72,9 +72,9 @@ export default function AccountList(props: AccountListProps) {
             ))}
           </ul>
         )}
-      <form method="post" action="/api/accounts/connect" class="accounts__connect">
-        <button type="submit" class="button">Connect a Google account</button>
-      </form>
+      <p class="accounts__connect">
+        <a class="button" href="/accounts/connect">Connect a Google account</a>
+      </p>
       {confirming.value && (
         <DisconnectDialog
           account={confirming.value}
@@ -108,11 +108,9 @@ function AccountRow(props: { account: AccountView; onDisconnect: () => void }) {
           : `Used by ${a.syncs.map((s) => s.name).join(", ")}.`}
       </p>
       <div class="connection__actions">
-        <form method="post" action={`/api/accounts/${a.id}/reconnect`}>
-          <button type="submit" class={`button${warn ? "" : " button--quiet"}`}>
-            Reconnect<span class="visually-hidden">{` ${a.email}`}</span>
-          </button>
-        </form>
+        <a class={`button${warn ? "" : " button--quiet"}`} href={`/accounts/${a.id}/reconnect`}>
+          Reconnect<span class="visually-hidden">{` ${a.email}`}</span>
+        </a>
         <a
           class="button button--quiet button--danger"
           href={`/accounts/${a.id}/disconnect`}

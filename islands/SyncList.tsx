@@ -237,7 +237,7 @@ function SyncCard({ sync, local, initialResult, onChange, onDeleted }: SyncCardP
           <span>
             {sync.source_calendar_name}
             {sync.source_account_email && (
-              <span class="sync__account">({sync.source_account_email})</span>
+              <span class="sync__account">{` (${sync.source_account_email})`}</span>
             )}
           </span>
           <span class="sync__arrow" aria-hidden="true">→</span>
@@ -245,7 +245,7 @@ function SyncCard({ sync, local, initialResult, onChange, onDeleted }: SyncCardP
           <span>
             {sync.dest_calendar_name}
             {sync.dest_account_email && (
-              <span class="sync__account">({sync.dest_account_email})</span>
+              <span class="sync__account">{` (${sync.dest_account_email})`}</span>
             )}
           </span>
         </h3>
@@ -274,18 +274,14 @@ function SyncCard({ sync, local, initialResult, onChange, onDeleted }: SyncCardP
       {!sync.is_active && sync.paused_reason && <p class="warning">Paused: {sync.paused_reason}.
       </p>}
       {blocked && blocked.status === "needs_reconnect" && blocked.id && (
-        <form
-          class="warning sync__reconnect"
-          method="post"
-          action={`/api/accounts/${blocked.id}/reconnect`}
-        >
+        <p class="warning sync__reconnect">
           <span>
             The Google account {blocked.email} needs reconnecting: this sync waits until it is.
           </span>{" "}
-          <button type="submit" class="button">
+          <a class="button" href={`/accounts/${blocked.id}/reconnect`}>
             Reconnect<span class="visually-hidden">{` ${blocked.email}`}</span>
-          </button>
-        </form>
+          </a>
+        </p>
       )}
       {blocked && blocked.status !== "needs_reconnect" && sync.is_active && (
         <p class="warning">

@@ -282,7 +282,7 @@ Deno.test(
         ),
         html,
       );
-      assert.ok(html.includes(`action="/api/accounts/${b.id}/reconnect"`), "offers the right one");
+      assert.ok(html.includes(`href="/accounts/${b.id}/reconnect"`), "offers the right one");
       const { accounts } = (await call(browser, "GET", "/api/accounts")).body;
       assert.deepEqual(accounts.map((x: Json) => x.email).sort(), [a.email, b.email, other].sort());
     });
@@ -430,6 +430,7 @@ Deno.test("[http] every accounts route answers 404 for another user's account", 
     ["DELETE", `/api/accounts/${a.id}`],
     ["DELETE", `/api/accounts/${a.id}?remove_synced_events=true`],
     ["GET", `/accounts/${a.id}/disconnect`],
+    ["GET", `/accounts/${a.id}/reconnect`],
   ];
   for (const [method, path] of paths) {
     const res = await other(path, { method, headers: { accept: "application/json" } });

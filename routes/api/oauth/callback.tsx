@@ -121,14 +121,12 @@ export default define.page<typeof handler>(function OAuthCallbackProblem({ data 
           <section class="card error-page" aria-labelledby="error-title">
             <h1 id="error-title">{data.title}</h1>
             <p role="alert">{data.message}</p>
-            <form
-              class="form__actions"
-              method="post"
-              action={`/api/accounts/${data.retry.accountId}/reconnect`}
-            >
-              <button type="submit" class="button">Reconnect {data.retry.email}</button>
+            <p class="form__actions">
+              <a class="button" href={`/accounts/${data.retry.accountId}/reconnect`}>
+                Reconnect {data.retry.email}
+              </a>
               <a class="button button--quiet" href="/">Back to the dashboard</a>
-            </form>
+            </p>
           </section>
         )
         : data.action

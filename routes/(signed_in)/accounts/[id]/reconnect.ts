@@ -1,0 +1,16 @@
+import { AccountIdParams } from "@/lib/google/api_schemas.ts";
+import { startAuthorization } from "@/lib/google/oauth_flow.ts";
+import { page } from "@/lib/http/page.ts";
+import { define } from "@/lib/web/define.ts";
+import { HttpError } from "@/lib/web/http_error.ts";
+
+/** "Reconnect": Google's consent page with this account preselected (a link; see ../connect.ts). */
+export const handler = define.handlers({
+  GET: page({ params: AccountIdParams }, async (ctx, { user, params }) => {
+    const started = await startAuthorization(ctx.state.services, user.id, {
+      accountId: params.id,
+    });
+    if (!started) throw new HttpError(404, "There is no such Google account");
+    return ctx.redirect(started.authorizationUrl, 302);
+  }),
+});
