@@ -1,8 +1,13 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { Dialog } from "@/components/Dialog.tsx";
-import { ACCOUNT_DISCONNECTED_EVENT, readApiError } from "@/components/sync_view.ts";
-import type { AccountListProps, AccountView, ConnectNotice } from "@/lib/google/dashboard.ts";
+import { ACCOUNT_DISCONNECTED_EVENT, readApiError, type SyncView } from "@/components/sync_view.ts";
+import type {
+  AccountListProps,
+  AccountSyncView,
+  AccountView,
+  ConnectNotice,
+} from "@/lib/google/dashboard.ts";
 
 const FAILURES: Record<string, string> = {
   google_error: "Google refused the connection.",
@@ -137,6 +142,18 @@ function DisconnectDialog({ account, onClose, onDone }: DisconnectDialogProps) {
   const removeEvents = useSignal(false);
   const busy = useSignal(false);
   const problem = useSignal<string | null>(null);
+  // Syncs made or deleted since the page loaded count too: ask the server which use it now.
+  const syncs = useSignal<AccountSyncView[]>(account.syncs);
+  useEffect(() => {
+    fetch("/api/sync/config", { headers: { accept: "application/json" } })
+      .then((res) => res.ok ? res.json() : Promise.reject())
+      .then(({ configs }: { configs: SyncView[] }) => {
+        syncs.value = configs
+          .filter((c) => c.source_account_id === account.id || c.dest_account_id === account.id)
+          .map((c) => ({ id: c.id, name: `${c.source_calendar_name} → ${c.dest_calendar_name}` }));
+      })
+      .catch(() => {});
+  }, [account.id]);
 
   async function disconnect(event: Event) {
     event.preventDefault();
@@ -176,12 +193,12 @@ function DisconnectDialog({ account, onClose, onDone }: DisconnectDialogProps) {
       onClose={onClose}
     >
       <form class="form" onSubmit={disconnect}>
-        {account.syncs.length
+        {syncs.value.length
           ? (
             <>
               <p>These syncs use it and will be paused until it is connected again:</p>
               <ul class="paused-list">
-                {account.syncs.map((s) => <li key={s.id}>{s.name}</li>)}
+                {syncs.value.map((s) => <li key={s.id}>{s.name}</li>)}
               </ul>
             </>
           )

@@ -32,14 +32,18 @@ function watchProblems(page: Page): string[] {
   return problems;
 }
 
-async function connect(page: Page, account: "source" | "destination", email: string) {
-  await page.getByRole("link", { name: `Connect ${account} account` }).click();
+/** "Work (alice@example.com) → Main (bob@example.com)": the sync as cards and dialogs name it. */
+const SYNC = "Work (alice@example.com) → Main (bob@example.com)";
+const SYNC_RE = SYNC.replace(/[().]/g, "\\$&");
+
+async function connect(page: Page, email: string) {
+  await page.getByRole("link", { name: "Connect a Google account" }).click();
   await page.getByRole("button", { name: `Continue as ${email}` }).click();
   await page.waitForURL((url) => url.pathname === "/");
 }
 
-async function reconnect(page: Page, account: "source" | "destination", email: string) {
-  await page.getByRole("link", { name: `Reconnect ${account} account` }).click();
+async function reconnect(page: Page, email: string) {
+  await page.getByRole("link", { name: `Reconnect ${email}` }).click();
   await page.getByRole("button", { name: `Continue as ${email}` }).click();
   await page.waitForURL((url) => url.pathname === "/");
 }
@@ -128,11 +132,11 @@ Deno.test({
       await t.step(
         "signed in at 127.0.0.1, connects Alice as source and Bob as destination",
         async () => {
-          await connect(page, "source", "alice@example.com");
+          await connect(page, "alice@example.com");
           assert.equal(new URL(page.url()).origin, app.url, "127.0.0.1 was sent to localhost");
-          await page.getByText("The source Google account is connected.").waitFor();
-          await connect(page, "destination", "bob@example.com");
-          await page.getByText("The destination Google account is connected.").waitFor();
+          await page.getByText("The Google account alice@example.com is connected.").waitFor();
+          await connect(page, "bob@example.com");
+          await page.getByText("The Google account bob@example.com is connected.").waitFor();
           assert.ok(await page.getByText("alice@example.com").first().isVisible());
           assert.ok(await page.getByText("bob@example.com").first().isVisible());
           await shot(page, "04-connected");
@@ -161,7 +165,8 @@ Deno.test({
       await t.step("creates the sync Work → Main", async () => {
         await page.getByLabel("Days ahead").fill("90");
         await page.getByRole("button", { name: "Create sync" }).click();
-        await page.getByRole("heading", { name: "Work to Main" }).waitFor();
+        await page.getByRole("heading", { name: /^Work \(alice@example\.com\)\s*to Main/ })
+          .waitFor();
         assert.equal(await page.getByText("No syncs yet").count(), 0);
         await shot(page, "06-created");
       });
@@ -176,7 +181,7 @@ Deno.test({
             if (label && seen.at(-1) !== label) seen.push(label);
           }).observe(document.body, { subtree: true, childList: true, characterData: true });
         });
-        await page.getByRole("button", { name: /^Sync now\W+Work → Main$/ }).click();
+        await page.getByRole("button", { name: new RegExp(`^Sync now\\W+${SYNC_RE}$`) }).click();
         const result = page.locator(".run-result");
         await result.waitFor({ timeout: 30_000 });
         const text = await result.innerText();
@@ -204,9 +209,9 @@ Deno.test({
       await t.step(
         "History shows the run in a dialog that traps focus and closes on Escape",
         async () => {
-          const opener = page.getByRole("link", { name: /^History\s+of Work → Main$/ });
+          const opener = page.getByRole("link", { name: new RegExp(`^History\\s+of ${SYNC_RE}$`) });
           await opener.click();
-          const dialog = page.getByRole("dialog", { name: "History: Work → Main" });
+          const dialog = page.getByRole("dialog", { name: `History: ${SYNC}` });
           await dialog.waitFor();
           await dialog.locator("table.runs tbody tr").first().waitFor();
           assert.equal(await dialog.locator("table.runs tbody tr").count(), 1);
@@ -227,25 +232,28 @@ Deno.test({
       );
 
       await t.step("disconnects and reconnects the source account", async () => {
-        page.once("dialog", (d) => d.accept());
-        await page.getByRole("link", { name: /^Disconnect\s+source account$/ }).click();
+        await page.getByRole("link", { name: /^Disconnect\s+alice@example\.com$/ }).click();
+        const dialog = page.getByRole("dialog", { name: "Disconnect alice@example.com?" });
+        await dialog.waitFor();
+        await dialog.getByText("Work → Main").waitFor(); // the sync it pauses, made after the page loaded
+        await dialog.getByRole("button", { name: "Disconnect", exact: true }).click();
         await page.getByText("Disconnected alice@example.com").waitFor();
         await shot(page, "09-disconnected");
-        await connect(page, "source", "alice@example.com");
-        await page.getByText("The source Google account is connected.").waitFor();
-        await reconnect(page, "source", "alice@example.com");
-        await page.getByText("The source Google account is connected.").waitFor();
+        await connect(page, "alice@example.com");
+        await page.getByText("The Google account alice@example.com is connected.").waitFor();
+        await reconnect(page, "alice@example.com");
+        await page.getByText("The Google account alice@example.com is connected.").waitFor();
         await shot(page, "10-reconnected");
       });
 
       await t.step("deletes the sync and its copies after a confirmation", async () => {
-        await page.getByRole("link", { name: /^Delete\s+Work → Main$/ }).click();
-        const dialog = page.getByRole("dialog", { name: "Delete the sync Work → Main?" });
+        await page.getByRole("link", { name: new RegExp(`^Delete\\s+${SYNC_RE}$`) }).click();
+        const dialog = page.getByRole("dialog", { name: `Delete the sync ${SYNC}?` });
         await dialog.waitFor();
         await dialog.getByLabel("Also remove synced events from the destination").check();
         await shot(page, "11-delete-confirm", false);
         await dialog.getByRole("button", { name: "Delete sync" }).click();
-        await page.getByText(/Deleted the sync Work → Main/).waitFor();
+        await page.getByText(`Deleted the sync ${SYNC}`).waitFor();
         assert.ok(await page.getByText("No syncs yet").isVisible());
         assert.equal((await copiesIn(app, "Main")).length, 0, "no copy is left in Bob's Main");
         await shot(page, "12-deleted");
@@ -288,9 +296,12 @@ Deno.test({
         async () => {
           await register(page, app, email);
           assert.equal(await page.locator("script").count(), 1, "only the islands' boot module");
-          await connect(page, "source", "alice@example.com");
-          await connect(page, "destination", "bob@example.com");
-          assert.ok(await page.getByText("Connected as bob@example.com").isVisible());
+          await connect(page, "alice@example.com");
+          await connect(page, "bob@example.com");
+          assert.deepEqual(await page.locator(".account__email").allInnerTexts(), [
+            "alice@example.com",
+            "bob@example.com",
+          ]);
         },
       );
 
@@ -313,7 +324,8 @@ Deno.test({
         await page.getByLabel("Days ahead").fill("30");
         await page.getByRole("button", { name: "Create sync" }).click();
         await page.getByText("Sync created.").waitFor();
-        await page.getByRole("heading", { name: "Work to Main" }).waitFor();
+        await page.getByRole("heading", { name: /^Work \(alice@example\.com\)\s*to Main/ })
+          .waitFor();
         await page.getByRole("button", { name: /^Sync now/ }).click();
         await page.waitForURL(/ran=/);
         const text = await page.locator(".run-result").innerText();
@@ -355,16 +367,18 @@ Deno.test({
       });
 
       await t.step("disconnects through a confirmation page and reconnects", async () => {
-        await page.getByRole("link", { name: /^Disconnect\s+destination account$/ }).click();
+        await page.getByRole("link", { name: /^Disconnect\s+bob@example\.com$/ }).click();
         await page.getByRole("heading", { name: "Disconnect bob@example.com?" }).waitFor();
         await shot(page, "nojs-06-disconnect-confirm");
         await page.getByRole("button", { name: "Disconnect" }).click();
-        await page.getByText("The destination Google account is disconnected").waitFor();
+        await page.getByText("The Google account is disconnected").waitFor();
+        assert.deepEqual(await page.locator(".account__email").allInnerTexts(), [
+          "alice@example.com",
+        ]);
+        await connect(page, "bob@example.com");
         assert.ok(
-          await page.getByRole("link", { name: "Connect destination account" }).isVisible(),
+          await page.locator(".account__email", { hasText: "bob@example.com" }).isVisible(),
         );
-        await connect(page, "destination", "bob@example.com");
-        assert.ok(await page.getByText("Connected as bob@example.com").isVisible());
       });
     } finally {
       await browser.close();
