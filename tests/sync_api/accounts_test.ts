@@ -453,6 +453,29 @@ Deno.test("[http] every accounts route answers 404 for another user's account", 
   }
 });
 
+Deno.test(
+  "[http] /api/openapi.json and /api/docs describe the accounts API first, the seed-compatible endpoints after",
+  opts,
+  async () => {
+    const anonymous = (path: string) => app.request(`${world.services.config.apiUrl}${path}`);
+    const doc = await (await anonymous("/api/openapi.json")).json();
+    const tags = doc.tags.map((t: Json) => t.name);
+    assert.equal(tags[0], "accounts");
+    assert.ok(tags.indexOf("seed-compatible") > tags.indexOf("sync"));
+    const order = Object.entries(doc.paths).map(([, ops]) =>
+      (Object.values(ops as Json)[0] as Json).tags[0]
+    );
+    assert.ok(order.lastIndexOf("accounts") < order.indexOf("seed-compatible"), `${order}`);
+    for (const path of ["/api/accounts", "/api/accounts/{id}/reconnect", "/api/oauth/status"]) {
+      assert.ok(doc.paths[path], path);
+    }
+    assert.deepEqual(doc.paths["/api/oauth/status"].get.tags, ["seed-compatible"]);
+    const html = await (await anonymous("/api/docs")).text();
+    const accounts = html.indexOf('id="tag-accounts"');
+    assert.ok(accounts >= 0 && accounts < html.indexOf('id="tag-seed-compatible"'));
+  },
+);
+
 Deno.test({
   name: "[http] accounts tests close their world",
   fn: () => world.close(),
