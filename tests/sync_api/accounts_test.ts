@@ -108,6 +108,15 @@ async function contents(account: Account, calendarId: string): Promise<string[]>
     .sort();
 }
 
+/** A new user with a browser, and a new Google account connected for each label, in order. */
+async function personWith(...labels: string[]) {
+  const user = await newUser(world);
+  const browser = await browserOf(app, world, user);
+  const accounts: Account[] = [];
+  for (const label of labels) accounts.push(await connectAccount(browser, label));
+  return { user, browser, accounts };
+}
+
 async function configState(browser: Client, id: string) {
   const res = await call(browser, "GET", `/api/sync/config/${id}`);
   assert.equal(res.status, 200);
@@ -118,13 +127,7 @@ Deno.test(
   "[http] three accounts, A→B, C→B and A→C: each destination an exact mirror, no cross-talk",
   opts,
   async (t) => {
-    const user = await newUser(world);
-    const browser = await browserOf(app, world, user);
-    const [a, b, c] = [
-      await connectAccount(browser, "a"),
-      await connectAccount(browser, "b"),
-      await connectAccount(browser, "c"),
-    ];
+    const { browser, accounts: [a, b, c] } = await personWith("a", "b", "c");
     const listed = await call(browser, "GET", "/api/accounts");
     assert.deepEqual(
       listed.body.accounts.map((x: Json) => x.email).sort(),
@@ -350,13 +353,7 @@ Deno.test(
   "[http] DELETE /api/accounts/{id} pauses exactly the syncs using it on either side",
   opts,
   async (t) => {
-    const user = await newUser(world);
-    const browser = await browserOf(app, world, user);
-    const [a, b, c] = [
-      await connectAccount(browser, "a"),
-      await connectAccount(browser, "b"),
-      await connectAccount(browser, "c"),
-    ];
+    const { user, browser, accounts: [a, b, c] } = await personWith("a", "b", "c");
     const aToB = await createSync(browser, a, a.cal.Main, b, b.cal.Main);
     const cToB = await createSync(browser, c, c.cal.Main, b, b.cal.Team);
     const aToC = await createSync(browser, a, a.cal.Main, c, c.cal.Team);
