@@ -203,6 +203,15 @@ export async function getAccountByRole(
 }
 
 /**
+ * Makes a seed role name no account of the user's (a disconnect through the role empties it,
+ * as it emptied the seed's slot).
+ */
+export async function clearRole(db: Queryable, userId: string, role: AccountRole): Promise<void> {
+  const column = role === "source" ? "source_role_at" : "destination_role_at";
+  await db.query(`UPDATE google_accounts SET ${column} = NULL WHERE user_id = $1`, [userId]);
+}
+
+/**
  * Stores a refreshed access token (and a new refresh token when Google rotated it) for the
  * account whose refresh token is still `expectedRefreshTokenEnc`; false when it was reconnected
  * or disconnected meanwhile.

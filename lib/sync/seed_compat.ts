@@ -3,7 +3,7 @@
  * recently connected through that role (`/api/oauth/start/{role}`, or the slot it was migrated
  * from). Plain functions of (services, userId, role) for the seed-compatible routes.
  */
-import { type AccountRole, getAccountByRole } from "@/lib/db/google_accounts.ts";
+import { type AccountRole, clearRole, getAccountByRole } from "@/lib/db/google_accounts.ts";
 import { type CalendarList, listCalendarsForAccount } from "@/lib/google/calendar_list.ts";
 import { NotConnectedError } from "@/lib/google/errors.ts";
 import { startAuthorization } from "@/lib/google/oauth_flow.ts";
@@ -81,7 +81,10 @@ export async function listRoleCalendars(
   );
 }
 
-/** Disconnects the role's account; undefined when the role names none. */
+/**
+ * Disconnects the role's account, and leaves the role naming none (as the seed's empty slot);
+ * undefined when the role names none.
+ */
 export async function disconnectRole(
   services: Services,
   userId: string,
@@ -89,7 +92,9 @@ export async function disconnectRole(
 ): Promise<AccountDisconnected | undefined> {
   const account = await getAccountByRole(services.db, userId, role);
   if (!account) return undefined;
-  return await disconnectAccountForUser(services, userId, account.id, { role });
+  const result = await disconnectAccountForUser(services, userId, account.id, { role });
+  await clearRole(services.db, userId, role);
+  return result;
 }
 
 const FIELD = { source: "source_calendar_id", destination: "dest_calendar_id" } as const;

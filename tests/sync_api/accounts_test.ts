@@ -13,6 +13,7 @@ import {
   type Calendar,
   call,
   type Client,
+  connect,
   googleAs,
   type Json,
   listEvents,
@@ -449,6 +450,30 @@ Deno.test("[http] every accounts route answers 404 for another user's account", 
     await res.body?.cancel();
   }
 });
+
+Deno.test(
+  "[http] a seed role names the account last connected through it, and none after its disconnect",
+  opts,
+  async () => {
+    const browser = await browserOf(app, world, await newUser(world));
+    const first = newGoogleAccount(world, "first");
+    const second = newGoogleAccount(world, "second");
+    await connect(browser, "source", first);
+    await connect(browser, "source", second);
+    const status = async () => (await call(browser, "GET", "/api/oauth/status")).body;
+    assert.equal((await status()).source.email, second);
+    assert.equal((await status()).destination.connected, false);
+    const listed = async () =>
+      (await call(browser, "GET", "/api/accounts")).body.accounts.map((x: Json) => x.email).sort();
+    assert.deepEqual(await listed(), [first, second].sort());
+    const res = await call(browser, "DELETE", "/api/oauth/source");
+    assert.deepEqual(res.body, { disconnected: true, paused_sync_configs: 0 });
+    assert.equal((await status()).source.connected, false, "the slot is empty, as in the seed");
+    assert.deepEqual(await listed(), [first], "the other account stays connected");
+    const gone = await call(browser, "DELETE", "/api/oauth/source");
+    assert.equal(gone.status, 404);
+  },
+);
 
 Deno.test(
   "[http] /api/openapi.json and /api/docs describe the accounts API first, the seed-compatible endpoints after",
