@@ -115,6 +115,32 @@ async function bothCalendarLists(services: Services, userId: string, input: NewS
 }
 
 /**
+ * The two calendars the input names, found in their accounts' lists: InvalidSyncConfigError
+ * when one is not there, or the destination is read-only.
+ */
+function pickCalendars(
+  input: NewSyncConfigInput,
+  [sources, dests]: CalendarEntry[][],
+): { source: CalendarEntry; dest: CalendarEntry } {
+  const source = sources.find((c) => c.id === input.source_calendar_id);
+  const dest = dests.find((c) => c.id === input.dest_calendar_id);
+  const fields: Record<string, string> = {};
+  if (!source) {
+    fields.source_calendar_id =
+      `Calendar "${input.source_calendar_id}" is not in the source account's calendar list`;
+  }
+  if (!dest) {
+    fields.dest_calendar_id =
+      `Calendar "${input.dest_calendar_id}" is not in the destination account's calendar list`;
+  } else if (!dest.writable) {
+    fields.dest_calendar_id =
+      `Calendar "${dest.summary}" is read-only for the destination account: pick a writable one`;
+  }
+  if (!source || !dest || Object.keys(fields).length) throw new InvalidSyncConfigError(fields);
+  return { source, dest };
+}
+
+/**
  * Creates a config after checking both sides against their accounts' lists: the source must be
  * one of the source account's calendars, the destination a writable calendar of the destination
  * account (which may be the same account), and the two must be different calendars. Throws
@@ -131,22 +157,7 @@ export async function createSyncConfigForUser(
       dest_calendar_id: "The destination must be a different calendar from the source",
     });
   }
-  const [sources, dests] = await bothCalendarLists(services, userId, input);
-  const source = sources.find((c) => c.id === input.source_calendar_id);
-  const dest = dests.find((c) => c.id === input.dest_calendar_id);
-  const fields: Record<string, string> = {};
-  if (!source) {
-    fields.source_calendar_id =
-      `Calendar "${input.source_calendar_id}" is not in the source account's calendar list`;
-  }
-  if (!dest) {
-    fields.dest_calendar_id =
-      `Calendar "${input.dest_calendar_id}" is not in the destination account's calendar list`;
-  } else if (!dest.writable) {
-    fields.dest_calendar_id =
-      `Calendar "${dest.summary}" is read-only for the destination account: pick a writable one`;
-  }
-  if (Object.keys(fields).length) throw new InvalidSyncConfigError(fields);
+  const { source, dest } = pickCalendars(input, await bothCalendarLists(services, userId, input));
   const existing = await listSyncConfigsByUser(services.db, userId);
   if (
     existing.some((c) =>
@@ -161,11 +172,11 @@ export async function createSyncConfigForUser(
   const created = await createSyncConfig(services.db, {
     user_id: userId,
     source_account_id: input.source_account_id,
-    source_calendar_id: source!.id,
-    source_calendar_name: source!.summary,
+    source_calendar_id: source.id,
+    source_calendar_name: source.summary,
     dest_account_id: input.dest_account_id,
-    dest_calendar_id: dest!.id,
-    dest_calendar_name: dest!.summary,
+    dest_calendar_id: dest.id,
+    dest_calendar_name: dest.summary,
     sync_lookahead_days: input.sync_lookahead_days ?? services.config.syncLookaheadDays,
     sync_interval_minutes: input.sync_interval_minutes,
   });
