@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import type { ApiHandler, ApiSpec } from "./api.ts";
 import { ErrorOut } from "./schemas.ts";
+import { V0_TAG_DOCUMENT } from "./v0/errors.ts";
 
 export interface ApiRoute {
   /** An OpenAPI path, e.g. `/api/sync/config/{id}`. */
@@ -165,6 +166,7 @@ export const API_TAGS = [
     description: "The seed's `source`/`destination` endpoints, kept for clients written " +
       "against it: each role names the account most recently connected through it",
   },
+  V0_TAG_DOCUMENT,
   { name: "meta", description: "Health and this document" },
 ];
 

@@ -1,7 +1,6 @@
 import manifest from "@/fresh.gen.ts";
 import { api } from "@/lib/http/api.ts";
 import { apiRoutes, buildOpenApi } from "@/lib/http/openapi.ts";
-import { V0_TAG_DOCUMENT } from "@/lib/http/v0/errors.ts";
 import { define } from "@/lib/web/define.ts";
 
 let document: unknown;
@@ -13,13 +12,10 @@ export const handler = define.handlers({
     auth: false,
     responses: { 200: { description: "The document" } },
   }, (ctx) => {
-    document ??= {
-      ...buildOpenApi(apiRoutes(manifest.routes), {
-        title: "cal-sync API",
-        version: ctx.state.services.config.version,
-      }),
-      tags: [V0_TAG_DOCUMENT],
-    };
+    document ??= buildOpenApi(apiRoutes(manifest.routes), {
+      title: "cal-sync API",
+      version: ctx.state.services.config.version,
+    });
     return ctx.json(document);
   }),
 });

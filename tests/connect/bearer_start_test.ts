@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { issueToken } from "@/lib/auth/jwt.ts";
-import { getOAuthToken } from "@/lib/db/oauth_tokens.ts";
+import { getAccountByRole } from "@/lib/db/google_accounts.ts";
 import { consent, newGoogleAccount, newUser, openApp, openWorld } from "./_helpers.ts";
 import { jarBrowser } from "./_jar.ts";
 
@@ -39,7 +39,7 @@ Deno.test("[http] GET /api/oauth/start/{account_type} with a bearer", async (t) 
     const res = await jarBrowser(app, ORIGIN)(callback);
     assert.equal(res.status, 401);
     await res.body?.cancel();
-    assert.equal(await getOAuthToken(world.db, user.id, "source"), undefined);
+    assert.equal(await getAccountByRole(world.db, user.id, "source"), undefined);
   });
 
   await t.step(
@@ -50,7 +50,10 @@ Deno.test("[http] GET /api/oauth/start/{account_type} with a bearer", async (t) 
       const res = await browser(callback);
       assert.equal(res.status, 303);
       assert.match(res.headers.get("location")!, /connect=connected&account=source/);
-      assert.equal((await getOAuthToken(world.db, user.id, "source"))?.google_email, googleEmail);
+      assert.equal(
+        (await getAccountByRole(world.db, user.id, "source"))?.google_email,
+        googleEmail,
+      );
     },
   );
 

@@ -216,7 +216,9 @@ Deno.test("migration 0014 turns slots into accounts and re-creates no copy", {
       [orphan],
     );
 
-    assert.deepEqual(await migrate(db), ["0014"]);
+    const upTo0014 = (await readMigrations()).filter((m) => m.version <= "0014");
+    assert.deepEqual(await migrate(db, upTo0014), ["0014"]);
+    await migrate(db); // the later ones, which the app's code expects as well
 
     await t.step("each slot is an account, and the config names both", async () => {
       const accounts = await db.query<Record<string, unknown>>(

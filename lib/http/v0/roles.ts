@@ -1,17 +1,19 @@
 /**
  * The one place `/api/v0` reaches the role-based (source/destination) Google functions: starting
- * a connection, its status and a role's calendars. When the accounts model replaces the slots,
- * only this module is re-pointed at the seed-compatible role functions.
+ * a connection, its status and a role's calendars — the seed-compatible layer over accounts
+ * (lib/sync/seed_compat.ts), where each role names the account last connected through it.
  */
-import type { AccountType } from "@/lib/db/oauth_tokens.ts";
-import { listCalendarsForAccount } from "@/lib/google/calendar_list.ts";
-import { connectionStatus } from "@/lib/google/connections.ts";
+import type { AccountRole } from "@/lib/db/google_accounts.ts";
 import { NotConnectedError } from "@/lib/google/errors.ts";
-import { startAuthorization } from "@/lib/google/oauth_flow.ts";
 import type { Services } from "@/lib/services.ts";
+import {
+  listRoleCalendars,
+  roleConnections,
+  startRoleAuthorization,
+} from "@/lib/sync/seed_compat.ts";
 import { HttpError } from "@/lib/web/http_error.ts";
 
-export type Role = AccountType;
+export type Role = AccountRole;
 
 /** Google's consent URL for connecting the account of `role`. */
 export async function startRoleConnection(
@@ -19,12 +21,12 @@ export async function startRoleConnection(
   userId: string,
   role: Role,
 ): Promise<string> {
-  return (await startAuthorization(services, userId, role)).authorizationUrl;
+  return (await startRoleAuthorization(services, userId, role)).authorizationUrl;
 }
 
 /** The seed's flat connection status. */
 export async function roleStatus(services: Services, userId: string) {
-  const { source, destination } = await connectionStatus(services, userId);
+  const { source, destination } = await roleConnections(services, userId);
   return {
     source_connected: source.connected,
     source_email: source.email,
@@ -36,7 +38,7 @@ export async function roleStatus(services: Services, userId: string) {
 /** The calendars of the account of `role`; 404 when none is connected, as the seed answers. */
 export async function roleCalendars(services: Services, userId: string, role: Role) {
   try {
-    return (await listCalendarsForAccount(services, userId, role)).calendars;
+    return (await listRoleCalendars(services, userId, role)).calendars;
   } catch (error) {
     if (!(error instanceof NotConnectedError)) throw error;
     throw new HttpError(

@@ -3,7 +3,7 @@ import { listSyncConfigsByUser } from "@/lib/db/sync_configs.ts";
 import { api } from "@/lib/http/api.ts";
 import { V0_SPEC, v0Error } from "@/lib/http/v0/errors.ts";
 import { V0NewSyncConfigIn, v0SyncConfig, V0SyncConfigOut } from "@/lib/http/v0/shapes.ts";
-import { createSyncConfigForUser } from "@/lib/sync/configs.ts";
+import { createRoleSyncConfig } from "@/lib/sync/seed_compat.ts";
 import { define } from "@/lib/web/define.ts";
 
 export const handler = define.handlers({
@@ -29,7 +29,7 @@ export const handler = define.handlers({
     },
   }, async (ctx, { user, body }) => {
     const { source_calendar_id, dest_calendar_id, sync_lookahead_days } = body;
-    const config = await createSyncConfigForUser(ctx.state.services, user.id, {
+    const config = await createRoleSyncConfig(ctx.state.services, user.id, {
       source_calendar_id,
       dest_calendar_id,
       ...(sync_lookahead_days === undefined ? {} : { sync_lookahead_days }),
