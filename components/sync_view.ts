@@ -43,6 +43,42 @@ export function pickerField(name: string): string {
 /** The window event a disconnect is announced with, for sync cards to show their pause. */
 export const ACCOUNT_DISCONNECTED_EVENT = "cal-sync:account-disconnected";
 
+/**
+ * Where a reconnect that worked is announced, to every page of this origin: the popup it
+ * happened in is, under `Cross-Origin-Opener-Policy: same-origin`, cut off from the page that
+ * opened it once it went to Google, so a BroadcastChannel is how the two still talk.
+ */
+const ACCOUNTS_CHANNEL = "cal-sync:accounts";
+
+/** Tells every open dashboard that `accountId` was reconnected. */
+export function announceReconnected(accountId: string): void {
+  const channel = new BroadcastChannel(ACCOUNTS_CHANNEL);
+  channel.postMessage({ reconnected: accountId });
+  channel.close();
+}
+
+/** Calls `fn` with the id of each account reconnected elsewhere; returns the unsubscribe. */
+export function onAccountReconnected(fn: (accountId: string) => void): () => void {
+  const channel = new BroadcastChannel(ACCOUNTS_CHANNEL);
+  channel.onmessage = (event) => {
+    const id = (event.data as { reconnected?: unknown })?.reconnected;
+    if (typeof id === "string") fn(id);
+  };
+  return () => channel.close();
+}
+
+/**
+ * A Reconnect link followed in a popup, so the page behind stays as it is: the dashboard the
+ * popup returns to announces the reconnect (announceReconnected) and closes it. Without a popup
+ * (blocked), the link is followed in the page.
+ */
+export function reconnectLinkClicked(event: MouseEvent): void {
+  const href = (event.currentTarget as HTMLAnchorElement).href;
+  event.preventDefault();
+  const popup = open(`${href}?popup=1`, "cal-sync-reconnect", "popup,width=520,height=720");
+  if (!popup) location.assign(href);
+}
+
 /** "Work (alice@example.com)": a calendar named with its account, as cards name each side. */
 export function sideName(calendar: string, email: string | null): string {
   return email ? `${calendar} (${email})` : calendar;

@@ -1,7 +1,14 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { Dialog } from "@/components/Dialog.tsx";
-import { ACCOUNT_DISCONNECTED_EVENT, readApiError, type SyncView } from "@/components/sync_view.ts";
+import {
+  ACCOUNT_DISCONNECTED_EVENT,
+  announceReconnected,
+  onAccountReconnected,
+  readApiError,
+  reconnectLinkClicked,
+  type SyncView,
+} from "@/components/sync_view.ts";
 import type {
   AccountListProps,
   AccountSyncView,
@@ -36,11 +43,27 @@ export default function AccountList(props: AccountListProps) {
   const failed = useSignal(props.notice?.kind === "failed");
   const confirming = useSignal<AccountView | null>(null);
 
+  useEffect(() =>
+    onAccountReconnected((id) => {
+      accounts.value = accounts.value.map((a) => a.id === id ? { ...a, status: "ok" } : a);
+      const email = accounts.value.find((a) => a.id === id)?.email;
+      failed.value = false;
+      notice.value = email ? `The Google account ${email} is connected.` : null;
+    }), []);
+
+  useEffect(() => {
+    // Back in the popup a Reconnect opened: tell the dashboard behind it, and close.
+    const { notice } = props;
+    if (!notice?.popup || notice.kind !== "connected" || !notice.account_id) return;
+    announceReconnected(notice.account_id);
+    close();
+  }, []);
+
   useEffect(() => {
     // A reload should not repeat the notice of the OAuth redirect.
     const url = new URL(location.href);
     if (url.searchParams.has("connect")) {
-      for (const name of ["connect", "account", "account_id", "reason"]) {
+      for (const name of ["connect", "account", "account_id", "reason", "popup"]) {
         url.searchParams.delete(name);
       }
       history.replaceState(null, "", url.pathname + url.search + url.hash);
@@ -113,7 +136,11 @@ function AccountRow(props: { account: AccountView; onDisconnect: () => void }) {
           : `Used by ${a.syncs.map((s) => s.name).join(", ")}.`}
       </p>
       <div class="connection__actions">
-        <a class={`button${warn ? "" : " button--quiet"}`} href={`/accounts/${a.id}/reconnect`}>
+        <a
+          class={`button${warn ? "" : " button--quiet"}`}
+          href={`/accounts/${a.id}/reconnect`}
+          onClick={reconnectLinkClicked}
+        >
           Reconnect<span class="visually-hidden">{` ${a.email}`}</span>
         </a>
         <a

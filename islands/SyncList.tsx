@@ -9,7 +9,9 @@ import {
   CREATED_EVENT,
   formatNextRun,
   formatWhen,
+  onAccountReconnected,
   readApiError,
+  reconnectLinkClicked,
   type RunResultView,
   sideName,
   statusText,
@@ -64,11 +66,20 @@ export default function SyncList(props: SyncListProps) {
           : next;
       });
     };
+    // A reconnect in a popup: the cards of that account work again, without a reload.
+    const stopListening = onAccountReconnected((id) => {
+      syncs.value = syncs.value.map((s) => ({
+        ...s,
+        source_account_status: s.source_account_id === id ? "ok" : s.source_account_status,
+        dest_account_status: s.dest_account_id === id ? "ok" : s.dest_account_status,
+      }));
+    });
     addEventListener(CREATED_EVENT, added);
     addEventListener(ACCOUNT_DISCONNECTED_EVENT, disconnected);
     return () => {
       removeEventListener(CREATED_EVENT, added);
       removeEventListener(ACCOUNT_DISCONNECTED_EVENT, disconnected);
+      stopListening();
     };
   }, []);
 
@@ -278,7 +289,11 @@ function SyncCard({ sync, local, initialResult, onChange, onDeleted }: SyncCardP
           <span>
             The Google account {blocked.email} needs reconnecting: this sync waits until it is.
           </span>{" "}
-          <a class="button" href={`/accounts/${blocked.id}/reconnect`}>
+          <a
+            class="button"
+            href={`/accounts/${blocked.id}/reconnect`}
+            onClick={reconnectLinkClicked}
+          >
             Reconnect<span class="visually-hidden">{` ${blocked.email}`}</span>
           </a>
         </p>

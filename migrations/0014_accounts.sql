@@ -93,6 +93,8 @@ CREATE INDEX sync_configs_dest_account_idx ON sync_configs (dest_account_id);
 -- or neither (connect any account).
 ALTER TABLE oauth_states ADD COLUMN role text CHECK (role IN ('source', 'destination'));
 ALTER TABLE oauth_states ADD COLUMN account_id uuid REFERENCES google_accounts (id) ON DELETE CASCADE;
+-- Started from a popup (a Reconnect on the dashboard): the dashboard it returns to closes it.
+ALTER TABLE oauth_states ADD COLUMN in_popup boolean NOT NULL DEFAULT false;
 UPDATE oauth_states SET role = account_type;
 ALTER TABLE oauth_states DROP COLUMN account_type;
 

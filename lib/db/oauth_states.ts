@@ -9,6 +9,8 @@ export interface OAuthStateRow {
   role: AccountRole | null;
   /** The account a reconnect was started for, if any. */
   account_id: string | null;
+  /** Started in a popup, which the page it returns to closes. */
+  in_popup: boolean;
   code_verifier: string;
   expires_at: Date;
 }
@@ -17,9 +19,17 @@ export interface OAuthStateRow {
 export async function createOAuthState(db: Queryable, state: OAuthStateRow): Promise<void> {
   await db.query("DELETE FROM oauth_states WHERE expires_at < now()");
   await db.query(
-    `INSERT INTO oauth_states (id, user_id, role, account_id, code_verifier, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [state.id, state.user_id, state.role, state.account_id, state.code_verifier, state.expires_at],
+    `INSERT INTO oauth_states (id, user_id, role, account_id, in_popup, code_verifier, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [
+      state.id,
+      state.user_id,
+      state.role,
+      state.account_id,
+      state.in_popup,
+      state.code_verifier,
+      state.expires_at,
+    ],
   );
 }
 
@@ -32,7 +42,7 @@ export async function consumeOAuthState(
   const rows = await db.query<OAuthStateRow>(
     `DELETE FROM oauth_states
      WHERE id = $1 AND user_id = $2 AND expires_at > now()
-     RETURNING id, user_id, role, account_id, code_verifier, expires_at`,
+     RETURNING id, user_id, role, account_id, in_popup, code_verifier, expires_at`,
     [id, userId],
   );
   return rows[0];

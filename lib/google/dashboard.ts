@@ -25,9 +25,12 @@ export interface ConnectNotice {
   kind: "connected" | "cancelled" | "failed";
   /** The seed role it went through, if any. */
   account: "source" | "destination" | null;
-  /** The email of the account it is about, when known. */
+  /** The account it is about, when known. */
+  account_id: string | null;
   email: string | null;
   reason: string | null;
+  /** It came back in the popup a Reconnect opened: announce it, then close the popup. */
+  popup: boolean;
 }
 
 export interface AccountListProps {
@@ -54,6 +57,7 @@ export const connectNoticeQuery = {
   account: z.enum(["source", "destination", "account", "new"]).optional().catch(undefined),
   account_id: z.uuid().optional().catch(undefined),
   reason: z.string().regex(/^[a-z_]{1,40}$/).optional().catch(undefined),
+  popup: z.literal("1").optional().catch(undefined),
 };
 
 type ConnectNoticeQuery = {
@@ -90,7 +94,7 @@ export async function accountsDashboard(
       .map((c) => ({ id: c.id, name: `${c.source_calendar_name} → ${c.dest_calendar_name}` })),
   }));
   const groups = await Promise.all(rows.map((a) => calendarGroup(services, userId, a)));
-  const { connect, account, account_id, reason } = query;
+  const { connect, account, account_id, reason, popup } = query;
   const email = rows.find((a) => a.id === account_id)?.google_email ?? null;
   return {
     accounts: {
@@ -99,8 +103,10 @@ export async function accountsDashboard(
         ? {
           kind: connect,
           account: account === "source" || account === "destination" ? account : null,
+          account_id: account_id ?? null,
           email,
           reason: reason ?? null,
+          popup: popup === "1",
         }
         : null,
     },

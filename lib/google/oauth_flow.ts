@@ -34,6 +34,8 @@ export interface AuthorizationTarget {
   role?: AccountRole;
   /** An email for Google to preselect. */
   loginHint?: string;
+  /** Started in a popup: the dashboard it returns to closes it. */
+  popup?: boolean;
 }
 
 /**
@@ -61,6 +63,7 @@ export async function startAuthorization(
     user_id: userId,
     role: target.role ?? null,
     account_id: target.accountId ?? null,
+    in_popup: target.popup ?? false,
     code_verifier: codeVerifier,
     expires_at: new Date(Date.now() + STATE_LIFETIME_SECONDS * 1000),
   });
@@ -89,6 +92,7 @@ export async function startAuthorization(
 interface CallbackTarget {
   role: AccountRole | null;
   accountId: string | null;
+  popup: boolean;
 }
 
 export type CallbackOutcome =
@@ -260,7 +264,7 @@ async function consumeState(
   const row = await consumeOAuthState(services.db, payload.jti!, userId);
   if (!row) throw new OAuthStateError("This connection link was already used or has expired");
   return {
-    target: { role: row.role, accountId: row.account_id },
+    target: { role: row.role, accountId: row.account_id, popup: row.in_popup },
     codeVerifier: row.code_verifier,
   };
 }

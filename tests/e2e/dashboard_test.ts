@@ -42,10 +42,14 @@ async function connect(page: Page, email: string) {
   await page.waitForURL((url) => url.pathname === "/");
 }
 
+/** Reconnect opens Google's consent in a popup; the page behind learns of it without a reload. */
 async function reconnect(page: Page, email: string) {
-  await page.getByRole("link", { name: `Reconnect ${email}` }).click();
-  await page.getByRole("button", { name: `Continue as ${email}` }).click();
-  await page.waitForURL((url) => url.pathname === "/");
+  const [popup] = await Promise.all([
+    page.waitForEvent("popup"),
+    page.getByRole("link", { name: `Reconnect ${email}` }).click(),
+  ]);
+  await popup.getByRole("button", { name: `Continue as ${email}` }).click();
+  await popup.waitForEvent("close", { timeout: 15_000 });
 }
 
 /** Steps that stop the test at the first failure, instead of running the rest against a broken state. */

@@ -71,6 +71,7 @@ export const handler = define.handlers({
       if (outcome.kind === "connected") notice.set("account_id", outcome.accountId);
       else if (outcome.accountId) notice.set("account_id", outcome.accountId);
       if (outcome.kind === "failed") notice.set("reason", outcome.reason);
+      if (outcome.popup) notice.set("popup", "1");
       return ctx.redirect(`${ctx.state.services.config.frontendUrl}/?${notice}`, 303);
     } catch (error) {
       if (!(error instanceof OAuthStateError)) throw error;
