@@ -10,7 +10,7 @@ import { noteAccountNeedsReconnect, noteRunOutcome, type RunOutcome } from "@/li
 import { unsubscribeToken } from "@/lib/alerts/unsubscribe.ts";
 import { listIncidents } from "@/lib/db/alert_incidents.ts";
 import { openDb } from "@/lib/db/mod.ts";
-import { getOAuthToken } from "@/lib/db/oauth_tokens.ts";
+import { getAccountByRole } from "@/lib/db/google_accounts.ts";
 import { getSyncConfig, recordSyncOutcome } from "@/lib/db/sync_configs.ts";
 import { createServices, type Services } from "@/lib/services.ts";
 import { runConfig } from "@/lib/sync/run.ts";
@@ -194,11 +194,11 @@ Deno.test({
     // Further runs (each refused before it starts) and both instances noticing: nothing more.
     assert.equal((await run(instances[0], t, config.id)).status, "needs_reconnect");
     assert.equal((await run(instances[1], t, config.id)).status, "needs_reconnect");
-    const token = (await getOAuthToken(world.db, t.user.id, "source"))!;
+    const token = (await getAccountByRole(world.db, t.user.id, "source"))!;
     await Promise.all(instances.map((s) =>
       noteAccountNeedsReconnect(s, {
         userId: t.user.id,
-        accountId: `${t.user.id}:source`,
+        accountId: token.id,
         googleEmail: token.google_email,
         connectedAt: token.connected_at,
       })
