@@ -75,26 +75,23 @@ Deno.test({
       await page.getByLabel("Password", { exact: true }).fill("correct horse battery");
       await page.getByRole("button", { name: "Create account" }).click();
       await page.waitForURL(`${app.url}/`);
-      for (
-        const [account, email] of [["source", "alice@example.com"], [
-          "destination",
-          "bob@example.com",
-        ]]
-      ) {
-        await page.getByRole("link", { name: `Connect ${account} account` }).click();
+      for (const email of ["alice@example.com", "bob@example.com"]) {
+        await page.getByRole("link", { name: "Connect a Google account" }).click();
         await page.getByRole("button", { name: `Continue as ${email}` }).click();
         await page.waitForURL((url) => url.pathname === "/");
       }
       await page.getByLabel("Source calendar").selectOption({ label: "Work (primary)" });
       await page.getByLabel("Destination calendar").selectOption({ label: "Main (primary)" });
       await page.getByRole("button", { name: "Create sync" }).click();
-      await page.getByRole("heading", { name: "Work to Main" }).waitFor();
+      await page.getByRole("heading", { name: /^Work \(alice@example\.com\)\s*to Main/ })
+        .waitFor();
       await page.getByRole("button", { name: /^Sync now/ }).click();
       await page.locator(".run-result").waitFor({ timeout: 30_000 });
       await check(page, "dashboard");
 
-      await page.getByRole("link", { name: /^History\s+of Work → Main$/ }).click();
-      const dialog = page.getByRole("dialog", { name: "History: Work → Main" });
+      const name = "Work (alice@example.com) → Main (bob@example.com)";
+      await page.getByRole("link", { name: `History of ${name}` }).click();
+      const dialog = page.getByRole("dialog", { name: `History: ${name}` });
       await dialog.locator("table.runs tbody tr").first().waitFor();
       await check(page, "history dialog");
       await page.setViewportSize({ width: 390, height: 844 });
