@@ -21,7 +21,6 @@ import {
   newUser,
   openApp,
   openWorld,
-  opts,
 } from "./_helpers.ts";
 
 const world = await openWorld();
@@ -126,7 +125,6 @@ async function configState(browser: Client, id: string) {
 
 Deno.test(
   "[http] three accounts, A→B, C→B and A→C: each destination an exact mirror, no cross-talk",
-  opts,
   async (t) => {
     const { browser, accounts: [a, b, c] } = await personWith("a", "b", "c");
     const listed = await call(browser, "GET", "/api/accounts");
@@ -190,7 +188,7 @@ Deno.test(
   },
 );
 
-Deno.test("[http] a sync between two calendars of one account", opts, async () => {
+Deno.test("[http] a sync between two calendars of one account", async () => {
   const user = await newUser(world);
   const browser = await browserOf(app, world, user);
   const a = await connectAccount(browser, "solo");
@@ -210,7 +208,7 @@ Deno.test("[http] a sync between two calendars of one account", opts, async () =
   assert.match(same.body.error.fields.dest_calendar_id, /different calendar/);
 });
 
-Deno.test("[http] POST /api/sync/config names the field that is wrong", opts, async (t) => {
+Deno.test("[http] POST /api/sync/config names the field that is wrong", async (t) => {
   const user = await newUser(world);
   const browser = await browserOf(app, world, user);
   const a = await connectAccount(browser, "mine");
@@ -257,7 +255,6 @@ Deno.test("[http] POST /api/sync/config names the field that is wrong", opts, as
 
 Deno.test(
   "[http] a reconnect with another Google account adds that one and leaves the account untouched",
-  opts,
   async (t) => {
     const user = await newUser(world);
     const browser = await browserOf(app, world, user);
@@ -317,7 +314,6 @@ Deno.test(
 
 Deno.test(
   "[http] a reconnect of the right account resumes the syncs its failure held back",
-  opts,
   async () => {
     const user = await newUser(world);
     const browser = await browserOf(app, world, user);
@@ -352,7 +348,6 @@ Deno.test(
 
 Deno.test(
   "[http] DELETE /api/accounts/{id} pauses exactly the syncs using it on either side",
-  opts,
   async (t) => {
     const { user, browser, accounts: [a, b, c] } = await personWith("a", "b", "c");
     const aToB = await createSync(browser, a, a.cal.Main, b, b.cal.Main);
@@ -417,7 +412,7 @@ Deno.test(
   },
 );
 
-Deno.test("[http] every accounts route answers 404 for another user's account", opts, async () => {
+Deno.test("[http] every accounts route answers 404 for another user's account", async () => {
   const owner = await browserOf(app, world, await newUser(world));
   const other = await browserOf(app, world, await newUser(world));
   const a = await connectAccount(owner, "private");
@@ -453,7 +448,6 @@ Deno.test("[http] every accounts route answers 404 for another user's account", 
 
 Deno.test(
   "[http] a seed role names the account last connected through it, and none after its disconnect",
-  opts,
   async () => {
     const browser = await browserOf(app, world, await newUser(world));
     const first = newGoogleAccount(world, "first");
@@ -477,7 +471,6 @@ Deno.test(
 
 Deno.test(
   "[http] /api/openapi.json and /api/docs describe the accounts API first, the seed-compatible endpoints after",
-  opts,
   async () => {
     const anonymous = (path: string) => app.request(`${world.services.config.apiUrl}${path}`);
     const doc = await (await anonymous("/api/openapi.json")).json();
