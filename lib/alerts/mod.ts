@@ -57,12 +57,23 @@ export async function noteRunOutcome(
   outcome: RunOutcome,
   now = new Date(),
 ): Promise<void> {
+  if (quietSuccess(config, outcome)) return;
   await guarded("run", config.id, async () => {
     if (outcome.status === "needs_reconnect") await noteConnections(services, config.user_id);
     await noteFailing(services, config, outcome, now);
     await noteRefused(services, config, outcome, now);
     await noteNeedsReview(services, config, outcome);
   });
+}
+
+/**
+ * A clean success after a clean success (`config` is the row as the run began): the run before
+ * already resolved the failing and needs-review incidents and cleared the refused events, and
+ * this one opens none, so there is nothing to read or write.
+ */
+function quietSuccess(config: SyncConfigRow, outcome: RunOutcome): boolean {
+  return outcome.status === "success" && outcome.failures.length === 0 &&
+    config.last_status === "success";
 }
 
 /** A Google connection the user must reconnect, in terms that outlive the account slots. */

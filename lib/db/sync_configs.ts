@@ -132,15 +132,16 @@ export function listSyncConfigsByUser(db: Queryable, userId: string): Promise<Sy
  * Takes the run lease of a config when nobody holds a live one; a run left `running` by a holder
  * whose lease lapsed is closed as interrupted in the same statement. Returns false when another
  * run (in any process sharing the database) holds it. Taking it again as the same owner succeeds,
- * so the statement can be sent twice. Only `lib/sync/lease.ts` calls this.
+ * so the statement can be sent twice. Returns the config as it is with the lease taken (its run
+ * reads it from here), undefined when held elsewhere. Only `lib/sync/lease.ts` calls this.
  */
 export async function acquireSyncLease(
   db: Queryable,
   configId: string,
   owner: string,
   ttlMs: number,
-): Promise<boolean> {
-  const rows = await db.query(
+): Promise<SyncConfigRow | undefined> {
+  const rows = await db.query<SyncConfigRow>(
     `WITH prev AS (
        SELECT id, lease_owner, LEAST(COALESCE(lease_expires_at, now()), now()) AS lapsed_at
        FROM sync_configs
@@ -152,11 +153,11 @@ export async function acquireSyncLease(
      UPDATE sync_configs c SET lease_owner = $2,
        lease_expires_at = now() + make_interval(secs => $3::double precision / 1000)
      FROM prev WHERE c.id = prev.id
-     RETURNING c.id`,
+     RETURNING c.*`,
     [configId, owner, ttlMs],
     { idempotent: true },
   );
-  return rows.length === 1;
+  return rows[0];
 }
 
 /**

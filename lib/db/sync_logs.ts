@@ -82,23 +82,84 @@ export async function finishSyncLog(db: Queryable, id: string, o: SyncLogOutcome
        api_calls = $9, duration_ms = $10, error = $11, failures = $12::text::jsonb,
        events_overwritten = $13
      WHERE id = $1 AND status = 'running'`,
+    logOutcomeParams(id, o),
+    { idempotent: true },
+  );
+}
+
+/** $1-$13 of the statements that close a log row. */
+function logOutcomeParams(id: string, o: SyncLogOutcome): unknown[] {
+  return [
+    id,
+    o.status,
+    o.window_end,
+    o.events_created,
+    o.events_updated,
+    o.events_deleted,
+    o.events_skipped,
+    o.events_failed,
+    o.api_calls,
+    o.duration_ms,
+    o.error,
+    JSON.stringify(o.failures.slice(0, 200)),
+    o.events_overwritten,
+  ];
+}
+
+/** How a run ends for its config: its outcome, the cursor to keep (when all was copied), the lease. */
+export interface SyncRunEnd {
+  configId: string;
+  /** The config's last status (the log's may say `interrupted` where this says how it ended). */
+  configStatus: string;
+  finishedAt: Date;
+  /** Where the next run resumes; absent keeps the stored cursor (a run that did not copy all). */
+  cursor?: { sync_token: string | null; window_end: Date | null };
+  /** The lease owner to release as, when the run's own lease is given back here. */
+  leaseOwner?: string;
+}
+
+/**
+ * Ends a run in one statement: closes its log row (as `finishSyncLog`), records the config's
+ * outcome and cursor, and gives its lease back. Returns whether the lease is no longer held by
+ * `leaseOwner` (released here, or lost before).
+ */
+export async function finishSyncRun(
+  db: Queryable,
+  logId: string,
+  o: SyncLogOutcome,
+  end: SyncRunEnd,
+): Promise<boolean> {
+  const rows = await db.query<{ released: boolean }>(
+    `WITH log AS (
+       UPDATE sync_logs SET status = $2, finished_at = now(), window_end = $3,
+         events_created = $4, events_updated = $5, events_deleted = $6, events_skipped = $7,
+         events_failed = $8, api_calls = $9, duration_ms = $10, error = $11,
+         failures = $12::text::jsonb, events_overwritten = $13
+       WHERE id = $1 AND status = 'running'
+     )
+     UPDATE sync_configs SET last_status = $15::text, last_error = $11,
+       last_synced_at = CASE WHEN $15::text IN ('success', 'partial') THEN $16::timestamptz
+         ELSE last_synced_at END,
+       sync_token = CASE WHEN $17::boolean THEN $18::text ELSE sync_token END,
+       window_end = CASE WHEN $17::boolean THEN $19::timestamptz ELSE window_end END,
+       lease_owner = CASE WHEN lease_owner = $20::text THEN NULL ELSE lease_owner END,
+       lease_expires_at = CASE WHEN lease_owner = $20::text THEN NULL ELSE lease_expires_at END,
+       updated_at = now()
+     WHERE id = $14
+     RETURNING lease_owner IS DISTINCT FROM $20::text AS released`,
     [
-      id,
-      o.status,
-      o.window_end,
-      o.events_created,
-      o.events_updated,
-      o.events_deleted,
-      o.events_skipped,
-      o.events_failed,
-      o.api_calls,
-      o.duration_ms,
-      o.error,
-      JSON.stringify(o.failures.slice(0, 200)),
-      o.events_overwritten,
+      ...logOutcomeParams(logId, o),
+      end.configId,
+      end.configStatus,
+      end.finishedAt,
+      end.cursor !== undefined,
+      end.cursor?.sync_token ?? null,
+      end.cursor?.window_end ?? null,
+      end.leaseOwner ?? null,
     ],
     { idempotent: true },
   );
+  return rows[0]?.released ?? false;
 }
 
 /**

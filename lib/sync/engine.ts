@@ -5,14 +5,9 @@
  */
 import type { calendar_v3 } from "@googleapis/calendar";
 import type { Db } from "../db/mod.ts";
+import { getSyncConfigOfAnyUser, type SyncConfigRow } from "../db/sync_configs.ts";
 import {
-  getSyncConfigOfAnyUser,
-  recordSyncOutcome,
-  saveSyncCursor,
-  type SyncConfigRow,
-} from "../db/sync_configs.ts";
-import {
-  finishSyncLog,
+  finishSyncRun,
   INTERRUPTED_MESSAGE,
   startSyncLog,
   type SyncFailure,
@@ -89,15 +84,20 @@ interface Run {
   plan?: planner.Plan;
   applier?: Applier;
   dryRunPlan?: planner.PlannedChange[];
+  /** Where the next run resumes, once this one copied everything. */
+  cursor?: { sync_token: string | null; window_end: Date };
+  lease?: HeldSyncLease;
 }
 
 async function runLeased(opts: RunSyncOptions, lease?: HeldSyncLease): Promise<SyncResult> {
   const signals = [opts.signal, lease?.signal].filter((s): s is AbortSignal => s !== undefined);
   const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-  const config = (await getSyncConfigOfAnyUser(opts.db, opts.config.id)) ?? opts.config;
+  // The statement that took the lease read the config already; a dry run reads it here.
+  const config = lease?.row ?? (await getSyncConfigOfAnyUser(opts.db, opts.config.id)) ??
+    opts.config;
   const window = runWindow(config, (opts.now ?? new Date()).getTime());
   const apis = (opts.wrapApis ?? ((a) => a))(googleApisFor(config, { ...opts, signal }));
-  const run: Run = { opts, config, window, apis, signal };
+  const run: Run = { opts, config, window, apis, signal, lease };
   const started = Date.now();
   const logId = opts.dryRun ? null : await startLog(run);
   const ending = await steps(run).then(
@@ -113,8 +113,10 @@ async function runLeased(opts: RunSyncOptions, lease?: HeldSyncLease): Promise<S
 /** Read → plan → apply → record. */
 async function steps(run: Run): Promise<void> {
   const { opts, config, window, apis } = run;
-  const book = await MappingBook.load(opts.db, config.id);
   const changes = await readChanges(apis.source, config.sync_token, window);
+  // Nothing listed, nothing to plan: a run that changed nothing reads no mapping.
+  const idle = !changes.full && changes.items.length === 0 && changes.slice.length === 0;
+  const book = idle ? MappingBook.empty(opts.db, config.id) : await MappingBook.load(opts.db, config.id);
   const ctx: planner.PlanContext = { configId: config.id, ...window, mappings: book };
   const plan = run.plan = await planner.planEvents(ctx, changes.items, changes.slice);
   const masters = planner.mastersNeeded(ctx, plan, changes.full);
@@ -143,10 +145,7 @@ async function steps(run: Run): Promise<void> {
   // An event that failed is not among the next run's changes: keep the old cursor so that the
   // next run lists it again and retries it, rather than report success without it.
   if (applier.reconnect || applier.failures.length > 0) return;
-  await saveSyncCursor(opts.db, config.id, {
-    sync_token: changes.syncToken,
-    window_end: new Date(window.windowEnd),
-  });
+  run.cursor = { sync_token: changes.syncToken, window_end: new Date(window.windowEnd) };
 }
 
 function endingOf(run: Run, err: unknown): RunEnding {
@@ -183,17 +182,20 @@ function startLog(run: Run): Promise<string> {
   });
 }
 
+/** Closes the log, records the outcome and cursor, and gives the lease back: one statement. */
 async function finish(run: Run, result: SyncResult, ending: RunEnding) {
   // A run that lost its lease was cut short like one whose process died: say so alike.
   const leaseLost = ending.kind === "aborted" && run.signal?.reason instanceof SyncLeaseLostError;
-  await finishSyncLog(run.opts.db, result.sync_log_id!, {
+  const released = await finishSyncRun(run.opts.db, result.sync_log_id!, {
     ...result,
     ...(leaseLost ? { status: "interrupted", error: INTERRUPTED_MESSAGE } : {}),
     window_end: new Date(run.window.windowEnd),
+  }, {
+    configId: run.config.id,
+    configStatus: result.status,
+    finishedAt: new Date(),
+    cursor: run.cursor,
+    leaseOwner: run.lease?.owner,
   });
-  await recordSyncOutcome(run.opts.db, run.config.id, {
-    status: result.status,
-    error: result.error,
-    finished_at: new Date(),
-  });
+  if (released) run.lease?.releasedWith();
 }

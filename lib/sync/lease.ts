@@ -4,7 +4,8 @@
  * runs of one config overlap, across processes. The lease is short and heartbeated: a process
  * that dies (killed, out of memory, a deploy) frees its configs within `LEASE_TTL_MS`, and the
  * run it left `running` is then closed as interrupted. The SQL lives in `lib/db/sync_configs.ts`;
- * nothing else takes, renews or gives back a lease.
+ * nothing else takes, renews or gives back a lease, but for a run's own finish, which gives it
+ * back with the outcome in one statement (`finishSyncRun`) and says so (`releasedWith`).
  */
 import type { Db } from "@/lib/db/mod.ts";
 import {
@@ -52,6 +53,13 @@ export interface HeldSyncLease {
   readonly configId: string;
   readonly owner: string;
   readonly signal: AbortSignal;
+  /** The config as the statement that took the lease read it (so a run need not read it again). */
+  readonly row?: SyncConfigRow;
+  /**
+   * Says the lease was given back by a statement of the run's own (its finish, which releases it
+   * with the outcome): the heartbeat stops and `release()` sends nothing more.
+   */
+  releasedWith(): void;
 }
 
 /** A held lease that heartbeats while in use, and is released once. */
@@ -64,7 +72,13 @@ export class SyncLease implements HeldSyncLease {
   #renewedAt = Date.now();
   #released: Promise<void> | undefined;
 
-  constructor(db: Db, readonly configId: string, readonly owner: string, opts: SyncLeaseOptions) {
+  constructor(
+    db: Db,
+    readonly configId: string,
+    readonly owner: string,
+    opts: SyncLeaseOptions,
+    readonly row?: SyncConfigRow,
+  ) {
     this.#db = db;
     this.#ttlMs = opts.ttlMs ?? LEASE_TTL_MS;
     this.#heartbeatMs = opts.heartbeatMs ?? HEARTBEAT_MS;
@@ -122,6 +136,11 @@ export class SyncLease implements HeldSyncLease {
     Deno.unrefTimer(this.#timer);
   }
 
+  releasedWith(): void {
+    clearInterval(this.#timer);
+    this.#released ??= Promise.resolve();
+  }
+
   /** Stops the heartbeat and gives the lease back (once; later calls wait for the first). */
   release(): Promise<void> {
     this.#released ??= (async () => {
@@ -155,10 +174,9 @@ export async function takeSyncLease(
   opts: SyncLeaseOptions = {},
 ): Promise<SyncLease> {
   const owner = ownerName(opts.holder);
-  if (!await acquireSyncLease(db, configId, owner, opts.ttlMs ?? LEASE_TTL_MS)) {
-    throw new SyncInProgressError(configId);
-  }
-  return new SyncLease(db, configId, owner, opts);
+  const row = await acquireSyncLease(db, configId, owner, opts.ttlMs ?? LEASE_TTL_MS);
+  if (!row) throw new SyncInProgressError(configId);
+  return new SyncLease(db, configId, owner, opts, row);
 }
 
 /**
@@ -200,7 +218,7 @@ export async function claimDueSyncLeases(
     since: opts.since,
   });
   return configs.map((config) => {
-    const lease = new SyncLease(db, config.id, owner, opts);
+    const lease = new SyncLease(db, config.id, owner, opts, config);
     lease.heartbeat();
     return { config, lease };
   });

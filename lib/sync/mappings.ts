@@ -32,6 +32,11 @@ export class MappingBook implements MappingView {
 
   private constructor(readonly db: Db, readonly configId: string) {}
 
+  /** A book that reads nothing: for a run whose listing holds nothing to plan. */
+  static empty(db: Db, configId: string): MappingBook {
+    return new MappingBook(db, configId);
+  }
+
   /** The book of a config, with every stored mapping. */
   static async load(db: Db, configId: string): Promise<MappingBook> {
     const book = new MappingBook(db, configId);

@@ -6,7 +6,9 @@
  * 1,200 configs. With `--before DIR` (a checkout of the old code, e.g. /work/main) the same
  * passes also run with its CLI, against the same database and sandbox, for a before/after.
  * Rates come from the runs' own log rows (first start to last finish), so process start-up is
- * not counted.
+ * not counted. Statements per run: every statement the CLI processes sent (counted on the wire by
+ * a relay, ./pg_counter.ts, so the --before checkout is counted alike), over their runs; process
+ * start-up (migration check, lease recovery) and each pass's own statements are included.
  */
 import { parseArgs } from "node:util";
 import postgres from "postgres";
@@ -15,6 +17,7 @@ import { encryptToken, loadKeyRing } from "@/lib/crypto/tokens.ts";
 import { migrate } from "@/lib/db/migrate.ts";
 import { openDb } from "@/lib/db/mod.ts";
 import { startSandbox } from "@/lib/sandbox/mod.ts";
+import { countStatements } from "./pg_counter.ts";
 
 const LATENCY_MS = 20;
 const LIFTED = 1_000_000_000;
@@ -39,6 +42,8 @@ export async function benchScheduler(args: string[] = []): Promise<string> {
   const u = new URL(server);
   u.pathname = `/${name}`;
   const databaseUrl = u.toString();
+  // The CLIs reach the database through a relay that counts their statements.
+  const counter = countStatements(databaseUrl);
   const { url, sandbox, close } = await startSandbox({
     port: 0,
     dataFile: null,
@@ -52,7 +57,7 @@ export async function benchScheduler(args: string[] = []): Promise<string> {
     ENCRYPTION_KEYS: keys,
     GOOGLE_SANDBOX: "1",
     GOOGLE_ROOT_URL: url,
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: counter.url,
     GOOGLE_QUOTA_PER_MINUTE: "1000000",
     NO_COLOR: "1",
     // To compare pool sizes: SYNC_WORKERS=32 deno task bench
@@ -132,6 +137,7 @@ export async function benchScheduler(args: string[] = []): Promise<string> {
            ELSE now() + interval '1 day' END, claimed_at = NULL`,
         [count],
       );
+      counter.reset();
       const t0 = performance.now();
       const outs = await Promise.all(Array.from({ length: procs }, () => cli(dir, env, args)));
       const wall = (performance.now() - t0) / 1000;
@@ -141,14 +147,17 @@ export async function benchScheduler(args: string[] = []): Promise<string> {
            extract(epoch FROM max(finished_at) - min(started_at))::float8 AS s
          FROM sync_logs`,
       );
-      return { ...r, wall, codes: outs.map((o) => o.code) };
+      return { ...r, wall, statements: counter.statements, codes: outs.map((o) => o.code) };
     };
     const row = (label: string, p: Awaited<ReturnType<typeof pass>>) =>
       lines.push(
         `${label.padEnd(46)} ${
           String(p.runs).padStart(5)
         } runs (${p.configs} configs, ${p.ok} ok)` +
-          `  ${(p.runs / p.s).toFixed(0).padStart(5)} configs/s  (${p.wall.toFixed(1)} s wall, ` +
+          `  ${(p.runs / p.s).toFixed(0).padStart(5)} configs/s  ` +
+          `${(p.statements / Math.max(1, p.runs)).toFixed(2)} statements/run  (${
+            p.wall.toFixed(1)
+          } s wall, ` +
           `exit ${p.codes.join(",")})`,
       );
     const variants: [string, string][] = [["after", repo]];
@@ -171,6 +180,7 @@ export async function benchScheduler(args: string[] = []): Promise<string> {
   } finally {
     await db.close();
     await close();
+    counter.close();
     await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
   }
