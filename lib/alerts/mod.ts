@@ -48,7 +48,8 @@ export interface RunOutcome {
 
 /**
  * Decides the alerts a finished run calls for, and sends them: the one call the run's
- * bookkeeping makes (lib/sync/run.ts). Never throws.
+ * bookkeeping makes (lib/sync/run.ts), with `config` as the run began (its `last_status` the
+ * previous run's). Never throws.
  * @example await noteRunOutcome(services, config, result);
  */
 export async function noteRunOutcome(
