@@ -267,12 +267,16 @@ export async function claimDueSyncConfigs(
   owner: string,
   opts: { limit: number; leaseMs: number; all?: boolean; since?: Date; now?: Date },
 ): Promise<SyncConfigRow[]> {
+  // Two statement texts, not `($4 OR next_run_at <= $5)`: a prepared statement's generic plan
+  // cannot use such a condition on the index, and then walks every active config (98,000
+  // buffers at 100,000 configs, against ~100 with `next_run_at <= $4` as the index condition).
+  const due = opts.all ? "TRUE" : "c.next_run_at <= $4::timestamptz";
   return await db.query<SyncConfigRow>(
     `WITH due AS (
        SELECT c.id, LEAST(COALESCE(c.lease_expires_at, now()), now()) AS lapsed_at
        FROM sync_configs c
-       WHERE c.is_active AND ($4 OR c.next_run_at <= $5::timestamptz)
-         AND ($6::timestamptz IS NULL OR c.claimed_at IS NULL OR c.claimed_at < $6::timestamptz)
+       WHERE c.is_active AND ${due}
+         AND ($5::timestamptz IS NULL OR c.claimed_at IS NULL OR c.claimed_at < $5::timestamptz)
          AND (c.lease_owner IS NULL OR c.lease_expires_at < now())
          AND ${BOTH_ACCOUNTS_OK}
        ORDER BY c.next_run_at
@@ -281,18 +285,11 @@ export async function claimDueSyncConfigs(
      ), closed AS (${closeDeadRunsSql("due")})
      UPDATE sync_configs c SET lease_owner = $1,
        lease_expires_at = now() + make_interval(secs => $3::double precision / 1000),
-       next_run_at = $5::timestamptz + make_interval(mins => c.sync_interval_minutes),
-       claimed_at = $5::timestamptz
+       next_run_at = $4::timestamptz + make_interval(mins => c.sync_interval_minutes),
+       claimed_at = $4::timestamptz
      FROM due WHERE c.id = due.id
      RETURNING c.*`,
-    [
-      owner,
-      opts.limit,
-      opts.leaseMs,
-      opts.all ?? false,
-      opts.now ?? new Date(),
-      opts.since ?? null,
-    ],
+    [owner, opts.limit, opts.leaseMs, opts.now ?? new Date(), opts.since ?? null],
   );
 }
 
