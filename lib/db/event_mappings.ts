@@ -64,6 +64,50 @@ export async function upsertEventMapping(db: Queryable, m: EventMapping) {
   );
 }
 
+/**
+ * Records (or refreshes) several mappings of one run in one statement; each source event at most
+ * once. Writes whole rows, so it can be sent again after a dropped connection.
+ */
+export async function upsertEventMappings(db: Queryable, ms: readonly EventMapping[]) {
+  if (ms.length === 0) return;
+  // As JSON text that the server takes apart: one parameter, whatever the batch's size.
+  await db.query(
+    `INSERT INTO event_mappings (config_id, source_event_id, dest_event_id, sync_cluster_id,
+       content_hash, source_recurring_id, source_updated, event_start, event_end, dest_etag,
+       state, dest_updated)
+     SELECT config_id, source_event_id, dest_event_id, sync_cluster_id, content_hash,
+       source_recurring_id, source_updated, event_start, event_end, dest_etag, state, now()
+     FROM jsonb_to_recordset($1::text::jsonb) AS m (config_id uuid, source_event_id text,
+       dest_event_id text, sync_cluster_id uuid, content_hash text, source_recurring_id text,
+       source_updated timestamptz, event_start timestamptz, event_end timestamptz,
+       dest_etag text, state text)
+     ON CONFLICT (config_id, source_event_id) DO UPDATE SET dest_event_id = EXCLUDED.dest_event_id,
+       sync_cluster_id = EXCLUDED.sync_cluster_id, content_hash = EXCLUDED.content_hash,
+       source_recurring_id = EXCLUDED.source_recurring_id, source_updated = EXCLUDED.source_updated,
+       event_start = EXCLUDED.event_start, event_end = EXCLUDED.event_end,
+       dest_etag = EXCLUDED.dest_etag, state = EXCLUDED.state, dest_updated = now(),
+       updated_at = now()`,
+    [JSON.stringify(ms.map(rowOf))],
+    { idempotent: true },
+  );
+}
+
+function rowOf(m: EventMapping) {
+  return {
+    config_id: m.config_id,
+    source_event_id: m.source_event_id,
+    dest_event_id: m.dest_event_id,
+    sync_cluster_id: m.sync_cluster_id,
+    content_hash: m.content_hash,
+    source_recurring_id: m.source_recurring_id,
+    source_updated: m.source_updated,
+    event_start: m.event_start,
+    event_end: m.event_end,
+    dest_etag: m.dest_etag,
+    state: m.state,
+  };
+}
+
 /** Forgets one mapping. */
 export async function deleteEventMapping(db: Queryable, configId: string, sourceEventId: string) {
   await db.query(

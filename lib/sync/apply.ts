@@ -2,7 +2,8 @@
  * Sending a plan's operations to the destination: bounded concurrency (the scheduler's pool),
  * insert-or-adopt on 409, If-Match with the etag of the engine's last write (a 412 means someone
  * edited the copy: for now it is re-read and overwritten, and counted), and a failure record per
- * event. Each write is recorded in the mapping book as it lands.
+ * event. Each write is recorded in the mapping book as it lands, and reaches the database with its
+ * step's batch; the inserts of a step are recorded as pending, in one statement, before any goes.
  */
 import type { SyncFailure } from "@/lib/db/sync_logs.ts";
 import { googleErrorStatus, isAbortError, isAuthLost, isGoneError } from "@/lib/google/errors.ts";
@@ -64,23 +65,66 @@ export class Applier {
   async applyAll(ops: Op[]): Promise<void> {
     this.#total += ops.length;
     let stopped: { err: unknown } | undefined;
+    await this.#recordInserts(ops);
     const next = fromList(ops);
     const source = () => stopped || this.reconnect ? Promise.resolve(undefined) : next();
-    await runPool(this.o.concurrency, source, async (op) => {
-      try {
-        await this.#applyOne(op);
-      } catch (err) {
-        stopped ??= { err };
-        return;
-      }
-      this.o.onProgress?.(++this.#done, this.#total);
-    });
+    try {
+      await runPool(this.o.concurrency, source, async (op) => {
+        try {
+          await this.#applyOne(op);
+        } catch (err) {
+          stopped ??= { err };
+          return;
+        }
+        this.o.onProgress?.(++this.#done, this.#total);
+      });
+    } finally {
+      // What Google took is recorded, however the step ended.
+      await this.o.book.flush();
+      this.#bookFailures(ops);
+    }
     if (stopped) throw stopped.err;
+  }
+
+  /** Events whose record the database refused: failed, as if their write had. */
+  #bookFailures(ops: Op[]) {
+    const failed = this.o.book.takeFailures();
+    if (failed.size === 0) return;
+    for (const op of ops) {
+      if (!failed.has(op.sourceId)) continue;
+      this.#fail(op, failed.get(op.sourceId));
+      failed.delete(op.sourceId);
+    }
+    for (const [sourceId, err] of failed) this.#fail({ sourceId }, err);
   }
 
   /** Records the series of this run as done, now that their exceptions are written. */
   async settleSeries(): Promise<void> {
     for (const [sourceId, hash] of this.#awaiting) await this.o.book.settle(sourceId, hash);
+    await this.o.book.flush();
+    this.#bookFailures([]);
+  }
+
+  /** Inserts recorded as pending before the step sends them, in one statement. */
+  readonly #prerecorded = new Set<Op>();
+
+  /**
+   * Records the step's inserts as pending before any is sent (a run killed mid-insert leaves a
+   * trace the next run cleans up): one statement for the step, not one per insert.
+   */
+  async #recordInserts(ops: Op[]) {
+    const inserts = ops.filter((op): op is WriteOp => op.kind === "insert");
+    if (inserts.length === 0) return;
+    try {
+      await this.o.book.record(
+        inserts.map((op) => this.#mappingOf(op, op.destId, "pending", null, null)),
+        { durable: true },
+      );
+    } catch {
+      // Refused rows are left to their inserts: each records itself again and fails alone.
+    }
+    const refused = this.o.book.takeFailures();
+    for (const op of inserts) if (!refused.has(op.sourceId)) this.#prerecorded.add(op);
   }
 
   async #applyOne(op: Op) {
@@ -92,15 +136,23 @@ export class Applier {
         this.reconnect = true;
         return;
       }
-      const summary = "source" in op ? op.source.summary ?? undefined : op.summary;
-      this.failures.push({
-        source_event_id: op.sourceId,
-        ...(summary ? { summary } : {}),
-        reason: err instanceof SourceGone
-          ? err.message
-          : failureReason(err, { config_id: this.o.configId, source_event_id: op.sourceId }),
-      });
+      this.#fail(op, err);
     }
+  }
+
+  #fail(op: Op | { sourceId: string }, err: unknown) {
+    const summary = "source" in op
+      ? op.source.summary ?? undefined
+      : "summary" in op
+      ? op.summary
+      : undefined;
+    this.failures.push({
+      source_event_id: op.sourceId,
+      ...(summary ? { summary } : {}),
+      reason: err instanceof SourceGone
+        ? err.message
+        : failureReason(err, { config_id: this.o.configId, source_event_id: op.sourceId }),
+    });
   }
 
   #dispatch(op: Op): Promise<void> {
@@ -118,6 +170,7 @@ export class Applier {
     }
   }
 
+  /** Records a write: `durable` before it is sent, batched (with the step) once Google took it. */
   #record(
     op: Recorded,
     destId: string,
@@ -125,7 +178,19 @@ export class Applier {
     hash: string | null,
     etag: string | null,
   ) {
-    return this.o.book.record(mappingOf({
+    return this.o.book.record(this.#mappingOf(op, destId, state, hash, etag), {
+      durable: state === "pending",
+    });
+  }
+
+  #mappingOf(
+    op: Recorded,
+    destId: string,
+    state: MappingState,
+    hash: string | null,
+    etag: string | null,
+  ) {
+    return mappingOf({
       configId: this.o.configId,
       source: op.source,
       sourceId: op.sourceId,
@@ -135,7 +200,7 @@ export class Applier {
       hash,
       etag,
       masterSourceId: "masterSourceId" in op ? op.masterSourceId : null,
-    }));
+    });
   }
 
   /** Records a written series or event: a series waits for its exceptions. */
@@ -147,7 +212,7 @@ export class Applier {
 
   async #insert(op: WriteOp) {
     // Recorded before the write: a run killed mid-insert leaves a trace the next run cleans up.
-    await this.#record(op, op.destId, "pending", null, null);
+    if (!this.#prerecorded.has(op)) await this.#record(op, op.destId, "pending", null, null);
     let etag: string | null;
     try {
       etag = await this.o.dest.insert(op.destId, op.body);

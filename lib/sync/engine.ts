@@ -116,7 +116,9 @@ async function steps(run: Run): Promise<void> {
   const changes = await readChanges(apis.source, config.sync_token, window);
   // Nothing listed, nothing to plan: a run that changed nothing reads no mapping.
   const idle = !changes.full && changes.items.length === 0 && changes.slice.length === 0;
-  const book = idle ? MappingBook.empty(opts.db, config.id) : await MappingBook.load(opts.db, config.id);
+  const book = idle
+    ? MappingBook.empty(opts.db, config.id)
+    : await MappingBook.load(opts.db, config.id);
   const ctx: planner.PlanContext = { configId: config.id, ...window, mappings: book };
   const plan = run.plan = await planner.planEvents(ctx, changes.items, changes.slice);
   const masters = planner.mastersNeeded(ctx, plan, changes.full);

@@ -1,10 +1,13 @@
 /**
  * The mapping book: what is remembered between runs about each copy (`event_mappings`), in memory
- * for the run and written through as each write lands. The planner reads it; the writers record,
- * tombstone and forget through it; nothing else touches the table during a run.
+ * for the run and written behind it. The planner reads it; the writers record, tombstone and
+ * forget through it; nothing else touches the table during a run.
  *
- * Loading is one call (`load`) and each record is one statement: a lazy load by the changed
- * source ids, or batched writes, change this file only.
+ * A record is in memory at once and reaches the database with its step's batch (`flush`, one
+ * statement; also whenever `FLUSH_AT` wait), or at once when `durable` (a trace that must exist
+ * before a write goes to Google). The book's statements go out one after another, in the order
+ * they were asked for, so a later record of an event never lands before an earlier one.
+ * A run whose listing holds nothing to plan opens an `empty` book and reads no mapping at all.
  */
 import type { Db } from "@/lib/db/mod.ts";
 import {
@@ -14,12 +17,15 @@ import {
   type EventMapping,
   listEventMappings,
   type MappingState,
-  upsertEventMapping,
+  upsertEventMappings,
 } from "@/lib/db/event_mappings.ts";
 import type { Event } from "./google_api.ts";
 import { seriesEnd, spanOf } from "./window.ts";
 
 export type { EventMapping };
+
+/** Records waiting for their batch beyond this many are written at once. */
+export const FLUSH_AT = 200;
 
 /** What the planner may read of the book. */
 export interface MappingView {
@@ -29,6 +35,12 @@ export interface MappingView {
 
 export class MappingBook implements MappingView {
   readonly #byId = new Map<string, EventMapping>();
+  /** Recorded in memory, not yet in the database. */
+  readonly #unwritten = new Map<string, EventMapping>();
+  /** Records the database refused, with its error (see `flush`). */
+  readonly #failed = new Map<string, unknown>();
+  /** The book's last statement: the next one starts after it. */
+  #last: Promise<void> = Promise.resolve();
 
   private constructor(readonly db: Db, readonly configId: string) {}
 
@@ -64,10 +76,66 @@ export class MappingBook implements MappingView {
     return m?.dest_event_id === destId ? m.dest_etag : null;
   }
 
-  /** Records (or refreshes) one mapping. */
-  async record(m: EventMapping): Promise<void> {
-    await upsertEventMapping(this.db, m);
-    this.#byId.set(m.source_event_id, m);
+  /**
+   * Records (or refreshes) mappings: in memory now, in the database with the step's batch, or
+   * before this returns when `durable` (then throws the error of a record that could not be
+   * written; of several, only for the first, leaving the others in `takeFailures`).
+   */
+  async record(ms: EventMapping | EventMapping[], opts: { durable?: boolean } = {}) {
+    const list = Array.isArray(ms) ? ms : [ms];
+    for (const m of list) {
+      this.#byId.set(m.source_event_id, m);
+      this.#unwritten.set(m.source_event_id, m);
+    }
+    if (!opts.durable && this.#unwritten.size < FLUSH_AT) return;
+    await this.flush();
+    if (!opts.durable) return;
+    for (const m of list) {
+      if (!this.#failed.has(m.source_event_id)) continue;
+      const err = this.#failed.get(m.source_event_id);
+      this.#failed.delete(m.source_event_id);
+      throw err;
+    }
+  }
+
+  /**
+   * Writes every record still waiting, in one statement. When the database refuses it, each is
+   * sent alone, so that one bad row costs only its own event: the ones still refused are kept
+   * for `takeFailures`. Never throws.
+   */
+  flush(): Promise<void> {
+    return this.#then(async () => {
+      if (this.#unwritten.size === 0) return;
+      const batch = [...this.#unwritten.values()];
+      this.#unwritten.clear();
+      try {
+        await upsertEventMappings(this.db, batch);
+        return;
+      } catch (err) {
+        if (batch.length === 1) return void this.#failed.set(batch[0].source_event_id, err);
+      }
+      for (const m of batch) {
+        try {
+          await upsertEventMappings(this.db, [m]);
+        } catch (err) {
+          this.#failed.set(m.source_event_id, err);
+        }
+      }
+    });
+  }
+
+  /** The records the database refused since the last call, with why, by source id. */
+  takeFailures(): Map<string, unknown> {
+    const failed = new Map(this.#failed);
+    this.#failed.clear();
+    return failed;
+  }
+
+  /** Runs `write` after the book's earlier statements. */
+  #then(write: () => Promise<void>): Promise<void> {
+    const done = this.#last.then(write);
+    this.#last = done.catch(() => {});
+    return done;
   }
 
   /** Marks a copy deleted, keeping its id so that a new copy gets a new generation. */
@@ -92,20 +160,28 @@ export class MappingBook implements MappingView {
 
   /** Forgets one mapping. */
   async forget(sourceId: string): Promise<void> {
-    await deleteEventMapping(this.db, this.configId, sourceId);
     this.#byId.delete(sourceId);
+    this.#unwritten.delete(sourceId);
+    await this.#then(() => deleteEventMapping(this.db, this.configId, sourceId));
   }
 
   /** Forgets the mappings of a series' instances (its copy was deleted as a whole). */
   async forgetInstancesOf(masterSourceId: string): Promise<void> {
-    await deleteSeriesInstanceMappings(this.db, this.configId, masterSourceId);
-    for (const m of this.instancesOf(masterSourceId)) this.#byId.delete(m.source_event_id);
+    const instances = this.instancesOf(masterSourceId);
+    // The book holds every mapping of a run that writes: none known is none stored.
+    if (instances.length === 0) return;
+    for (const m of instances) {
+      this.#byId.delete(m.source_event_id);
+      this.#unwritten.delete(m.source_event_id);
+    }
+    await this.#then(() => deleteSeriesInstanceMappings(this.db, this.configId, masterSourceId));
   }
 
   /** Forgets every mapping of the config. */
   async forgetAll(): Promise<void> {
-    await deleteConfigMappings(this.db, this.configId);
     this.#byId.clear();
+    this.#unwritten.clear();
+    await this.#then(() => deleteConfigMappings(this.db, this.configId));
   }
 }
 
