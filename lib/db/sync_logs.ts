@@ -37,8 +37,9 @@ export interface SyncLogRow extends RunCounts {
 }
 
 /**
- * Opens the log row of a run, status `running`. The id is made here, so that the insert can be
- * sent again after a dropped connection without opening a second row.
+ * Opens the log row of a run, status `running`. The id is made before (here, or by the caller,
+ * who may then send the insert alongside other work), so that the insert can be sent again after
+ * a dropped connection without opening a second row.
  */
 export async function startSyncLog(
   db: Queryable,
@@ -50,8 +51,8 @@ export async function startSyncLog(
     window_start: Date;
     window_end: Date;
   },
+  id: string = crypto.randomUUID(),
 ): Promise<string> {
-  const id = crypto.randomUUID();
   await db.query(
     `INSERT INTO sync_logs (id, config_id, user_id, trigger, started_at, window_start, window_end)
      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,

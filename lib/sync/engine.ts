@@ -87,6 +87,8 @@ interface Run {
   /** Where the next run resumes, once this one copied everything. */
   cursor?: { sync_token: string | null; window_end: Date };
   lease?: HeldSyncLease;
+  /** The run's log row is in (it goes in while the source is read). */
+  logged?: Promise<void>;
 }
 
 async function runLeased(opts: RunSyncOptions, lease?: HeldSyncLease): Promise<SyncResult> {
@@ -99,11 +101,16 @@ async function runLeased(opts: RunSyncOptions, lease?: HeldSyncLease): Promise<S
   const apis = (opts.wrapApis ?? ((a) => a))(googleApisFor(config, { ...opts, signal }));
   const run: Run = { opts, config, window, apis, signal, lease };
   const started = Date.now();
-  const logId = opts.dryRun ? null : await startLog(run);
+  // The log row goes in while the source is read: it must exist before the first write (a run
+  // killed after that is closed as interrupted), not before a read. A failed insert fails the run.
+  const logId = opts.dryRun ? null : crypto.randomUUID();
+  run.logged = logId === null ? Promise.resolve() : startLog(run, logId).then(() => {});
+  run.logged.catch(() => {});
   const ending = await steps(run).then(
     (): RunEnding => ({ kind: "done" }),
     (err) => endingOf(run, err),
   );
+  await run.logged;
   const result = resultOf(run, ending, logId, started);
   if (!opts.dryRun) await finish(run, result, ending);
   if (ending.kind === "aborted") signal?.throwIfAborted();
@@ -114,6 +121,7 @@ async function runLeased(opts: RunSyncOptions, lease?: HeldSyncLease): Promise<S
 async function steps(run: Run): Promise<void> {
   const { opts, config, window, apis } = run;
   const changes = await readChanges(apis.source, config.sync_token, window);
+  await run.logged;
   // Nothing listed, nothing to plan: a run that changed nothing reads no mapping.
   const idle = !changes.full && changes.items.length === 0 && changes.slice.length === 0;
   const book = idle
@@ -173,7 +181,7 @@ function resultOf(run: Run, ending: RunEnding, logId: string | null, started: nu
   };
 }
 
-function startLog(run: Run): Promise<string> {
+function startLog(run: Run, id: string): Promise<string> {
   return startSyncLog(run.opts.db, {
     config_id: run.config.id,
     user_id: run.config.user_id,
@@ -181,7 +189,7 @@ function startLog(run: Run): Promise<string> {
     started_at: new Date(run.window.now),
     window_start: new Date(run.window.now),
     window_end: new Date(run.window.windowEnd),
-  });
+  }, id);
 }
 
 /** Closes the log, records the outcome and cursor, and gives the lease back: one statement. */

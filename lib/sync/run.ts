@@ -69,8 +69,16 @@ async function runWithClients(
   let source: calendar_v3.Calendar;
   let dest: calendar_v3.Calendar;
   try {
-    source = await configClient(services, config, "source");
-    dest = await configClient(services, config, "destination");
+    // Both at once, the source's error first as when read in turn; one client when both sides
+    // are one Google account.
+    const oneAccount = accountOf(config, "source") === accountOf(config, "destination");
+    const [s, d] = await Promise.allSettled([
+      configClient(services, config, "source"),
+      oneAccount ? undefined : configClient(services, config, "destination"),
+    ]);
+    if (s.status === "rejected") throw s.reason;
+    if (d.status === "rejected") throw d.reason;
+    [source, dest] = [s.value, d.value ?? s.value];
   } catch (err) {
     // A connection that is gone is the user's to fix; any other failure here (a token that no
     // longer decrypts after a key was dropped) is recorded as a failed run, so it shows.

@@ -9,6 +9,7 @@
  * not counted. Statements per run: every statement the CLI processes sent (counted on the wire by
  * a relay, ./pg_counter.ts, so the --before checkout is counted alike), over their runs; process
  * start-up (migration check, lease recovery) and each pass's own statements are included.
+ * CPU per run: the CLI processes' user + system CPU (start-up included) over their runs.
  */
 import { parseArgs } from "node:util";
 import postgres from "postgres";
@@ -60,6 +61,10 @@ export async function benchScheduler(args: string[] = []): Promise<string> {
     DATABASE_URL: counter.url,
     GOOGLE_QUOTA_PER_MINUTE: "1000000",
     NO_COLOR: "1",
+    // To profile the CLIs: BENCH_CLI_V8_FLAGS=--prof (isolate logs land in each checkout).
+    ...(Deno.env.get("BENCH_CLI_V8_FLAGS")
+      ? { DENO_V8_FLAGS: Deno.env.get("BENCH_CLI_V8_FLAGS")! }
+      : {}),
     // To compare pool sizes: SYNC_WORKERS=32 deno task bench
     ...(Deno.env.get("SYNC_WORKERS") ? { SYNC_WORKERS: Deno.env.get("SYNC_WORKERS")! } : {}),
   };
@@ -147,7 +152,8 @@ export async function benchScheduler(args: string[] = []): Promise<string> {
            extract(epoch FROM max(finished_at) - min(started_at))::float8 AS s
          FROM sync_logs`,
       );
-      return { ...r, wall, statements: counter.statements, codes: outs.map((o) => o.code) };
+      const cpu = outs.reduce((sum, o) => sum + o.cpu, 0);
+      return { ...r, wall, cpu, statements: counter.statements, codes: outs.map((o) => o.code) };
     };
     const row = (label: string, p: Awaited<ReturnType<typeof pass>>) =>
       lines.push(
@@ -155,7 +161,8 @@ export async function benchScheduler(args: string[] = []): Promise<string> {
           String(p.runs).padStart(5)
         } runs (${p.configs} configs, ${p.ok} ok)` +
           `  ${(p.runs / p.s).toFixed(0).padStart(5)} configs/s  ` +
-          `${(p.statements / Math.max(1, p.runs)).toFixed(2)} statements/run  (${
+          `${(p.statements / Math.max(1, p.runs)).toFixed(2)} statements/run  ` +
+          `${(p.cpu * 1000 / Math.max(1, p.runs)).toFixed(1)} ms CPU/run  (${
             p.wall.toFixed(1)
           } s wall, ` +
           `exit ${p.codes.join(",")})`,
@@ -187,15 +194,22 @@ export async function benchScheduler(args: string[] = []): Promise<string> {
   return lines.join("\n");
 }
 
+/** Runs the CLI of checkout `dir`; its exit code, stderr, and the CPU seconds it used. */
 async function cli(dir: string, env: Record<string, string>, args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "--quiet", "sync", "--json", ...args],
+  // bash's `times` reports the user and system CPU of the children it waited for.
+  const script = `"$0" task --quiet sync --json "$@" >/dev/null; code=$?; times >&2; exit $code`;
+  const out = await new Deno.Command("bash", {
+    args: ["-c", script, Deno.execPath(), ...args],
     cwd: dir,
     env,
     stdout: "null",
     stderr: "piped",
   }).output();
-  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+  const stderr = new TextDecoder().decode(out.stderr);
+  const times = stderr.trim().split("\n").at(-1) ?? "";
+  const cpu = [...times.matchAll(/(\d+)m([\d.]+)s/g)]
+    .reduce((sum, [, m, sec]) => sum + Number(m) * 60 + Number(sec), 0);
+  return { code: out.code, stderr, cpu };
 }
 
 if (import.meta.main) console.log(await benchScheduler(Deno.args));
