@@ -24,8 +24,13 @@ import { seriesEnd, spanOf } from "./window.ts";
 
 export type { EventMapping };
 
-/** Records waiting for their batch beyond this many are written at once. */
-export const FLUSH_AT = 200;
+/**
+ * Records wait for their batch no longer than this many, or this long: a process killed mid-run
+ * loses at most these, and its next run pays for each one it lost with a second request (its
+ * insert meets a 409 and becomes an update) instead of none.
+ */
+export const FLUSH_AT = 50;
+export const FLUSH_AFTER_MS = 1000;
 
 /** What the planner may read of the book. */
 export interface MappingView {
@@ -39,6 +44,8 @@ export class MappingBook implements MappingView {
   readonly #unwritten = new Map<string, EventMapping>();
   /** Records the database refused, with its error (see `flush`). */
   readonly #failed = new Map<string, unknown>();
+  /** When the oldest record still waiting was made. */
+  #waitingSince: number | undefined;
   /** The book's last statement: the next one starts after it. */
   #last: Promise<void> = Promise.resolve();
 
@@ -83,11 +90,14 @@ export class MappingBook implements MappingView {
    */
   async record(ms: EventMapping | EventMapping[], opts: { durable?: boolean } = {}) {
     const list = Array.isArray(ms) ? ms : [ms];
+    this.#waitingSince ??= Date.now();
     for (const m of list) {
       this.#byId.set(m.source_event_id, m);
       this.#unwritten.set(m.source_event_id, m);
     }
-    if (!opts.durable && this.#unwritten.size < FLUSH_AT) return;
+    const due = this.#unwritten.size >= FLUSH_AT ||
+      Date.now() - this.#waitingSince >= FLUSH_AFTER_MS;
+    if (!opts.durable && !due) return;
     await this.flush();
     if (!opts.durable) return;
     for (const m of list) {
@@ -108,6 +118,7 @@ export class MappingBook implements MappingView {
       if (this.#unwritten.size === 0) return;
       const batch = [...this.#unwritten.values()];
       this.#unwritten.clear();
+      this.#waitingSince = undefined;
       try {
         await upsertEventMappings(this.db, batch);
         return;
