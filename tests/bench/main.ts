@@ -1,10 +1,12 @@
 /**
- * `deno task bench [http|sync|scheduler]…`: every benchmark (or those named), side by side in
+ * `deno task bench [http|sync|cpu|scheduler]…`: every benchmark (or those named), side by side in
  * one run. `--before DIR` (a checkout of the old code) adds its figures to the HTTP and
  * scheduler sections. PostgreSQL is measured when DATABASE_URL names one; the scheduler section
- * needs it. HTTP: `--rounds N`, `--seconds S`, `--connections C`; scheduler: `--configs N`.
+ * needs it. HTTP: `--rounds N`, `--seconds S`, `--connections C`; scheduler: `--configs N`;
+ * cpu (the engine's CPU per written event): `--events N`.
  */
 import { parseArgs } from "node:util";
+import { benchEngineCpu } from "./engine_cpu_bench.ts";
 import { benchHttp } from "./http_bench.ts";
 import { benchScheduler } from "./scheduler_bench.ts";
 import { benchSync } from "./sync_bench.ts";
@@ -18,6 +20,7 @@ const { values, positionals } = parseArgs({
     seconds: { type: "string" },
     connections: { type: "string" },
     configs: { type: "string" },
+    events: { type: "string" },
   },
 });
 const wanted = (name: string) => positionals.length === 0 || positionals.includes(name);
@@ -38,6 +41,10 @@ if (wanted("http")) {
 }
 if (wanted("sync")) {
   console.log(await benchSync());
+  console.log();
+}
+if (wanted("cpu")) {
+  console.log(await benchEngineCpu(values.events ? ["--events", values.events] : []));
   console.log();
 }
 if (wanted("scheduler")) console.log(await benchScheduler(Deno.args));
