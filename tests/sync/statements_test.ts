@@ -10,7 +10,8 @@ import { getSyncConfigOfAnyUser, isSyncRunning } from "@/lib/db/sync_configs.ts"
 import { getSyncLog } from "@/lib/db/sync_logs.ts";
 import { addEvent, at, type Pair, withPair } from "./_helpers.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+/** Deno.test options: the defaults, sanitizers on (withPair closes each sandbox it starts). */
+const opts = {};
 
 /** `db`, with every statement sent through it kept in `sent`. */
 function counting(db: Db): { db: Db; sent: string[] } {
