@@ -267,29 +267,31 @@ export async function claimDueSyncConfigs(
   owner: string,
   opts: { limit: number; leaseMs: number; all?: boolean; since?: Date; now?: Date },
 ): Promise<SyncConfigRow[]> {
-  // Two statement texts, not `($4 OR next_run_at <= $5)`: a prepared statement's generic plan
-  // cannot use such a condition on the index, and then walks every active config (98,000
-  // buffers at 100,000 configs, against ~100 with `next_run_at <= $4` as the index condition).
-  const due = opts.all ? "TRUE" : "c.next_run_at <= $4::timestamptz";
+  // The due condition and the limit are in the text: a prepared statement's generic plan cannot
+  // use `($all OR next_run_at <= $now)` on the due index (it walked every active config: 98,000
+  // buffers at 100,000 configs), and, not knowing a `LIMIT $n`, joined the claimed rows back by
+  // a scan of the whole table (5,800 buffers, 110 ms) instead of by key (~580).
+  const due = opts.all ? "TRUE" : "c.next_run_at <= $3::timestamptz";
+  const limit = Number.isFinite(opts.limit) ? Math.max(0, Math.trunc(opts.limit)) : "ALL";
   return await db.query<SyncConfigRow>(
     `WITH due AS (
        SELECT c.id, LEAST(COALESCE(c.lease_expires_at, now()), now()) AS lapsed_at
        FROM sync_configs c
        WHERE c.is_active AND ${due}
-         AND ($5::timestamptz IS NULL OR c.claimed_at IS NULL OR c.claimed_at < $5::timestamptz)
+         AND ($4::timestamptz IS NULL OR c.claimed_at IS NULL OR c.claimed_at < $4::timestamptz)
          AND (c.lease_owner IS NULL OR c.lease_expires_at < now())
          AND ${BOTH_ACCOUNTS_OK}
        ORDER BY c.next_run_at
-       LIMIT $2
+       LIMIT ${limit}
        FOR UPDATE SKIP LOCKED
      ), closed AS (${closeDeadRunsSql("due")})
      UPDATE sync_configs c SET lease_owner = $1,
-       lease_expires_at = now() + make_interval(secs => $3::double precision / 1000),
-       next_run_at = $4::timestamptz + make_interval(mins => c.sync_interval_minutes),
-       claimed_at = $4::timestamptz
+       lease_expires_at = now() + make_interval(secs => $2::double precision / 1000),
+       next_run_at = $3::timestamptz + make_interval(mins => c.sync_interval_minutes),
+       claimed_at = $3::timestamptz
      FROM due WHERE c.id = due.id
      RETURNING c.*`,
-    [owner, opts.limit, opts.leaseMs, opts.now ?? new Date(), opts.since ?? null],
+    [owner, opts.leaseMs, opts.now ?? new Date(), opts.since ?? null],
   );
 }
 
