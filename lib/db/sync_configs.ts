@@ -17,7 +17,14 @@ export interface SyncConfigRow {
   dest_calendar_name: string;
   sync_lookahead_days: number;
   mode: string;
+  /** The sync's filters (lib/sync/options.ts reads them; {} is every default). */
   filters: Record<string, unknown>;
+  /** What a copy shows: privacy, fields, marking (lib/sync/options.ts; {} is every default). */
+  options: Record<string, unknown>;
+  /** The owner approved the removals the guard holds (or confirmed them in a preview). */
+  deletions_approved: boolean;
+  /** Removals the last run held for the owner's review (0: none). */
+  held_deletions: number;
   is_active: boolean;
   paused_reason: string | null;
   sync_interval_minutes: number;
@@ -53,6 +60,8 @@ export interface NewSyncConfig {
   dest_calendar_name?: string;
   sync_lookahead_days?: number;
   sync_interval_minutes?: number;
+  options?: Record<string, unknown>;
+  filters?: Record<string, unknown>;
 }
 
 /**
@@ -66,8 +75,8 @@ export async function createSyncConfig(
   const rows = await db.query<SyncConfigRow>(
     `INSERT INTO sync_configs (user_id, source_calendar_id, source_calendar_name, dest_calendar_id,
        dest_calendar_name, sync_lookahead_days, sync_interval_minutes, source_account_id,
-       dest_account_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+       dest_account_id, options, filters)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
     [
       input.user_id,
       input.source_calendar_id,
@@ -78,6 +87,8 @@ export async function createSyncConfig(
       input.sync_interval_minutes ?? 15,
       input.source_account_id ?? null,
       input.dest_account_id ?? null,
+      input.options ?? {},
+      input.filters ?? {},
     ],
   );
   return rows[0];
@@ -251,6 +262,36 @@ const BOTH_ACCOUNTS_OK = `EXISTS (SELECT 1 FROM google_accounts sa
     WHERE sa.id = c.source_account_id AND sa.status = 'ok')
   AND EXISTS (SELECT 1 FROM google_accounts da
     WHERE da.id = c.dest_account_id AND da.status = 'ok')`;
+/**
+ * The owner's answer to held removals: `apply` approves them and makes the config due now,
+ * `pause` pauses it and clears them. Undefined when it is not theirs.
+ */
+export async function reviewSyncConfig(
+  db: Queryable,
+  id: string,
+  userId: string,
+  action: "apply" | "pause",
+): Promise<SyncConfigRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  const rows = await db.query<SyncConfigRow>(
+    `UPDATE sync_configs SET
+       deletions_approved = $3 = 'apply',
+       held_deletions = CASE WHEN $3 = 'pause' THEN 0 ELSE held_deletions END,
+       is_active = CASE WHEN $3 = 'pause' THEN false ELSE is_active END,
+       paused_reason = CASE WHEN $3 = 'pause' THEN 'Paused to review removals' ELSE paused_reason END,
+       last_status = CASE WHEN $3 = 'pause' AND last_status = 'needs_review' THEN NULL
+         ELSE last_status END,
+       next_run_at = CASE WHEN $3 = 'apply' THEN now() ELSE next_run_at END,
+       updated_at = now()
+     WHERE id = $1 AND user_id = $2 RETURNING *`,
+    [id, userId, action],
+  );
+  return rows[0];
+}
+
+/** Both of the config owner's Google connections exist and work. */
+const BOTH_ACCOUNTS_OK = `(SELECT count(*) FROM oauth_tokens t
+  WHERE t.user_id = c.user_id AND t.status = 'ok') = 2`;
 
 /**
  * Claims up to `limit` due configs (active, `next_run_at <= now`, both Google connections ok, no
@@ -333,11 +374,16 @@ export interface SyncConfigPatch {
   is_active?: boolean;
   sync_lookahead_days?: number;
   sync_interval_minutes?: number;
+  options?: Record<string, unknown>;
+  filters?: Record<string, unknown>;
+  /** The owner saw (in a preview) and confirmed the removals the change makes. */
+  confirm_removals?: boolean;
 }
 
 /**
  * Changes a user's config; undefined when it is not theirs. Resuming clears the pause reason and
- * makes the config due now; a shorter interval brings the next run forward.
+ * makes the config due now; a shorter interval brings the next run forward. Changed options or
+ * filters drop the cursor: the next run lists the whole window and renders every copy again.
  * @example await updateSyncConfig(db, id, userId, { is_active: false });
  */
 export async function updateSyncConfig(
@@ -358,6 +404,11 @@ export async function updateSyncConfig(
          ELSE next_run_at END,
        sync_lookahead_days = COALESCE($4::integer, sync_lookahead_days),
        sync_interval_minutes = COALESCE($5::integer, sync_interval_minutes),
+       sync_token = CASE WHEN COALESCE($6::jsonb, options) <> options
+         OR COALESCE($7::jsonb, filters) <> filters THEN NULL ELSE sync_token END,
+       options = COALESCE($6::jsonb, options),
+       filters = COALESCE($7::jsonb, filters),
+       deletions_approved = deletions_approved OR $8::boolean,
        updated_at = now()
      WHERE id = $1 AND user_id = $2 RETURNING *`,
     [
@@ -366,6 +417,9 @@ export async function updateSyncConfig(
       patch.is_active ?? null,
       patch.sync_lookahead_days ?? null,
       patch.sync_interval_minutes ?? null,
+      patch.options ?? null,
+      patch.filters ?? null,
+      patch.confirm_removals ?? false,
     ],
   );
   return rows[0];

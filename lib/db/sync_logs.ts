@@ -117,6 +117,11 @@ export interface SyncRunEnd {
   cursor?: { sync_token: string | null; window_end: Date | null };
   /** The lease owner to release as, when the run's own lease is given back here. */
   leaseOwner?: string;
+  /**
+   * What the deletion guard did (a run that ended its steps): `held` removals wait for review
+   * (0: none); an approval the run used is spent. Absent: both left as they are.
+   */
+  guard?: { held: number; approvalUsed: boolean };
 }
 
 /**
@@ -145,6 +150,8 @@ export async function finishSyncRun(
        window_end = CASE WHEN $17::boolean THEN $19::timestamptz ELSE window_end END,
        lease_owner = CASE WHEN lease_owner = $20::text THEN NULL ELSE lease_owner END,
        lease_expires_at = CASE WHEN lease_owner = $20::text THEN NULL ELSE lease_expires_at END,
+       held_deletions = COALESCE($21::integer, held_deletions),
+       deletions_approved = CASE WHEN $22::boolean THEN false ELSE deletions_approved END,
        updated_at = now()
      WHERE id = $14
      RETURNING lease_owner IS DISTINCT FROM $20::text AS released`,
@@ -157,6 +164,8 @@ export async function finishSyncRun(
       end.cursor?.sync_token ?? null,
       end.cursor?.window_end ?? null,
       end.leaseOwner ?? null,
+      end.guard?.held ?? null,
+      end.guard?.approvalUsed ?? false,
     ],
     { idempotent: true },
   );

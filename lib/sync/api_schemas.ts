@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { isSyncRunning, type SyncConfigView } from "@/lib/db/sync_configs.ts";
 import type { SyncLogRow } from "@/lib/db/sync_logs.ts";
+import { SyncOptionsIn, SyncOptionsOut, syncOptionsOut } from "./options.ts";
 import { RunCounts, runCountsOf, SYNC_STATUSES, type SyncResult } from "./run_result.ts";
 
 const iso = (d: Date | string | null) => d === null ? null : new Date(d).toISOString();
@@ -43,6 +44,7 @@ export const NewSyncConfigIn = z.object({
   sync_lookahead_days: lookaheadDays.optional()
     .describe("How many days ahead of now are mirrored (default SYNC_LOOKAHEAD_DAYS, 90)"),
   sync_interval_minutes: intervalMinutes.optional(),
+  ...SyncOptionsIn.shape,
 }).superRefine((c, ctx) => {
   if (!c.source_account_id === !c.dest_account_id) return;
   const missing = c.source_account_id ? "dest_account_id" : "source_account_id";
@@ -58,8 +60,15 @@ export const SyncConfigPatchIn = z.object({
     .describe("false pauses the scheduled runs; true resumes them"),
   sync_lookahead_days: lookaheadDays.optional(),
   sync_interval_minutes: intervalMinutes.optional(),
+  ...SyncOptionsIn.shape,
+  confirm_removals: z.boolean({ message: "expected true or false" }).optional()
+    .describe(
+      "The owner saw the preview of this change and confirms the copies it removes: " +
+        "the next run is not held for review",
+    ),
 }).refine((p) => Object.keys(p).length > 0, {
-  message: "expected at least one of is_active, sync_lookahead_days, sync_interval_minutes",
+  message: "expected at least one of is_active, sync_lookahead_days, sync_interval_minutes, " +
+    "or an option",
 });
 
 export const DeleteConfigQuery = z.object({
@@ -88,11 +97,24 @@ export const SyncConfigOut = z.object({
   paused_reason: z.string().nullable(),
   running: z.boolean().describe("A run of this config is in progress (in any process)"),
   last_synced_at: z.iso.datetime().nullable().describe("End of the last successful or partial run"),
-  last_status: z.enum(["success", "partial", "failed", "needs_reconnect", "interrupted"])
+  last_status: z.enum([
+    "success",
+    "partial",
+    "failed",
+    "needs_reconnect",
+    "interrupted",
+    "needs_review",
+  ])
     .nullable()
-    .describe("How the last run ended; `interrupted` when the app stopped during it"),
+    .describe(
+      "How the last run ended; `interrupted` when the app stopped during it; `needs_review` " +
+        "when it held removals back for the owner's word (`held_deletions`)",
+    ),
   last_error: z.string().nullable(),
   next_run_at: z.iso.datetime().describe("When the scheduler runs it next (if active)"),
+  held_deletions: z.number().int()
+    .describe("Removals the last run held for review (see POST /api/sync/config/{id}/review)"),
+  ...SyncOptionsOut.shape,
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
 }).meta({ id: "SyncConfig" });
@@ -128,6 +150,8 @@ export function syncConfigOut(c: SyncConfigView): SyncConfigJson {
     last_status: c.last_status as z.infer<typeof SyncConfigOut>["last_status"],
     last_error: c.last_error,
     next_run_at: iso(c.next_run_at)!,
+    held_deletions: c.held_deletions ?? 0,
+    ...syncOptionsOut(c),
     created_at: iso(c.created_at)!,
     updated_at: iso(c.updated_at)!,
   };
@@ -167,7 +191,15 @@ export const SyncLogOut = z.object({
   id: z.uuid(),
   config_id: z.uuid(),
   trigger: z.enum(["manual", "schedule", "cli"]),
-  status: z.enum(["running", "success", "partial", "failed", "needs_reconnect", "interrupted"])
+  status: z.enum([
+    "running",
+    "success",
+    "partial",
+    "failed",
+    "needs_reconnect",
+    "interrupted",
+    "needs_review",
+  ])
     .describe(
       "`interrupted`: the app stopped during the run (its lease lapsed); the next run picks up " +
         "where it left off",

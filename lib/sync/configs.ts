@@ -31,6 +31,13 @@ import { type SyncFailure, SyncInProgressError, type SyncResult } from "./engine
 import { deleteSyncedEvents } from "./remove_copies.ts";
 import { takeSyncLease } from "./lease.ts";
 import { configClient, runConfig } from "./run.ts";
+import {
+  defaultSyncOptions,
+  mergeOptions,
+  namesOptions,
+  type SyncOptionsIn,
+  syncOptionsOf,
+} from "./options.ts";
 
 export { SyncInProgressError };
 
@@ -58,7 +65,7 @@ export class CopiesNotRemovedError extends Error {
   }
 }
 
-export interface NewSyncConfigInput {
+export interface NewSyncConfigInput extends Partial<SyncOptionsIn> {
   source_account_id: string;
   source_calendar_id: string;
   dest_account_id: string;
@@ -66,6 +73,11 @@ export interface NewSyncConfigInput {
   sync_lookahead_days?: number;
   sync_interval_minutes?: number;
 }
+
+/** A change of a config as the API takes it: its fields and options. */
+export type SyncConfigChange =
+  & Omit<SyncConfigPatch, "options" | "filters">
+  & Partial<SyncOptionsIn>;
 
 type Side = "source" | "dest";
 
@@ -179,6 +191,7 @@ export async function createSyncConfigForUser(
     dest_calendar_name: dest.summary,
     sync_lookahead_days: input.sync_lookahead_days ?? services.config.syncLookaheadDays,
     sync_interval_minutes: input.sync_interval_minutes,
+    ...mergeOptions(defaultSyncOptions(), input),
   });
   return (await getSyncConfig(services.db, created.id, userId))!;
 }
@@ -191,11 +204,11 @@ export async function updateSyncConfigForUser(
   services: Services,
   userId: string,
   id: string,
-  patch: SyncConfigPatch,
+  change: SyncConfigChange,
 ): Promise<SyncConfigView | undefined> {
   const config = await getSyncConfig(services.db, id, userId);
   if (!config) return undefined;
-  if (patch.is_active && !config.is_active) {
+  if (change.is_active && !config.is_active) {
     const sides = [["source", config.source_account_id], ["destination", config.dest_account_id]];
     for (const [side, accountId] of sides) {
       if (!accountId || !await getGoogleAccount(services.db, accountId, userId)) {
@@ -205,8 +218,21 @@ export async function updateSyncConfigForUser(
       }
     }
   }
-  await updateSyncConfig(services.db, id, userId, patch);
+  await updateSyncConfig(services.db, id, userId, configPatch(config, change));
   return await getSyncConfig(services.db, id, userId);
+}
+
+/** The stored form of a change: its options laid over the config's. */
+export function configPatch(config: SyncConfigRow, change: SyncConfigChange): SyncConfigPatch {
+  const { is_active, sync_lookahead_days, sync_interval_minutes, confirm_removals } = change;
+  const patch: SyncConfigPatch = {
+    is_active,
+    sync_lookahead_days,
+    sync_interval_minutes,
+    confirm_removals,
+  };
+  if (namesOptions(change)) Object.assign(patch, mergeOptions(syncOptionsOf(config), change));
+  return patch;
 }
 
 /**

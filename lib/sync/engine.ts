@@ -16,6 +16,7 @@ import {
 import { isAbortError, isAuthLost } from "../google/errors.ts";
 import { Applier } from "./apply.ts";
 import { failureReason } from "./failure_reason.ts";
+import { holdMassDeletion } from "./guard.ts";
 import { type GoogleApiOptions, googleApisFor, type RunApis } from "./google_api.ts";
 import {
   type HeldSyncLease,
@@ -24,6 +25,7 @@ import {
   withSyncLease,
 } from "./lease.ts";
 import { MappingBook } from "./mappings.ts";
+import { syncOptionsOf } from "./options.ts";
 import * as planner from "./plan.ts";
 import {
   runCountsOf,
@@ -89,6 +91,8 @@ interface Run {
   lease?: HeldSyncLease;
   /** The run's log row is in (it goes in while the source is read). */
   logged?: Promise<void>;
+  /** Removals held by the deletion guard (0: none). */
+  held?: number;
 }
 
 async function runLeased(opts: RunSyncOptions, lease?: HeldSyncLease): Promise<SyncResult> {
@@ -127,7 +131,8 @@ async function steps(run: Run): Promise<void> {
   const book = idle
     ? MappingBook.empty(opts.db, config.id)
     : await MappingBook.load(opts.db, config.id);
-  const ctx: planner.PlanContext = { configId: config.id, ...window, mappings: book };
+  const options = syncOptionsOf(config);
+  const ctx: planner.PlanContext = { configId: config.id, ...window, mappings: book, options };
   const plan = run.plan = await planner.planEvents(ctx, changes.items, changes.slice);
   const masters = planner.mastersNeeded(ctx, plan, changes.full);
   await planner.addMasters(ctx, plan, await fetchMasters(apis.source, masters, plan.byId));
@@ -139,6 +144,7 @@ async function steps(run: Run): Promise<void> {
     run.dryRunPlan = planner.describePlan(ctx, plan);
     return;
   }
+  run.held = holdMassDeletion(plan.first, book, config.deletions_approved);
   const applier = run.applier = new Applier({
     configId: config.id,
     book,
@@ -153,8 +159,9 @@ async function steps(run: Run): Promise<void> {
   if (!applier.reconnect) await applier.applyAll(await planner.planInstances(ctx, plan));
   if (!applier.reconnect) await applier.settleSeries();
   // An event that failed is not among the next run's changes: keep the old cursor so that the
-  // next run lists it again and retries it, rather than report success without it.
-  if (applier.reconnect || applier.failures.length > 0) return;
+  // next run lists it again and retries it, rather than report success without it. Held removals
+  // alike: the next run must see them again.
+  if (applier.reconnect || applier.failures.length > 0 || run.held > 0) return;
   run.cursor = { sync_token: changes.syncToken, window_end: new Date(window.windowEnd) };
 }
 
@@ -168,7 +175,7 @@ function resultOf(run: Run, ending: RunEnding, logId: string | null, started: nu
   const failures = run.applier?.failures ?? [];
   return {
     sync_log_id: logId,
-    ...runStatus(ending, failures.length, run.applier?.reconnect === true),
+    ...runStatus(ending, failures.length, run.applier?.reconnect === true, run.held),
     ...runCountsOf({
       ...run.applier?.counts,
       events_skipped: run.plan?.skipped,
@@ -206,6 +213,14 @@ async function finish(run: Run, result: SyncResult, ending: RunEnding) {
     finishedAt: new Date(),
     cursor: run.cursor,
     leaseOwner: run.lease?.owner,
+    ...(ending.kind === "done"
+      ? {
+        guard: {
+          held: run.held ?? 0,
+          approvalUsed: run.config.deletions_approved && !run.held,
+        },
+      }
+      : {}),
   });
   if (released) run.lease?.releasedWith();
 }

@@ -9,7 +9,8 @@ import { copyMayExist, copyStandsAlone, copyUpToDate, copyWritten } from "./copy
 import type { Event } from "./google_api.ts";
 import { contentHash, destEventId, syncClusterId } from "./ids.ts";
 import type { EventMapping, MappingView } from "./mappings.ts";
-import { instanceKey, transformEvent } from "./transform.ts";
+import type { SyncOptions } from "./options.ts";
+import { instanceKey, type Transformed, transformEvent } from "./transform.ts";
 import { instantOf, overlaps, seriesEnd, seriesOverlaps, spanOf } from "./window.ts";
 
 const DAY = 86_400_000;
@@ -74,6 +75,15 @@ export interface PlanContext {
   now: number;
   windowEnd: number;
   mappings: MappingView;
+  /** The sync's options (default: today's full copy of every supported event). */
+  options?: SyncOptions;
+}
+
+/** An event in the window not copied, and why ("declined", "event type birthday" …). */
+export interface Skip {
+  event: Event;
+  reason: string;
+  filtered: boolean;
 }
 
 /** A run's plan as it is built up. */
@@ -90,8 +100,10 @@ export interface Plan {
   series: Map<string, Event>;
   /** Exceptions of a series whose copy is rewritten: written again whatever their hash. */
   rewritten: Set<string>;
-  /** Events not copied by rule (eventTypes, our own copies) that lie in the window. */
+  /** Events not copied by rule (eventTypes, filters, our own copies) that lie in the window. */
   skipped: number;
+  /** The same events, with their reasons. */
+  skips: Skip[];
 }
 
 /** Plans the series and single events among `changes` (and the newly uncovered `slice`). */
@@ -104,6 +116,7 @@ export async function planEvents(ctx: PlanContext, changes: Event[], slice: Even
     series: new Map(),
     rewritten: new Set(),
     skipped: 0,
+    skips: [],
   };
   for (const ev of [...slice, ...changes]) if (ev.id) plan.byId.set(ev.id, ev);
   for (const ev of plan.byId.values()) {
@@ -209,14 +222,10 @@ async function planEvent(ctx: PlanContext, plan: Plan, ev: Event, forceInWindow 
   const sourceId = ev.id!;
   const mapping = ctx.mappings.get(sourceId);
   const cluster = await syncClusterId(ctx.configId, sourceId);
-  const t = transformEvent(ev, {
-    configId: ctx.configId,
-    sourceEventId: sourceId,
-    syncClusterId: cluster,
-  });
+  const t = transformFor(ctx, ev, cluster);
   if (t.kind === "cancelled") return removal(mapping, ev, true);
   if (t.kind === "skip") {
-    if (forceInWindow || inWindow(ctx, ev)) plan.skipped++;
+    if (forceInWindow || inWindow(ctx, ev)) noteSkip(plan, ev, t);
     return removal(mapping, ev, false);
   }
   if (!forceInWindow && !inWindow(ctx, ev) && !hasInstanceInWindow(ctx, sourceId)) {
@@ -236,6 +245,21 @@ async function planEvent(ctx: PlanContext, plan: Plan, ev: Event, forceInWindow 
     ? mapping.dest_event_id
     : await destEventId(ctx.configId, sourceId, generation);
   return { kind: "insert", ...write, destId, generation } as WriteOp;
+}
+
+/** The copy of `ev` under the sync's options. */
+export function transformFor(ctx: PlanContext, ev: Event, cluster: string): Transformed {
+  return transformEvent(ev, {
+    configId: ctx.configId,
+    sourceEventId: ev.id!,
+    syncClusterId: cluster,
+    options: ctx.options,
+  });
+}
+
+function noteSkip(plan: Plan, event: Event, t: { reason: string; filtered?: boolean }) {
+  plan.skipped++;
+  plan.skips.push({ event, reason: t.reason, filtered: t.filtered === true });
 }
 
 /** Deletes the copy of `ev`, if it may have one. */
@@ -337,11 +361,13 @@ async function planInstance(ctx: PlanContext, plan: Plan, ev: Event) {
     return { kind: "cancelInstance", source: ev, sourceId, masterSourceId, key } as Op;
   }
   const cluster = await syncClusterId(ctx.configId, sourceId);
-  const t = transformEvent(ev, {
-    configId: ctx.configId,
-    sourceEventId: sourceId,
-    syncClusterId: cluster,
-  });
+  const t = transformFor(ctx, ev, cluster);
+  // An exception the filters leave out is taken off the copied series, like a cancelled one.
+  if (t.kind === "skip" && t.filtered) {
+    if (instanceInWindow(ctx, ev, ctx.windowEnd)) noteSkip(plan, ev, t);
+    if (mapping?.state === "cancelled" && !rewrite) return undefined;
+    return { kind: "cancelInstance", source: ev, sourceId, masterSourceId, key } as Op;
+  }
   if (t.kind !== "copy") return undefined;
   const hash = await contentHash({ ...t.body, master: master.dest_event_id });
   if (copyUpToDate(mapping, hash) && !rewrite) return undefined;

@@ -37,7 +37,13 @@ export function runCountsOf(r: Partial<RunCounts> | null | undefined): RunCounts
 }
 
 /** How a run ended (an interrupted run throws instead of returning). */
-export const SYNC_STATUSES = ["success", "partial", "failed", "needs_reconnect"] as const;
+export const SYNC_STATUSES = [
+  "success",
+  "partial",
+  "failed",
+  "needs_reconnect",
+  "needs_review",
+] as const;
 export type SyncStatus = typeof SYNC_STATUSES[number];
 
 /** What a run did: the counts its log row records, and the log row itself. */
@@ -60,20 +66,30 @@ export type RunEnding = { kind: "done" | "aborted" | "reconnect" } | {
 
 const RECONNECT_MESSAGE = "The Google account must be reconnected: access was revoked or expired";
 
-/** The status and message of a run that ended so, with `failed` events and maybe lost access. */
+/**
+ * The status and message of a run that ended so, with `failed` events, maybe lost access, and
+ * `held` removals the deletion guard kept back for review.
+ */
 export function runStatus(
   ending: RunEnding,
   failed: number,
   accessLost: boolean,
+  held = 0,
 ): { status: SyncStatus; error: string | null } {
   if (accessLost || ending.kind === "reconnect") {
     return { status: "needs_reconnect", error: RECONNECT_MESSAGE };
   }
   if (ending.kind === "fatal") return { status: "failed", error: ending.error };
   if (ending.kind === "aborted") return { status: "failed", error: "Sync was interrupted" };
+  if (held > 0) return { status: "needs_review", error: heldMessage(held) };
   if (failed === 0) return { status: "success", error: null };
   return {
     status: "partial",
     error: `${failed} event${failed === 1 ? "" : "s"} could not be copied`,
   };
+}
+
+/** What the card and the alert say of removals held for review. */
+export function heldMessage(held: number): string {
+  return `This run would remove ${held} cop${held === 1 ? "y" : "ies"}`;
 }

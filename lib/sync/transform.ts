@@ -1,4 +1,5 @@
 import type { calendar_v3 } from "@googleapis/calendar";
+import { defaultSyncOptions, filteredOut, type SyncOptions } from "./options.ts";
 
 type Event = calendar_v3.Schema$Event;
 
@@ -22,12 +23,15 @@ const BUSY_TITLES: Record<string, string> = {
 export type Transformed =
   | { kind: "copy"; body: Event }
   | { kind: "cancelled" }
-  | { kind: "skip"; reason: string };
+  /** `filtered`: left out by the sync's filters (else the type is never copied, or a copy). */
+  | { kind: "skip"; reason: string; filtered?: boolean };
 
 export interface CopyContext {
   configId: string;
   sourceEventId: string;
   syncClusterId: string;
+  /** The sync's options (default: today's full copy of every supported event). */
+  options?: SyncOptions;
 }
 
 /** Whether the event is a copy some cal-sync config made (never copied again: no loops). */
@@ -37,16 +41,35 @@ export function isCalSyncCopy(event: Event): boolean {
 }
 
 /**
- * The destination form of a source event: only the copied fields, reminders off, no attendees,
- * attachments or conference data, and the marker properties. Instances of a series (exceptions)
- * carry no recurrence; the caller writes them onto the matching destination instance.
+ * The destination form of a source event: only the copied fields (as the sync's options say),
+ * reminders off, no attendees, attachments or conference data, and the marker properties.
+ * Instances of a series (exceptions) carry no recurrence; the caller writes them onto the
+ * matching destination instance. An event the filters leave out is a `filtered` skip.
  */
 export function transformEvent(event: Event, ctx: CopyContext): Transformed {
   if (event.status === "cancelled") return { kind: "cancelled" };
+  const options = ctx.options ?? defaultSyncOptions();
   const type = event.eventType ?? "default";
   if (SKIPPED.has(type)) return { kind: "skip", reason: `event type ${type}` };
   if (isCalSyncCopy(event)) return { kind: "skip", reason: "copy made by cal-sync" };
-  const isInstance = Boolean(event.recurringEventId);
+  if (type !== "default" && !AS_BUSY.has(type)) {
+    return { kind: "skip", reason: `event type ${type}` };
+  }
+  if (!(options.filters.event_types as readonly string[]).includes(type)) {
+    return { kind: "skip", reason: `event type ${type}`, filtered: true };
+  }
+  const filtered = filteredOut(event, options.filters);
+  if (filtered) return { kind: "skip", reason: filtered, filtered: true };
+  const body = baseBody(event, ctx);
+  if (AS_BUSY.has(type)) {
+    body.summary = event.summary || BUSY_TITLES[type];
+    body.transparency = "opaque";
+  } else copyFields(event, body, options);
+  return { kind: "copy", body: marked(body, options) };
+}
+
+/** Times, recurrence, status, no reminders, and the marker properties. */
+function baseBody(event: Event, ctx: CopyContext): Event {
   const body: Event = {
     summary: event.summary ?? undefined,
     start: timeOf(event.start),
@@ -61,19 +84,32 @@ export function transformEvent(event: Event, ctx: CopyContext): Transformed {
       },
     },
   };
-  if (!isInstance && event.recurrence?.length) body.recurrence = [...event.recurrence];
-  if (AS_BUSY.has(type)) {
-    body.summary = event.summary || BUSY_TITLES[type];
-    body.transparency = "opaque";
-    return { kind: "copy", body };
-  }
-  if (type !== "default") return { kind: "skip", reason: `event type ${type}` };
-  if (event.description) body.description = event.description;
-  if (event.location) body.location = event.location;
+  if (!event.recurringEventId && event.recurrence?.length) body.recurrence = [...event.recurrence];
+  return body;
+}
+
+/** The fields of a default event the options copy. */
+function copyFields(event: Event, body: Event, { copy }: SyncOptions) {
+  const busy = copy.privacy === "busy";
+  if (event.description && copy.copy_description && !busy) body.description = event.description;
+  if (event.location && copy.copy_location && !busy) body.location = event.location;
   if (event.transparency) body.transparency = event.transparency;
-  if (event.visibility) body.visibility = event.visibility;
-  if (event.colorId) body.colorId = event.colorId;
-  return { kind: "copy", body };
+  if (busy) body.visibility = "private";
+  else if (event.visibility) body.visibility = event.visibility;
+  if (event.colorId && copy.copy_color && !busy) body.colorId = event.colorId;
+}
+
+/** Busy mode's placeholder title, the prefix and the destination colour. */
+function marked(body: Event, { copy }: SyncOptions): Event {
+  if (copy.privacy === "busy") {
+    body.summary = copy.busy_title;
+    body.visibility = "private";
+    delete body.description;
+    delete body.location;
+  }
+  if (copy.title_prefix) body.summary = copy.title_prefix + (body.summary ?? "");
+  if (copy.dest_color_id) body.colorId = copy.dest_color_id;
+  return body;
 }
 
 function timeOf(t: calendar_v3.Schema$EventDateTime | undefined): calendar_v3.Schema$EventDateTime {
