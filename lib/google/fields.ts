@@ -25,6 +25,8 @@ const SOURCE_EVENT = {
   originalStartTime: "the occurrence an exception stands for (instanceKey)",
   iCalUID: "lists the exceptions of a series whose copy is rewritten",
   updated: "recorded in the mapping as the source's last change",
+  "attendees(email,self,responseStatus)":
+    "the source owner's answer, for the skip_declined and skip_tentative filters",
 } satisfies Record<string, string>;
 
 /** What a page of `events.list` must carry besides its items. */

@@ -55,15 +55,20 @@ export type CopyOptions = z.infer<typeof CopyOptions>;
 export interface SyncOptions {
   copy: CopyOptions;
   filters: SyncFilters;
+  /** The source calendar's id: an attendee with it is its owner (when Google omits `self`). */
+  owner?: string;
 }
 
 /** The options stored on a config; what is missing or unreadable is its default. */
-export function syncOptionsOf(config: { options?: unknown; filters?: unknown }): SyncOptions {
+export function syncOptionsOf(
+  config: { options?: unknown; filters?: unknown; source_calendar_id?: string },
+): SyncOptions {
   const copy = CopyOptions.safeParse(config.options ?? {});
   const filters = SyncFilters.safeParse(config.filters ?? {});
   return {
     copy: copy.success ? copy.data : CopyOptions.parse({}),
     filters: filters.success ? filters.data : SyncFilters.parse({}),
+    owner: config.source_calendar_id,
   };
 }
 
@@ -72,7 +77,7 @@ export function defaultSyncOptions(): SyncOptions {
   return syncOptionsOf({});
 }
 
-type Attendee = { self?: boolean | null; responseStatus?: string | null };
+type Attendee = { self?: boolean | null; email?: string | null; responseStatus?: string | null };
 interface Filterable {
   summary?: string | null;
   transparency?: string | null;
@@ -80,9 +85,14 @@ interface Filterable {
   attendees?: Attendee[] | null;
 }
 
-/** Why the filters leave `ev` out ("declined", "title excluded" …), or undefined when it passes. */
-export function filteredOut(ev: Filterable, f: SyncFilters): string | undefined {
-  const answer = ev.attendees?.find((a) => a.self)?.responseStatus;
+/**
+ * Why the filters leave `ev` out ("declined", "title excluded" …), or undefined when it passes.
+ * `owner`: the source calendar's id, which names its owner among the attendees.
+ */
+export function filteredOut(ev: Filterable, f: SyncFilters, owner?: string): string | undefined {
+  const me = owner?.toLowerCase();
+  const answer = ev.attendees?.find((a) => a.self || (me && a.email?.toLowerCase() === me))
+    ?.responseStatus;
   if (f.skip_declined && answer === "declined") return "declined";
   if (f.skip_tentative && answer === "tentative") return "tentative";
   if (f.skip_free && ev.transparency === "transparent") return "free";

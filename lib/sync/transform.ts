@@ -58,7 +58,7 @@ export function transformEvent(event: Event, ctx: CopyContext): Transformed {
   if (!(options.filters.event_types as readonly string[]).includes(type)) {
     return { kind: "skip", reason: `event type ${type}`, filtered: true };
   }
-  const filtered = filteredOut(event, options.filters);
+  const filtered = filteredOut(event, options.filters, options.owner);
   if (filtered) return { kind: "skip", reason: filtered, filtered: true };
   const body = baseBody(event, ctx);
   if (AS_BUSY.has(type)) {
