@@ -39,27 +39,31 @@ import * as $35 from "./routes/api/oauth/start/[account_type].ts";
 import * as $36 from "./routes/api/oauth/status.ts";
 import * as $37 from "./routes/api/openapi.json.ts";
 import * as $38 from "./routes/api/sync/config/[id].ts";
-import * as $39 from "./routes/api/sync/config/index.ts";
-import * as $40 from "./routes/api/sync/logs/[id].ts";
-import * as $41 from "./routes/api/sync/trigger/[id].ts";
-import * as $42 from "./routes/api/v0/_middleware.ts";
-import * as $43 from "./routes/api/v0/auth/me.ts";
-import * as $44 from "./routes/api/v0/auth/register.ts";
-import * as $45 from "./routes/api/v0/auth/token.ts";
-import * as $46 from "./routes/api/v0/calendars/[account_type]/list.ts";
-import * as $47 from "./routes/api/v0/oauth/callback.ts";
-import * as $48 from "./routes/api/v0/oauth/start/[account_type].ts";
-import * as $49 from "./routes/api/v0/oauth/status.ts";
-import * as $50 from "./routes/api/v0/sync/config/[id].ts";
-import * as $51 from "./routes/api/v0/sync/config/index.ts";
-import * as $52 from "./routes/api/v0/sync/logs/[id].ts";
-import * as $53 from "./routes/api/v0/sync/trigger/[id].ts";
-import * as $54 from "./routes/dev/mail.tsx";
-import * as $55 from "./routes/login.tsx";
-import * as $56 from "./routes/notifications/unsubscribe.tsx";
-import * as $57 from "./routes/password-reset/confirm.tsx";
-import * as $58 from "./routes/password-reset/index.tsx";
-import * as $59 from "./routes/register.tsx";
+import * as $39 from "./routes/api/sync/config/[id]/events.ts";
+import * as $40 from "./routes/api/sync/config/[id]/preview.ts";
+import * as $41 from "./routes/api/sync/config/[id]/review.ts";
+import * as $42 from "./routes/api/sync/config/index.ts";
+import * as $43 from "./routes/api/sync/logs/[id].ts";
+import * as $44 from "./routes/api/sync/preview.ts";
+import * as $45 from "./routes/api/sync/trigger/[id].ts";
+import * as $46 from "./routes/api/v0/_middleware.ts";
+import * as $47 from "./routes/api/v0/auth/me.ts";
+import * as $48 from "./routes/api/v0/auth/register.ts";
+import * as $49 from "./routes/api/v0/auth/token.ts";
+import * as $50 from "./routes/api/v0/calendars/[account_type]/list.ts";
+import * as $51 from "./routes/api/v0/oauth/callback.ts";
+import * as $52 from "./routes/api/v0/oauth/start/[account_type].ts";
+import * as $53 from "./routes/api/v0/oauth/status.ts";
+import * as $54 from "./routes/api/v0/sync/config/[id].ts";
+import * as $55 from "./routes/api/v0/sync/config/index.ts";
+import * as $56 from "./routes/api/v0/sync/logs/[id].ts";
+import * as $57 from "./routes/api/v0/sync/trigger/[id].ts";
+import * as $58 from "./routes/dev/mail.tsx";
+import * as $59 from "./routes/login.tsx";
+import * as $60 from "./routes/notifications/unsubscribe.tsx";
+import * as $61 from "./routes/password-reset/confirm.tsx";
+import * as $62 from "./routes/password-reset/index.tsx";
+import * as $63 from "./routes/register.tsx";
 import * as $$0 from "./islands/AccountList.tsx";
 import * as $$1 from "./islands/ApiConsole.tsx";
 import * as $$2 from "./islands/CalendarPicker.tsx";
@@ -111,27 +115,31 @@ const manifest: Manifest = {
     "./routes/api/oauth/status.ts": $36,
     "./routes/api/openapi.json.ts": $37,
     "./routes/api/sync/config/[id].ts": $38,
-    "./routes/api/sync/config/index.ts": $39,
-    "./routes/api/sync/logs/[id].ts": $40,
-    "./routes/api/sync/trigger/[id].ts": $41,
-    "./routes/api/v0/_middleware.ts": $42,
-    "./routes/api/v0/auth/me.ts": $43,
-    "./routes/api/v0/auth/register.ts": $44,
-    "./routes/api/v0/auth/token.ts": $45,
-    "./routes/api/v0/calendars/[account_type]/list.ts": $46,
-    "./routes/api/v0/oauth/callback.ts": $47,
-    "./routes/api/v0/oauth/start/[account_type].ts": $48,
-    "./routes/api/v0/oauth/status.ts": $49,
-    "./routes/api/v0/sync/config/[id].ts": $50,
-    "./routes/api/v0/sync/config/index.ts": $51,
-    "./routes/api/v0/sync/logs/[id].ts": $52,
-    "./routes/api/v0/sync/trigger/[id].ts": $53,
-    "./routes/dev/mail.tsx": $54,
-    "./routes/login.tsx": $55,
-    "./routes/notifications/unsubscribe.tsx": $56,
-    "./routes/password-reset/confirm.tsx": $57,
-    "./routes/password-reset/index.tsx": $58,
-    "./routes/register.tsx": $59,
+    "./routes/api/sync/config/[id]/events.ts": $39,
+    "./routes/api/sync/config/[id]/preview.ts": $40,
+    "./routes/api/sync/config/[id]/review.ts": $41,
+    "./routes/api/sync/config/index.ts": $42,
+    "./routes/api/sync/logs/[id].ts": $43,
+    "./routes/api/sync/preview.ts": $44,
+    "./routes/api/sync/trigger/[id].ts": $45,
+    "./routes/api/v0/_middleware.ts": $46,
+    "./routes/api/v0/auth/me.ts": $47,
+    "./routes/api/v0/auth/register.ts": $48,
+    "./routes/api/v0/auth/token.ts": $49,
+    "./routes/api/v0/calendars/[account_type]/list.ts": $50,
+    "./routes/api/v0/oauth/callback.ts": $51,
+    "./routes/api/v0/oauth/start/[account_type].ts": $52,
+    "./routes/api/v0/oauth/status.ts": $53,
+    "./routes/api/v0/sync/config/[id].ts": $54,
+    "./routes/api/v0/sync/config/index.ts": $55,
+    "./routes/api/v0/sync/logs/[id].ts": $56,
+    "./routes/api/v0/sync/trigger/[id].ts": $57,
+    "./routes/dev/mail.tsx": $58,
+    "./routes/login.tsx": $59,
+    "./routes/notifications/unsubscribe.tsx": $60,
+    "./routes/password-reset/confirm.tsx": $61,
+    "./routes/password-reset/index.tsx": $62,
+    "./routes/register.tsx": $63,
   },
   islands: {
     "./islands/AccountList.tsx": $$0,

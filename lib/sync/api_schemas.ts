@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { isSyncRunning, type SyncConfigView } from "@/lib/db/sync_configs.ts";
 import type { SyncLogRow } from "@/lib/db/sync_logs.ts";
+import { EXPLAIN_STATUSES } from "./explain.ts";
 import { SyncOptionsIn, SyncOptionsOut, syncOptionsOut } from "./options.ts";
 import { RunCounts, runCountsOf, SYNC_STATUSES, type SyncResult } from "./run_result.ts";
 
@@ -246,3 +247,55 @@ export function syncLogOut(l: SyncLogRow): z.infer<typeof SyncLogOut> {
     failures: l.failures ?? [],
   };
 }
+
+const PreviewItemOut = z.object({
+  summary: z.string().nullable().describe("As the destination would show it"),
+  start: z.string().nullable(),
+  end: z.string().nullable(),
+});
+
+export const SyncPreviewOut = z.object({
+  create: z.array(PreviewItemOut).describe("The first 200 copies it would create"),
+  update: z.array(PreviewItemOut),
+  delete: z.array(PreviewItemOut),
+  skip: z.array(z.object({
+    summary: z.string().nullable(),
+    start: z.string().nullable(),
+    reason: z.string(),
+  })),
+  counts: z.object({
+    create: z.number().int(),
+    update: z.number().int(),
+    delete: z.number().int(),
+    skip: z.number().int(),
+  }),
+  needs_review: z.boolean().describe(
+    "It removes so many copies that, saved without `confirm_removals`, the run would wait for review",
+  ),
+}).meta({ id: "SyncPreview" });
+
+export const ExplainQuery = z.object({
+  q: z.string().max(200, "expected at most 200 characters").optional().default("")
+    .describe("Text in the event (Google's search)"),
+  limit: z.string().regex(/^\d+$/, "expected a whole number 1-250").optional()
+    .transform((v) => v === undefined ? 50 : Number(v))
+    .pipe(
+      z.number().min(1, "expected a whole number 1-250").max(250, "expected a whole number 1-250"),
+    ),
+});
+
+export const ExplainOut = z.object({
+  events: z.array(z.object({
+    source_event_id: z.string(),
+    summary: z.string().nullable(),
+    start: z.string().nullable(),
+    status: z.enum(EXPLAIN_STATUSES),
+    reason: z.string().describe('In words: "skipped: declined", "Google refused: …"'),
+    dest_event_id: z.string().nullable().describe("The copy, when copied"),
+  })),
+}).meta({ id: "SyncEventsExplained" });
+
+export const ReviewIn = z.object({
+  action: z.enum(["apply", "pause"], { message: "expected apply or pause" })
+    .describe("`apply`: remove the held copies on the next run (due now); `pause`: keep them, pause"),
+});

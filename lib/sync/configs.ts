@@ -31,6 +31,10 @@ import { type SyncFailure, SyncInProgressError, type SyncResult } from "./engine
 import { deleteSyncedEvents } from "./remove_copies.ts";
 import { takeSyncLease } from "./lease.ts";
 import { configClient, runConfig } from "./run.ts";
+import type { Preview } from "./preview.ts";
+import { explainEvent, type Explained, searchSource } from "./explain.ts";
+import { listEventMappings } from "@/lib/db/event_mappings.ts";
+import { listLongRefusedEvents } from "@/lib/db/refused_events.ts";
 import {
   defaultSyncOptions,
   mergeOptions,
@@ -384,4 +388,120 @@ export async function startManualSync(
       }),
     cancel: () => lease.release(),
   };
+}
+
+/**
+ * What the next run would do were `change` saved (the same planner as a real run, a full listing
+ * of the source, nothing written). Undefined when the config is not the user's.
+ * @example const preview = await previewConfigChange(services, user.id, id, { privacy: "busy" });
+ */
+export async function previewConfigChange(
+  services: Services,
+  userId: string,
+  id: string,
+  change: SyncConfigChange,
+): Promise<Preview | undefined> {
+  const config = await getSyncConfig(services.db, id, userId);
+  if (!config) return undefined;
+  const patch = configPatch(config, change);
+  return await previewOfConfig(services, {
+    ...config,
+    sync_lookahead_days: patch.sync_lookahead_days ?? config.sync_lookahead_days,
+    options: patch.options ?? config.options,
+    filters: patch.filters ?? config.filters,
+  });
+}
+
+/**
+ * What the first run of a new config would do (the source calendar checked against the
+ * account's list, as a create does). Throws InvalidSyncConfigError naming the field.
+ */
+export async function previewNewConfig(
+  services: Services,
+  userId: string,
+  input: NewSyncConfigInput,
+): Promise<Preview> {
+  const sources = await calendarsOf(services, userId, "source");
+  if (!sources.some((c) => c.id === input.source_calendar_id)) {
+    throw new InvalidSyncConfigError({
+      source_calendar_id: "Not a calendar of the connected source account",
+    });
+  }
+  const now = new Date();
+  return await previewOfConfig(services, {
+    id: crypto.randomUUID(),
+    user_id: userId,
+    source_calendar_id: input.source_calendar_id,
+    source_calendar_name: "",
+    dest_calendar_id: input.dest_calendar_id,
+    dest_calendar_name: "",
+    sync_lookahead_days: input.sync_lookahead_days ?? services.config.syncLookaheadDays,
+    sync_interval_minutes: input.sync_interval_minutes ?? 15,
+    mode: "mirror",
+    is_active: true,
+    paused_reason: null,
+    next_run_at: now,
+    sync_token: null,
+    window_end: null,
+    last_synced_at: null,
+    last_status: null,
+    last_error: null,
+    lease_owner: null,
+    lease_expires_at: null,
+    claimed_at: null,
+    created_at: now,
+    updated_at: now,
+    deletions_approved: false,
+    held_deletions: 0,
+    ...mergeOptions(defaultSyncOptions(), input),
+  });
+}
+
+/** A dry run of `config` over the whole window (no cursor); its preview. */
+async function previewOfConfig(services: Services, config: SyncConfigRow): Promise<Preview> {
+  const result = await runConfig(services, { ...config, sync_token: null, window_end: null }, {
+    trigger: "manual",
+    dryRun: true,
+  });
+  if (!result.preview) throw new SyncConfigConflictError(result.error ?? "Cannot preview now");
+  return result.preview;
+}
+
+/**
+ * The source events of a config matching `q`, each with where its copy stands and why
+ * (lib/sync/explain.ts). Undefined when the config is not the user's.
+ * @example const events = await explainSyncEvents(services, user.id, id, "dentist", 50);
+ */
+export async function explainSyncEvents(
+  services: Services,
+  userId: string,
+  id: string,
+  q: string,
+  limit: number,
+): Promise<Explained[] | undefined> {
+  const config = await getSyncConfig(services.db, id, userId);
+  if (!config) return undefined;
+  const source = await getCalendarClient(services, userId, "source");
+  const now = Date.now();
+  const events = await searchSource(source, config.source_calendar_id, q, limit, now);
+  const mappings = new Map(
+    (await listEventMappings(services.db, id)).map((m) => [m.source_event_id, m]),
+  );
+  const refused = new Map(
+    (await listLongRefusedEvents(services.db, id, new Date(8.64e15)))
+      .map((r) => [r.source_event_id, r.reason]),
+  );
+  const ctx = {
+    configId: id,
+    now,
+    windowEnd: now + config.sync_lookahead_days * 86_400_000,
+    mappings,
+    options: syncOptionsOf(config),
+  };
+  return events.map((ev) => ({
+    source_event_id: ev.id!,
+    summary: ev.summary ?? null,
+    start: ev.start?.dateTime ?? ev.start?.date ?? null,
+    ...explainEvent(ctx, ev, refused.get(ev.id!)),
+  }));
 }

@@ -26,6 +26,7 @@ import {
 } from "./lease.ts";
 import { MappingBook } from "./mappings.ts";
 import { syncOptionsOf } from "./options.ts";
+import { type Preview, previewOf } from "./preview.ts";
 import * as planner from "./plan.ts";
 import {
   runCountsOf,
@@ -93,14 +94,17 @@ interface Run {
   logged?: Promise<void>;
   /** Removals held by the deletion guard (0: none). */
   held?: number;
+  preview?: Preview;
 }
 
 async function runLeased(opts: RunSyncOptions, lease?: HeldSyncLease): Promise<SyncResult> {
   const signals = [opts.signal, lease?.signal].filter((s): s is AbortSignal => s !== undefined);
   const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-  // The statement that took the lease read the config already; a dry run reads it here.
-  const config = lease?.row ?? (await getSyncConfigOfAnyUser(opts.db, opts.config.id)) ??
-    opts.config;
+  // The statement that took the lease read the config already. A dry run (a preview) plans the
+  // config it is given: maybe options not saved yet.
+  const config = opts.dryRun
+    ? opts.config
+    : lease?.row ?? (await getSyncConfigOfAnyUser(opts.db, opts.config.id)) ?? opts.config;
   const window = runWindow(config, (opts.now ?? new Date()).getTime());
   const apis = (opts.wrapApis ?? ((a) => a))(googleApisFor(config, { ...opts, signal }));
   const run: Run = { opts, config, window, apis, signal, lease };
@@ -142,6 +146,7 @@ async function steps(run: Run): Promise<void> {
   }
   if (opts.dryRun) {
     run.dryRunPlan = planner.describePlan(ctx, plan);
+    run.preview = await previewOf(ctx, plan);
     return;
   }
   run.held = holdMassDeletion(plan.first, book, config.deletions_approved);
@@ -184,7 +189,7 @@ function resultOf(run: Run, ending: RunEnding, logId: string | null, started: nu
     }),
     duration_ms: Date.now() - started,
     failures,
-    ...(run.opts.dryRun ? { plan: run.dryRunPlan ?? [] } : {}),
+    ...(run.opts.dryRun ? { plan: run.dryRunPlan ?? [], preview: run.preview } : {}),
   };
 }
 

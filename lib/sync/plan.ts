@@ -287,7 +287,8 @@ function leftWindow(ctx: PlanContext, mapping: EventMapping | undefined, ev: Eve
   return removal(mapping, ev, false);
 }
 
-function inWindow(ctx: PlanContext, ev: Event): boolean {
+/** Whether an event (a series by its rule) overlaps the window. */
+export function inWindow(ctx: PlanContext, ev: Event): boolean {
   return ev.recurrence?.length && !ev.recurringEventId
     ? seriesOverlaps(ev, ctx.now, ctx.windowEnd)
     : overlaps(ev, ctx.now, ctx.windowEnd);

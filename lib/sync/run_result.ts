@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { SyncFailure } from "@/lib/db/sync_logs.ts";
 import type { PlannedChange } from "./plan.ts";
+import type { Preview } from "./preview.ts";
 
 const count = () => z.number().int();
 
@@ -56,6 +57,8 @@ export interface SyncResult extends RunCounts {
   failures: SyncFailure[];
   /** Only for dry runs: what a real run would write. */
   plan?: PlannedChange[];
+  /** Only for dry runs: the preview a person reads (lib/sync/preview.ts). */
+  preview?: Preview;
 }
 
 /** How a run's steps ended: done, or stopped by an abort, lost access or another error. */
