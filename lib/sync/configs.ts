@@ -488,7 +488,7 @@ export async function explainSyncEvents(
     (await listEventMappings(services.db, id)).map((m) => [m.source_event_id, m]),
   );
   const refused = new Map(
-    (await listLongRefusedEvents(services.db, id, new Date(8.64e15)))
+    (await listLongRefusedEvents(services.db, id, new Date("9999-12-31T00:00:00Z")))
       .map((r) => [r.source_event_id, r.reason]),
   );
   const ctx = {

@@ -107,10 +107,17 @@ export function filteredOut(ev: Filterable, f: SyncFilters, owner?: string): str
 
 /** The options as the API takes them: each copy option a field, the filters one object. */
 export const SyncOptionsIn = z.object({
-  ...CopyOptions.partial().shape,
-  filters: SyncFilters.partial().optional()
+  ...withoutDefaultsShape(CopyOptions.shape),
+  filters: z.object(withoutDefaultsShape(SyncFilters.shape)).strict().optional()
     .describe("Which events are copied; fields left out keep their current value"),
 });
+
+/** The fields of a shape, optional and without their defaults (a field left out: unchanged). */
+function withoutDefaultsShape<S extends Record<string, z.ZodDefault<z.ZodType>>>(shape: S) {
+  return Object.fromEntries(
+    Object.entries(shape).map(([k, v]) => [k, v.unwrap().optional().describe(v.description ?? "")]),
+  ) as { [K in keyof S]: z.ZodOptional<ReturnType<S[K]["unwrap"]>> };
+}
 export type SyncOptionsIn = z.infer<typeof SyncOptionsIn>;
 
 const COPY_KEYS = CopyOptions.keyof().options;
