@@ -297,5 +297,7 @@ export const ExplainOut = z.object({
 
 export const ReviewIn = z.object({
   action: z.enum(["apply", "pause"], { message: "expected apply or pause" })
-    .describe("`apply`: remove the held copies on the next run (due now); `pause`: keep them, pause"),
+    .describe(
+      "`apply`: remove the held copies on the next run (due now); `pause`: keep them, pause",
+    ),
 });

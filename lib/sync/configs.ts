@@ -32,7 +32,7 @@ import { deleteSyncedEvents } from "./remove_copies.ts";
 import { takeSyncLease } from "./lease.ts";
 import { configClient, runConfig } from "./run.ts";
 import type { Preview } from "./preview.ts";
-import { explainEvent, type Explained, searchSource } from "./explain.ts";
+import { type Explained, explainEvent, searchSource } from "./explain.ts";
 import { listEventMappings } from "@/lib/db/event_mappings.ts";
 import { listLongRefusedEvents } from "@/lib/db/refused_events.ts";
 import {

@@ -38,7 +38,9 @@ export function explainEvent(
   if (t.kind === "skip" && t.filtered) {
     return { status: "filtered", reason: `skipped: ${t.reason}`, ...none };
   }
-  if (t.kind === "skip") return { status: "unsupported_type", reason: `not copied: ${t.reason}`, ...none };
+  if (t.kind === "skip") {
+    return { status: "unsupported_type", reason: `not copied: ${t.reason}`, ...none };
+  }
   if (!inWindow(ctx, ev)) {
     return {
       status: "outside_window",

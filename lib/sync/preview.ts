@@ -36,8 +36,8 @@ export interface Preview {
 
 /** The preview of a planned run (series, events and, once planned, their exceptions). */
 export async function previewOf(ctx: PlanContext, plan: Plan): Promise<Preview> {
-  // The exceptions of a series this run would create are planned as if it were written.
-  const instances = await planInstances({ ...ctx, mappings: withNewSeries(ctx, plan) }, plan);
+  // The exceptions are planned as the real run plans them: once the series are written.
+  const instances = await planInstances({ ...ctx, mappings: afterFirst(ctx, plan) }, plan);
   const preview: Preview = {
     create: [],
     update: [],
@@ -53,19 +53,29 @@ export async function previewOf(ctx: PlanContext, plan: Plan): Promise<Preview> 
   for (const s of plan.skips) {
     preview.counts.skip++;
     if (preview.skip.length < PREVIEW_LIMIT) {
-      preview.skip.push({ summary: s.event.summary ?? null, start: timeOf(s.event.start), reason: s.reason });
+      preview.skip.push({
+        summary: s.event.summary ?? null,
+        start: timeOf(s.event.start),
+        reason: s.reason,
+      });
     }
   }
   return preview;
 }
 
 function addOp(preview: Preview, op: Op) {
-  const list = op.kind === "insert" ? "create" : op.kind === "update" || op.kind === "instance"
+  const list = op.kind === "insert"
+    ? "create"
+    : op.kind === "update" || op.kind === "instance"
     ? "update"
     : "delete";
   preview.counts[list]++;
   if (preview[list].length >= PREVIEW_LIMIT) return;
-  const ev: Event = op.kind === "delete" ? { summary: op.summary } : "body" in op ? op.body : op.source;
+  const ev: Event = op.kind === "delete"
+    ? { summary: op.summary }
+    : "body" in op
+    ? op.body
+    : op.source;
   preview[list].push({ summary: ev.summary ?? null, start: timeOf(ev.start), end: timeOf(ev.end) });
 }
 
@@ -73,12 +83,17 @@ function timeOf(t: Event["start"]): string | null {
   return t?.dateTime ?? t?.date ?? null;
 }
 
-/** The mappings, with a written copy for each series the plan inserts. */
-function withNewSeries(ctx: PlanContext, plan: Plan): MappingView {
+/**
+ * The mappings as the series and single events' writes would leave them: a written copy for each
+ * series the plan inserts, a tombstone for each copy it removes.
+ */
+function afterFirst(ctx: PlanContext, plan: Plan): MappingView {
   const added = new Map<string, EventMapping>();
   for (const op of plan.first) {
+    const current = ctx.mappings.get(op.sourceId);
+    if (op.kind === "delete" && current) added.set(op.sourceId, { ...current, state: "deleted" });
     if (op.kind !== "insert" || !op.source.recurrence?.length) continue;
-    if (copyWritten(ctx.mappings.get(op.sourceId))) continue;
+    if (copyWritten(current)) continue;
     added.set(op.sourceId, {
       config_id: ctx.configId,
       source_event_id: op.sourceId,

@@ -130,11 +130,19 @@ Deno.test("[http] preview equals what the run then does; explain; review", opts,
   await t.step("GET /events says why each event is or isn't there", async () => {
     await ten.source.events.insert({
       calendarId: ten.sourceCal,
-      requestBody: { summary: "Sprint far", start: { dateTime: at(200) }, end: { dateTime: at(200.1) } },
+      requestBody: {
+        summary: "Sprint far",
+        start: { dateTime: at(200) },
+        end: { dateTime: at(200.1) },
+      },
     });
     await ten.source.events.insert({
       calendarId: ten.sourceCal,
-      requestBody: { summary: "Sprint new", start: { dateTime: at(5) }, end: { dateTime: at(5.1) } },
+      requestBody: {
+        summary: "Sprint new",
+        start: { dateTime: at(5) },
+        end: { dateTime: at(5.1) },
+      },
     });
     const res = await call(ten.browser, "GET", `${path}/events?q=sprint&limit=50`);
     assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -169,8 +177,12 @@ Deno.test("[http] preview equals what the run then does; explain; review", opts,
   await t.step("a mass removal waits for review, tells the owner, then applies", async () => {
     await addEvents(ten, 12, "Bulk");
     assert.equal((await run()).status, "success");
-    const bulk = (await listEvents(ten.source, ten.sourceCal)).filter((e) => e.summary?.startsWith("Bulk"));
-    for (const e of bulk) await ten.source.events.delete({ calendarId: ten.sourceCal, eventId: e.id! });
+    const bulk = (await listEvents(ten.source, ten.sourceCal)).filter((e) =>
+      e.summary?.startsWith("Bulk")
+    );
+    for (const e of bulk) {
+      await ten.source.events.delete({ calendarId: ten.sourceCal, eventId: e.id! });
+    }
     const held = await run();
     assert.equal(held.status, "needs_review");
     assert.equal(held.events_deleted, 0);
