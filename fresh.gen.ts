@@ -9,68 +9,72 @@ import * as $5 from "./routes/(signed_in)/accounts/connect.ts";
 import * as $6 from "./routes/(signed_in)/index.tsx";
 import * as $7 from "./routes/(signed_in)/syncs/[id]/delete.tsx";
 import * as $8 from "./routes/(signed_in)/syncs/[id]/index.tsx";
-import * as $9 from "./routes/(signed_in)/syncs/[id]/run.ts";
-import * as $10 from "./routes/_404.tsx";
-import * as $11 from "./routes/_500.tsx";
-import * as $12 from "./routes/_app.tsx";
-import * as $13 from "./routes/_middleware.ts";
-import * as $14 from "./routes/api/accounts/[id]/calendars.ts";
-import * as $15 from "./routes/api/accounts/[id]/index.ts";
-import * as $16 from "./routes/api/accounts/[id]/reconnect.ts";
-import * as $17 from "./routes/api/accounts/connect.ts";
-import * as $18 from "./routes/api/accounts/index.ts";
-import * as $19 from "./routes/api/auth/google/callback.tsx";
-import * as $20 from "./routes/api/auth/google/link.ts";
-import * as $21 from "./routes/api/auth/google/start.ts";
-import * as $22 from "./routes/api/auth/logout.ts";
-import * as $23 from "./routes/api/auth/me.ts";
-import * as $24 from "./routes/api/auth/password-reset/confirm.ts";
-import * as $25 from "./routes/api/auth/password-reset/index.ts";
-import * as $26 from "./routes/api/auth/password.ts";
-import * as $27 from "./routes/api/auth/register.ts";
-import * as $28 from "./routes/api/auth/token.ts";
-import * as $29 from "./routes/api/calendars/[account_type]/list.ts";
-import * as $30 from "./routes/api/docs.tsx";
-import * as $31 from "./routes/api/health.ts";
-import * as $32 from "./routes/api/me/notifications.ts";
-import * as $33 from "./routes/api/oauth/[account_type].ts";
-import * as $34 from "./routes/api/oauth/callback.tsx";
-import * as $35 from "./routes/api/oauth/start/[account_type].ts";
-import * as $36 from "./routes/api/oauth/status.ts";
-import * as $37 from "./routes/api/openapi.json.ts";
-import * as $38 from "./routes/api/sync/config/[id].ts";
-import * as $39 from "./routes/api/sync/config/[id]/events.ts";
-import * as $40 from "./routes/api/sync/config/[id]/preview.ts";
-import * as $41 from "./routes/api/sync/config/[id]/review.ts";
-import * as $42 from "./routes/api/sync/config/index.ts";
-import * as $43 from "./routes/api/sync/logs/[id].ts";
-import * as $44 from "./routes/api/sync/preview.ts";
-import * as $45 from "./routes/api/sync/trigger/[id].ts";
-import * as $46 from "./routes/api/v0/_middleware.ts";
-import * as $47 from "./routes/api/v0/auth/me.ts";
-import * as $48 from "./routes/api/v0/auth/register.ts";
-import * as $49 from "./routes/api/v0/auth/token.ts";
-import * as $50 from "./routes/api/v0/calendars/[account_type]/list.ts";
-import * as $51 from "./routes/api/v0/oauth/callback.ts";
-import * as $52 from "./routes/api/v0/oauth/start/[account_type].ts";
-import * as $53 from "./routes/api/v0/oauth/status.ts";
-import * as $54 from "./routes/api/v0/sync/config/[id].ts";
-import * as $55 from "./routes/api/v0/sync/config/index.ts";
-import * as $56 from "./routes/api/v0/sync/logs/[id].ts";
-import * as $57 from "./routes/api/v0/sync/trigger/[id].ts";
-import * as $58 from "./routes/dev/mail.tsx";
-import * as $59 from "./routes/login.tsx";
-import * as $60 from "./routes/notifications/unsubscribe.tsx";
-import * as $61 from "./routes/password-reset/confirm.tsx";
-import * as $62 from "./routes/password-reset/index.tsx";
-import * as $63 from "./routes/register.tsx";
+import * as $9 from "./routes/(signed_in)/syncs/[id]/options.ts";
+import * as $10 from "./routes/(signed_in)/syncs/[id]/review.ts";
+import * as $11 from "./routes/(signed_in)/syncs/[id]/run.ts";
+import * as $12 from "./routes/_404.tsx";
+import * as $13 from "./routes/_500.tsx";
+import * as $14 from "./routes/_app.tsx";
+import * as $15 from "./routes/_middleware.ts";
+import * as $16 from "./routes/api/accounts/[id]/calendars.ts";
+import * as $17 from "./routes/api/accounts/[id]/index.ts";
+import * as $18 from "./routes/api/accounts/[id]/reconnect.ts";
+import * as $19 from "./routes/api/accounts/connect.ts";
+import * as $20 from "./routes/api/accounts/index.ts";
+import * as $21 from "./routes/api/auth/google/callback.tsx";
+import * as $22 from "./routes/api/auth/google/link.ts";
+import * as $23 from "./routes/api/auth/google/start.ts";
+import * as $24 from "./routes/api/auth/logout.ts";
+import * as $25 from "./routes/api/auth/me.ts";
+import * as $26 from "./routes/api/auth/password-reset/confirm.ts";
+import * as $27 from "./routes/api/auth/password-reset/index.ts";
+import * as $28 from "./routes/api/auth/password.ts";
+import * as $29 from "./routes/api/auth/register.ts";
+import * as $30 from "./routes/api/auth/token.ts";
+import * as $31 from "./routes/api/calendars/[account_type]/list.ts";
+import * as $32 from "./routes/api/docs.tsx";
+import * as $33 from "./routes/api/health.ts";
+import * as $34 from "./routes/api/me/notifications.ts";
+import * as $35 from "./routes/api/oauth/[account_type].ts";
+import * as $36 from "./routes/api/oauth/callback.tsx";
+import * as $37 from "./routes/api/oauth/start/[account_type].ts";
+import * as $38 from "./routes/api/oauth/status.ts";
+import * as $39 from "./routes/api/openapi.json.ts";
+import * as $40 from "./routes/api/sync/config/[id].ts";
+import * as $41 from "./routes/api/sync/config/[id]/events.ts";
+import * as $42 from "./routes/api/sync/config/[id]/preview.ts";
+import * as $43 from "./routes/api/sync/config/[id]/review.ts";
+import * as $44 from "./routes/api/sync/config/index.ts";
+import * as $45 from "./routes/api/sync/logs/[id].ts";
+import * as $46 from "./routes/api/sync/preview.ts";
+import * as $47 from "./routes/api/sync/trigger/[id].ts";
+import * as $48 from "./routes/api/v0/_middleware.ts";
+import * as $49 from "./routes/api/v0/auth/me.ts";
+import * as $50 from "./routes/api/v0/auth/register.ts";
+import * as $51 from "./routes/api/v0/auth/token.ts";
+import * as $52 from "./routes/api/v0/calendars/[account_type]/list.ts";
+import * as $53 from "./routes/api/v0/oauth/callback.ts";
+import * as $54 from "./routes/api/v0/oauth/start/[account_type].ts";
+import * as $55 from "./routes/api/v0/oauth/status.ts";
+import * as $56 from "./routes/api/v0/sync/config/[id].ts";
+import * as $57 from "./routes/api/v0/sync/config/index.ts";
+import * as $58 from "./routes/api/v0/sync/logs/[id].ts";
+import * as $59 from "./routes/api/v0/sync/trigger/[id].ts";
+import * as $60 from "./routes/dev/mail.tsx";
+import * as $61 from "./routes/login.tsx";
+import * as $62 from "./routes/notifications/unsubscribe.tsx";
+import * as $63 from "./routes/password-reset/confirm.tsx";
+import * as $64 from "./routes/password-reset/index.tsx";
+import * as $65 from "./routes/register.tsx";
 import * as $$0 from "./islands/AccountList.tsx";
 import * as $$1 from "./islands/ApiConsole.tsx";
 import * as $$2 from "./islands/CalendarPicker.tsx";
 import * as $$3 from "./islands/PasswordField.tsx";
-import * as $$4 from "./islands/SyncConfigForm.tsx";
-import * as $$5 from "./islands/SyncHistory.tsx";
-import * as $$6 from "./islands/SyncList.tsx";
+import * as $$4 from "./islands/ReviewPrompt.tsx";
+import * as $$5 from "./islands/SyncConfigForm.tsx";
+import * as $$6 from "./islands/SyncEditor.tsx";
+import * as $$7 from "./islands/SyncHistory.tsx";
+import * as $$8 from "./islands/SyncList.tsx";
 
 import type { Manifest } from "@/lib/web/types.ts";
 
@@ -85,70 +89,74 @@ const manifest: Manifest = {
     "./routes/(signed_in)/index.tsx": $6,
     "./routes/(signed_in)/syncs/[id]/delete.tsx": $7,
     "./routes/(signed_in)/syncs/[id]/index.tsx": $8,
-    "./routes/(signed_in)/syncs/[id]/run.ts": $9,
-    "./routes/_404.tsx": $10,
-    "./routes/_500.tsx": $11,
-    "./routes/_app.tsx": $12,
-    "./routes/_middleware.ts": $13,
-    "./routes/api/accounts/[id]/calendars.ts": $14,
-    "./routes/api/accounts/[id]/index.ts": $15,
-    "./routes/api/accounts/[id]/reconnect.ts": $16,
-    "./routes/api/accounts/connect.ts": $17,
-    "./routes/api/accounts/index.ts": $18,
-    "./routes/api/auth/google/callback.tsx": $19,
-    "./routes/api/auth/google/link.ts": $20,
-    "./routes/api/auth/google/start.ts": $21,
-    "./routes/api/auth/logout.ts": $22,
-    "./routes/api/auth/me.ts": $23,
-    "./routes/api/auth/password-reset/confirm.ts": $24,
-    "./routes/api/auth/password-reset/index.ts": $25,
-    "./routes/api/auth/password.ts": $26,
-    "./routes/api/auth/register.ts": $27,
-    "./routes/api/auth/token.ts": $28,
-    "./routes/api/calendars/[account_type]/list.ts": $29,
-    "./routes/api/docs.tsx": $30,
-    "./routes/api/health.ts": $31,
-    "./routes/api/me/notifications.ts": $32,
-    "./routes/api/oauth/[account_type].ts": $33,
-    "./routes/api/oauth/callback.tsx": $34,
-    "./routes/api/oauth/start/[account_type].ts": $35,
-    "./routes/api/oauth/status.ts": $36,
-    "./routes/api/openapi.json.ts": $37,
-    "./routes/api/sync/config/[id].ts": $38,
-    "./routes/api/sync/config/[id]/events.ts": $39,
-    "./routes/api/sync/config/[id]/preview.ts": $40,
-    "./routes/api/sync/config/[id]/review.ts": $41,
-    "./routes/api/sync/config/index.ts": $42,
-    "./routes/api/sync/logs/[id].ts": $43,
-    "./routes/api/sync/preview.ts": $44,
-    "./routes/api/sync/trigger/[id].ts": $45,
-    "./routes/api/v0/_middleware.ts": $46,
-    "./routes/api/v0/auth/me.ts": $47,
-    "./routes/api/v0/auth/register.ts": $48,
-    "./routes/api/v0/auth/token.ts": $49,
-    "./routes/api/v0/calendars/[account_type]/list.ts": $50,
-    "./routes/api/v0/oauth/callback.ts": $51,
-    "./routes/api/v0/oauth/start/[account_type].ts": $52,
-    "./routes/api/v0/oauth/status.ts": $53,
-    "./routes/api/v0/sync/config/[id].ts": $54,
-    "./routes/api/v0/sync/config/index.ts": $55,
-    "./routes/api/v0/sync/logs/[id].ts": $56,
-    "./routes/api/v0/sync/trigger/[id].ts": $57,
-    "./routes/dev/mail.tsx": $58,
-    "./routes/login.tsx": $59,
-    "./routes/notifications/unsubscribe.tsx": $60,
-    "./routes/password-reset/confirm.tsx": $61,
-    "./routes/password-reset/index.tsx": $62,
-    "./routes/register.tsx": $63,
+    "./routes/(signed_in)/syncs/[id]/options.ts": $9,
+    "./routes/(signed_in)/syncs/[id]/review.ts": $10,
+    "./routes/(signed_in)/syncs/[id]/run.ts": $11,
+    "./routes/_404.tsx": $12,
+    "./routes/_500.tsx": $13,
+    "./routes/_app.tsx": $14,
+    "./routes/_middleware.ts": $15,
+    "./routes/api/accounts/[id]/calendars.ts": $16,
+    "./routes/api/accounts/[id]/index.ts": $17,
+    "./routes/api/accounts/[id]/reconnect.ts": $18,
+    "./routes/api/accounts/connect.ts": $19,
+    "./routes/api/accounts/index.ts": $20,
+    "./routes/api/auth/google/callback.tsx": $21,
+    "./routes/api/auth/google/link.ts": $22,
+    "./routes/api/auth/google/start.ts": $23,
+    "./routes/api/auth/logout.ts": $24,
+    "./routes/api/auth/me.ts": $25,
+    "./routes/api/auth/password-reset/confirm.ts": $26,
+    "./routes/api/auth/password-reset/index.ts": $27,
+    "./routes/api/auth/password.ts": $28,
+    "./routes/api/auth/register.ts": $29,
+    "./routes/api/auth/token.ts": $30,
+    "./routes/api/calendars/[account_type]/list.ts": $31,
+    "./routes/api/docs.tsx": $32,
+    "./routes/api/health.ts": $33,
+    "./routes/api/me/notifications.ts": $34,
+    "./routes/api/oauth/[account_type].ts": $35,
+    "./routes/api/oauth/callback.tsx": $36,
+    "./routes/api/oauth/start/[account_type].ts": $37,
+    "./routes/api/oauth/status.ts": $38,
+    "./routes/api/openapi.json.ts": $39,
+    "./routes/api/sync/config/[id].ts": $40,
+    "./routes/api/sync/config/[id]/events.ts": $41,
+    "./routes/api/sync/config/[id]/preview.ts": $42,
+    "./routes/api/sync/config/[id]/review.ts": $43,
+    "./routes/api/sync/config/index.ts": $44,
+    "./routes/api/sync/logs/[id].ts": $45,
+    "./routes/api/sync/preview.ts": $46,
+    "./routes/api/sync/trigger/[id].ts": $47,
+    "./routes/api/v0/_middleware.ts": $48,
+    "./routes/api/v0/auth/me.ts": $49,
+    "./routes/api/v0/auth/register.ts": $50,
+    "./routes/api/v0/auth/token.ts": $51,
+    "./routes/api/v0/calendars/[account_type]/list.ts": $52,
+    "./routes/api/v0/oauth/callback.ts": $53,
+    "./routes/api/v0/oauth/start/[account_type].ts": $54,
+    "./routes/api/v0/oauth/status.ts": $55,
+    "./routes/api/v0/sync/config/[id].ts": $56,
+    "./routes/api/v0/sync/config/index.ts": $57,
+    "./routes/api/v0/sync/logs/[id].ts": $58,
+    "./routes/api/v0/sync/trigger/[id].ts": $59,
+    "./routes/dev/mail.tsx": $60,
+    "./routes/login.tsx": $61,
+    "./routes/notifications/unsubscribe.tsx": $62,
+    "./routes/password-reset/confirm.tsx": $63,
+    "./routes/password-reset/index.tsx": $64,
+    "./routes/register.tsx": $65,
   },
   islands: {
     "./islands/AccountList.tsx": $$0,
     "./islands/ApiConsole.tsx": $$1,
     "./islands/CalendarPicker.tsx": $$2,
     "./islands/PasswordField.tsx": $$3,
-    "./islands/SyncConfigForm.tsx": $$4,
-    "./islands/SyncHistory.tsx": $$5,
-    "./islands/SyncList.tsx": $$6,
+    "./islands/ReviewPrompt.tsx": $$4,
+    "./islands/SyncConfigForm.tsx": $$5,
+    "./islands/SyncEditor.tsx": $$6,
+    "./islands/SyncHistory.tsx": $$7,
+    "./islands/SyncList.tsx": $$8,
   },
   baseUrl: import.meta.url,
 };

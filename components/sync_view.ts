@@ -104,6 +104,16 @@ export const SYNC_VIEW_KEYS = [
   "last_status",
   "last_error",
   "next_run_at",
+  "sync_interval_minutes",
+  "held_deletions",
+  "privacy",
+  "busy_title",
+  "copy_description",
+  "copy_location",
+  "copy_color",
+  "title_prefix",
+  "dest_color_id",
+  "filters",
 ] as const;
 
 /** One sync configuration, as its card shows it. */
@@ -146,6 +156,7 @@ const STATUS_TEXT: Record<string, string> = {
   running: "Running",
   // The process running it died (a restart, a crash): its error says the next run picks it up.
   interrupted: "Interrupted",
+  needs_review: "Needs review",
 };
 
 export function statusText(status: string | null): string {
@@ -157,7 +168,7 @@ export function statusTone(status: string | null): "ok" | "warn" | "bad" | "none
   if (status === "success") return "ok";
   if (
     status === "partial" || status === "needs_reconnect" || status === "running" ||
-    status === "interrupted"
+    status === "interrupted" || status === "needs_review"
   ) return "warn";
   if (status === "failed") return "bad";
   return "none";

@@ -19,6 +19,8 @@ import {
   type SyncView,
 } from "@/components/sync_view.ts";
 import SyncHistory from "@/islands/SyncHistory.tsx";
+import ReviewPrompt from "@/islands/ReviewPrompt.tsx";
+import SyncEditor from "@/islands/SyncEditor.tsx";
 
 interface SyncListProps {
   syncs: SyncView[];
@@ -304,9 +306,11 @@ function SyncCard({ sync, local, initialResult, onChange, onDeleted }: SyncCardP
             ? `The Google account ${blocked.email} is disconnected: connect it again to run this sync.`
             : "An account of this sync is no longer connected: create the sync again."}
         </p>
+      {sync.last_status === "needs_review" && sync.held_deletions > 0 && (
+        <ReviewPrompt sync={sync} onAnswered={onChange} />
       )}
       {told && !result.value && <RunResult result={lastRun} shown={3} />}
-      {sync.last_error && !told && !result.value && (
+      {sync.last_error && !told && !result.value && sync.last_status !== "needs_review" && (
         <p class="warning">
           Last error: <FailureReason reason={sync.last_error} />
         </p>
@@ -346,6 +350,7 @@ function SyncCard({ sync, local, initialResult, onChange, onDeleted }: SyncCardP
           </button>
         </form>
         <SyncHistory configId={sync.id} name={name} />
+        <SyncEditor sync={sync} onSaved={onChange} />
         <form method="post" action={`/syncs/${sync.id}`} onSubmit={toggle}>
           <input type="hidden" name="is_active" value={sync.is_active ? "false" : "true"} />
           <button

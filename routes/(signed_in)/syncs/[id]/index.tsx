@@ -7,7 +7,10 @@ import { listSyncLogsPage } from "@/lib/db/sync_logs.ts";
 import { NO_SUCH_SYNC } from "@/lib/http/domain_errors.ts";
 import { page } from "@/lib/http/page.ts";
 import { ConfigIdParams } from "@/lib/sync/api_schemas.ts";
-import { updateSyncConfigForUser } from "@/lib/sync/configs.ts";
+import { explainSyncEvents, updateSyncConfigForUser } from "@/lib/sync/configs.ts";
+import type { Explained } from "@/lib/sync/explain.ts";
+import { SyncOptionsFields } from "@/components/SyncOptionsFields.tsx";
+import { EventSearch } from "@/components/EventSearch.tsx";
 import { define } from "@/lib/web/define.ts";
 import { HttpError } from "@/lib/web/http_error.ts";
 import { Head } from "@/lib/web/render.tsx";
@@ -17,14 +20,33 @@ const ToggleForm = z.object({
     .transform((value) => value === "true"),
 });
 
-/** One sync and its history: where the dashboard's History link leads without JavaScript. */
+const PageQuery = z.object({
+  q: z.string().max(200).optional().catch(undefined),
+  notice: z.enum(["saved"]).optional().catch(undefined),
+});
+
+/**
+ * One sync: its options (a form that works without JavaScript), "why is my event there?" (a
+ * search over the source), and its history.
+ */
 export const handler = define.handlers({
-  GET: page({ params: ConfigIdParams }, async (ctx, { user, params }) => {
+  GET: page({ params: ConfigIdParams, query: PageQuery }, async (ctx, { user, params, query }) => {
     const { db } = ctx.state.services;
     const config = await getSyncConfig(db, params.id, user.id);
     if (!config) throw new HttpError(404, NO_SUCH_SYNC);
     const history = await listSyncLogsPage(db, config.id, user.id, { limit: 50 });
-    return { data: { sync: syncView(config), runs: (history?.logs ?? []).map(runLogView) } };
+    const search = query.q === undefined
+      ? null
+      : await searchEvents(ctx, user.id, params.id, query.q);
+    return {
+      data: {
+        sync: syncView(config),
+        runs: (history?.logs ?? []).map(runLogView),
+        q: query.q ?? "",
+        search,
+        saved: query.notice === "saved",
+      },
+    };
   }),
   /** The active toggle without JavaScript. */
   POST: page({ params: ConfigIdParams, form: ToggleForm }, async (ctx, { user, params, form }) => {
@@ -36,7 +58,22 @@ export const handler = define.handlers({
   }),
 });
 
-export default define.page<typeof handler>(function SyncPage({ data: { sync, runs } }) {
+/** The search's results, or why there are none (an account to reconnect). */
+async function searchEvents(
+  ctx: { state: { services: Parameters<typeof explainSyncEvents>[0] } },
+  userId: string,
+  id: string,
+  q: string,
+): Promise<{ events: Explained[] } | { error: string }> {
+  try {
+    return { events: (await explainSyncEvents(ctx.state.services, userId, id, q, 50)) ?? [] };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+export default define.page<typeof handler>(function SyncPage({ data }) {
+  const { sync, runs } = data;
   const name = `${sync.source_calendar_name} → ${sync.dest_calendar_name}`;
   return (
     <>
@@ -70,6 +107,20 @@ export default define.page<typeof handler>(function SyncPage({ data: { sync, run
             Delete
           </a>
         </div>
+      </section>
+      <section class="card" aria-labelledby="search-title">
+        <h2 id="search-title">Why is (or isn't) my event there?</h2>
+        <EventSearch syncId={sync.id} q={data.q} search={data.search} />
+      </section>
+      <section class="card" id="options" aria-labelledby="options-title">
+        <h2 id="options-title">Options</h2>
+        {data.saved && <p class="notice" role="status">Saved. The next run applies them.</p>}
+        <form class="form" method="post" action={`/syncs/${sync.id}/options`}>
+          <SyncOptionsFields idPrefix="page" options={sync} />
+          <div class="form__actions">
+            <button type="submit" class="button">Save options</button>
+          </div>
+        </form>
       </section>
       <section class="card" aria-labelledby="history-title">
         <h2 id="history-title">History</h2>
