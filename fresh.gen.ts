@@ -69,12 +69,13 @@ import * as $65 from "./routes/register.tsx";
 import * as $$0 from "./islands/AccountList.tsx";
 import * as $$1 from "./islands/ApiConsole.tsx";
 import * as $$2 from "./islands/CalendarPicker.tsx";
-import * as $$3 from "./islands/PasswordField.tsx";
-import * as $$4 from "./islands/ReviewPrompt.tsx";
-import * as $$5 from "./islands/SyncConfigForm.tsx";
-import * as $$6 from "./islands/SyncEditor.tsx";
-import * as $$7 from "./islands/SyncHistory.tsx";
-import * as $$8 from "./islands/SyncList.tsx";
+import * as $$3 from "./islands/NewSyncOptions.tsx";
+import * as $$4 from "./islands/PasswordField.tsx";
+import * as $$5 from "./islands/ReviewPrompt.tsx";
+import * as $$6 from "./islands/SyncConfigForm.tsx";
+import * as $$7 from "./islands/SyncEditor.tsx";
+import * as $$8 from "./islands/SyncHistory.tsx";
+import * as $$9 from "./islands/SyncList.tsx";
 
 import type { Manifest } from "@/lib/web/types.ts";
 
@@ -151,12 +152,13 @@ const manifest: Manifest = {
     "./islands/AccountList.tsx": $$0,
     "./islands/ApiConsole.tsx": $$1,
     "./islands/CalendarPicker.tsx": $$2,
-    "./islands/PasswordField.tsx": $$3,
-    "./islands/ReviewPrompt.tsx": $$4,
-    "./islands/SyncConfigForm.tsx": $$5,
-    "./islands/SyncEditor.tsx": $$6,
-    "./islands/SyncHistory.tsx": $$7,
-    "./islands/SyncList.tsx": $$8,
+    "./islands/NewSyncOptions.tsx": $$3,
+    "./islands/PasswordField.tsx": $$4,
+    "./islands/ReviewPrompt.tsx": $$5,
+    "./islands/SyncConfigForm.tsx": $$6,
+    "./islands/SyncEditor.tsx": $$7,
+    "./islands/SyncHistory.tsx": $$8,
+    "./islands/SyncList.tsx": $$9,
   },
   baseUrl: import.meta.url,
 };

@@ -12,8 +12,19 @@ const COLORS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"];
  * Every option of a sync as plain form fields (named as `optionsFromForm` reads them): works
  * without JavaScript, and the Edit dialog reads the same fields for its live preview.
  */
-export function SyncOptionsFields({ idPrefix: p, options: o }: Props) {
-  const f = o.filters;
+export function SyncOptionsFields(props: Props) {
+  return (
+    <>
+      <MarkingFields {...props} />
+      <MoreOptionsFields {...props} />
+      <WindowField {...props} />
+      <IntervalField {...props} />
+    </>
+  );
+}
+
+/** Privacy (two clear choices, each with an example copy) and the title prefix. */
+export function MarkingFields({ idPrefix: p, options: o }: Props) {
   return (
     <>
       <fieldset class="field">
@@ -28,10 +39,6 @@ export function SyncOptionsFields({ idPrefix: p, options: o }: Props) {
         </label>
       </fieldset>
       <div class="field">
-        <label for={`${p}-busy-title`}>Title of busy copies</label>
-        <input id={`${p}-busy-title`} name="busy_title" value={o.busy_title} maxLength={200} />
-      </div>
-      <div class="field">
         <label for={`${p}-prefix`}>Put before every copy's title</label>
         <input
           id={`${p}-prefix`}
@@ -40,6 +47,19 @@ export function SyncOptionsFields({ idPrefix: p, options: o }: Props) {
           placeholder="[Work] "
           maxLength={50}
         />
+      </div>
+    </>
+  );
+}
+
+/** The busy title, colour, copied fields and filters. */
+export function MoreOptionsFields({ idPrefix: p, options: o }: Props) {
+  const f = o.filters;
+  return (
+    <>
+      <div class="field">
+        <label for={`${p}-busy-title`}>Title of busy copies</label>
+        <input id={`${p}-busy-title`} name="busy_title" value={o.busy_title} maxLength={200} />
       </div>
       <div class="field">
         <label for={`${p}-color`}>Colour of the copies</label>
@@ -92,6 +112,13 @@ export function SyncOptionsFields({ idPrefix: p, options: o }: Props) {
         <label for={`${p}-exclude`}>Skip titles containing (comma-separated)</label>
         <input id={`${p}-exclude`} name="exclude_titles" value={f.exclude_titles.join(", ")} />
       </div>
+    </>
+  );
+}
+
+export function WindowField({ idPrefix: p, options: o }: Props) {
+  return (
+    <>
       <div class="field">
         <label for={`${p}-days`}>Days ahead</label>
         <input
@@ -103,6 +130,13 @@ export function SyncOptionsFields({ idPrefix: p, options: o }: Props) {
           value={o.sync_lookahead_days}
         />
       </div>
+    </>
+  );
+}
+
+export function IntervalField({ idPrefix: p, options: o }: Props) {
+  return (
+    <>
       <div class="field">
         <label for={`${p}-interval`}>Minutes between runs</label>
         <input

@@ -69,8 +69,11 @@ export function optionsFromForm(form: { get(name: string): unknown }) {
 }
 
 /** "This will create 42, update 3 and remove 60 copies". */
-export function previewSentence(c: { create: number; update: number; delete: number }): string {
-  if (!c.create && !c.update && !c.delete) return "Nothing to change: the copies already match.";
-  return `This will create ${c.create}, update ${c.update} and remove ${c.delete} ` +
-    `cop${c.delete === 1 ? "y" : "ies"}.`;
+export function previewSentence(
+  c: { create: number; update: number },
+  removals: number,
+): string {
+  if (!c.create && !c.update && !removals) return "Nothing to change: the copies already match.";
+  return `This will create ${c.create}, update ${c.update} and remove ${removals} ` +
+    `cop${removals === 1 ? "y" : "ies"}.`;
 }

@@ -1,5 +1,7 @@
 import { useSignal } from "@preact/signals";
 import CalendarPicker from "@/islands/CalendarPicker.tsx";
+import NewSyncOptions from "@/islands/NewSyncOptions.tsx";
+import { optionsFromForm } from "@/components/sync_options_form.ts";
 import {
   type CalendarGroupOption,
   CREATED_EVENT,
@@ -48,6 +50,7 @@ export default function SyncConfigForm(props: SyncConfigFormProps) {
           source_calendar_id: parsePick(source.value).calendar_id,
           dest_account_id: parsePick(dest.value).account_id || undefined,
           dest_calendar_id: parsePick(dest.value).calendar_id,
+          ...optionsFromForm(new FormData(form)),
           sync_lookahead_days: days.value === "" ? undefined : Number(days.value),
         }),
       });
@@ -142,6 +145,7 @@ export default function SyncConfigForm(props: SyncConfigFormProps) {
             </p>
           )}
         </div>
+        <NewSyncOptions defaultDays={props.defaultDays} />
         <div class="form__actions">
           <button type="submit" class="button" disabled={busy.value}>
             {busy.value ? "Creating…" : "Create sync"}

@@ -1,6 +1,7 @@
 import { useSignal } from "@preact/signals";
 import { useRef } from "preact/hooks";
 import { Dialog } from "@/components/Dialog.tsx";
+import { Frozen } from "@/components/Frozen.tsx";
 import { SyncOptionsFields } from "@/components/SyncOptionsFields.tsx";
 import { optionsFromForm, previewSentence } from "@/components/sync_options_form.ts";
 import { readApiError, type SyncView } from "@/components/sync_view.ts";
@@ -12,6 +13,7 @@ interface Props {
 
 interface PreviewView {
   counts: { create: number; update: number; delete: number; skip: number };
+  removals: number;
   create: { summary: string | null; start: string | null }[];
   update: { summary: string | null; start: string | null }[];
   delete: { summary: string | null; start: string | null }[];
@@ -24,6 +26,8 @@ interface PreviewView {
  */
 export default function SyncEditor({ sync, onSaved }: Props) {
   const open = useSignal(false);
+  /** Counts the openings: the fields start again from the saved options each time. */
+  const opened = useSignal(0);
   const preview = useSignal<PreviewView | null>(null);
   const previewing = useSignal(false);
   const confirmed = useSignal(false);
@@ -66,7 +70,7 @@ export default function SyncEditor({ sync, onSaved }: Props) {
     saving.value = true;
     problem.value = null;
     try {
-      const removes = preview.value?.counts.delete ?? 0;
+      const removes = preview.value?.removals ?? 0;
       const res = await fetch(`/api/sync/config/${sync.id}`, {
         method: "PATCH",
         headers: { "content-type": "application/json", accept: "application/json" },
@@ -86,7 +90,7 @@ export default function SyncEditor({ sync, onSaved }: Props) {
     }
   }
 
-  const removes = preview.value?.counts.delete ?? 0;
+  const removes = preview.value?.removals ?? 0;
   return (
     <>
       <a
@@ -95,6 +99,7 @@ export default function SyncEditor({ sync, onSaved }: Props) {
         onClick={(event) => {
           event.preventDefault();
           open.value = true;
+          opened.value++;
           preview.value = null;
           setTimeout(refresh, 0);
         }}
@@ -109,12 +114,19 @@ export default function SyncEditor({ sync, onSaved }: Props) {
         wide
       >
         <form class="form" ref={form} onInput={changed} onChange={changed} onSubmit={save}>
-          <SyncOptionsFields idPrefix={`edit-${sync.id}`} options={sync} />
+          {
+            /* Rendered afresh each time the dialog opens (keyed), never while it is edited. */
+          }
+          <Frozen key={String(opened.value)}>
+            <SyncOptionsFields idPrefix={`edit-${sync.id}`} options={sync} />
+          </Frozen>
           <div class="preview" aria-live="polite" data-testid="preview">
             {previewing.value && !preview.value && <p>Working out what would change…</p>}
             {preview.value && (
               <>
-                <p class="preview__sentence">{previewSentence(preview.value.counts)}</p>
+                <p class="preview__sentence">
+                  {previewSentence(preview.value.counts, preview.value.removals)}
+                </p>
                 {preview.value.create.length > 0 && (
                   <p class="preview__example">
                     Copies will look like: “{preview.value.create[0].summary}”

@@ -306,6 +306,7 @@ function SyncCard({ sync, local, initialResult, onChange, onDeleted }: SyncCardP
             ? `The Google account ${blocked.email} is disconnected: connect it again to run this sync.`
             : "An account of this sync is no longer connected: create the sync again."}
         </p>
+      )}
       {sync.last_status === "needs_review" && sync.held_deletions > 0 && (
         <ReviewPrompt sync={sync} onAnswered={onChange} />
       )}

@@ -269,6 +269,10 @@ export const SyncPreviewOut = z.object({
     delete: z.number().int(),
     skip: z.number().int(),
   }),
+  removals: z.number().int().describe(
+    "Copies that stand now and would go (`counts.delete` also counts the occurrences of a " +
+      "rewritten series that are cancelled again)",
+  ),
   needs_review: z.boolean().describe(
     "It removes so many copies that, saved without `confirm_removals`, the run would wait for review",
   ),

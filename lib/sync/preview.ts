@@ -32,6 +32,11 @@ export interface Preview {
   counts: { create: number; update: number; delete: number; skip: number };
   /** The run would remove so many copies that, unconfirmed, it would wait for review. */
   needs_review: boolean;
+  /**
+   * Copies (or occurrences) that stand now and would go: `counts.delete` less the occurrences
+   * cancelled on a series copy this run creates, or cancelled already and cancelled again.
+   */
+  removals: number;
 }
 
 /** The preview of a planned run (series, events and, once planned, their exceptions). */
@@ -44,12 +49,18 @@ export async function previewOf(ctx: PlanContext, plan: Plan): Promise<Preview> 
     delete: [],
     skip: [],
     counts: { create: 0, update: 0, delete: 0, skip: 0 },
+    removals: 0,
     needs_review: needsReview(
       plan.first.filter((op) => op.kind === "delete").length,
       liveCopies(ctx.mappings),
     ),
   };
-  for (const op of [...plan.first, ...instances]) addOp(preview, op);
+  for (const op of [...plan.first, ...instances]) {
+    addOp(preview, op);
+    if (op.kind === "delete" || (op.kind === "cancelInstance" && standsNow(ctx, op))) {
+      preview.removals++;
+    }
+  }
   for (const s of plan.skips) {
     preview.counts.skip++;
     if (preview.skip.length < PREVIEW_LIMIT) {
@@ -77,6 +88,12 @@ function addOp(preview: Preview, op: Op) {
     ? op.body
     : op.source;
   preview[list].push({ summary: ev.summary ?? null, start: timeOf(ev.start), end: timeOf(ev.end) });
+}
+
+/** Whether the occurrence a cancellation deletes stands now (not new, not cancelled already). */
+function standsNow(ctx: PlanContext, op: { sourceId: string; masterSourceId: string }) {
+  const master = ctx.mappings.get(op.masterSourceId);
+  return copyWritten(master) && ctx.mappings.get(op.sourceId)?.state !== "cancelled";
 }
 
 function timeOf(t: Event["start"]): string | null {

@@ -1,0 +1,111 @@
+/**
+ * Sync options in Chromium: a new sync in busy mode with a prefix (preview first), its copies
+ * titled "[Work] Busy"; the Edit dialog to full mode with a preview; and the sync's page saying
+ * why an event is or isn't copied.
+ */
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import {
+  ARTIFACTS,
+  hasChromium,
+  launchBrowser,
+  type RunningApp,
+  sandboxEvents,
+  startApp,
+} from "./_app.ts";
+
+const PASSWORD = "correct horse battery";
+
+async function copiesIn(app: RunningApp, calendar: string) {
+  const events = await sandboxEvents(app.sandboxUrl, "bob@example.com", calendar);
+  return events.filter((e) => e.status !== "cancelled" && e.extendedProperties?.shared?.source_id);
+}
+
+async function connect(page: Page, account: "source" | "destination", email: string) {
+  await page.getByRole("link", { name: `Connect ${account} account` }).click();
+  await page.getByRole("button", { name: `Continue as ${email}` }).click();
+  await page.waitForURL((url) => url.pathname === "/");
+}
+
+Deno.test({
+  name: "[e2e] sync options: busy with a prefix, edit to full with a preview, why is it there",
+  ignore: !hasChromium,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    await Deno.mkdir(ARTIFACTS, { recursive: true });
+    const app = await startApp();
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.context.newPage();
+      await page.setViewportSize({ width: 1100, height: 900 });
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(error.message));
+      await page.goto(`${app.url}/register`);
+      await page.getByLabel("Email").fill(`opt-${crypto.randomUUID().slice(0, 8)}@cal-sync.test`);
+      await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+      await page.getByRole("button", { name: "Create account" }).click();
+      await page.waitForURL(`${app.url}/`);
+      await connect(page, "source", "alice@example.com");
+      await connect(page, "destination", "bob@example.com");
+
+      const ok = await t.step("a new sync in busy mode with a prefix, previewed", async () => {
+        await page.getByLabel("Source calendar").selectOption({ label: "Work (primary)" });
+        await page.getByLabel("Destination calendar").selectOption({ label: "Main (primary)" });
+        await page.getByLabel(/^Busy only/).check();
+        await page.getByLabel("Put before every copy's title").fill("[Work] ");
+        const preview = page.getByTestId("new-preview");
+        await preview.getByText(/^This will create [1-9]\d*, update \d+ and remove 0 copies\.$/)
+          .waitFor();
+        assert.match(await preview.innerText(), /Copies will look like: “\[Work\] Busy”/);
+        await page.screenshot({ path: `${ARTIFACTS}options-01-new-preview.png`, fullPage: true });
+        await page.getByRole("button", { name: "Create sync" }).click();
+        await page.getByRole("heading", { name: "Work to Main" }).waitFor();
+        await page.getByRole("button", { name: /^Sync now\W+Work → Main$/ }).click();
+        await page.locator(".run-result").waitFor({ timeout: 30_000 });
+        const copies = await copiesIn(app, "Main");
+        assert.ok(copies.length > 0);
+        assert.deepEqual([...new Set(copies.map((c) => c.summary))], ["[Work] Busy"]);
+      });
+      if (!ok) throw new Error("the new sync failed");
+
+      await t.step("Edit: full mode, with a preview, then the copies carry titles", async () => {
+        await page.getByRole("link", { name: /^Edit\s+Work → Main$/ }).click();
+        const dialog = page.getByRole("dialog", { name: "Edit the sync Work → Main" });
+        await dialog.waitFor();
+        await dialog.getByLabel(/^Full details/).check();
+        const preview = dialog.getByTestId("preview");
+        await preview.getByText(/^This will create 0, update [1-9]\d* and remove 0 copies\.$/)
+          .waitFor();
+        assert.match(await preview.innerText(), /Copies will look like: “\[Work\] (?!Busy)/);
+        await page.screenshot({ path: `${ARTIFACTS}options-02-edit-preview.png` });
+        await dialog.getByRole("button", { name: "Save" }).click();
+        await dialog.waitFor({ state: "hidden" });
+        await page.locator(".run-result").first().evaluate((el) => el.remove());
+        await page.getByRole("button", { name: /^Sync now\W+Work → Main$/ }).click();
+        await page.locator(".run-result").waitFor({ timeout: 30_000 });
+        const titles = (await copiesIn(app, "Main")).map((c) => c.summary);
+        assert.ok(titles.includes("[Work] Design review"), titles.join(", "));
+      });
+
+      await t.step("the sync's page says why an event is or isn't there", async () => {
+        const card = await page.locator("article.sync").first().getAttribute("id");
+        await page.goto(`${app.url}/syncs/${card!.replace(/^sync-/, "")}`);
+        await page.getByLabel("Find an event of the source calendar").fill("Quarterly planning");
+        await page.getByRole("button", { name: "Search" }).click();
+        const reasons = page.getByTestId("event-reasons");
+        await reasons.waitFor();
+        assert.match(await reasons.innerText(), /Quarterly planning.*Outside the window/s);
+        await page.getByLabel("Find an event of the source calendar").fill("Design review");
+        await page.getByRole("button", { name: "Search" }).click();
+        await page.getByTestId("event-reasons").getByText("Copied", { exact: true }).waitFor();
+        assert.match(await page.getByTestId("event-reasons").innerText(), /Design review.*Copied/s);
+        await page.screenshot({ path: `${ARTIFACTS}options-03-why.png`, fullPage: true });
+      });
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      await app.close();
+    }
+  },
+});
