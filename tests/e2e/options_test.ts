@@ -30,8 +30,6 @@ async function connect(page: Page, account: "source" | "destination", email: str
 Deno.test({
   name: "[e2e] sync options: busy with a prefix, edit to full with a preview, why is it there",
   ignore: !hasChromium,
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn(t) {
     await Deno.mkdir(ARTIFACTS, { recursive: true });
     const app = await startApp();

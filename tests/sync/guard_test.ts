@@ -6,7 +6,8 @@ import { getSyncLog } from "@/lib/db/sync_logs.ts";
 import { needsReview } from "@/lib/sync/guard.ts";
 import { setOptions } from "./_options.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+/** Deno.test options: the defaults, sanitizers on (withPair closes each sandbox it starts). */
+const opts = {};
 
 async function addMany(p: Pair, n: number, prefix = "E") {
   const ids: string[] = [];

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { addEvent, at, listRaw, type Pair, withPair } from "./_helpers.ts";
 import { setOptions } from "./_options.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+/** Deno.test options: the defaults, sanitizers on (withPair closes each sandbox it starts). */
+const opts = {};
 
 const titles = async (p: Pair) =>
   (await listRaw(p.dest, p.destCal)).map((e) => e.summary ?? "").sort();

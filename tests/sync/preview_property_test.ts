@@ -50,7 +50,8 @@ const change: fc.Arbitrary<SyncConfigChange> = fc.record({
   }),
 }, { requiredKeys: [] });
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
+/** Deno.test options: the defaults, sanitizers on (withPair closes each sandbox it starts). */
+const opts = {};
 
 async function addAll(p: Pair, source: Source) {
   const ids: string[] = [];

@@ -8,14 +8,13 @@ import {
   listEvents,
   openApp,
   openWorld,
-  opts,
   tenant,
 } from "./_helpers.ts";
 
 const world = await openWorld();
 const app = await openApp(world.services);
 
-Deno.test("[http] sync options: defaults, create, patch, field-named 422s", opts, async (t) => {
+Deno.test("[http] sync options: defaults, create, patch, field-named 422s", async (t) => {
   const ten = await tenant(app, world, "options");
 
   await t.step("a config without options keeps today's copy", async () => {
@@ -78,7 +77,7 @@ Deno.test("[http] sync options: defaults, create, patch, field-named 422s", opts
   });
 });
 
-Deno.test("[http] preview equals what the run then does; explain; review", opts, async (t) => {
+Deno.test("[http] preview equals what the run then does; explain; review", async (t) => {
   const ten = await tenant(app, world, "preview");
   await addEvents(ten, 3, "Sprint");
 
@@ -202,4 +201,4 @@ Deno.test("[http] preview equals what the run then does; explain; review", opts,
   });
 });
 
-Deno.test({ name: "[http] options tests close their world", fn: () => world.close(), ...opts });
+Deno.test({ name: "[http] options tests close their world", fn: () => world.close() });
