@@ -81,7 +81,7 @@ type Attendee = { self?: boolean | null; email?: string | null; responseStatus?:
 interface Filterable {
   summary?: string | null;
   transparency?: string | null;
-  start?: { date?: string | null } | null;
+  start?: { date?: string | null; dateTime?: string | null } | null;
   attendees?: Attendee[] | null;
 }
 
