@@ -143,7 +143,7 @@ export function IntervalField({ idPrefix: p, options: o }: Props) {
           id={`${p}-interval`}
           name="sync_interval_minutes"
           type="number"
-          min={1}
+          min={5}
           max={1440}
           value={o.sync_interval_minutes}
         />

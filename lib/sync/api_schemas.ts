@@ -18,10 +18,10 @@ const lookaheadDays = z.number({ message: "expected a whole number 1-365" })
   .max(365, "expected a whole number 1-365")
   .describe("How many days ahead of now are mirrored");
 
-const intervalMinutes = z.number({ message: "expected a whole number 1-1440" })
-  .int("expected a whole number 1-1440")
-  .min(1, "expected a whole number 1-1440")
-  .max(1440, "expected a whole number 1-1440")
+const intervalMinutes = z.number({ message: "expected a whole number 5-1440" })
+  .int("expected a whole number 5-1440")
+  .min(5, "expected a whole number 5-1440")
+  .max(1440, "expected a whole number 5-1440")
   .describe("Minutes between scheduled runs (default 15)");
 
 const accountId = z.uuid({ message: "expected a Google account id" });
