@@ -201,4 +201,43 @@ Deno.test("[http] preview equals what the run then does; explain; review", async
   });
 });
 
+Deno.test("[http] the sync page's forms without JavaScript: options, search, review", async () => {
+  const ten = await tenant(app, world, "nojs");
+  await addEvents(ten, 2, "Offsite");
+  const { id } = await createConfig(ten);
+  const post = (path: string, body: string) =>
+    ten.browser(path, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body,
+      redirect: "manual",
+    });
+  const saved = await post(
+    `/syncs/${id}/options`,
+    "privacy=busy&busy_title=Away&title_prefix=%5BW%5D+&copy_description=on&event_type_default=on" +
+      "&exclude_titles=lunch%2C+gym&sync_lookahead_days=30&sync_interval_minutes=30",
+  );
+  await saved.body?.cancel();
+  assert.equal(saved.status, 303);
+  const got = (await call(ten.browser, "GET", `/api/sync/config/${id}`)).body;
+  assert.equal(got.privacy, "busy");
+  assert.equal(got.busy_title, "Away");
+  assert.equal(got.title_prefix, "[W] ");
+  assert.equal(got.copy_location, false, "an unchecked box is off");
+  assert.deepEqual(got.filters.exclude_titles, ["lunch", "gym"]);
+  assert.deepEqual(got.filters.event_types, ["default"]);
+  assert.equal(got.sync_interval_minutes, 30);
+  const empty = await post(`/syncs/${id}/options`, "");
+  await empty.body?.cancel();
+  assert.equal(empty.status, 422, "a body without the form's fields changes nothing");
+  const page = await ten.browser(`/syncs/${id}?q=offsite`);
+  const html = await page.text();
+  assert.match(html, /Offsite 0/);
+  assert.match(html, /Not copied yet/);
+  const paused = await post(`/syncs/${id}/review`, "action=pause");
+  await paused.body?.cancel();
+  assert.equal(paused.status, 303);
+  assert.equal((await call(ten.browser, "GET", `/api/sync/config/${id}`)).body.is_active, false);
+});
+
 Deno.test({ name: "[http] options tests close their world", fn: () => world.close() });

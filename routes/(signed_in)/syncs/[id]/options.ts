@@ -8,7 +8,12 @@ import { define } from "@/lib/web/define.ts";
 import { HttpError } from "@/lib/web/http_error.ts";
 
 /** The sync page's options form, read as the Edit dialog reads it, then checked as a PATCH. */
-const OptionsForm = z.record(z.string(), z.string())
+// The form always sends `privacy`: a body without it is no post of this form (unchecked boxes
+// are absent, so an empty body would otherwise read as "every option off").
+const OptionsForm = z.object({
+  privacy: z.enum(["full", "busy"], { message: "expected full or busy" }),
+})
+  .catchall(z.string())
   .transform((fields) => optionsFromForm(new Map(Object.entries(fields))))
   // The form always names every field; zod's pipe types want the PATCH to take exactly that.
   .pipe(SyncConfigPatchIn as z.ZodType<SyncConfigPatch, ReturnType<typeof optionsFromForm>>);
