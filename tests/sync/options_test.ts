@@ -196,3 +196,25 @@ Deno.test("a no-change run is one Calendar request whatever the options", opts, 
     assert.equal(await p.sb.requests() - before, 1);
   });
 });
+
+Deno.test("a preview costs the source listing only and writes nothing", opts, async () => {
+  await withPair(async (p) => {
+    for (let i = 0; i < 5; i++) {
+      await addEvent(p, {
+        summary: `E${i}`,
+        start: { dateTime: at(1 + i) },
+        end: { dateTime: at(1.1 + i) },
+      });
+    }
+    const before = await p.sb.requests();
+    const dry = await p.sync({
+      dryRun: true,
+      config: { ...p.config, options: { privacy: "busy" }, sync_token: null, window_end: null },
+    });
+    assert.equal(await p.sb.requests() - before, 1);
+    assert.equal(dry.api_calls, 1);
+    assert.deepEqual(dry.preview?.counts, { create: 5, update: 0, delete: 0, skip: 0 });
+    assert.deepEqual(dry.preview?.create.map((c) => c.summary), Array(5).fill("Busy"));
+    assert.equal((await listRaw(p.dest, p.destCal)).length, 0);
+  });
+});
