@@ -13,6 +13,7 @@ import { accountsDashboard, connectNoticeQuery } from "@/lib/google/dashboard.ts
 import { formAgain, page } from "@/lib/http/page.ts";
 import { NewSyncConfigIn } from "@/lib/sync/api_schemas.ts";
 import { createSyncConfigForUser, InvalidSyncConfigError } from "@/lib/sync/configs.ts";
+import { optionsFromForm } from "@/components/sync_options_form.ts";
 import type { Services } from "@/lib/services.ts";
 import { define } from "@/lib/web/define.ts";
 import { Head } from "@/lib/web/render.tsx";
@@ -40,16 +41,19 @@ const NewSyncForm = z.object({
   dest: z.string({ message: "expected a calendar" }).optional().default(""),
   sync_lookahead_days: z.string({ message: "expected a whole number 1-365" }).optional()
     .default(""),
-}).transform(({ sync_lookahead_days: days, source, dest }) => {
+}).catchall(z.string()).transform(({ sync_lookahead_days: days, source, dest, ...fields }) => {
   const [s, d] = [parsePick(source), parsePick(dest)];
   return {
     ...(s.account_id ? { source_account_id: s.account_id } : {}),
     source_calendar_id: s.calendar_id,
     ...(d.account_id ? { dest_account_id: d.account_id } : {}),
     dest_calendar_id: d.calendar_id,
+    // The options the form shows (privacy and marking, and the rest under "More options").
+    ...(fields.privacy ? optionsFromForm(new Map(Object.entries(fields))) : {}),
     ...(days.trim() === "" ? {} : { sync_lookahead_days: Number(days) }),
   };
-}).pipe(NewSyncConfigIn);
+  // deno-lint-ignore no-explicit-any
+}).pipe(NewSyncConfigIn as z.ZodType<z.output<typeof NewSyncConfigIn>, any>);
 
 /**
  * What the dashboard's address may carry: a notice after a redirect (ours, or the OAuth

@@ -204,7 +204,6 @@ Deno.test("[http] preview equals what the run then does; explain; review", async
 Deno.test("[http] the sync page's forms without JavaScript: options, search, review", async () => {
   const ten = await tenant(app, world, "nojs");
   await addEvents(ten, 2, "Offsite");
-  const { id } = await createConfig(ten);
   const post = (path: string, body: string) =>
     ten.browser(path, {
       method: "POST",
@@ -212,6 +211,32 @@ Deno.test("[http] the sync page's forms without JavaScript: options, search, rev
       body,
       redirect: "manual",
     });
+  const created = await post(
+    "/",
+    new URLSearchParams({
+      intent: "create",
+      source_calendar_id: ten.sourceCal,
+      dest_calendar_id: ten.destCal,
+      sync_lookahead_days: "60",
+      privacy: "busy",
+      title_prefix: "[Home] ",
+      busy_title: "Busy",
+      copy_description: "on",
+      copy_location: "on",
+      copy_color: "on",
+      event_type_default: "on",
+      event_type_outOfOffice: "on",
+      event_type_focusTime: "on",
+      sync_interval_minutes: "15",
+    }).toString(),
+  );
+  await created.body?.cancel();
+  assert.equal(created.status, 303);
+  const [made] = (await call(ten.browser, "GET", "/api/sync/config")).body.configs;
+  assert.equal(made.privacy, "busy", "the New sync form's options, without JavaScript");
+  assert.equal(made.title_prefix, "[Home] ");
+  assert.equal(made.sync_lookahead_days, 60);
+  const id = made.id as string;
   const saved = await post(
     `/syncs/${id}/options`,
     "privacy=busy&busy_title=Away&title_prefix=%5BW%5D+&copy_description=on&event_type_default=on" +
