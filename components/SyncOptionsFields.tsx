@@ -118,36 +118,44 @@ export function MoreOptionsFields({ idPrefix: p, options: o }: Props) {
 
 export function WindowField({ idPrefix: p, options: o }: Props) {
   return (
-    <>
-      <div class="field">
-        <label for={`${p}-days`}>Days ahead</label>
-        <input
-          id={`${p}-days`}
-          name="sync_lookahead_days"
-          type="number"
-          min={1}
-          max={365}
-          value={o.sync_lookahead_days}
-        />
-      </div>
-    </>
+    <NumberField
+      id={`${p}-days`}
+      name="sync_lookahead_days"
+      label="Days ahead"
+      min={1}
+      max={365}
+      value={o.sync_lookahead_days}
+    />
   );
 }
 
 export function IntervalField({ idPrefix: p, options: o }: Props) {
   return (
-    <>
-      <div class="field">
-        <label for={`${p}-interval`}>Minutes between runs</label>
-        <input
-          id={`${p}-interval`}
-          name="sync_interval_minutes"
-          type="number"
-          min={5}
-          max={1440}
-          value={o.sync_interval_minutes}
-        />
-      </div>
-    </>
+    <NumberField
+      id={`${p}-interval`}
+      name="sync_interval_minutes"
+      label="Minutes between runs"
+      min={5}
+      max={1440}
+      value={o.sync_interval_minutes}
+    />
+  );
+}
+
+function NumberField(
+  props: { id: string; name: string; label: string; min: number; max: number; value: number },
+) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        name={props.name}
+        type="number"
+        min={props.min}
+        max={props.max}
+        value={props.value}
+      />
+    </div>
   );
 }

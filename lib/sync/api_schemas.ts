@@ -8,6 +8,9 @@ import { RunCounts, runCountsOf, SYNC_STATUSES, type SyncResult } from "./run_re
 
 const iso = (d: Date | string | null) => d === null ? null : new Date(d).toISOString();
 
+/** How a run can have ended: a run's own statuses, and `interrupted` (the app stopped in it). */
+const ENDED_STATUSES = [...SYNC_STATUSES, "interrupted"] as const;
+
 export const ConfigIdParams = z.object({
   id: z.uuid({ message: "expected a sync config id" }).describe("The sync config's id"),
 });
@@ -98,14 +101,7 @@ export const SyncConfigOut = z.object({
   paused_reason: z.string().nullable(),
   running: z.boolean().describe("A run of this config is in progress (in any process)"),
   last_synced_at: z.iso.datetime().nullable().describe("End of the last successful or partial run"),
-  last_status: z.enum([
-    "success",
-    "partial",
-    "failed",
-    "needs_reconnect",
-    "interrupted",
-    "needs_review",
-  ])
+  last_status: z.enum(ENDED_STATUSES)
     .nullable()
     .describe(
       "How the last run ended; `interrupted` when the app stopped during it; `needs_review` " +
@@ -192,15 +188,7 @@ export const SyncLogOut = z.object({
   id: z.uuid(),
   config_id: z.uuid(),
   trigger: z.enum(["manual", "schedule", "cli"]),
-  status: z.enum([
-    "running",
-    "success",
-    "partial",
-    "failed",
-    "needs_reconnect",
-    "interrupted",
-    "needs_review",
-  ])
+  status: z.enum(["running", ...ENDED_STATUSES])
     .describe(
       "`interrupted`: the app stopped during the run (its lease lapsed); the next run picks up " +
         "where it left off",

@@ -106,9 +106,9 @@ export interface Plan {
   skips: Skip[];
 }
 
-/** Plans the series and single events among `changes` (and the newly uncovered `slice`). */
-export async function planEvents(ctx: PlanContext, changes: Event[], slice: Event[]) {
-  const plan: Plan = {
+/** A plan with nothing in it yet. */
+export function emptyPlan(): Plan {
+  return {
     first: [],
     instances: [],
     byId: new Map(),
@@ -118,6 +118,11 @@ export async function planEvents(ctx: PlanContext, changes: Event[], slice: Even
     skipped: 0,
     skips: [],
   };
+}
+
+/** Plans the series and single events among `changes` (and the newly uncovered `slice`). */
+export async function planEvents(ctx: PlanContext, changes: Event[], slice: Event[]) {
+  const plan = emptyPlan();
   for (const ev of [...slice, ...changes]) if (ev.id) plan.byId.set(ev.id, ev);
   for (const ev of plan.byId.values()) {
     if (ev.recurringEventId) {

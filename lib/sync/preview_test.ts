@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Plan, WriteOp } from "./plan.ts";
+import { emptyPlan, type WriteOp } from "./plan.ts";
 import { PREVIEW_LIMIT, previewOf } from "./preview.ts";
 
 Deno.test("previewOf() lists at most 200 of each kind and counts them all", async () => {
@@ -13,16 +13,7 @@ Deno.test("previewOf() lists at most 200 of each kind and counts them all", asyn
     cluster: "c",
     generation: 0,
   }));
-  const plan: Plan = {
-    first: ops,
-    instances: [],
-    byId: new Map(),
-    planned: new Set(),
-    series: new Map(),
-    rewritten: new Set(),
-    skipped: 0,
-    skips: [],
-  };
+  const plan = { ...emptyPlan(), first: ops };
   const mappings = new Map();
   const preview = await previewOf({ configId: "c", now: 0, windowEnd: 1, mappings }, plan);
   assert.equal(preview.counts.create, 250);
