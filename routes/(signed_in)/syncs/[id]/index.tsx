@@ -108,6 +108,22 @@ export default define.page<typeof handler>(function SyncPage({ data }) {
           </a>
         </div>
       </section>
+      {sync.last_status === "needs_review" && sync.held_deletions > 0 && (
+        <section class="card warning review" role="alert">
+          <p>
+            <strong>{`This run would remove ${sync.held_deletions} copies`}</strong> from{" "}
+            {sync.dest_calendar_name}. Nothing was removed yet.
+          </p>
+          <form method="post" action={`/syncs/${sync.id}/review`}>
+            <button type="submit" name="action" value="apply" class="button button--danger-solid">
+              Remove them
+            </button>{" "}
+            <button type="submit" name="action" value="pause" class="button button--quiet">
+              Keep them and pause
+            </button>
+          </form>
+        </section>
+      )}
       <section class="card" aria-labelledby="search-title">
         <h2 id="search-title">Why is (or isn't) my event there?</h2>
         <EventSearch syncId={sync.id} q={data.q} search={data.search} />
