@@ -9,6 +9,7 @@ import { page } from "@/lib/http/page.ts";
 import { ConfigIdParams } from "@/lib/sync/api_schemas.ts";
 import { explainSyncEvents, updateSyncConfigForUser } from "@/lib/sync/configs.ts";
 import type { Explained } from "@/lib/sync/explain.ts";
+import { heldMessage } from "@/lib/sync/run_result.ts";
 import { SyncOptionsFields } from "@/components/SyncOptionsFields.tsx";
 import { EventSearch } from "@/components/EventSearch.tsx";
 import { define } from "@/lib/web/define.ts";
@@ -111,7 +112,7 @@ export default define.page<typeof handler>(function SyncPage({ data }) {
       {sync.last_status === "needs_review" && sync.held_deletions > 0 && (
         <section class="card warning review" role="alert">
           <p>
-            <strong>{`This run would remove ${sync.held_deletions} copies`}</strong> from{" "}
+            <strong>{heldMessage(sync.held_deletions)}</strong> from{" "}
             {sync.dest_calendar_name}. Nothing was removed yet.
           </p>
           <form method="post" action={`/syncs/${sync.id}/review`}>
