@@ -192,6 +192,10 @@ Deno.test("[http] preview equals what the run then does; explain; review", async
       m.to === ten.user.email && /Waiting for you/.test(m.subject)
     );
     assert.ok(mail, "the needs_review alert went out");
+    const dashboard = await (await ten.browser("/")).text();
+    assert.match(dashboard, /This run would remove 12 copies/);
+    assert.match(dashboard, /Remove them/);
+    assert.match(dashboard, /Keep them and pause/);
     assert.equal((await call(ten.browser, "POST", `${path}/review`, { action: "x" })).status, 422);
     const applied = await call(ten.browser, "POST", `${path}/review`, { action: "apply" });
     assert.equal(applied.status, 200);
