@@ -1,6 +1,7 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { Frozen } from "@/components/Frozen.tsx";
+import { parsePick } from "@/components/sync_view.ts";
 import {
   IntervalField,
   MarkingFields,

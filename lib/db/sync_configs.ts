@@ -289,10 +289,6 @@ export async function reviewSyncConfig(
   return rows[0];
 }
 
-/** Both of the config owner's Google connections exist and work. */
-const BOTH_ACCOUNTS_OK = `(SELECT count(*) FROM oauth_tokens t
-  WHERE t.user_id = c.user_id AND t.status = 'ok') = 2`;
-
 /**
  * Claims up to `limit` due configs (active, `next_run_at <= now`, both Google connections ok, no
  * live lease) for `owner`:

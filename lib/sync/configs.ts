@@ -15,7 +15,7 @@ import {
   type SyncConfigView,
   updateSyncConfig,
 } from "@/lib/db/sync_configs.ts";
-import { type AccountRole, getGoogleAccount } from "@/lib/db/google_accounts.ts";
+import { type AccountRole, getAccountByRole, getGoogleAccount } from "@/lib/db/google_accounts.ts";
 import {
   listSyncConfigsUsingAccount,
   type PausedSyncConfig,
@@ -419,18 +419,31 @@ export async function previewConfigChange(
 export async function previewNewConfig(
   services: Services,
   userId: string,
-  input: NewSyncConfigInput,
+  input: NewConfigPreviewInput,
 ): Promise<Preview> {
-  const sources = await calendarsOf(services, userId, "source");
+  // Without account ids: the accounts the source and destination roles name, as a create.
+  const sourceAccount = input.source_account_id ??
+    (await getAccountByRole(services.db, userId, "source"))?.id;
+  const destAccount = input.dest_account_id ??
+    (await getAccountByRole(services.db, userId, "destination"))?.id;
+  if (!sourceAccount || !destAccount) {
+    throw new InvalidSyncConfigError({
+      [sourceAccount ? "dest_account_id" : "source_account_id"]: "Connect a Google account first",
+    });
+  }
+  const sources = await calendarsOf(services, userId, sourceAccount, "source");
   if (!sources.some((c) => c.id === input.source_calendar_id)) {
     throw new InvalidSyncConfigError({
-      source_calendar_id: "Not a calendar of the connected source account",
+      source_calendar_id: "Not a calendar of the source account",
     });
   }
   const now = new Date();
   return await previewOfConfig(services, {
     id: crypto.randomUUID(),
     user_id: userId,
+    source_account_id: sourceAccount,
+    dest_account_id: destAccount,
+    paused_for_account_id: null,
     source_calendar_id: input.source_calendar_id,
     source_calendar_name: "",
     dest_calendar_id: input.dest_calendar_id,
@@ -457,6 +470,11 @@ export async function previewNewConfig(
   });
 }
 
+/** What a preview of a new config takes: a create's body, the accounts optional (roles). */
+export type NewConfigPreviewInput =
+  & Omit<NewSyncConfigInput, "source_account_id" | "dest_account_id">
+  & { source_account_id?: string; dest_account_id?: string };
+
 /** A dry run of `config` over the whole window (no cursor); its preview. */
 async function previewOfConfig(services: Services, config: SyncConfigRow): Promise<Preview> {
   const result = await runConfig(services, { ...config, sync_token: null, window_end: null }, {
@@ -481,7 +499,7 @@ export async function explainSyncEvents(
 ): Promise<Explained[] | undefined> {
   const config = await getSyncConfig(services.db, id, userId);
   if (!config) return undefined;
-  const source = await getCalendarClient(services, userId, "source");
+  const source = await configClient(services, config, "source");
   const now = Date.now();
   const events = await searchSource(source, config.source_calendar_id, q, limit, now);
   const mappings = new Map(

@@ -1,7 +1,7 @@
 import { api } from "@/lib/http/api.ts";
 import { NO_SUCH_SYNC } from "@/lib/http/domain_errors.ts";
 import { ErrorOut } from "@/lib/http/schemas.ts";
-import { reviewSyncConfig } from "@/lib/db/sync_configs.ts";
+import { getSyncConfig, reviewSyncConfig } from "@/lib/db/sync_configs.ts";
 import { ConfigIdParams, ReviewIn, SyncConfigOut, syncConfigOut } from "@/lib/sync/api_schemas.ts";
 import { define } from "@/lib/web/define.ts";
 import { HttpError } from "@/lib/web/http_error.ts";
@@ -20,8 +20,10 @@ export const handler = define.handlers({
       404: { description: "No such config of the caller's", schema: ErrorOut },
     },
   }, async (ctx, { user, params, body }) => {
-    const config = await reviewSyncConfig(ctx.state.services.db, params.id, user.id, body.action);
-    if (!config) throw new HttpError(404, NO_SUCH_SYNC);
-    return ctx.json(syncConfigOut(config));
+    const { db } = ctx.state.services;
+    if (!await reviewSyncConfig(db, params.id, user.id, body.action)) {
+      throw new HttpError(404, NO_SUCH_SYNC);
+    }
+    return ctx.json(syncConfigOut((await getSyncConfig(db, params.id, user.id))!));
   }),
 });
