@@ -215,12 +215,15 @@ Deno.test("[http] the sync page's forms without JavaScript: options, search, rev
       body,
       redirect: "manual",
     });
+  const accountId = async (email: string) =>
+    (await call(ten.browser, "GET", "/api/accounts")).body.accounts
+      .find((a: { email: string }) => a.email === email).id;
   const created = await post(
     "/",
     new URLSearchParams({
       intent: "create",
-      source_calendar_id: ten.sourceCal,
-      dest_calendar_id: ten.destCal,
+      source: `${await accountId(ten.sourceEmail)}:${ten.sourceCal}`,
+      dest: `${await accountId(ten.destEmail)}:${ten.destCal}`,
       sync_lookahead_days: "60",
       privacy: "busy",
       title_prefix: "[Home] ",
@@ -234,8 +237,11 @@ Deno.test("[http] the sync page's forms without JavaScript: options, search, rev
       sync_interval_minutes: "15",
     }).toString(),
   );
-  await created.body?.cancel();
-  assert.equal(created.status, 303);
+  assert.equal(
+    created.status,
+    303,
+    (await created.text()).match(/__error[^>]*>[^<]*/g)?.join(" | "),
+  );
   const [made] = (await call(ten.browser, "GET", "/api/sync/config")).body.configs;
   assert.equal(made.privacy, "busy", "the New sync form's options, without JavaScript");
   assert.equal(made.title_prefix, "[Home] ");
