@@ -8,6 +8,8 @@ import { readApiError, type SyncView } from "@/components/sync_view.ts";
 
 interface Props {
   sync: SyncView;
+  /** The sync as its card names it. */
+  name: string;
   onSaved: (sync: SyncView) => void;
 }
 
@@ -24,7 +26,7 @@ interface PreviewView {
  * (the server's planner, nothing written), and Save — which asks for a confirmation when copies
  * would be removed, and then tells the server so (the run is not held for review again).
  */
-export default function SyncEditor({ sync, onSaved }: Props) {
+export default function SyncEditor({ sync, name, onSaved }: Props) {
   const open = useSignal(false);
   /** Counts the openings: the fields start again from the saved options each time. */
   const opened = useSignal(0);
@@ -35,7 +37,6 @@ export default function SyncEditor({ sync, onSaved }: Props) {
   const saving = useSignal(false);
   const form = useRef<HTMLFormElement>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  const name = `${sync.source_calendar_name} → ${sync.dest_calendar_name}`;
 
   function body() {
     return optionsFromForm(new FormData(form.current!));

@@ -351,7 +351,7 @@ function SyncCard({ sync, local, initialResult, onChange, onDeleted }: SyncCardP
           </button>
         </form>
         <SyncHistory configId={sync.id} name={name} />
-        <SyncEditor sync={sync} onSaved={onChange} />
+        <SyncEditor sync={sync} name={name} onSaved={onChange} />
         <form method="post" action={`/syncs/${sync.id}`} onSubmit={toggle}>
           <input type="hidden" name="is_active" value={sync.is_active ? "false" : "true"} />
           <button

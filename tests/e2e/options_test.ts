@@ -15,16 +15,20 @@ import {
 } from "./_app.ts";
 
 const PASSWORD = "correct horse battery";
+/** The sync as its card names it, and as a pattern. */
+const SYNC = "Work (alice@example.com) → Main (bob@example.com)";
+const SYNC_RE = SYNC.replace(/[().]/g, "\\$&");
 
 async function copiesIn(app: RunningApp, calendar: string) {
   const events = await sandboxEvents(app.sandboxUrl, "bob@example.com", calendar);
   return events.filter((e) => e.status !== "cancelled" && e.extendedProperties?.shared?.source_id);
 }
 
-async function connect(page: Page, account: "source" | "destination", email: string) {
-  await page.getByRole("link", { name: `Connect ${account} account` }).click();
+async function connect(page: Page, email: string) {
+  await page.getByRole("link", { name: "Connect a Google account" }).click();
   await page.getByRole("button", { name: `Continue as ${email}` }).click();
   await page.waitForURL((url) => url.pathname === "/");
+  await page.getByText(`The Google account ${email} is connected.`).waitFor();
 }
 
 Deno.test({
@@ -44,8 +48,8 @@ Deno.test({
       await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
       await page.getByRole("button", { name: "Create account" }).click();
       await page.waitForURL(`${app.url}/`);
-      await connect(page, "source", "alice@example.com");
-      await connect(page, "destination", "bob@example.com");
+      await connect(page, "alice@example.com");
+      await connect(page, "bob@example.com");
 
       const ok = await t.step("a new sync in busy mode with a prefix, previewed", async () => {
         await page.getByLabel("Source calendar").selectOption({ label: "Work (primary)" });
@@ -58,8 +62,9 @@ Deno.test({
         assert.match(await preview.innerText(), /Copies will look like: “\[Work\] Busy”/);
         await page.screenshot({ path: `${ARTIFACTS}options-01-new-preview.png`, fullPage: true });
         await page.getByRole("button", { name: "Create sync" }).click();
-        await page.getByRole("heading", { name: "Work to Main" }).waitFor();
-        await page.getByRole("button", { name: /^Sync now\W+Work → Main$/ }).click();
+        await page.getByRole("heading", { name: /^Work \(alice@example\.com\)\s*to Main/ })
+          .waitFor();
+        await page.getByRole("button", { name: new RegExp(`^Sync now\\W+${SYNC_RE}$`) }).click();
         await page.locator(".run-result").waitFor({ timeout: 30_000 });
         const copies = await copiesIn(app, "Main");
         assert.ok(copies.length > 0);
@@ -68,8 +73,8 @@ Deno.test({
       if (!ok) throw new Error("the new sync failed");
 
       await t.step("Edit: full mode, with a preview, then the copies carry titles", async () => {
-        await page.getByRole("link", { name: /^Edit\s+Work → Main$/ }).click();
-        const dialog = page.getByRole("dialog", { name: "Edit the sync Work → Main" });
+        await page.getByRole("link", { name: new RegExp(`^Edit\\s+${SYNC_RE}$`) }).click();
+        const dialog = page.getByRole("dialog", { name: `Edit the sync ${SYNC}` });
         await dialog.waitFor();
         await dialog.getByLabel(/^Full details/).check();
         const preview = dialog.getByTestId("preview");
@@ -80,7 +85,7 @@ Deno.test({
         await dialog.getByRole("button", { name: "Save" }).click();
         await dialog.waitFor({ state: "hidden" });
         await page.locator(".run-result").first().evaluate((el) => el.remove());
-        await page.getByRole("button", { name: /^Sync now\W+Work → Main$/ }).click();
+        await page.getByRole("button", { name: new RegExp(`^Sync now\\W+${SYNC_RE}$`) }).click();
         await page.locator(".run-result").waitFor({ timeout: 30_000 });
         const titles = (await copiesIn(app, "Main")).map((c) => c.summary);
         assert.ok(titles.includes("[Work] Design review"), titles.join(", "));
