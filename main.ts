@@ -80,6 +80,7 @@ async function boot() {
     await server.shutdown();
     await google.close();
     services.mailer.close();
+    await services.events.close();
     await db.close();
     Deno.exit(0);
   };

@@ -3,6 +3,7 @@ import { DEFAULT_SESSION_CACHE_ENTRIES, SessionCache } from "./auth/session_cach
 import type { Config } from "./config.ts";
 import type { Db } from "./db/mod.ts";
 import { createMailer, type Mailer } from "./mail/mod.ts";
+import { EventHub } from "./http/events.ts";
 
 /** What a request handler, the scheduler and the CLI share: built once per process. */
 export interface Services {
@@ -16,6 +17,8 @@ export interface Services {
   sessions: SessionCache;
   /** Outgoing email: SMTP, the development outbox, or off (lib/mail/mod.ts). */
   mailer: Mailer;
+  /** The users' live streams, fed by the database's NOTIFYs (lib/http/events.ts). */
+  events: EventHub;
 }
 
 /** Assembles the services of one process. `googleRootUrl` undefined means Google's own hosts. */
@@ -34,5 +37,6 @@ export function createServices(
       maxEntries: DEFAULT_SESSION_CACHE_ENTRIES,
     }),
     mailer: createMailer(config),
+    events: new EventHub(db),
   };
 }

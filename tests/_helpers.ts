@@ -61,7 +61,7 @@ export async function openTestApp(
   const db = options.db ?? await sharedTestDb();
   const services = createServices(config, db, options.googleRootUrl);
   const app = await createApp(services, { bundle: false });
-  const close = async () => {};
+  const close = () => services.events.close();
   return { app, services, db, close, [Symbol.asyncDispose]: close };
 }
 

@@ -30,6 +30,12 @@ export interface Db extends Queryable {
   readonly kind: "postgres" | "pglite";
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * Calls `fn` with the payload of every NOTIFY on `channel`, from any connection or process
+   * (PostgreSQL: one dedicated connection of postgres.js, re-listened after a drop; PGlite: its
+   * own in-process notifications). Answers a function that stops listening.
+   */
+  listen(channel: string, fn: (payload: string) => void): Promise<() => Promise<void>>;
   /** PGlite only: its data directory as a tarball, a `template` for `openDb` (test databases). */
   dumpDataDir?(): Promise<Blob>;
 }
@@ -127,6 +133,10 @@ function openPostgres(url: string): Db {
     ...wrap(sql, true),
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
       sql.begin((tx) => fn(wrap(tx, false))) as Promise<T>,
+    async listen(channel, fn) {
+      const { unlisten } = await sql.listen(channel, fn);
+      return unlisten;
+    },
     close: () => sql.end({ timeout: 5 }),
   };
 }
@@ -158,6 +168,12 @@ async function openPglite(dir: string | undefined, options: PgliteOptions): Prom
     kind: "pglite",
     ...wrap(pg),
     transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    async listen(channel, fn) {
+      const stop = await pg.listen(channel, fn);
+      return async () => {
+        if (!pg.closed) await stop();
+      };
+    },
     close: () => pg.close(),
     dumpDataDir: () => pg.dumpDataDir("none"),
   };

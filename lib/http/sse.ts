@@ -42,7 +42,7 @@ export function syncEventStream(
   });
 }
 
-interface EventSink {
+export interface EventSink {
   send(chunk: string): void;
   event(name: string, data: unknown): void;
   close(): void;
@@ -51,7 +51,7 @@ interface EventSink {
 }
 
 /** Writes to the stream while the client listens; once it is gone, writes are dropped. */
-function eventSink(controller: ReadableStreamDefaultController<Uint8Array>): EventSink {
+export function eventSink(controller: ReadableStreamDefaultController<Uint8Array>): EventSink {
   const encoder = new TextEncoder();
   let open = true;
   const sink: EventSink = {
