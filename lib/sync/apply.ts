@@ -48,6 +48,8 @@ export class Applier {
     events_overwritten: 0,
   };
   readonly failures: SyncFailure[] = [];
+  /** Sources whose copy this run created: their cancelled occurrences were never shown. */
+  #created = new Set<string>();
   /** An account's access was lost: no new write starts. */
   reconnect = false;
   #done = 0;
@@ -223,6 +225,7 @@ export class Applier {
       etag = await this.o.dest.update(op.destId, op.body, null);
     }
     this.counts.events_created++;
+    this.#created.add(op.sourceId);
     await this.#recordWrite(op, etag);
   }
 
@@ -362,7 +365,9 @@ export class Applier {
       await this.#deleteDest(standalone, this.o.book.etagOf(op.sourceId, standalone));
     }
     await this.#deleteDest(seriesId, this.#seriesInstanceEtag(op.sourceId, seriesId));
-    this.counts.events_deleted++;
+    // An occurrence cancelled in a series this run copied is part of the series as the source
+    // shows it, not a deletion anyone saw (a first run into an empty calendar deletes nothing).
+    if (standalone || !this.#created.has(op.masterSourceId)) this.counts.events_deleted++;
     const cluster = await syncClusterId(this.o.configId, op.sourceId);
     await this.#record({ ...op, cluster }, seriesId, "cancelled", null, null);
   }

@@ -53,6 +53,7 @@ Deno.test(
 
       await p.source.events.delete({ calendarId: p.sourceCal, eventId: instances[1].id! });
       const s2 = await assertMirror(p, now, "one instance cancelled");
+      assert.equal(s2.result.events_deleted, 1, "an occurrence the copy showed is deleted");
       assert.equal(s2.m.expected.length, step1.m.expected.length - 1);
 
       const moved = instances[2];
@@ -304,6 +305,8 @@ Deno.test(
       // The window listing, the series' exceptions, the series, and its three exceptions.
       assert.equal(first.result.api_calls, 6);
       assert.equal(first.result.events_created, 1, "still copied as one series");
+      // Week 8's cancellation is part of the series the first run copied, not a deletion.
+      assert.equal(first.result.events_deleted, 0, "a first run deletes nothing");
       assertWeeks8To12(await s.shown(), s.week);
       assert.equal(
         (await p.sync({ now })).api_calls,
