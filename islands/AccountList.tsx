@@ -15,6 +15,7 @@ import type {
   AccountView,
   ConnectNotice,
 } from "@/lib/google/dashboard.ts";
+import { useLiveAccounts } from "@/components/live_hooks.ts";
 
 const FAILURES: Record<string, string> = {
   google_error: "Google refused the connection.",
@@ -42,6 +43,7 @@ export default function AccountList(props: AccountListProps) {
   const notice = useSignal(props.notice ? noticeText(props.notice) : null);
   const failed = useSignal(props.notice?.kind === "failed");
   const confirming = useSignal<AccountView | null>(null);
+  useLiveAccounts(accounts);
 
   useEffect(() =>
     onAccountReconnected((id) => {

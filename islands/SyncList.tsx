@@ -21,6 +21,7 @@ import {
 import SyncHistory from "@/islands/SyncHistory.tsx";
 import ReviewPrompt from "@/islands/ReviewPrompt.tsx";
 import SyncEditor from "@/islands/SyncEditor.tsx";
+import { useLiveSyncs } from "@/components/live_hooks.ts";
 
 interface SyncListProps {
   syncs: SyncView[];
@@ -36,6 +37,7 @@ export default function SyncList(props: SyncListProps) {
   const syncs = useSignal(props.syncs);
   const notice = useSignal<string | null>(null);
   const mounted = useSignal(false);
+  useLiveSyncs(syncs);
 
   useEffect(() => {
     mounted.value = true;

@@ -1,0 +1,110 @@
+/**
+ * The dashboard stays current without a reload (GET /api/events): a run triggered through the
+ * API, not the page, shows on the open dashboard's card within 2 s, and a connection Google
+ * revoked shows "reconnect needed" as soon as a run finds out.
+ */
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { ARTIFACTS, hasChromium, launchBrowser, type RunningApp, startApp } from "./_app.ts";
+
+const PASSWORD = "correct horse battery";
+
+async function connect(page: Page, account: "source" | "destination", email: string) {
+  await page.getByRole("link", { name: `Connect ${account} account` }).click();
+  await page.getByRole("button", { name: `Continue as ${email}` }).click();
+  await page.waitForURL((url) => url.pathname === "/");
+}
+
+async function apiToken(app: RunningApp, email: string): Promise<string> {
+  const res = await fetch(`${app.url}/api/auth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  assert.equal(res.status, 200);
+  return (await res.json()).access_token;
+}
+
+async function triggerThroughApi(app: RunningApp, token: string, id: string) {
+  const res = await fetch(`${app.url}/api/sync/trigger/${id}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+  });
+  await res.body?.cancel();
+  return res.status;
+}
+
+Deno.test({
+  name: "[e2e] the open dashboard follows runs and revokes made elsewhere, live",
+  ignore: !hasChromium,
+  async fn(t) {
+    await Deno.mkdir(ARTIFACTS, { recursive: true });
+    const app = await startApp();
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.context.newPage();
+      await page.setViewportSize({ width: 1100, height: 900 });
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(error.message));
+      const email = `live-${crypto.randomUUID().slice(0, 8)}@cal-sync.test`;
+      await page.goto(`${app.url}/register`);
+      await page.getByLabel("Email").fill(email);
+      await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+      await page.getByRole("button", { name: "Create account" }).click();
+      await page.waitForURL(`${app.url}/`);
+      await connect(page, "source", "alice@example.com");
+      await connect(page, "destination", "bob@example.com");
+      await page.getByLabel("Source calendar").selectOption({ label: "Work (primary)" });
+      await page.getByLabel("Destination calendar").selectOption({ label: "Main (primary)" });
+      await page.getByRole("button", { name: "Create sync" }).click();
+      await page.getByRole("heading", { name: "Work to Main" }).waitFor();
+      const token = await apiToken(app, email);
+      const { configs: [config] } = await (await fetch(`${app.url}/api/sync/config`, {
+        headers: { authorization: `Bearer ${token}` },
+      })).json();
+      const lastRun = page.locator(`#sync-${config.id} .facts div`, { hasText: "Last run" })
+        .locator("dd");
+      assert.equal(await lastRun.innerText(), "Never");
+
+      await t.step("a run triggered through the API shows within 2 s", async () => {
+        assert.equal(await triggerThroughApi(app, token, config.id), 200);
+        const finished = Date.now();
+        await page.waitForFunction(
+          (el) => el?.textContent !== "Never",
+          await lastRun.elementHandle(),
+          { timeout: 2_000 },
+        );
+        const badge = page.locator(`#sync-${config.id} .badge`);
+        assert.match(await badge.innerText(), /succeeded|ok|working/i);
+        console.log(`card updated ${Date.now() - finished} ms after the API answered`);
+        await page.screenshot({ path: `${ARTIFACTS}live-01-run-shown.png`, fullPage: true });
+      });
+
+      await t.step("a revoke shows 'reconnect needed' live", async () => {
+        const revoked = await fetch(`${app.sandboxUrl}/_sandbox/faults`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ revoke: "alice@example.com" }),
+        });
+        assert.ok(revoked.ok, `revoke: ${revoked.status}`);
+        await revoked.body?.cancel();
+        assert.equal(await page.getByText("reconnect needed").count(), 0);
+        await triggerThroughApi(app, token, config.id);
+        await page.getByText("reconnect needed").first().waitFor({ timeout: 2_000 });
+        // The card's Sync now is off until the account is reconnected.
+        const syncNow = page.getByRole("button", { name: /^Sync now/ });
+        await page.waitForFunction(
+          (el) => (el as HTMLButtonElement).disabled,
+          await syncNow
+            .elementHandle(),
+          { timeout: 2_000 },
+        );
+        await page.screenshot({ path: `${ARTIFACTS}live-02-reconnect.png`, fullPage: true });
+      });
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      await app.close();
+    }
+  },
+});
