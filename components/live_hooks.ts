@@ -52,7 +52,7 @@ export function useLiveSyncs(syncs: Signal<SyncView[]>) {
       } else if (event.config_id) {
         void refreshSync(syncs, event.config_id);
       }
-      if (isAccountEvent(event)) for (const s of syncs.value) void refreshSync(syncs, s.id);
+      if (isAccountEvent(event)) { for (const s of syncs.value) void refreshSync(syncs, s.id); }
     }), []);
 }
 

@@ -56,13 +56,15 @@ CREATE TRIGGER sync_configs_event
   AFTER INSERT OR DELETE OR UPDATE OF is_active, last_status, paused_reason ON sync_configs
   FOR EACH ROW EXECUTE FUNCTION calsync_sync_configs_event();
 
-CREATE FUNCTION calsync_oauth_tokens_event() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A Google account: connected (insert), needs reconnect, reconnected (ok again, or new tokens
+-- on a connected_at renewal), disconnected (tokens wiped, or the row deleted).
+CREATE FUNCTION calsync_google_accounts_event() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   kind text;
 BEGIN
   IF TG_OP = 'DELETE' THEN
     PERFORM calsync_notify(jsonb_build_object('user_id', OLD.user_id, 'kind',
-      'account_disconnected', 'account', OLD.account_type));
+      'account_disconnected', 'account', OLD.id));
     RETURN NULL;
   END IF;
   IF TG_OP = 'UPDATE' AND NEW.status IS NOT DISTINCT FROM OLD.status
@@ -70,12 +72,13 @@ BEGIN
     RETURN NULL;
   END IF;
   kind := CASE WHEN NEW.status = 'needs_reconnect' THEN 'account_needs_reconnect'
+               WHEN NEW.status = 'disconnected' THEN 'account_disconnected'
                WHEN TG_OP = 'INSERT' THEN 'account_connected'
                ELSE 'account_reconnected' END;
   PERFORM calsync_notify(jsonb_build_object('user_id', NEW.user_id, 'kind', kind,
-    'account', NEW.account_type));
+    'account', NEW.id));
   RETURN NULL;
 END $$;
-CREATE TRIGGER oauth_tokens_event
-  AFTER INSERT OR DELETE OR UPDATE OF status, connected_at ON oauth_tokens
-  FOR EACH ROW EXECUTE FUNCTION calsync_oauth_tokens_event();
+CREATE TRIGGER google_accounts_event
+  AFTER INSERT OR DELETE OR UPDATE OF status, connected_at ON google_accounts
+  FOR EACH ROW EXECUTE FUNCTION calsync_google_accounts_event();

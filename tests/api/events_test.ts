@@ -5,13 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { openDb } from "@/lib/db/mod.ts";
-import { setOAuthTokenStatus } from "@/lib/db/oauth_tokens.ts";
+import { setAccountStatus } from "@/lib/db/google_accounts.ts";
 import { finishSyncLog, startSyncLog } from "@/lib/db/sync_logs.ts";
-import {
-  createSyncConfig,
-  pauseSyncConfigsOfUser,
-  resumeSyncConfigsPausedFor,
-} from "@/lib/db/sync_configs.ts";
+import { createSyncConfig } from "@/lib/db/sync_configs.ts";
 import { MAX_STREAMS_PER_USER, userEventStream } from "@/lib/http/events.ts";
 import {
   bearer,
@@ -144,9 +140,9 @@ Deno.test("a user's stream announces their runs and pauses, and no other user's"
     log_id: logId,
     status: "success",
   });
-  await pauseSyncConfigsOfUser(db, alice.id, "disconnected");
+  await db.query(`UPDATE sync_configs SET is_active = false WHERE id = $1`, [config.id]);
   await aliceStream.waitFor((e) => e.name === "config_paused" && e.data.config_id === config.id);
-  await resumeSyncConfigsPausedFor(db, alice.id, ["disconnected"]);
+  await db.query(`UPDATE sync_configs SET is_active = true WHERE id = $1`, [config.id]);
   await aliceStream.waitFor((e) => e.name === "config_resumed");
 
   // Bob's own change arrives on his stream, after all of Alice's: his stream saw none of hers.
@@ -156,29 +152,30 @@ Deno.test("a user's stream announces their runs and pauses, and no other user's"
   assert(aliceStream.events.every((e) => e.data.config_id === config.id));
 });
 
-Deno.test("an account's status change is announced with the account, no token", async () => {
+Deno.test("an account's status change is announced with the account's id, no token", async () => {
   await using t = await openTestApp();
   await using server = serve(t);
   const alice = await registerAndSignIn(t.app);
   await using stream = await open(server.url, alice.token);
-  await db.query(
-    `INSERT INTO oauth_tokens (user_id, account_type, google_email, refresh_token_enc, key_version)
-     VALUES ($1, 'source', 'alice@example.com', 'secret-enc', 1)`,
+  const [{ id }] = await db.query<{ id: string }>(
+    `INSERT INTO google_accounts (user_id, google_email, token_label, refresh_token_enc,
+       key_version) VALUES ($1, 'alice@example.com', 'source', 'secret-enc', 1) RETURNING id`,
     [alice.id],
   );
   await stream.waitFor((e) => e.name === "account_connected");
-  await setOAuthTokenStatus(db, alice.id, "source", "needs_reconnect", "invalid_grant");
+  await setAccountStatus(db, id, "needs_reconnect", "invalid_grant");
   const needs = await stream.waitFor((e) => e.name === "account_needs_reconnect");
-  assert.deepEqual(needs.data, { kind: "account_needs_reconnect", account: "source" });
-  // Setting the same status again tells nothing new.
-  await setOAuthTokenStatus(db, alice.id, "source", "needs_reconnect", "invalid_grant");
-  await setOAuthTokenStatus(db, alice.id, "source", "ok", null);
+  assert.deepEqual(needs.data, { kind: "account_needs_reconnect", account: id });
+  // A write that leaves the status as it was tells nothing new.
+  await db.query(`UPDATE google_accounts SET status_reason = 'again' WHERE id = $1`, [id]);
+  await setAccountStatus(db, id, "ok", null);
   await stream.waitFor((e) => e.name === "account_reconnected");
   assert.deepEqual(stream.events.map((e) => e.name), [
     "account_connected",
     "account_needs_reconnect",
     "account_reconnected",
   ]);
+  assert.ok(!JSON.stringify(stream.events).includes("secret"));
 });
 
 Deno.test("a run finished by one instance is announced on another instance's stream", async () => {
