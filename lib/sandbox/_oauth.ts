@@ -213,13 +213,7 @@ text-align:left;cursor:pointer}.note{color:#555;font-size:.9rem}
         ? "Choose an account to sign in with. Only your email address is shared."
         : "Choose the account whose calendars cal-sync may connect."
     }</p>
-${
-      hint
-        ? `<p class="hint" id="login-hint">Signing in as <b>${
-          escapeHtml(hint)
-        }</b> was asked for. You can still choose another account.</p>`
-        : ""
-    }
+${purposeLine(signIn, hint, p.get("client_id")!)}
 <p class="note">This is the cal-sync Google sandbox: Google is simulated, no data leaves this machine.</p>
 <p>to continue to <b>${escapeHtml(p.get("client_id")!)}</b>, which asks for:</p>
 <ul class="note">${scopes.map((s) => `<li>${escapeHtml(s)}</li>`).join("")}</ul>
@@ -519,4 +513,24 @@ ${forms}
       grant_types_supported: ["authorization_code", "refresh_token"],
     });
   }
+}
+
+/**
+ * What the consent is for, in words: signing in, connecting an account's calendars, or
+ * reconnecting one (the app names it with `login_hint`), and to which app (its client id).
+ */
+function purposeLine(signIn: boolean, hint: string, clientId: string): string {
+  const app = `<b>cal-sync</b> (client <code>${escapeHtml(clientId)}</code>)`;
+  if (signIn) {
+    return hint
+      ? `<p class="hint" id="login-hint">Signing in to ${app} as <b>${
+        escapeHtml(hint)
+      }</b> was asked for. You can still choose another account.</p>`
+      : "";
+  }
+  return hint
+    ? `<p class="hint" id="login-hint">Reconnecting <b>${
+      escapeHtml(hint)
+    }</b> to ${app}: Google no longer accepted its earlier permission. Choose the same account to let its syncs run again.</p>`
+    : `<p class="hint" id="purpose">Connecting a Google account's calendars to ${app}: choose the account.</p>`;
 }
