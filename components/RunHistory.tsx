@@ -46,21 +46,21 @@ export function RunHistory({ runs, local = false }: { runs: RunLogView[]; local?
           <tbody>
             {runs.map((run) => (
               <tr key={run.id}>
-                <td>
+                <td data-label="Time">
                   <time dateTime={run.started_at}>{formatWhen(run.started_at, local)}</time>
                 </td>
-                <td>{TRIGGERS[run.trigger] ?? run.trigger}</td>
-                <td>
+                <td data-label="Trigger">{TRIGGERS[run.trigger] ?? run.trigger}</td>
+                <td data-label="Status">
                   <span class={`badge badge--${runTone(run)}`}>{runStatusText(run)}</span>
                 </td>
-                <td class="num">{run.events_created}</td>
-                <td class="num">{run.events_updated}</td>
-                <td class="num">{run.events_deleted}</td>
-                <td class="num">{run.events_skipped}</td>
-                <td class="num">{run.events_failed}</td>
-                <td class="num">{run.events_overwritten}</td>
-                <td class="num">{formatDuration(run.duration_ms)}</td>
-                <td class="runs__error">
+                <td class="num" data-label="Created">{run.events_created}</td>
+                <td class="num" data-label="Updated">{run.events_updated}</td>
+                <td class="num" data-label="Deleted">{run.events_deleted}</td>
+                <td class="num" data-label="Skipped">{run.events_skipped}</td>
+                <td class="num" data-label="Failed">{run.events_failed}</td>
+                <td class="num" data-label="Overwritten">{run.events_overwritten}</td>
+                <td class="num" data-label="Duration">{formatDuration(run.duration_ms)}</td>
+                <td class="runs__error" data-label="Error">
                   {run.error && <FailureReason reason={run.error} />}
                   <FailureList failures={run.failures ?? []} shown={Infinity} />
                 </td>

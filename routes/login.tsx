@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { AccountForm } from "@/components/AccountForm.tsx";
 import { GoogleSignInButton } from "@/components/GoogleSignInButton.tsx";
+import { ProductIntro } from "@/components/ProductIntro.tsx";
 import { signIn, SignInEmail } from "@/lib/auth/accounts.ts";
 import { accountFormData, NextQuery, signedInRedirect } from "@/lib/http/session.ts";
-import { formAgain, page } from "@/lib/http/page.ts";
+import { formAgain, type FormFailure, page } from "@/lib/http/page.ts";
+import type { Services } from "@/lib/services.ts";
 import { define } from "@/lib/web/define.ts";
 
 const LoginForm = z.object({
@@ -14,7 +16,8 @@ const LoginForm = z.object({
 export const handler = define.handlers({
   GET: page(
     { auth: false, query: NextQuery },
-    (ctx, { user, query }) => user ? ctx.redirect("/") : { data: accountFormData(query.next) },
+    (ctx, { user, query }) =>
+      user ? ctx.redirect("/") : { data: loginData(ctx.state.services, query.next) },
   ),
   POST: page(
     { auth: false, query: NextQuery, form: LoginForm },
@@ -23,22 +26,31 @@ export const handler = define.handlers({
       const { token } = await signIn(services, email, password, ctx.remoteAddr ?? "unknown");
       return signedInRedirect(token, query.next, ctx.url, services);
     },
-    (_ctx, failure, { query }) => formAgain(accountFormData(query.next, failure), failure),
+    (ctx, failure, { query }) =>
+      formAgain(loginData(ctx.state.services, query.next, failure), failure),
   ),
 });
 
+/** The sign-in form's data, and whether Google is the sandbox (the landing's how-to-try). */
+function loginData(services: Services, next: string, failure?: FormFailure) {
+  return { ...accountFormData(next, failure), sandbox: services.config.googleSandbox };
+}
+
 export default define.page<typeof handler>(function Login({ data }) {
   return (
-    <AccountForm
-      title="Sign in"
-      heading="Sign in"
-      submit="Sign in"
-      data={data}
-      alternative={<GoogleSignInButton next={data.next} />}
-      password={{ autocomplete: "current-password" }}
-    >
-      <a href="/password-reset">Forgot your password?</a> · New here?{" "}
-      <a href={`/register${data.nextQuery}`}>Create an account</a>
-    </AccountForm>
+    <>
+      <ProductIntro sandbox={data.sandbox} />
+      <AccountForm
+        title="Sign in"
+        heading="Sign in"
+        submit="Sign in"
+        data={data}
+        alternative={<GoogleSignInButton next={data.next} />}
+        password={{ autocomplete: "current-password" }}
+      >
+        <a href="/password-reset">Forgot your password?</a> · New here?{" "}
+        <a href={`/register${data.nextQuery}`}>Create an account</a>
+      </AccountForm>
+    </>
   );
 });

@@ -47,6 +47,19 @@ Deno.test({
       const errors: string[] = [];
       page.on("pageerror", (error) => errors.push(error.message));
       const email = `live-${crypto.randomUUID().slice(0, 8)}@cal-sync.test`;
+      await t.step(
+        "the signed-out landing says what it does and how to try the sandbox",
+        async () => {
+          await page.goto(`${app.url}/`);
+          await page.waitForURL((url) => url.pathname === "/login");
+          const intro = page.getByRole("region", { name: /Copy one Google Calendar/ });
+          assert.match(await intro.innerText(), /copies the events of a Google Calendar/);
+          const note = await page.locator("#sandbox-note").innerText();
+          assert.match(note, /Google is simulated/);
+          assert.match(note, /alice@example\.com/);
+          assert.match(note, /bob@example\.com/);
+        },
+      );
       await page.goto(`${app.url}/register`);
       await page.getByLabel("Email").fill(email);
       await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
@@ -101,6 +114,27 @@ Deno.test({
           { timeout: 2_000 },
         );
         await page.screenshot({ path: `${ARTIFACTS}live-02-reconnect.png`, fullPage: true });
+      });
+      await t.step("at 390 px the history dialog shows every count within the width", async () => {
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.getByRole("link", { name: /^History/ }).click();
+        const dialog = page.getByRole("dialog");
+        await dialog.locator(".runs tbody tr").first().waitFor();
+        const cells = dialog.locator(".runs tbody tr").first().locator("td.num");
+        assert.equal(await cells.count(), 7);
+        for (let i = 0; i < 7; i++) {
+          const cell = cells.nth(i);
+          assert.ok(await cell.isVisible());
+          const box = (await cell.boundingBox())!;
+          assert.ok(box.x >= 0 && box.x + box.width <= 390, `count ${i} at ${JSON.stringify(box)}`);
+          // Each count is labelled on a phone, the header row being out of sight.
+          const label = await cell.evaluate((el) => getComputedStyle(el, "::before").content);
+          assert.match(label, /^"(Created|Updated|Deleted|Skipped|Failed|Overwritten|Duration)"$/);
+        }
+        await page.screenshot({ path: `${ARTIFACTS}live-03-history-390.png` });
+        const wrap = dialog.locator(".table-wrap");
+        const sideways = await wrap.evaluate((el) => el.scrollWidth - el.clientWidth);
+        assert.equal(sideways, 0, "no sideways scroll is needed");
       });
       assert.deepEqual(errors, []);
     } finally {
