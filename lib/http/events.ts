@@ -94,12 +94,11 @@ export async function userEventStream(
   userId: string,
   options: { heartbeatMs?: number } = {},
 ): Promise<Response | undefined> {
-  let stop = () => {};
-  let timer: ReturnType<typeof setInterval> | undefined;
+  const live: { stop(): void; timer?: ReturnType<typeof setInterval> } = { stop() {} };
   let sink!: ReturnType<typeof eventSink>;
   const end = () => {
-    clearInterval(timer);
-    stop();
+    clearInterval(live.timer);
+    live.stop();
     sink?.gone();
   };
   const body = new ReadableStream<Uint8Array>({
@@ -114,8 +113,8 @@ export async function userEventStream(
     await body.cancel();
     return undefined;
   }
-  stop = unsubscribe;
-  timer = setInterval(() => sink.send(": heartbeat\n\n"), options.heartbeatMs ?? HEARTBEAT_MS);
+  live.stop = unsubscribe;
+  live.timer = setInterval(() => sink.send(": heartbeat\n\n"), options.heartbeatMs ?? HEARTBEAT_MS);
   return new Response(body, {
     headers: {
       "content-type": "text/event-stream; charset=utf-8",
