@@ -22,17 +22,20 @@ async function getJson<T>(url: string): Promise<T | null | undefined> {
   return await res.json() as T;
 }
 
-/** One sync's card as the server has it now, with its last run; null when it is gone. */
-async function fetchSync(id: string): Promise<SyncView | null | undefined> {
+/**
+ * One sync's card as the server has it now (with its last run after a run finished); null
+ * when it is gone.
+ */
+async function fetchSync(id: string, withRun: boolean): Promise<SyncView | null | undefined> {
   const config = await getJson<SyncView>(`/api/sync/config/${id}`);
-  if (!config) return config;
+  if (!config || !withRun) return config;
   const page = await getJson<{ logs: RunLogView[] }>(`/api/sync/logs/${id}?limit=1`);
   const last = page?.logs[0];
   return last ? { ...config, last_run: last } : config;
 }
 
-async function refreshSync(syncs: Signal<SyncView[]>, id: string) {
-  const next = await fetchSync(id);
+async function refreshSync(syncs: Signal<SyncView[]>, id: string, withRun = false) {
+  const next = await fetchSync(id, withRun);
   if (next === undefined) return;
   if (next === null) {
     syncs.value = syncs.value.filter((s) => s.id !== id);
@@ -49,8 +52,12 @@ export function useLiveSyncs(syncs: Signal<SyncView[]>) {
     onLiveEvent((event: LiveEvent) => {
       if (event.kind === "config_deleted" && event.config_id) {
         syncs.value = syncs.value.filter((s) => s.id !== event.config_id);
-      } else if (event.config_id) {
-        void refreshSync(syncs, event.config_id);
+      } else if (
+        event.config_id &&
+        // A card this page removed (its own Delete) is not fetched again.
+        (event.kind === "config_created" || syncs.value.some((s) => s.id === event.config_id))
+      ) {
+        void refreshSync(syncs, event.config_id, event.kind === "run_finished");
       }
       if (isAccountEvent(event)) { for (const s of syncs.value) void refreshSync(syncs, s.id); }
     }), []);

@@ -237,7 +237,7 @@ Deno.test({
             page.waitForEvent("popup"),
             card.getByRole("link", { name: /^Reconnect/ }).click(),
           ]);
-          await popup.getByText("Signing in as bob@example.com was asked for").waitFor();
+          await popup.getByText("Reconnecting bob@example.com to cal-sync").waitFor();
           await popup.setViewportSize({ width: 520, height: 720 });
           await shot(popup, "accounts-05-consent-hint");
           await popup.getByRole("button", { name: "Continue as bob@example.com" }).click();
