@@ -142,7 +142,7 @@ Deno.test(
     const html = await page.text();
     assert.match(html, />\s*Overwritten\s*</);
     const row = html.slice(html.indexOf("<tbody>"), html.indexOf("</tr>", html.indexOf("<tbody>")));
-    const cells = [...row.matchAll(/<td class="num">([^<]*)<\/td>/g)].map((m) => m[1]);
+    const cells = [...row.matchAll(/<td class="num"[^>]*>([^<]*)<\/td>/g)].map((m) => m[1]);
     // Created, updated, deleted, skipped, failed, overwritten, duration: the newest run first.
     assert.deepEqual(cells.slice(0, 6), ["0", "1", "0", "0", "0", "1"]);
   },
