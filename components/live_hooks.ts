@@ -22,28 +22,27 @@ async function getJson<T>(url: string): Promise<T | null | undefined> {
   return await res.json() as T;
 }
 
-/**
- * One sync's card as the server has it now (with its last run after a run finished); null
- * when it is gone.
- */
-async function fetchSync(id: string, withRun: boolean): Promise<SyncView | null | undefined> {
-  const config = await getJson<SyncView>(`/api/sync/config/${id}`);
-  if (!config || !withRun) return config;
+/** The last run of a sync, for its card's words after a run; undefined when unknown. */
+async function lastRun(id: string): Promise<RunLogView | undefined> {
   const page = await getJson<{ logs: RunLogView[] }>(`/api/sync/logs/${id}?limit=1`);
-  const last = page?.logs[0];
-  return last ? { ...config, last_run: last } : config;
+  return page?.logs[0];
 }
 
-async function refreshSync(syncs: Signal<SyncView[]>, id: string, withRun = false) {
-  const next = await fetchSync(id, withRun);
-  if (next === undefined) return;
-  if (next === null) {
-    syncs.value = syncs.value.filter((s) => s.id !== id);
-  } else if (syncs.value.some((s) => s.id === id)) {
-    syncs.value = syncs.value.map((s) => s.id === id ? { ...s, ...next } : s);
-  } else {
-    syncs.value = [...syncs.value, next];
-  }
+/**
+ * The cards as the server has them now: the list (which never answers 404, so a card deleted
+ * meanwhile just drops out), merged into what the page shows; `ranId`'s card also gets its
+ * last run.
+ */
+async function refreshSyncs(syncs: Signal<SyncView[]>, ranId?: string) {
+  const list = await getJson<{ configs: SyncView[] }>("/api/sync/config");
+  if (!list) return;
+  const run = ranId && list.configs.some((c) => c.id === ranId) ? await lastRun(ranId) : undefined;
+  const had = new Map(syncs.value.map((s) => [s.id, s]));
+  syncs.value = list.configs.map((c) => ({
+    ...had.get(c.id),
+    ...c,
+    ...(c.id === ranId && run ? { last_run: run } : {}),
+  }));
 }
 
 /** Keeps the sync cards current with the live stream (their accounts' states included). */
@@ -52,14 +51,9 @@ export function useLiveSyncs(syncs: Signal<SyncView[]>) {
     onLiveEvent((event: LiveEvent) => {
       if (event.kind === "config_deleted" && event.config_id) {
         syncs.value = syncs.value.filter((s) => s.id !== event.config_id);
-      } else if (
-        event.config_id &&
-        // A card this page removed (its own Delete) is not fetched again.
-        (event.kind === "config_created" || syncs.value.some((s) => s.id === event.config_id))
-      ) {
-        void refreshSync(syncs, event.config_id, event.kind === "run_finished");
+        return;
       }
-      if (isAccountEvent(event)) { for (const s of syncs.value) void refreshSync(syncs, s.id); }
+      void refreshSyncs(syncs, event.kind === "run_finished" ? event.config_id : undefined);
     }), []);
 }
 
