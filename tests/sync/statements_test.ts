@@ -29,6 +29,7 @@ function counting(db: Db): { db: Db; sent: string[] } {
         return db.exec(sql);
       },
       transaction: (fn) => db.transaction(fn),
+      listen: (channel, fn) => db.listen(channel, fn),
       close: () => db.close(),
     },
   };
