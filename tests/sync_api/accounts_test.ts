@@ -269,7 +269,10 @@ Deno.test(
       const url = await startUrl(browser, `/api/accounts/${b.id}/reconnect`);
       assert.equal(new URL(url).searchParams.get("login_hint"), b.email);
       const page = await (await fetch(url)).text();
-      assert.match(page, new RegExp(`Signing in as <b>${b.email.replace(/[.]/g, "\\.")}</b>`));
+      assert.match(
+        page,
+        new RegExp(`Reconnecting <b>${b.email.replace(/[.]/g, "\\.")}</b> to <b>cal-sync</b>`),
+      );
     });
 
     await t.step("signing in as another account says so, and adds it", async () => {
