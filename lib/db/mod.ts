@@ -30,6 +30,11 @@ export interface Db extends Queryable {
   readonly kind: "postgres" | "pglite";
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * PostgreSQL only: LISTEN on `channel`, calling `fn` with each NOTIFY payload; resolves to the
+   * UNLISTEN. (PGlite has one process, so in-process wake-ups serve it.)
+   */
+  listen?(channel: string, fn: (payload: string) => void): Promise<() => Promise<void>>;
   /** PGlite only: its data directory as a tarball, a `template` for `openDb` (test databases). */
   dumpDataDir?(): Promise<Blob>;
 }
@@ -128,6 +133,7 @@ function openPostgres(url: string): Db {
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
       sql.begin((tx) => fn(wrap(tx, false))) as Promise<T>,
     close: () => sql.end({ timeout: 5 }),
+    listen: async (channel, fn) => (await sql.listen(channel, fn)).unlisten,
   };
 }
 
