@@ -3,91 +3,13 @@
  * sandbox delivers events.watch messages to its webhook, and the push worker runs what they make due.
  */
 import assert from "node:assert/strict";
-import type { Hono } from "hono";
-import { loadConfig } from "@/lib/config.ts";
+import { openDb } from "@/lib/db/mod.ts";
 import { listPushChannels } from "@/lib/db/push_channels.ts";
-import { startSandbox } from "@/lib/sandbox/mod.ts";
-import { createServices, type Services } from "@/lib/services.ts";
+import { createServices } from "@/lib/services.ts";
 import { pushCounters, watchCalendars } from "@/lib/sync/push.ts";
-import { type PushWorker, startPushWorker } from "@/lib/sync/push_worker.ts";
-import { openTestDb, testDatabaseUrl } from "../_db.ts";
-import { NEW_KEY, openApp, TEST_KEY, type World } from "../connect/_helpers.ts";
+import { testDatabaseUrl } from "../_db.ts";
 import { addEvents, at, call, createConfig, listEvents, tenant } from "./_helpers.ts";
-
-interface PushWorld extends World {
-  app: Hono;
-  webhookUrl: string;
-  /** A second instance's services on the same database (PostgreSQL), if opened. */
-  workers: PushWorker[];
-  runs(configId: string): Promise<number>;
-}
-
-async function openPushWorld(): Promise<PushWorld> {
-  const db = await openTestDb();
-  const { url, sandbox, close } = await startSandbox({
-    port: 0,
-    dataFile: null,
-    allowHttpWebhooks: true,
-  });
-  let app: Hono | undefined;
-  const { promise, resolve } = Promise.withResolvers<Deno.NetAddr>();
-  const server = Deno.serve(
-    { port: 0, hostname: "127.0.0.1", onListen: (a) => resolve(a as Deno.NetAddr) },
-    (req) => app!.fetch(req),
-  );
-  const webhookUrl = `http://127.0.0.1:${(await promise).port}`;
-  const config = await loadConfig({
-    APP_ENV: "test",
-    DATABASE_URL: testDatabaseUrl(),
-    JWT_SECRET: "test-secret-that-is-at-least-32-characters-long",
-    ENCRYPTION_KEYS: `${TEST_KEY},${NEW_KEY}`,
-    GOOGLE_SANDBOX: "1",
-    API_URL: "http://app.test",
-    WEBHOOK_URL: webhookUrl,
-  });
-  const services = createServices(config, db, url);
-  app = await openApp(services);
-  const workers: PushWorker[] = [];
-  const closeAll = async () => {
-    for (const w of workers) await w.stop();
-    await server.shutdown();
-    await close();
-    await db.close();
-  };
-  return {
-    services,
-    db,
-    sandbox,
-    sandboxUrl: url,
-    app,
-    webhookUrl,
-    workers,
-    runs: async (id) =>
-      Number(
-        (await db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM sync_logs WHERE config_id = $1`,
-          [id],
-        ))[0].n,
-      ),
-    close: closeAll,
-    [Symbol.asyncDispose]: closeAll,
-  };
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<number> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > ms) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return Date.now() - start;
-}
-
-async function startWorker(world: PushWorld, services: Services = world.services) {
-  const worker = await startPushWorker(services, { pollMs: 200, maintainMs: 3600_000 });
-  world.workers.push(worker);
-  return worker;
-}
+import { openPushWorld, startWorker, until } from "./_push.ts";
 
 Deno.test("push: a channel on create; a source edit runs the sync without waiting for the poll", async () => {
   await using world = await openPushWorld();
@@ -212,7 +134,7 @@ Deno.test("push: renewal before expiry opens the new channel first, then stops t
   const config = await createConfig(t);
   const [old] = await listPushChannels(world.db, t.user.id);
   // Six and a half days on, the week-long channel is within a day of expiring.
-  await watchCalendars(world.services, undefined, Date.now() + 6.5 * 86400_000);
+  await watchCalendars(world.services, t.user.id, Date.now() + 6.5 * 86400_000);
   const now = await listPushChannels(world.db, t.user.id);
   assert.equal(now.length, 1);
   assert.notEqual(now[0].id, old.id);
@@ -234,4 +156,31 @@ Deno.test("push: renewal before expiry opens the new channel first, then stops t
     async () => (await listEvents(t.dest, t.destCal)).some((e) => e.summary === "After renewal"),
   );
   assert.equal(await world.runs(config.id), runs + 1);
+});
+
+Deno.test({
+  name: "push: two instances on PostgreSQL, a message to either runs the config exactly once",
+  ignore: !testDatabaseUrl().startsWith("postgres"),
+  async fn() {
+    await using world = await openPushWorld();
+    const t = await tenant(world.app, world, "twin");
+    const config = await createConfig(t);
+    // A second instance: its own pool on the same database, and its own worker (LISTEN).
+    const other = await openDb(testDatabaseUrl());
+    await using _closeOther = { [Symbol.asyncDispose]: () => other.close() };
+    const twin = createServices(world.services.config, other, world.sandboxUrl);
+    await startWorker(world);
+    await startWorker(world, twin);
+    await until("the first run", async () => (await world.runs(config.id)) === 1);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await world.runs(config.id), 1);
+    await addEvents(t, 1, "Twin");
+    await until(
+      "the copy",
+      async () => (await listEvents(t.dest, t.destCal)).some((e) => e.summary === "Twin 0"),
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await world.runs(config.id), 2);
+    for (const w of world.workers.splice(0)) await w.stop();
+  },
 });
