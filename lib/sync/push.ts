@@ -55,6 +55,7 @@ export async function watchCalendars(
   services: Services,
   userId?: string,
   now = Date.now(),
+  opts: { reopen?: boolean } = {},
 ): Promise<void> {
   if (!pushEnabled(services)) return;
   try {
@@ -63,13 +64,34 @@ export async function watchCalendars(
     const wantedKeys = new Set(wanted.map(key));
     for (const cal of wanted) {
       const mine = channels.filter((c) => key(c) === key(cal));
-      const healthy = mine.filter((c) => isHealthy(c, now));
+      const healthy = opts.reopen ? [] : mine.filter((c) => isHealthy(c, now));
       if (healthy.length === 0 && !(await openChannel(services, cal))) continue;
-      for (const old of mine.filter((c) => !isHealthy(c, now))) await stopChannel(services, old);
+      const stale = mine.filter((c) => opts.reopen || !isHealthy(c, now));
+      for (const old of stale) await stopChannel(services, old);
     }
     for (const c of channels.filter((c) => !wantedKeys.has(key(c)))) await stopChannel(services, c);
   } catch (err) {
     log.warn("Could not update the push channels", { error: errorText(err) });
+  }
+}
+
+/**
+ * Stops the user's channels opened through one connection, while its tokens still work: before
+ * a disconnect deletes them.
+ */
+export async function stopChannelsOf(
+  services: Services,
+  userId: string,
+  accountType: AccountType,
+): Promise<void> {
+  if (!pushEnabled(services)) return;
+  try {
+    const channels = await listPushChannels(services.db, userId);
+    for (const c of channels.filter((c) => c.account_type === accountType)) {
+      await stopChannel(services, c);
+    }
+  } catch (err) {
+    log.warn("Could not stop the push channels", { error: errorText(err) });
   }
 }
 

@@ -13,7 +13,7 @@ export async function benchPush(): Promise<string> {
   const t = await tenant(world.app, world, "bench");
   const config = await createConfig(t);
   await startWorker(world);
-  await until("the first run", async () => (await world.runs(config.id)) === 1, 30_000);
+  await until("the first run", async () => (await world.finished(config.id)) === 1, 30_000);
   const faults = await fetch(`${world.sandboxUrl}_sandbox/faults`, {
     method: "POST",
     headers: { "content-type": "application/json" },

@@ -1,6 +1,7 @@
 /** The world of the push tests and the push benchmark: the app served over HTTP with WEBHOOK_URL. */
 import type { Hono } from "hono";
 import { loadConfig } from "@/lib/config.ts";
+import type { Db } from "@/lib/db/mod.ts";
 import { startSandbox } from "@/lib/sandbox/mod.ts";
 import { createServices, type Services } from "@/lib/services.ts";
 import { type PushWorker, startPushWorker } from "@/lib/sync/push_worker.ts";
@@ -12,14 +13,21 @@ export interface PushWorld extends World {
   webhookUrl: string;
   /** A second instance's services on the same database (PostgreSQL), if opened. */
   workers: PushWorker[];
+  /** Moves the sandbox's clock (Google's) this far ahead of the real one. */
+  clock: { offsetMs: number };
+  /** Runs of the config started so far (finished or not). */
   runs(configId: string): Promise<number>;
+  /** Runs of the config that have ended. */
+  finished(configId: string): Promise<number>;
 }
 
 export async function openPushWorld(): Promise<PushWorld> {
   const db = await openTestDb();
+  const clock = { offsetMs: 0 };
   const { url, sandbox, close } = await startSandbox({
     port: 0,
     dataFile: null,
+    now: () => new Date(Date.now() + clock.offsetMs),
     allowHttpWebhooks: true,
   });
   let app: Hono | undefined;
@@ -55,13 +63,9 @@ export async function openPushWorld(): Promise<PushWorld> {
     app,
     webhookUrl,
     workers,
-    runs: async (id) =>
-      Number(
-        (await db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM sync_logs WHERE config_id = $1`,
-          [id],
-        ))[0].n,
-      ),
+    clock,
+    runs: (id) => countRuns(db, id, false),
+    finished: (id) => countRuns(db, id, true),
     close: closeAll,
     [Symbol.asyncDispose]: closeAll,
   };
@@ -84,4 +88,13 @@ export async function startWorker(world: PushWorld, services: Services = world.s
   const worker = await startPushWorker(services, { pollMs: 200, maintainMs: 3600_000 });
   world.workers.push(worker);
   return worker;
+}
+
+async function countRuns(db: Db, configId: string, finished: boolean): Promise<number> {
+  const rows = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM sync_logs
+     WHERE config_id = $1 AND ($2::boolean IS FALSE OR finished_at IS NOT NULL)`,
+    [configId, finished],
+  );
+  return rows[0].n;
 }

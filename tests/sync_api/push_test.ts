@@ -8,7 +8,16 @@ import { listPushChannels } from "@/lib/db/push_channels.ts";
 import { createServices } from "@/lib/services.ts";
 import { pushCounters, watchCalendars } from "@/lib/sync/push.ts";
 import { testDatabaseUrl } from "../_db.ts";
-import { addEvents, at, call, createConfig, listEvents, tenant } from "./_helpers.ts";
+import {
+  addEvents,
+  at,
+  call,
+  connect,
+  createConfig,
+  googleAs,
+  listEvents,
+  tenant,
+} from "./_helpers.ts";
 import { openPushWorld, startWorker, until } from "./_push.ts";
 
 Deno.test("push: a channel on create; a source edit runs the sync without waiting for the poll", async () => {
@@ -24,7 +33,7 @@ Deno.test("push: a channel on create; a source edit runs the sync without waitin
   assert.equal(list.body.configs[0].push.status, "live");
   // The first run (due at creation), then the config waits its 15 minutes.
   await startWorker(world);
-  await until("the first run", async () => (await world.runs(config.id)) === 1);
+  await until("the first run", async () => (await world.finished(config.id)) === 1);
   const [event] = await addEvents(t, 1, "Pushed");
   const ms = await until(
     "the copy",
@@ -34,6 +43,9 @@ Deno.test("push: a channel on create; a source edit runs the sync without waitin
   assert.equal(await world.runs(config.id), 2);
   const after = await call(t.browser, "GET", "/api/sync/config");
   assert.ok(after.body.configs[0].push.last_message_at);
+  // With a channel that delivers, polling is only the backstop: an hour, not the 15 minutes.
+  const wait = new Date(after.body.configs[0].next_run_at).getTime() - Date.now();
+  assert.ok(wait > 55 * 60_000 && wait <= 60 * 60_000, `next poll in ${wait} ms`);
   assert.ok(event.id);
 });
 
@@ -42,7 +54,7 @@ Deno.test("push: 50 edits in a burst cost a few runs and leave the exact mirror"
   const t = await tenant(world.app, world, "burst");
   const config = await createConfig(t);
   await startWorker(world);
-  await until("the first run", async () => (await world.runs(config.id)) === 1);
+  await until("the first run", async () => (await world.finished(config.id)) === 1);
   // A burst: 50 writes at once (Google sends one message each).
   const events = (await Promise.all(Array.from({ length: 50 }, (_, i) =>
     t.source.events.insert({
@@ -133,27 +145,37 @@ Deno.test("push: renewal before expiry opens the new channel first, then stops t
   const t = await tenant(world.app, world, "renew");
   const config = await createConfig(t);
   const [old] = await listPushChannels(world.db, t.user.id);
-  // Six and a half days on, the week-long channel is within a day of expiring.
-  await watchCalendars(world.services, t.user.id, Date.now() + 6.5 * 86400_000);
-  const now = await listPushChannels(world.db, t.user.id);
-  assert.equal(now.length, 1);
-  assert.notEqual(now[0].id, old.id);
-  // A restart keeps the channel: a new process's services on the same database receive it.
+  // Six and a half days on (Google's clock and the app's), the week-long channel is within a day
+  // of expiring: the app opens the new one, then stops the old.
+  const ahead = 6.5 * 86400_000;
+  world.clock.offsetMs = ahead;
+  await watchCalendars(world.services, t.user.id, Date.now() + ahead);
+  const renewed = await listPushChannels(world.db, t.user.id);
+  assert.equal(renewed.length, 1);
+  assert.notEqual(renewed[0].id, old.id);
+  assert.ok(new Date(renewed[0].expires_at).getTime() > Date.now() + 13 * 86400_000);
+  // Past the old channel's expiry, an edit still arrives: no gap. And a restart keeps the
+  // channel: a new process's services on the same database receive it.
+  world.clock.offsetMs = 7.1 * 86400_000;
   const again = createServices(world.services.config, world.db, world.sandboxUrl);
   await startWorker(world, again);
-  await until("the first run", async () => (await world.runs(config.id)) >= 1);
+  await until("the first run", async () => (await world.finished(config.id)) >= 1);
   const runs = await world.runs(config.id);
-  await t.source.events.insert({
+  const source = googleAs(world, t.sourceEmail);
+  await source.events.insert({
     calendarId: t.sourceCal,
     requestBody: {
       summary: "After renewal",
-      start: { dateTime: at(2) },
-      end: { dateTime: at(2.1) },
+      start: { dateTime: at(8) },
+      end: { dateTime: at(8.1) },
     },
   });
   await until(
     "the copy",
-    async () => (await listEvents(t.dest, t.destCal)).some((e) => e.summary === "After renewal"),
+    async () =>
+      (await listEvents(googleAs(world, t.destEmail), t.destCal)).some((e) =>
+        e.summary === "After renewal"
+      ),
   );
   assert.equal(await world.runs(config.id), runs + 1);
 });
@@ -171,7 +193,7 @@ Deno.test({
     const twin = createServices(world.services.config, other, world.sandboxUrl);
     await startWorker(world);
     await startWorker(world, twin);
-    await until("the first run", async () => (await world.runs(config.id)) === 1);
+    await until("the first run", async () => (await world.finished(config.id)) === 1);
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(await world.runs(config.id), 1);
     await addEvents(t, 1, "Twin");
@@ -183,4 +205,21 @@ Deno.test({
     assert.equal(await world.runs(config.id), 2);
     for (const w of world.workers.splice(0)) await w.stop();
   },
+});
+
+Deno.test("push: a disconnect stops the channel and a reconnect opens a new one", async () => {
+  await using world = await openPushWorld();
+  const t = await tenant(world.app, world, "reconnect");
+  await createConfig(t);
+  const [before] = await listPushChannels(world.db, t.user.id);
+  const stops = world.sandbox.stats().requests["channels.stop"] ?? 0;
+  assert.equal((await call(t.browser, "DELETE", "/api/oauth/source")).status, 200);
+  assert.equal((await listPushChannels(world.db, t.user.id)).length, 0);
+  assert.equal(world.sandbox.stats().requests["channels.stop"], stops + 1);
+  await connect(t.browser, "source", t.sourceEmail);
+  const after = await listPushChannels(world.db, t.user.id);
+  assert.equal(after.length, 1);
+  assert.notEqual(after[0].id, before.id);
+  const list = await call(t.browser, "GET", "/api/sync/config");
+  assert.equal(list.body.configs[0].push.status, "live");
 });
