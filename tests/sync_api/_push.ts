@@ -30,11 +30,12 @@ export async function openPushWorld(): Promise<PushWorld> {
     now: () => new Date(Date.now() + clock.offsetMs),
     allowHttpWebhooks: true,
   });
-  let app: Hono | undefined;
+  // The server starts first (WEBHOOK_URL needs its port); the app it serves comes after.
+  const served: { app?: Hono } = {};
   const { promise, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve(
     { port: 0, hostname: "127.0.0.1", onListen: (a) => resolve(a as Deno.NetAddr) },
-    (req) => app!.fetch(req),
+    (req) => served.app!.fetch(req),
   );
   const webhookUrl = `http://127.0.0.1:${(await promise).port}`;
   const config = await loadConfig({
@@ -47,7 +48,7 @@ export async function openPushWorld(): Promise<PushWorld> {
     WEBHOOK_URL: webhookUrl,
   });
   const services = createServices(config, db, url);
-  app = await openApp(services);
+  const app = served.app = await openApp(services);
   const workers: PushWorker[] = [];
   const closeAll = async () => {
     for (const w of workers) await w.stop();

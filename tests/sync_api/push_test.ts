@@ -31,6 +31,8 @@ Deno.test("push: a channel on create; a source edit runs the sync without waitin
   assert.match(channels[0].token_hash, /^[0-9a-f]{64}$/);
   const list = await call(t.browser, "GET", "/api/sync/config");
   assert.equal(list.body.configs[0].push.status, "live");
+  const page = await (await t.browser("/")).text();
+  assert.match(page, /data-push="live"[^>]*>Live</);
   // The first run (due at creation), then the config waits its 15 minutes.
   await startWorker(world);
   await until("the first run", async () => (await world.finished(config.id)) === 1);
