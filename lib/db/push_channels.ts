@@ -4,7 +4,7 @@ import type { Queryable } from "./mod.ts";
 export interface PushChannelRow {
   id: string;
   user_id: string;
-  account_type: string;
+  account_id: string;
   calendar_id: string;
   resource_id: string;
   token_hash: string;
@@ -16,7 +16,7 @@ export interface PushChannelRow {
 /** A calendar some active config reads as its source: what should have a channel. */
 export interface WatchedCalendar {
   user_id: string;
-  account_type: string;
+  account_id: string;
   calendar_id: string;
 }
 
@@ -26,12 +26,12 @@ export async function insertPushChannel(
   row: Omit<PushChannelRow, "created_at" | "last_message_at">,
 ): Promise<void> {
   await db.query(
-    `INSERT INTO push_channels (id, user_id, account_type, calendar_id, resource_id, token_hash,
+    `INSERT INTO push_channels (id, user_id, account_id, calendar_id, resource_id, token_hash,
        expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
     [
       row.id,
       row.user_id,
-      row.account_type,
+      row.account_id,
       row.calendar_id,
       row.resource_id,
       row.token_hash,
@@ -75,15 +75,15 @@ export function listPushChannels(db: Queryable, userId?: string): Promise<PushCh
 }
 
 /**
- * The calendars read as a source by an active config whose source connection is usable, for
+ * The calendars read as a source by an active config whose source account is usable, for
  * every user or one. (Two-way sync will add its other sides here.)
  */
 export function listWatchedCalendars(db: Queryable, userId?: string): Promise<WatchedCalendar[]> {
   return db.query<WatchedCalendar>(
-    `SELECT DISTINCT c.user_id, 'source' AS account_type, c.source_calendar_id AS calendar_id
+    `SELECT DISTINCT c.user_id, c.source_account_id AS account_id,
+       c.source_calendar_id AS calendar_id
      FROM sync_configs c
-     JOIN oauth_tokens t ON t.user_id = c.user_id AND t.account_type = 'source'
-       AND t.status <> 'needs_reconnect'
+     JOIN google_accounts a ON a.id = c.source_account_id AND a.status = 'ok'
      WHERE c.is_active AND ($1::uuid IS NULL OR c.user_id = $1::uuid)`,
     [userId ?? null],
   );
@@ -103,9 +103,10 @@ export async function notePushMessage(
   if (!due) return 0;
   const rows = await db.query(
     `UPDATE sync_configs SET next_run_at = now()
-     WHERE user_id = $1 AND source_calendar_id = $2 AND is_active AND next_run_at > now()
+     WHERE source_account_id = $1 AND source_calendar_id = $2 AND is_active
+       AND next_run_at > now()
      RETURNING id`,
-    [channel.user_id, channel.calendar_id],
+    [channel.account_id, channel.calendar_id],
   );
   return rows.length;
 }

@@ -3,7 +3,7 @@
  * calendar lists), change, delete (optionally with every copy made), start a run, and
  * disconnect an account under them.
  */
-import { watchCalendars } from "./push.ts";
+import { stopChannelsOf, watchCalendars } from "./push.ts";
 import {
   createSyncConfig,
   deleteSyncConfig,
@@ -350,6 +350,8 @@ export async function disconnectAccountForUser(
       throw err;
     }
   }
+  // Its push channels are stopped while its tokens still work.
+  await stopChannelsOf(services, userId, accountId);
   const result = await disconnectAccount(services, userId, accountId, opts.role);
   if (!result) return undefined;
   return { paused: [...paused, ...result.paused], events_removed: removed };

@@ -1,6 +1,6 @@
 /**
  * Near-real-time sync: a Google push channel (events.watch) on every calendar read as a source by
- * an active config, one per (connection, calendar) however many configs read it. A message marks
+ * an active config, one per (Google account, calendar) however many configs read it. A message marks
  * those configs due now in the database and wakes the workers (lib/sync/push_worker.ts); polling
  * stays as the backstop. Channels are opened and stopped as configs come and go (`watchCalendars`),
  * and renewed before they expire or replaced when they fall silent (the same, run each minute).
@@ -18,7 +18,6 @@ import {
   setPushChannelOpened,
   type WatchedCalendar,
 } from "@/lib/db/push_channels.ts";
-import type { AccountType } from "@/lib/db/oauth_tokens.ts";
 import { getCalendarClient } from "@/lib/google/clients.ts";
 import { googleErrorStatus } from "@/lib/google/errors.ts";
 import { log } from "@/lib/log.ts";
@@ -40,8 +39,8 @@ export function pushEnabled(services: Services): boolean {
   return services.config.webhookUrl !== undefined;
 }
 
-function key(c: { user_id: string; account_type: string; calendar_id: string }): string {
-  return `${c.user_id}\n${c.account_type}\n${c.calendar_id}`;
+function key(c: { account_id: string; calendar_id: string }): string {
+  return `${c.account_id}\n${c.calendar_id}`;
 }
 
 /**
@@ -55,7 +54,8 @@ export async function watchCalendars(
   services: Services,
   userId?: string,
   now = Date.now(),
-  opts: { reopen?: boolean } = {},
+  /** An account connected again: its channels are replaced (new first, then the old stopped). */
+  opts: { reopenAccount?: string } = {},
 ): Promise<void> {
   if (!pushEnabled(services)) return;
   try {
@@ -64,9 +64,10 @@ export async function watchCalendars(
     const wantedKeys = new Set(wanted.map(key));
     for (const cal of wanted) {
       const mine = channels.filter((c) => key(c) === key(cal));
-      const healthy = opts.reopen ? [] : mine.filter((c) => isHealthy(c, now));
+      const reopen = cal.account_id === opts.reopenAccount;
+      const healthy = reopen ? [] : mine.filter((c) => isHealthy(c, now));
       if (healthy.length === 0 && !(await openChannel(services, cal))) continue;
-      const stale = mine.filter((c) => opts.reopen || !isHealthy(c, now));
+      const stale = mine.filter((c) => reopen || !isHealthy(c, now));
       for (const old of stale) await stopChannel(services, old);
     }
     for (const c of channels.filter((c) => !wantedKeys.has(key(c)))) await stopChannel(services, c);
@@ -76,18 +77,18 @@ export async function watchCalendars(
 }
 
 /**
- * Stops the user's channels opened through one connection, while its tokens still work: before
- * a disconnect deletes them.
+ * Stops the user's channels opened through one Google account, while its tokens still work:
+ * before a disconnect deletes them.
  */
 export async function stopChannelsOf(
   services: Services,
   userId: string,
-  accountType: AccountType,
+  accountId: string,
 ): Promise<void> {
   if (!pushEnabled(services)) return;
   try {
     const channels = await listPushChannels(services.db, userId);
-    for (const c of channels.filter((c) => c.account_type === accountType)) {
+    for (const c of channels.filter((c) => c.account_id === accountId)) {
       await stopChannel(services, c);
     }
   } catch (err) {
@@ -108,14 +109,14 @@ async function openChannel(services: Services, cal: WatchedCalendar): Promise<bo
   await insertPushChannel(services.db, {
     id,
     user_id: cal.user_id,
-    account_type: cal.account_type,
+    account_id: cal.account_id,
     calendar_id: cal.calendar_id,
     resource_id: "",
     token_hash: await sha256Hex(token),
     expires_at: new Date(Date.now() + 7 * 86400_000),
   });
   try {
-    const api = await getCalendarClient(services, cal.user_id, cal.account_type as AccountType);
+    const api = await getCalendarClient(services, cal.user_id, cal.account_id);
     const res = await api.events.watch({
       calendarId: cal.calendar_id,
       requestBody: {
@@ -141,7 +142,7 @@ async function openChannel(services: Services, cal: WatchedCalendar): Promise<bo
 /** channels.stop, then forgets the channel (also when Google no longer knows it). */
 async function stopChannel(services: Services, c: PushChannelRow): Promise<void> {
   try {
-    const api = await getCalendarClient(services, c.user_id, c.account_type as AccountType);
+    const api = await getCalendarClient(services, c.user_id, c.account_id);
     await api.channels.stop({ requestBody: { id: c.id, resourceId: c.resource_id } });
   } catch (err) {
     // 404: already gone at Google. Anything else: it expires by itself and its messages 404 here.
@@ -206,13 +207,22 @@ export interface PushStatus {
 export async function pushStatuses(
   services: Services,
   userId: string,
-  configs: { id: string; source_calendar_id: string; is_active: boolean }[],
+  configs: {
+    id: string;
+    source_account_id: string | null;
+    source_calendar_id: string;
+    is_active: boolean;
+  }[],
 ): Promise<Map<string, PushStatus>> {
   const out = new Map<string, PushStatus>();
   const channels = pushEnabled(services) ? await listPushChannels(services.db, userId) : [];
   for (const c of configs) {
-    const ch = channels.filter((x) => x.calendar_id === c.source_calendar_id)
-      .sort((a, b) => new Date(b.expires_at).getTime() - new Date(a.expires_at).getTime())[0];
+    const ch = channels.filter((x) =>
+      x.account_id === c.source_account_id && x.calendar_id === c.source_calendar_id
+    )
+      .sort((a, b) =>
+        new Date(b.expires_at).getTime() - new Date(a.expires_at).getTime()
+      )[0];
     const status = !pushEnabled(services) || !c.is_active ? "polling" : ch ? "live" : "error";
     out.set(c.id, {
       status,

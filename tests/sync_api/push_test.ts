@@ -27,6 +27,7 @@ Deno.test("push: a channel on create; a source edit runs the sync without waitin
   const channels = await listPushChannels(world.db, t.user.id);
   assert.equal(channels.length, 1);
   assert.equal(channels[0].calendar_id, t.sourceCal);
+  assert.equal(channels[0].account_id, t.sourceAccountId);
   assert.ok(channels[0].id.length <= 64);
   assert.match(channels[0].token_hash, /^[0-9a-f]{64}$/);
   const list = await call(t.browser, "GET", "/api/sync/config");
