@@ -6,7 +6,7 @@
  * and renewed before they expire or replaced when they fall silent (the same, run each minute).
  */
 import { timingSafeEqual } from "node:crypto";
-import { sha256Hex } from "@/lib/crypto/hash.ts";
+import { randomUrlToken, sha256Hex } from "@/lib/crypto/hash.ts";
 import {
   deletePushChannel,
   getPushChannel,
@@ -105,7 +105,8 @@ function isHealthy(c: PushChannelRow, now: number): boolean {
 /** Opens a channel on the calendar; false (logged) when Google refused. */
 async function openChannel(services: Services, cal: WatchedCalendar): Promise<boolean> {
   const id = crypto.randomUUID();
-  const token = randomToken();
+  // 32 random bytes: 43 characters (Google allows 256).
+  const token = randomUrlToken(32);
   await insertPushChannel(services.db, {
     id,
     user_id: cal.user_id,
@@ -151,15 +152,6 @@ async function stopChannel(services: Services, c: PushChannelRow): Promise<void>
     }
   }
   await deletePushChannel(services.db, c.id);
-}
-
-/** 32 random bytes, base64url: 43 characters (Google allows 256). */
-function randomToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(
-    /=+$/,
-    "",
-  );
 }
 
 /** The headers of a Google push message the webhook reads. */
