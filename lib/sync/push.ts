@@ -185,6 +185,42 @@ export async function receivePushMessage(services: Services, msg: PushMessage): 
   return true;
 }
 
+/** What a poll found: the config it ran, with its state before the run, and what changed. */
+export interface PolledRun {
+  config: {
+    user_id: string;
+    source_account_id: string | null;
+    source_calendar_id: string;
+    last_synced_at: Date | null;
+  };
+  changed: number;
+}
+
+/**
+ * A run the poll made (not a message) found changes on a source whose channel has said nothing
+ * since the previous run: the channel missed them, so it is replaced. Never throws.
+ */
+export async function replaceSilentChannels(services: Services, runs: PolledRun[]): Promise<void> {
+  if (!pushEnabled(services)) return;
+  for (const { config, changed } of runs) {
+    if (changed === 0 || !config.last_synced_at || !config.source_account_id) continue;
+    const since = new Date(config.last_synced_at).getTime();
+    const channels = await listPushChannels(services.db, config.user_id).catch(() => []);
+    const silent = channels.some((c) =>
+      c.account_id === config.source_account_id && c.calendar_id === config.source_calendar_id &&
+      new Date(c.created_at).getTime() < since &&
+      (c.last_message_at === null || new Date(c.last_message_at).getTime() < since)
+    );
+    if (!silent) continue;
+    log.warn("A push channel missed changes: replacing it", {
+      calendar_id: config.source_calendar_id,
+    });
+    await watchCalendars(services, config.user_id, Date.now(), {
+      reopenAccount: config.source_account_id,
+    });
+  }
+}
+
 /** A config's push state for the API and the dashboard. */
 export interface PushStatus {
   status: "live" | "polling" | "error";

@@ -8,7 +8,7 @@
 import { anySyncDue } from "@/lib/db/push_channels.ts";
 import { log } from "@/lib/log.ts";
 import type { Services } from "@/lib/services.ts";
-import { watchCalendars } from "./push.ts";
+import { replaceSilentChannels, watchCalendars } from "./push.ts";
 import { onWake, WAKE_CHANNEL } from "./push_wake.ts";
 import { runDueSyncs, TICK_BUDGET_MS } from "./scheduler.ts";
 
@@ -103,6 +103,17 @@ async function drain(services: Services, owner: string, concurrency?: number): P
       deadline: Date.now() + TICK_BUDGET_MS,
     });
     if (runs.length) log.info("Due syncs ran", { configs: runs.length });
+    await replaceSilentChannels(
+      services,
+      runs.flatMap(({ config, result }) =>
+        result
+          ? [{
+            config,
+            changed: result.events_created + result.events_updated + result.events_deleted,
+          }]
+          : []
+      ),
+    );
   } catch (err) {
     log.error("Due syncs failed", { error: err instanceof Error ? err.message : String(err) });
   }

@@ -226,3 +226,35 @@ Deno.test("push: a disconnect stops the channel and a reconnect opens a new one"
   const list = await call(t.browser, "GET", "/api/sync/config");
   assert.equal(list.body.configs[0].push.status, "live");
 });
+
+Deno.test("push: a channel that stopped delivering is noticed by the backstop poll and replaced", async () => {
+  await using world = await openPushWorld();
+  const t = await tenant(world.app, world, "silent");
+  const config = await createConfig(t);
+  await startWorker(world);
+  await until("the first run", async () => (await world.finished(config.id)) === 1);
+  const [dead] = await listPushChannels(world.db, t.user.id);
+  // Google drops the channel without a word: no message reaches the app any more.
+  await t.source.channels.stop({ requestBody: { id: dead.id, resourceId: dead.resource_id } });
+  await addEvents(t, 1, "Missed");
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await world.runs(config.id), 1);
+  // The backstop poll comes due, finds the change the channel never announced, and replaces it.
+  await world.db.query(`UPDATE sync_configs SET next_run_at = now() WHERE id = $1`, [config.id]);
+  await until(
+    "the copy",
+    async () => (await listEvents(t.dest, t.destCal)).some((e) => e.summary === "Missed 0"),
+  );
+  await until("a new channel", async () => {
+    const now = await listPushChannels(world.db, t.user.id);
+    return now.length === 1 && now[0].id !== dead.id;
+  });
+  // And the new one delivers.
+  const runs = await world.runs(config.id);
+  await addEvents(t, 1, "Heard");
+  await until(
+    "the copy",
+    async () => (await listEvents(t.dest, t.destCal)).some((e) => e.summary === "Heard 0"),
+  );
+  assert.equal(await world.runs(config.id), runs + 1);
+});
