@@ -185,7 +185,7 @@ export async function loadConfig(env: Env = Deno.env.toObject()): Promise<Config
     sessionCacheSeconds: e.SESSION_CACHE_SECONDS,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM ?? `cal-sync <no-reply@${new URL(apiUrl).hostname}>`,
-    webhookUrl: webhookUrlOf(e.APP_ENV, googleSandbox, e.WEBHOOK_URL, apiUrl),
+    webhookUrl: webhookUrlOf(e.APP_ENV, googleSandbox, e.WEBHOOK_URL),
     pushBackstopMinutes: e.PUSH_BACKSTOP_MINUTES,
     version: VERSION,
   };
@@ -193,20 +193,18 @@ export async function loadConfig(env: Env = Deno.env.toObject()): Promise<Config
 
 /**
  * Push is on with an HTTPS WEBHOOK_URL; in production an http one (Google refuses it) turns it
- * off. The built-in sandbox takes http, and without WEBHOOK_URL delivers to the app's own origin
- * (not under APP_ENV=test, where each test says whether it wants push).
+ * off. The built-in sandbox takes http (e.g. the app's own origin, http://localhost:8000).
  */
 function webhookUrlOf(
   appEnv: string,
   sandbox: boolean,
   value: string | undefined,
-  apiUrl: string,
 ): string | undefined {
   if (value) {
     const https = value.startsWith("https:");
     return https || (sandbox && appEnv !== "production") ? stripSlash(value) : undefined;
   }
-  return sandbox && appEnv === "development" ? apiUrl : undefined;
+  return undefined;
 }
 
 export const VERSION = "0.1.0";

@@ -110,12 +110,3 @@ export async function notePushMessage(
   );
   return rows.length;
 }
-
-/** Whether any config is due and free: the cheap check of a worker's short poll. */
-export async function anySyncDue(db: Queryable): Promise<boolean> {
-  const rows = await db.query(
-    `SELECT 1 FROM sync_configs WHERE is_active AND next_run_at <= now()
-       AND (lease_owner IS NULL OR lease_expires_at < now()) LIMIT 1`,
-  );
-  return rows.length > 0;
-}

@@ -1,11 +1,10 @@
 /**
  * The worker that runs configs a push message made due, within a second instead of at the next
  * minute tick: it wakes on a notification (in-process, and PostgreSQL LISTEN across instances),
- * and otherwise polls the due set every `pollMs`. It claims through the scheduler's own path
+ * and otherwise wakes every `pollMs` to keep its channels (the minute tick runs the schedule). It claims through the scheduler's own path
  * (`runDueSyncs`: `FOR UPDATE SKIP LOCKED` and the run lease), so any number of instances run a
  * config once at a time. Each minute it also renews, replaces and stops channels (lib/sync/push.ts).
  */
-import { anySyncDue } from "@/lib/db/push_channels.ts";
 import { log } from "@/lib/log.ts";
 import type { Services } from "@/lib/services.ts";
 import { replaceSilentChannels, watchCalendars } from "./push.ts";
@@ -57,7 +56,8 @@ export async function startPushWorker(
         maintainedAt = Date.now();
         await watchCalendars(services);
       }
-      if (woken || await dueNow(services)) {
+      // Only a notification: what the schedule makes due is the minute tick's (startScheduler).
+      if (woken) {
         // A burst of messages arrives over a few hundred ms: one run takes them all.
         if (woken) await new Promise((r) => setTimeout(r, opts.coalesceMs ?? COALESCE_MS));
         woken = false;
@@ -84,14 +84,6 @@ export async function startPushWorker(
       await unlisten?.();
     },
   };
-}
-
-async function dueNow(services: Services): Promise<boolean> {
-  try {
-    return await anySyncDue(services.db);
-  } catch {
-    return false;
-  }
 }
 
 async function drain(services: Services, owner: string, concurrency?: number): Promise<void> {

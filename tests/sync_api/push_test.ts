@@ -7,6 +7,7 @@ import { openDb } from "@/lib/db/mod.ts";
 import { listPushChannels } from "@/lib/db/push_channels.ts";
 import { createServices } from "@/lib/services.ts";
 import { pushCounters, watchCalendars } from "@/lib/sync/push.ts";
+import { wakeWorkers } from "@/lib/sync/push_wake.ts";
 import { testDatabaseUrl } from "../_db.ts";
 import {
   addEvents,
@@ -241,6 +242,7 @@ Deno.test("push: a channel that stopped delivering is noticed by the backstop po
   assert.equal(await world.runs(config.id), 1);
   // The backstop poll comes due, finds the change the channel never announced, and replaces it.
   await world.db.query(`UPDATE sync_configs SET next_run_at = now() WHERE id = $1`, [config.id]);
+  await wakeWorkers(world.db); // as the minute tick would claim it
   await until(
     "the copy",
     async () => (await listEvents(t.dest, t.destCal)).some((e) => e.summary === "Missed 0"),
