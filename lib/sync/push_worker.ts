@@ -12,7 +12,7 @@ import { onWake, WAKE_CHANNEL } from "./push_wake.ts";
 import { runDueSyncs, TICK_BUDGET_MS } from "./scheduler.ts";
 
 export interface PushWorkerOptions {
-  /** How often the due set is polled without a wake-up (default 1 s on PGlite, 5 s on PostgreSQL). */
+  /** How often the loop wakes without a notification, to keep its channels (default 1 s on PGlite, 5 s on PostgreSQL). */
   pollMs?: number;
   /** How often channels are renewed and reconciled (default a minute). */
   maintainMs?: number;
