@@ -34,39 +34,40 @@ import * as $30 from "./routes/api/auth/token.ts";
 import * as $31 from "./routes/api/calendars/[account_type]/list.ts";
 import * as $32 from "./routes/api/docs.tsx";
 import * as $33 from "./routes/api/events.ts";
-import * as $34 from "./routes/api/health.ts";
-import * as $35 from "./routes/api/me/notifications.ts";
-import * as $36 from "./routes/api/oauth/[account_type].ts";
-import * as $37 from "./routes/api/oauth/callback.tsx";
-import * as $38 from "./routes/api/oauth/start/[account_type].ts";
-import * as $39 from "./routes/api/oauth/status.ts";
-import * as $40 from "./routes/api/openapi.json.ts";
-import * as $41 from "./routes/api/sync/config/[id].ts";
-import * as $42 from "./routes/api/sync/config/[id]/events.ts";
-import * as $43 from "./routes/api/sync/config/[id]/preview.ts";
-import * as $44 from "./routes/api/sync/config/[id]/review.ts";
-import * as $45 from "./routes/api/sync/config/index.ts";
-import * as $46 from "./routes/api/sync/logs/[id].ts";
-import * as $47 from "./routes/api/sync/preview.ts";
-import * as $48 from "./routes/api/sync/trigger/[id].ts";
-import * as $49 from "./routes/api/v0/_middleware.ts";
-import * as $50 from "./routes/api/v0/auth/me.ts";
-import * as $51 from "./routes/api/v0/auth/register.ts";
-import * as $52 from "./routes/api/v0/auth/token.ts";
-import * as $53 from "./routes/api/v0/calendars/[account_type]/list.ts";
-import * as $54 from "./routes/api/v0/oauth/callback.ts";
-import * as $55 from "./routes/api/v0/oauth/start/[account_type].ts";
-import * as $56 from "./routes/api/v0/oauth/status.ts";
-import * as $57 from "./routes/api/v0/sync/config/[id].ts";
-import * as $58 from "./routes/api/v0/sync/config/index.ts";
-import * as $59 from "./routes/api/v0/sync/logs/[id].ts";
-import * as $60 from "./routes/api/v0/sync/trigger/[id].ts";
-import * as $61 from "./routes/dev/mail.tsx";
-import * as $62 from "./routes/login.tsx";
-import * as $63 from "./routes/notifications/unsubscribe.tsx";
-import * as $64 from "./routes/password-reset/confirm.tsx";
-import * as $65 from "./routes/password-reset/index.tsx";
-import * as $66 from "./routes/register.tsx";
+import * as $34 from "./routes/api/google/notifications.ts";
+import * as $35 from "./routes/api/health.ts";
+import * as $36 from "./routes/api/me/notifications.ts";
+import * as $37 from "./routes/api/oauth/[account_type].ts";
+import * as $38 from "./routes/api/oauth/callback.tsx";
+import * as $39 from "./routes/api/oauth/start/[account_type].ts";
+import * as $40 from "./routes/api/oauth/status.ts";
+import * as $41 from "./routes/api/openapi.json.ts";
+import * as $42 from "./routes/api/sync/config/[id].ts";
+import * as $43 from "./routes/api/sync/config/[id]/events.ts";
+import * as $44 from "./routes/api/sync/config/[id]/preview.ts";
+import * as $45 from "./routes/api/sync/config/[id]/review.ts";
+import * as $46 from "./routes/api/sync/config/index.ts";
+import * as $47 from "./routes/api/sync/logs/[id].ts";
+import * as $48 from "./routes/api/sync/preview.ts";
+import * as $49 from "./routes/api/sync/trigger/[id].ts";
+import * as $50 from "./routes/api/v0/_middleware.ts";
+import * as $51 from "./routes/api/v0/auth/me.ts";
+import * as $52 from "./routes/api/v0/auth/register.ts";
+import * as $53 from "./routes/api/v0/auth/token.ts";
+import * as $54 from "./routes/api/v0/calendars/[account_type]/list.ts";
+import * as $55 from "./routes/api/v0/oauth/callback.ts";
+import * as $56 from "./routes/api/v0/oauth/start/[account_type].ts";
+import * as $57 from "./routes/api/v0/oauth/status.ts";
+import * as $58 from "./routes/api/v0/sync/config/[id].ts";
+import * as $59 from "./routes/api/v0/sync/config/index.ts";
+import * as $60 from "./routes/api/v0/sync/logs/[id].ts";
+import * as $61 from "./routes/api/v0/sync/trigger/[id].ts";
+import * as $62 from "./routes/dev/mail.tsx";
+import * as $63 from "./routes/login.tsx";
+import * as $64 from "./routes/notifications/unsubscribe.tsx";
+import * as $65 from "./routes/password-reset/confirm.tsx";
+import * as $66 from "./routes/password-reset/index.tsx";
+import * as $67 from "./routes/register.tsx";
 import * as $$0 from "./islands/AccountList.tsx";
 import * as $$1 from "./islands/ApiConsole.tsx";
 import * as $$2 from "./islands/CalendarPicker.tsx";
@@ -116,39 +117,40 @@ const manifest: Manifest = {
     "./routes/api/calendars/[account_type]/list.ts": $31,
     "./routes/api/docs.tsx": $32,
     "./routes/api/events.ts": $33,
-    "./routes/api/health.ts": $34,
-    "./routes/api/me/notifications.ts": $35,
-    "./routes/api/oauth/[account_type].ts": $36,
-    "./routes/api/oauth/callback.tsx": $37,
-    "./routes/api/oauth/start/[account_type].ts": $38,
-    "./routes/api/oauth/status.ts": $39,
-    "./routes/api/openapi.json.ts": $40,
-    "./routes/api/sync/config/[id].ts": $41,
-    "./routes/api/sync/config/[id]/events.ts": $42,
-    "./routes/api/sync/config/[id]/preview.ts": $43,
-    "./routes/api/sync/config/[id]/review.ts": $44,
-    "./routes/api/sync/config/index.ts": $45,
-    "./routes/api/sync/logs/[id].ts": $46,
-    "./routes/api/sync/preview.ts": $47,
-    "./routes/api/sync/trigger/[id].ts": $48,
-    "./routes/api/v0/_middleware.ts": $49,
-    "./routes/api/v0/auth/me.ts": $50,
-    "./routes/api/v0/auth/register.ts": $51,
-    "./routes/api/v0/auth/token.ts": $52,
-    "./routes/api/v0/calendars/[account_type]/list.ts": $53,
-    "./routes/api/v0/oauth/callback.ts": $54,
-    "./routes/api/v0/oauth/start/[account_type].ts": $55,
-    "./routes/api/v0/oauth/status.ts": $56,
-    "./routes/api/v0/sync/config/[id].ts": $57,
-    "./routes/api/v0/sync/config/index.ts": $58,
-    "./routes/api/v0/sync/logs/[id].ts": $59,
-    "./routes/api/v0/sync/trigger/[id].ts": $60,
-    "./routes/dev/mail.tsx": $61,
-    "./routes/login.tsx": $62,
-    "./routes/notifications/unsubscribe.tsx": $63,
-    "./routes/password-reset/confirm.tsx": $64,
-    "./routes/password-reset/index.tsx": $65,
-    "./routes/register.tsx": $66,
+    "./routes/api/google/notifications.ts": $34,
+    "./routes/api/health.ts": $35,
+    "./routes/api/me/notifications.ts": $36,
+    "./routes/api/oauth/[account_type].ts": $37,
+    "./routes/api/oauth/callback.tsx": $38,
+    "./routes/api/oauth/start/[account_type].ts": $39,
+    "./routes/api/oauth/status.ts": $40,
+    "./routes/api/openapi.json.ts": $41,
+    "./routes/api/sync/config/[id].ts": $42,
+    "./routes/api/sync/config/[id]/events.ts": $43,
+    "./routes/api/sync/config/[id]/preview.ts": $44,
+    "./routes/api/sync/config/[id]/review.ts": $45,
+    "./routes/api/sync/config/index.ts": $46,
+    "./routes/api/sync/logs/[id].ts": $47,
+    "./routes/api/sync/preview.ts": $48,
+    "./routes/api/sync/trigger/[id].ts": $49,
+    "./routes/api/v0/_middleware.ts": $50,
+    "./routes/api/v0/auth/me.ts": $51,
+    "./routes/api/v0/auth/register.ts": $52,
+    "./routes/api/v0/auth/token.ts": $53,
+    "./routes/api/v0/calendars/[account_type]/list.ts": $54,
+    "./routes/api/v0/oauth/callback.ts": $55,
+    "./routes/api/v0/oauth/start/[account_type].ts": $56,
+    "./routes/api/v0/oauth/status.ts": $57,
+    "./routes/api/v0/sync/config/[id].ts": $58,
+    "./routes/api/v0/sync/config/index.ts": $59,
+    "./routes/api/v0/sync/logs/[id].ts": $60,
+    "./routes/api/v0/sync/trigger/[id].ts": $61,
+    "./routes/dev/mail.tsx": $62,
+    "./routes/login.tsx": $63,
+    "./routes/notifications/unsubscribe.tsx": $64,
+    "./routes/password-reset/confirm.tsx": $65,
+    "./routes/password-reset/index.tsx": $66,
+    "./routes/register.tsx": $67,
   },
   islands: {
     "./islands/AccountList.tsx": $$0,

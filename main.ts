@@ -10,6 +10,8 @@ import { startSandbox } from "@/lib/sandbox/mod.ts";
 import { createServices, type Services } from "@/lib/services.ts";
 import { recoverSyncLeases } from "@/lib/sync/lease.ts";
 import { startScheduler } from "@/lib/sync/scheduler.ts";
+import { pushEnabled } from "@/lib/sync/push.ts";
+import { startPushWorker } from "@/lib/sync/push_worker.ts";
 import { createWebApp } from "@/lib/web/app.ts";
 
 /** The whole web app (pages and `/api`) over the given services; tests call `app.request()`. */
@@ -64,6 +66,11 @@ async function boot() {
   const app = await createApp(services);
   if (services.mailer.mode === "off") log.warn(MAIL_OFF_MESSAGE);
   startScheduler(services);
+  // Push on (WEBHOOK_URL, or the built-in sandbox): a worker runs what a notification made due.
+  const pushWorker = pushEnabled(services) ? await startPushWorker(services) : undefined;
+  if (!pushEnabled(services)) {
+    log.info("Push is off (no HTTPS WEBHOOK_URL): syncs run on their polling interval");
+  }
 
   const server = Deno.serve({
     port: config.port,
@@ -78,6 +85,7 @@ async function boot() {
 
   const stop = async () => {
     await server.shutdown();
+    await pushWorker?.stop();
     await google.close();
     services.mailer.close();
     await services.events.close();

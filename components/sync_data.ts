@@ -8,7 +8,7 @@ import { type RunLogView, type RunResultView, SYNC_VIEW_KEYS, type SyncView } fr
 /** A config's card: the API's config, picked, so the two never tell it differently. */
 export function syncView(row: SyncConfigView): SyncView {
   const c = syncConfigOut(row);
-  return Object.fromEntries(SYNC_VIEW_KEYS.map((k) => [k, c[k]])) as SyncView;
+  return Object.fromEntries(SYNC_VIEW_KEYS.map((k) => [k, c[k] as unknown])) as SyncView;
 }
 
 export function runResultView(log: SyncLogRow): RunResultView {

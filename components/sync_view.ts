@@ -98,6 +98,7 @@ export const SYNC_VIEW_KEYS = [
   "dest_calendar_id",
   "dest_calendar_name",
   "sync_lookahead_days",
+  "sync_interval_minutes",
   "is_active",
   "paused_reason",
   "last_synced_at",
@@ -120,7 +121,14 @@ export const SYNC_VIEW_KEYS = [
 export type SyncView = Pick<SyncConfigJson, typeof SYNC_VIEW_KEYS[number]> & {
   /** What the last finished run did, when the page knows it (the dashboard's cards). */
   last_run?: RunResultView | null;
+  /** Google push on its source, when the page knows it: `live` shows "Live" (lib/sync/push.ts). */
+  push?: SyncConfigJson["push"];
 };
+
+/** How often a sync's changes arrive, as its card says it. */
+export function updatesText(sync: Pick<SyncView, "push" | "sync_interval_minutes">): string {
+  return sync.push?.status === "live" ? "Live" : `Every ${sync.sync_interval_minutes} min`;
+}
 
 export interface SyncFailureView {
   source_event_id?: string;

@@ -17,6 +17,7 @@ import {
   statusText,
   statusTone,
   type SyncView,
+  updatesText,
 } from "@/components/sync_view.ts";
 import SyncHistory from "@/islands/SyncHistory.tsx";
 import ReviewPrompt from "@/islands/ReviewPrompt.tsx";
@@ -276,6 +277,10 @@ function SyncCard({ sync, local, initialResult, onChange, onDeleted }: SyncCardP
         <div>
           <dt>Last run</dt>
           <dd>{sync.last_synced_at ? formatWhen(sync.last_synced_at, local) : "Never"}</dd>
+        </div>
+        <div>
+          <dt>Updates</dt>
+          <dd data-push={sync.push?.status ?? "polling"}>{updatesText(sync)}</dd>
         </div>
         <div>
           <dt>Next run</dt>

@@ -34,6 +34,13 @@ export interface Config {
   smtpUrl: string | undefined;
   /** The sender of every email. */
   mailFrom: string;
+  /**
+   * Where Google delivers push notifications (`{webhookUrl}/api/google/notifications`); undefined:
+   * push is off and syncs poll. Production needs HTTPS; the built-in sandbox takes the app's origin.
+   */
+  webhookUrl: string | undefined;
+  /** With a healthy push channel, the polling backstop runs this often (minutes). */
+  pushBackstopMinutes: number;
   version: string;
 }
 
@@ -83,6 +90,8 @@ const envSchema = z.object({
     "expected smtp://user:password@host:587 or smtps://host:465",
   )
     .optional(),
+  WEBHOOK_URL: url.optional(),
+  PUSH_BACKSTOP_MINUTES: wholeNumber(1, 1440).default(60),
   MAIL_FROM: z.string().max(320).regex(
     /^([^\r\n<>]*<)?[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>?$/,
     'expected an address such as cal-sync@example.com or "cal-sync <cal-sync@example.com>"',
@@ -176,8 +185,26 @@ export async function loadConfig(env: Env = Deno.env.toObject()): Promise<Config
     sessionCacheSeconds: e.SESSION_CACHE_SECONDS,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM ?? `cal-sync <no-reply@${new URL(apiUrl).hostname}>`,
+    webhookUrl: webhookUrlOf(e.APP_ENV, googleSandbox, e.WEBHOOK_URL),
+    pushBackstopMinutes: e.PUSH_BACKSTOP_MINUTES,
     version: VERSION,
   };
+}
+
+/**
+ * Push is on with an HTTPS WEBHOOK_URL; in production an http one (Google refuses it) turns it
+ * off. The built-in sandbox takes http (e.g. the app's own origin, http://localhost:8000).
+ */
+function webhookUrlOf(
+  appEnv: string,
+  sandbox: boolean,
+  value: string | undefined,
+): string | undefined {
+  if (value) {
+    const https = value.startsWith("https:");
+    return https || (sandbox && appEnv !== "production") ? stripSlash(value) : undefined;
+  }
+  return undefined;
 }
 
 export const VERSION = "0.1.0";

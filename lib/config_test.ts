@@ -101,3 +101,26 @@ Deno.test("loadConfig() generates development secrets once and keeps them", asyn
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("loadConfig() turns push on only where Google could deliver", async () => {
+  const prod = {
+    ...base,
+    APP_ENV: "production",
+    OAUTH_CLIENT_ID: "id",
+    OAUTH_CLIENT_SECRET: "secret",
+  };
+  // Production: HTTPS only; unset or http leaves push off (polling).
+  assert.equal((await loadConfig(prod)).webhookUrl, undefined);
+  assert.equal(
+    (await loadConfig({ ...prod, WEBHOOK_URL: "http://cal.example.com" })).webhookUrl,
+    undefined,
+  );
+  const https = await loadConfig({ ...prod, WEBHOOK_URL: "https://cal.example.com/" });
+  assert.equal(https.webhookUrl, "https://cal.example.com");
+  assert.equal(https.pushBackstopMinutes, 60);
+  // Off unless asked for; the built-in sandbox delivers to the app's own origin over http.
+  assert.equal((await loadConfig(base)).webhookUrl, undefined);
+  const dev = await loadConfig({ ...base, WEBHOOK_URL: "http://localhost:8000" });
+  assert.equal(dev.webhookUrl, "http://localhost:8000");
+  assert.match(await refused({ ...base, PUSH_BACKSTOP_MINUTES: "0" }), /PUSH_BACKSTOP_MINUTES/);
+});

@@ -302,7 +302,15 @@ export async function reviewSyncConfig(
 export async function claimDueSyncConfigs(
   db: Queryable,
   owner: string,
-  opts: { limit: number; leaseMs: number; all?: boolean; since?: Date; now?: Date },
+  opts: {
+    limit: number;
+    leaseMs: number;
+    all?: boolean;
+    since?: Date;
+    now?: Date;
+    /** Push on: the polling backstop of a config whose source has a healthy channel. */
+    backstopMinutes?: number;
+  },
 ): Promise<SyncConfigRow[]> {
   // The due condition and the limit are in the text: a prepared statement's generic plan cannot
   // use `($all OR next_run_at <= $now)` on the due index (it walked every active config: 98,000
@@ -310,6 +318,10 @@ export async function claimDueSyncConfigs(
   // a scan of the whole table (5,800 buffers, 110 ms) instead of by key (~580).
   const due = opts.all ? "TRUE" : "c.next_run_at <= $3::timestamptz";
   const limit = Number.isFinite(opts.limit) ? Math.max(0, Math.trunc(opts.limit)) : "ALL";
+  // Push off: the plain interval, and no channel lookup in the statement.
+  const push = opts.backstopMinutes !== undefined;
+  const interval = push ? BACKSTOP_INTERVAL_SQL : "c.sync_interval_minutes";
+  const backstop = push ? [opts.backstopMinutes] : [];
   return await db.query<SyncConfigRow>(
     `WITH due AS (
        SELECT c.id, LEAST(COALESCE(c.lease_expires_at, now()), now()) AS lapsed_at
@@ -324,13 +336,24 @@ export async function claimDueSyncConfigs(
      ), closed AS (${closeDeadRunsSql("due")})
      UPDATE sync_configs c SET lease_owner = $1,
        lease_expires_at = now() + make_interval(secs => $2::double precision / 1000),
-       next_run_at = $3::timestamptz + make_interval(mins => c.sync_interval_minutes),
+       next_run_at = $3::timestamptz + make_interval(mins => ${interval}),
        claimed_at = $3::timestamptz
      FROM due WHERE c.id = due.id
      RETURNING c.*`,
-    [owner, opts.leaseMs, opts.now ?? new Date(), opts.since ?? null],
+    [owner, opts.leaseMs, opts.now ?? new Date(), opts.since ?? null, ...backstop],
   );
 }
+
+/**
+ * The minutes to a claimed config's next run with push on (`$5`: the backstop): with a push
+ * channel on its source that is live and has delivered, the longer backstop (lib/sync/push.ts);
+ * else its interval.
+ */
+const BACKSTOP_INTERVAL_SQL = `CASE WHEN EXISTS (
+       SELECT 1 FROM push_channels p WHERE p.account_id = c.source_account_id
+         AND p.calendar_id = c.source_calendar_id AND p.expires_at > $3::timestamptz
+         AND p.last_message_at IS NOT NULL)
+     THEN GREATEST(c.sync_interval_minutes, $5::integer) ELSE c.sync_interval_minutes END`;
 
 /**
  * Moves the due configs that cannot run (a Google connection missing or to be reconnected) one

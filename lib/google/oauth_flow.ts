@@ -1,4 +1,5 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import { watchCalendars } from "@/lib/sync/push.ts";
 import { CodeChallengeMethod, type OAuth2Client } from "google-auth-library";
 import { consumeOAuthState, createOAuthState } from "@/lib/db/oauth_states.ts";
 import { type AccountRole, getGoogleAccount } from "@/lib/db/google_accounts.ts";
@@ -157,6 +158,10 @@ export async function completeAuthorization(
       error: describe(err),
     });
   }
+  // Connected again: channels opened under the old grant are replaced; new syncs get theirs.
+  await watchCalendars(services, userId, Date.now(), {
+    reopenAccount: added ? undefined : account.id,
+  });
   const email = account.google_email;
   const identity = { email: expected?.google_email ?? "", sub: expected?.google_sub ?? null };
   if (expected && !sameGoogleAccount(identity, granted)) {

@@ -82,6 +82,15 @@ export const DeleteConfigQuery = z.object({
     .describe("Also delete every copy this sync made from the destination calendar"),
 });
 
+export const PushOut = z.object({
+  status: z.enum(["live", "polling", "error"]).describe(
+    "`live`: a push channel watches the source; `polling`: push is off (no WEBHOOK_URL) or the " +
+      "sync is paused; `error`: push is on but no channel could be opened",
+  ),
+  expires_at: z.iso.datetime().nullable(),
+  last_message_at: z.iso.datetime().nullable(),
+}).meta({ id: "SyncPush" });
+
 export const SyncConfigOut = z.object({
   id: z.uuid(),
   source_account_id: z.uuid().nullable()
@@ -114,6 +123,7 @@ export const SyncConfigOut = z.object({
   ...SyncOptionsOut.shape,
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
+  push: PushOut.optional().describe("Google push on the source calendar (in the list only)"),
 }).meta({ id: "SyncConfig" });
 
 export const SyncConfigListOut = z.object({ configs: z.array(SyncConfigOut) })

@@ -3,6 +3,7 @@
  * calendar lists), change, delete (optionally with every copy made), start a run, and
  * disconnect an account under them.
  */
+import { stopChannelsOf, watchCalendars } from "./push.ts";
 import {
   createSyncConfig,
   deleteSyncConfig,
@@ -197,6 +198,7 @@ export async function createSyncConfigForUser(
     sync_interval_minutes: input.sync_interval_minutes,
     ...mergeOptions(defaultSyncOptions(), input),
   });
+  await watchCalendars(services, userId);
   return (await getSyncConfig(services.db, created.id, userId))!;
 }
 
@@ -223,7 +225,10 @@ export async function updateSyncConfigForUser(
     }
   }
   await updateSyncConfig(services.db, id, userId, configPatch(config, change));
-  return await getSyncConfig(services.db, id, userId);
+  const updated = await getSyncConfig(services.db, id, userId);
+  // Pausing, resuming or a new source may close or open a channel.
+  if (updated) await watchCalendars(services, userId);
+  return updated;
 }
 
 /** The stored form of a change: its options laid over the config's. */
@@ -268,6 +273,7 @@ export async function deleteSyncConfigForUser(
   const deleted = await deleteSyncConfig(db, id, userId);
   if (deleted === "running") throw new SyncInProgressError(id);
   if (deleted === "missing") return undefined;
+  await watchCalendars(services, userId);
   return { events_removed: removed };
 }
 
@@ -344,6 +350,8 @@ export async function disconnectAccountForUser(
       throw err;
     }
   }
+  // Its push channels are stopped while its tokens still work.
+  await stopChannelsOf(services, userId, accountId);
   const result = await disconnectAccount(services, userId, accountId, opts.role);
   if (!result) return undefined;
   return { paused: [...paused, ...result.paused], events_removed: removed };

@@ -207,7 +207,7 @@ export interface ClaimedSyncConfig {
  */
 export async function claimDueSyncLeases(
   db: Db,
-  opts: SyncLeaseOptions & { limit: number; all?: boolean; since?: Date },
+  opts: SyncLeaseOptions & { limit: number; all?: boolean; since?: Date; backstopMinutes?: number },
 ): Promise<ClaimedSyncConfig[]> {
   // One owner for the batch: release and renewal match the config id and the owner together.
   const owner = ownerName(opts.holder);
@@ -216,6 +216,7 @@ export async function claimDueSyncLeases(
     leaseMs: opts.ttlMs ?? LEASE_TTL_MS,
     all: opts.all,
     since: opts.since,
+    backstopMinutes: opts.backstopMinutes,
   });
   return configs.map((config) => {
     const lease = new SyncLease(db, config.id, owner, opts, config);

@@ -185,6 +185,10 @@ class DuePass {
         limit: Math.min(this.concurrency, this.left()),
         all: opts.all,
         since: opts.all ? this.since : undefined,
+        // With a healthy push channel the poll is only the backstop (lib/sync/push.ts).
+        backstopMinutes: this.services.config.webhookUrl
+          ? this.services.config.pushBackstopMinutes
+          : undefined,
       });
       this.claimed += batch.length;
       return batch;

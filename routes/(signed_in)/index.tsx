@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pushStatuses } from "@/lib/sync/push.ts";
 import { runResultView, syncView } from "@/components/sync_data.ts";
 import { parsePick, pickerField } from "@/components/sync_view.ts";
 import { MailOffNotice } from "@/components/MailOffNotice.tsx";
@@ -128,6 +129,7 @@ async function dashboardData(
     listLatestRunsByUser(services.db, user.id),
   ]);
   const lastRuns = new Map(latest.map((log) => [log.config_id, runResultView(log)]));
+  const push = await pushStatuses(services, user.id, configs);
   const log = query.ran && query.log
     ? await getSyncLog(services.db, query.log, user.id)
     : undefined;
@@ -138,7 +140,11 @@ async function dashboardData(
       defaultDays: services.config.syncLookaheadDays ?? 90,
       ...form,
     },
-    syncs: configs.map((c) => ({ ...syncView(c), last_run: lastRuns.get(c.id) ?? null })),
+    syncs: configs.map((c) => ({
+      ...syncView(c),
+      last_run: lastRuns.get(c.id) ?? null,
+      push: push.get(c.id),
+    })),
     hasAccounts: groups.length > 0,
     notice: query.notice ? NOTICES[query.notice] : null,
     mailOff: services.mailer.mode === "off",

@@ -1,5 +1,5 @@
 /**
- * `deno task bench [http|sync|cpu|scheduler]…`: every benchmark (or those named), side by side in
+ * `deno task bench [http|sync|cpu|scheduler|push]…`: every benchmark (or those named), side by side in
  * one run. `--before DIR` (a checkout of the old code) adds its figures to the HTTP and
  * scheduler sections. PostgreSQL is measured when DATABASE_URL names one; the scheduler section
  * needs it. HTTP: `--rounds N`, `--seconds S`, `--connections C`; scheduler: `--configs N`;
@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { benchEngineCpu } from "./engine_cpu_bench.ts";
 import { benchHttp } from "./http_bench.ts";
+import { benchPush } from "./push_bench.ts";
 import { benchScheduler } from "./scheduler_bench.ts";
 import { benchSync } from "./sync_bench.ts";
 
@@ -48,3 +49,7 @@ if (wanted("cpu")) {
   console.log();
 }
 if (wanted("scheduler")) console.log(await benchScheduler(Deno.args));
+if (wanted("push")) {
+  console.log();
+  console.log(await benchPush());
+}

@@ -9,6 +9,7 @@ import {
 } from "@/lib/sync/api_schemas.ts";
 import { createSyncConfigForUser } from "@/lib/sync/configs.ts";
 import { createRoleSyncConfig } from "@/lib/sync/seed_compat.ts";
+import { pushStatuses } from "@/lib/sync/push.ts";
 import { define } from "@/lib/web/define.ts";
 
 export const handler = define.handlers({
@@ -21,8 +22,12 @@ export const handler = define.handlers({
       200: { description: "The configs", schema: SyncConfigListOut },
     },
   }, async (ctx, { user }) => {
-    const configs = await listSyncConfigsByUser(ctx.state.services.db, user.id);
-    return ctx.json({ configs: configs.map(syncConfigOut) });
+    const { services } = ctx.state;
+    const configs = await listSyncConfigsByUser(services.db, user.id);
+    const push = await pushStatuses(services, user.id, configs);
+    return ctx.json({
+      configs: configs.map((c) => ({ ...syncConfigOut(c), push: push.get(c.id) })),
+    });
   }),
 
   POST: api({
