@@ -185,7 +185,7 @@ export async function loadConfig(env: Env = Deno.env.toObject()): Promise<Config
     sessionCacheSeconds: e.SESSION_CACHE_SECONDS,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM ?? `cal-sync <no-reply@${new URL(apiUrl).hostname}>`,
-    webhookUrl: webhookUrlOf(e.APP_ENV, googleSandbox, e.WEBHOOK_URL),
+    webhookUrl: webhookUrlOf(e.APP_ENV, googleSandbox, e.WEBHOOK_URL, apiUrl),
     pushBackstopMinutes: e.PUSH_BACKSTOP_MINUTES,
     version: VERSION,
   };
@@ -193,18 +193,20 @@ export async function loadConfig(env: Env = Deno.env.toObject()): Promise<Config
 
 /**
  * Push is on with an HTTPS WEBHOOK_URL; in production an http one (Google refuses it) turns it
- * off. The built-in sandbox takes http (e.g. the app's own origin, http://localhost:8000).
+ * off. The built-in sandbox takes http, and without WEBHOOK_URL delivers to the app's own origin
+ * in development (`deno task start` is live out of the box; tests say whether they want push).
  */
 function webhookUrlOf(
   appEnv: string,
   sandbox: boolean,
   value: string | undefined,
+  apiUrl: string,
 ): string | undefined {
   if (value) {
     const https = value.startsWith("https:");
     return https || (sandbox && appEnv !== "production") ? stripSlash(value) : undefined;
   }
-  return undefined;
+  return sandbox && appEnv === "development" ? apiUrl : undefined;
 }
 
 export const VERSION = "0.1.0";

@@ -118,8 +118,9 @@ Deno.test("loadConfig() turns push on only where Google could deliver", async ()
   const https = await loadConfig({ ...prod, WEBHOOK_URL: "https://cal.example.com/" });
   assert.equal(https.webhookUrl, "https://cal.example.com");
   assert.equal(https.pushBackstopMinutes, 60);
-  // Off unless asked for; the built-in sandbox delivers to the app's own origin over http.
-  assert.equal((await loadConfig(base)).webhookUrl, undefined);
+  // The built-in sandbox delivers to the app's own origin in development; tests opt in.
+  assert.equal((await loadConfig(base)).webhookUrl, "http://localhost:8000");
+  assert.equal((await loadConfig({ ...base, APP_ENV: "test" })).webhookUrl, undefined);
   const dev = await loadConfig({ ...base, WEBHOOK_URL: "http://localhost:8000" });
   assert.equal(dev.webhookUrl, "http://localhost:8000");
   assert.match(await refused({ ...base, PUSH_BACKSTOP_MINUTES: "0" }), /PUSH_BACKSTOP_MINUTES/);
