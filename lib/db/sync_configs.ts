@@ -2,6 +2,9 @@ import type { Queryable } from "./mod.ts";
 import { closeDeadRunsSql, INTERRUPTED_MESSAGE } from "./sync_logs.ts";
 import { isUuid } from "./uuid.ts";
 
+export const SYNC_DIRECTIONS = ["one_way", "two_way"] as const;
+export type SyncDirection = typeof SYNC_DIRECTIONS[number];
+
 /** A row of `sync_configs`, as the engine and the routes read it. */
 export interface SyncConfigRow {
   id: string;
@@ -31,6 +34,10 @@ export interface SyncConfigRow {
   next_run_at: Date;
   sync_token: string | null;
   window_end: Date | null;
+  /** `one_way`: A → B; `two_way`: also B → A, with its own cursor (`reverse_*`). */
+  direction: SyncDirection;
+  reverse_sync_token: string | null;
+  reverse_window_end: Date | null;
   last_synced_at: Date | null;
   last_status: string | null;
   last_error: string | null;
@@ -62,6 +69,7 @@ export interface NewSyncConfig {
   sync_interval_minutes?: number;
   options?: Record<string, unknown>;
   filters?: Record<string, unknown>;
+  direction?: SyncDirection;
 }
 
 /**
@@ -75,8 +83,8 @@ export async function createSyncConfig(
   const rows = await db.query<SyncConfigRow>(
     `INSERT INTO sync_configs (user_id, source_calendar_id, source_calendar_name, dest_calendar_id,
        dest_calendar_name, sync_lookahead_days, sync_interval_minutes, source_account_id,
-       dest_account_id, options, filters)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
+       dest_account_id, options, filters, direction)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
     [
       input.user_id,
       input.source_calendar_id,
@@ -89,6 +97,7 @@ export async function createSyncConfig(
       input.dest_account_id ?? null,
       input.options ?? {},
       input.filters ?? {},
+      input.direction ?? "one_way",
     ],
   );
   return rows[0];
@@ -236,6 +245,20 @@ export async function saveSyncCursor(
 ) {
   await db.query(
     `UPDATE sync_configs SET sync_token = $2, window_end = $3, updated_at = now() WHERE id = $1`,
+    [configId, cursor.sync_token, cursor.window_end],
+    { idempotent: true },
+  );
+}
+
+/** Stores the reverse pass's cursor (B → A) of a two-way config. */
+export async function saveReverseSyncCursor(
+  db: Queryable,
+  configId: string,
+  cursor: { sync_token: string | null; window_end: Date | null },
+) {
+  await db.query(
+    `UPDATE sync_configs SET reverse_sync_token = $2, reverse_window_end = $3, updated_at = now()
+     WHERE id = $1`,
     [configId, cursor.sync_token, cursor.window_end],
     { idempotent: true },
   );
@@ -397,6 +420,7 @@ export interface SyncConfigPatch {
   filters?: Record<string, unknown>;
   /** The owner saw (in a preview) and confirmed the removals the change makes. */
   confirm_removals?: boolean;
+  direction?: SyncDirection;
 }
 
 /**
@@ -428,6 +452,7 @@ export async function updateSyncConfig(
        options = COALESCE($6::jsonb, options),
        filters = COALESCE($7::jsonb, filters),
        deletions_approved = deletions_approved OR $8::boolean,
+       direction = COALESCE($9::text, direction),
        updated_at = now()
      WHERE id = $1 AND user_id = $2 RETURNING *`,
     [
@@ -439,6 +464,7 @@ export async function updateSyncConfig(
       patch.options ?? null,
       patch.filters ?? null,
       patch.confirm_removals ?? false,
+      patch.direction ?? null,
     ],
   );
   return rows[0];

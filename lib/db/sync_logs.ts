@@ -68,6 +68,17 @@ export interface SyncLogOutcome extends RunCounts {
   duration_ms: number;
   error: string | null;
   failures: SyncFailure[];
+  conflict_details?: SyncConflict[];
+}
+
+/** A conflict a two-way run resolved: both versions, and which side's won (later `updated`). */
+export interface SyncConflict {
+  /** The original's id (in its own calendar) and the side it lives on. */
+  event_id: string;
+  side: "a" | "b";
+  winner: "original" | "copy";
+  original: { summary?: string; updated?: string; start?: string; end?: string };
+  copy: { summary?: string; updated?: string; start?: string; end?: string };
 }
 
 /**
@@ -84,6 +95,23 @@ export async function finishSyncLog(db: Queryable, id: string, o: SyncLogOutcome
        events_overwritten = $13
      WHERE id = $1 AND status = 'running'`,
     logOutcomeParams(id, o),
+    { idempotent: true },
+  );
+}
+
+/**
+ * Records what a two-way run did per direction and the conflicts it resolved, on its closed log
+ * row: a statement of its own, so that a one-way run's ending stays one statement.
+ */
+export async function recordTwoWayLog(
+  db: Queryable,
+  id: string,
+  o: { conflicts: number; a_to_b: number; b_to_a: number; conflict_details: SyncConflict[] },
+) {
+  await db.query(
+    `UPDATE sync_logs SET conflicts = $2, a_to_b = $3, b_to_a = $4,
+       conflict_details = $5::text::jsonb WHERE id = $1`,
+    [id, o.conflicts, o.a_to_b, o.b_to_a, JSON.stringify(o.conflict_details.slice(0, 200))],
     { idempotent: true },
   );
 }

@@ -24,9 +24,10 @@ const SOURCE_EVENT = {
   recurringEventId: "marks an instance (an exception or a cancelled occurrence) and its series",
   originalStartTime: "the occurrence an exception stands for (instanceKey)",
   iCalUID: "lists the exceptions of a series whose copy is rewritten",
-  updated: "recorded in the mapping as the source's last change",
+  updated: "recorded in the mapping as the source's last change; two-way: the later change wins",
   "attendees(email,self,responseStatus)":
     "the source owner's answer, for the skip_declined and skip_tentative filters",
+  etag: "two-way: a copy listed with an etag other than the engine's last write was edited",
 } satisfies Record<string, string>;
 
 /** What a page of `events.list` must carry besides its items. */

@@ -9,6 +9,7 @@ import { getSyncConfigOfAnyUser, type SyncConfigRow } from "../db/sync_configs.t
 import {
   finishSyncRun,
   INTERRUPTED_MESSAGE,
+  recordTwoWayLog,
   startSyncLog,
   type SyncFailure,
   type SyncTrigger,
@@ -35,7 +36,15 @@ import {
   type SyncResult,
   type SyncStatus,
 } from "./run_result.ts";
-import { fetchMasters, listSeries, readChanges, type RunWindow, runWindow } from "./source.ts";
+import {
+  fetchMasters,
+  listSeries,
+  readChanges,
+  type RunWindow,
+  runWindow,
+  type SourceChanges,
+} from "./source.ts";
+import { type TwoWayOutcome, twoWaySteps } from "./two_way.ts";
 
 export type PlannedChange = planner.PlannedChange;
 export type { SyncFailure, SyncResult, SyncStatus, SyncTrigger };
@@ -78,14 +87,15 @@ export async function runSync(opts: RunSyncOptions): Promise<SyncResult> {
 }
 
 /** One run's parts, and what it did so far (kept when it stops half-way). */
-interface Run {
+export interface Run {
   opts: RunSyncOptions;
   config: SyncConfigRow;
   window: RunWindow;
   apis: RunApis;
   signal?: AbortSignal;
   plan?: planner.Plan;
-  applier?: Applier;
+  /** The writes' counts and failures (both passes' together, for a two-way run). */
+  applier?: Pick<Applier, "counts" | "failures" | "reconnect">;
   dryRunPlan?: planner.PlannedChange[];
   /** Where the next run resumes, once this one copied everything. */
   cursor?: { sync_token: string | null; window_end: Date };
@@ -95,6 +105,8 @@ interface Run {
   /** Removals held by the deletion guard (0: none). */
   held?: number;
   preview?: Preview;
+  /** Two-way runs: what each direction wrote, and the conflicts resolved. */
+  twoWay?: TwoWayOutcome;
 }
 
 async function runLeased(opts: RunSyncOptions, lease?: HeldSyncLease): Promise<SyncResult> {
@@ -127,6 +139,7 @@ async function runLeased(opts: RunSyncOptions, lease?: HeldSyncLease): Promise<S
 
 /** Read → plan → apply → record. */
 async function steps(run: Run): Promise<void> {
+  if (run.config.direction === "two_way") return await twoWaySteps(run);
   const { opts, config, window, apis } = run;
   const changes = await readChanges(apis.source, config.sync_token, window);
   await run.logged;
@@ -135,9 +148,73 @@ async function steps(run: Run): Promise<void> {
   const book = idle
     ? MappingBook.empty(opts.db, config.id)
     : await MappingBook.load(opts.db, config.id);
-  const options = syncOptionsOf(config);
-  const ctx: planner.PlanContext = { configId: config.id, ...window, mappings: book, options };
-  const plan = run.plan = await planner.planEvents(ctx, changes.items, changes.slice);
+  const input = {
+    configId: config.id,
+    book,
+    apis,
+    window,
+    changes,
+    options: syncOptionsOf(config),
+    approved: config.deletions_approved,
+  };
+  const pass = await syncPass(run, input, (a, p) => {
+    run.applier = a;
+    run.plan = p;
+  });
+  run.plan = pass.plan;
+  run.dryRunPlan = pass.dryRunPlan;
+  run.preview = pass.preview;
+  run.held = pass.held ?? 0;
+  // An event that failed is not among the next run's changes: keep the old cursor so that the
+  // next run lists it again and retries it, rather than report success without it. Held removals
+  // alike: the next run must see them again.
+  if (!passDone(pass)) return;
+  run.cursor = { sync_token: changes.syncToken, window_end: new Date(window.windowEnd) };
+}
+
+/** One direction of a run: a calendar's changes copied to the other through one mapping book. */
+export interface PassInput {
+  /** The key of the pass's ids and markers: the config's id, or its reverse pass's. */
+  configId: string;
+  book: MappingBook;
+  apis: Pick<RunApis, "source" | "dest">;
+  window: RunWindow;
+  changes: SourceChanges;
+  options: ReturnType<typeof syncOptionsOf>;
+  /** The owner approved the removals the deletion guard held. */
+  approved: boolean;
+}
+
+export interface PassOutcome {
+  plan: planner.Plan;
+  applier?: Applier;
+  dryRunPlan?: planner.PlannedChange[];
+  preview?: Preview;
+  /** Removals held by the deletion guard (0: none). */
+  held?: number;
+}
+
+/** Whether a pass wrote everything it planned (then its cursor may move on). */
+export function passDone(pass: PassOutcome): boolean {
+  return pass.applier !== undefined && !pass.applier.reconnect &&
+    pass.applier.failures.length === 0 && !pass.held;
+}
+
+/** Plans one pass's changes, then applies them (a dry run only describes them). */
+export async function syncPass(
+  run: Pick<Run, "opts" | "signal">,
+  p: PassInput,
+  onApply?: (applier: Applier, plan: planner.Plan) => void,
+): Promise<PassOutcome> {
+  const { opts } = run;
+  const { apis, window, changes } = p;
+  const ctx: planner.PlanContext = {
+    configId: p.configId,
+    ...window,
+    mappings: p.book,
+    options: p.options,
+  };
+  const plan = await planner.planEvents(ctx, changes.items, changes.slice);
   const masters = planner.mastersNeeded(ctx, plan, changes.full);
   await planner.addMasters(ctx, plan, await fetchMasters(apis.source, masters, plan.byId));
   if (changes.full) planner.sweepGhosts(ctx, plan);
@@ -145,29 +222,28 @@ async function steps(run: Run): Promise<void> {
     planner.addSeriesExceptions(plan, series, await listSeries(apis.source, series.iCalUID));
   }
   if (opts.dryRun) {
-    run.dryRunPlan = planner.describePlan(ctx, plan);
-    run.preview = await previewOf(ctx, plan);
-    return;
+    return {
+      plan,
+      dryRunPlan: planner.describePlan(ctx, plan),
+      preview: await previewOf(ctx, plan),
+    };
   }
-  run.held = holdMassDeletion(plan.first, book, config.deletions_approved);
-  const applier = run.applier = new Applier({
-    configId: config.id,
-    book,
+  const held = holdMassDeletion(plan.first, p.book, p.approved);
+  const applier = new Applier({
+    configId: p.configId,
+    book: p.book,
     dest: apis.dest,
     concurrency: Math.max(1, opts.concurrency ?? 8),
     signal: run.signal,
     onProgress: opts.onProgress,
     rewritten: plan.rewritten,
   });
+  onApply?.(applier, plan);
   await applier.applyAll(plan.first);
   // Instances are planned once their series is written: they live on its copy.
   if (!applier.reconnect) await applier.applyAll(await planner.planInstances(ctx, plan));
   if (!applier.reconnect) await applier.settleSeries();
-  // An event that failed is not among the next run's changes: keep the old cursor so that the
-  // next run lists it again and retries it, rather than report success without it. Held removals
-  // alike: the next run must see them again.
-  if (applier.reconnect || applier.failures.length > 0 || run.held > 0) return;
-  run.cursor = { sync_token: changes.syncToken, window_end: new Date(window.windowEnd) };
+  return { plan, applier, held };
 }
 
 function endingOf(run: Run, err: unknown): RunEnding {
@@ -183,14 +259,23 @@ function resultOf(run: Run, ending: RunEnding, logId: string | null, started: nu
     ...runStatus(ending, failures.length, run.applier?.reconnect === true, run.held),
     ...runCountsOf({
       ...run.applier?.counts,
-      events_skipped: run.plan?.skipped,
+      events_skipped: run.twoWay?.skipped() ?? run.plan?.skipped,
       events_failed: failures.length,
-      api_calls: run.apis.apiCalls(),
+      api_calls: run.apis.apiCalls() + (run.twoWay?.apiCalls() ?? 0),
+      a_to_b: run.twoWay?.aToB() ?? 0,
+      b_to_a: run.twoWay?.bToA() ?? 0,
+      conflicts: run.twoWay?.conflicts.length ?? 0,
     }),
     duration_ms: Date.now() - started,
     failures,
+    ...(run.twoWay ? { conflict_details: run.twoWay.conflicts } : {}),
     ...(run.opts.dryRun ? { plan: run.dryRunPlan ?? [], preview: run.preview } : {}),
   };
+}
+
+/** The writes a pass made, from its applier's counts. */
+export function writesOf(c: Partial<Applier["counts"]> | undefined): number {
+  return (c?.events_created ?? 0) + (c?.events_updated ?? 0) + (c?.events_deleted ?? 0);
 }
 
 function startLog(run: Run, id: string): Promise<string> {
@@ -228,4 +313,12 @@ async function finish(run: Run, result: SyncResult, ending: RunEnding) {
       : {}),
   });
   if (released) run.lease?.releasedWith();
+  if (run.twoWay) {
+    await recordTwoWayLog(run.opts.db, result.sync_log_id!, {
+      conflicts: result.conflicts,
+      a_to_b: result.a_to_b,
+      b_to_a: result.b_to_a,
+      conflict_details: run.twoWay.conflicts,
+    });
+  }
 }

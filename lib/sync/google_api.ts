@@ -36,6 +36,8 @@ export interface DestApi {
   update(destId: string, body: Event, etag: string | null): Promise<string | null>;
   delete(destId: string, etag: string | null): Promise<void>;
   get(destId: string): Promise<Event>;
+  /** Two-way: patches an original with an edit made to its copy; returns it as a source reads it. */
+  patch(eventId: string, body: Event, etag: string | null): Promise<Event>;
 }
 
 export interface GoogleApiOptions {
@@ -71,6 +73,18 @@ export function googleApisFor(
     destCalendarId: config.dest_calendar_id,
     userId: config.user_id,
   });
+}
+
+/** The interface of a two-way config's reverse pass: B read as the source, A written. */
+export function reverseGoogleApisFor(
+  config: Pick<SyncConfigRow, "user_id" | "source_calendar_id" | "dest_calendar_id">,
+  o: Omit<GoogleApiOptions, "sourceCalendarId" | "destCalendarId" | "userId">,
+): RunApis {
+  return googleApisFor({
+    user_id: config.user_id,
+    source_calendar_id: config.dest_calendar_id,
+    dest_calendar_id: config.source_calendar_id,
+  }, { ...o, source: o.dest, dest: o.source });
 }
 
 /** Builds the run's interface to Google from the generated clients. */
@@ -166,6 +180,21 @@ function destApi(o: GoogleApiOptions, call: Call, mask: Mask): DestApi {
     },
     async get(eventId) {
       const res = await call((r) => o.dest.events.get({ calendarId, eventId, ...written() }, r));
+      return res.data;
+    },
+    async patch(eventId, body, etag) {
+      const res = await call((r) =>
+        o.dest.events.patch(
+          {
+            calendarId,
+            eventId,
+            sendUpdates: "none",
+            requestBody: body,
+            ...mask(SOURCE_EVENT_FIELDS),
+          },
+          ifMatch(r, etag),
+        )
+      );
       return res.data;
     },
   };

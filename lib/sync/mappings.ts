@@ -38,6 +38,15 @@ export interface MappingView {
   values(): Iterable<EventMapping>;
 }
 
+/**
+ * Which pass of a config a book is for: `a_to_b` (every config), `b_to_a` (the reverse pass of a
+ * two-way config). The reverse pass's rows are stored under the same config with their source ids
+ * (and series ids) prefixed by REVERSE_PREFIX, which no Google event id contains: one table, one
+ * cascade, and a config turns two-way and back in place.
+ */
+export type MappingSide = "a_to_b" | "b_to_a";
+export const REVERSE_PREFIX = "~b~";
+
 export class MappingBook implements MappingView {
   readonly #byId = new Map<string, EventMapping>();
   /** Recorded in memory, not yet in the database. */
@@ -49,18 +58,42 @@ export class MappingBook implements MappingView {
   /** The book's last statement: the next one starts after it. */
   #last: Promise<void> = Promise.resolve();
 
-  private constructor(readonly db: Db, readonly configId: string) {}
+  private constructor(
+    readonly db: Db,
+    readonly configId: string,
+    readonly side: MappingSide = "a_to_b",
+  ) {}
 
   /** A book that reads nothing: for a run whose listing holds nothing to plan. */
-  static empty(db: Db, configId: string): MappingBook {
-    return new MappingBook(db, configId);
+  static empty(db: Db, configId: string, side: MappingSide = "a_to_b"): MappingBook {
+    return new MappingBook(db, configId, side);
   }
 
-  /** The book of a config, with every stored mapping. */
-  static async load(db: Db, configId: string): Promise<MappingBook> {
-    const book = new MappingBook(db, configId);
-    for (const m of await listEventMappings(db, configId)) book.#byId.set(m.source_event_id, m);
+  /** The book of a config's pass, with every stored mapping of that pass. */
+  static async load(db: Db, configId: string, side: MappingSide = "a_to_b"): Promise<MappingBook> {
+    const book = new MappingBook(db, configId, side);
+    for (const m of await listEventMappings(db, configId)) {
+      const reverse = m.source_event_id.startsWith(REVERSE_PREFIX);
+      if (reverse !== (side === "b_to_a")) continue;
+      const own = book.#unstored(m);
+      book.#byId.set(own.source_event_id, own);
+    }
     return book;
+  }
+
+  /** A source id as this book stores it. */
+  #stored(id: string): string {
+    return this.side === "b_to_a" ? REVERSE_PREFIX + id : id;
+  }
+
+  #unstored(m: EventMapping): EventMapping {
+    if (this.side === "a_to_b") return m;
+    const strip = (id: string) => id.slice(REVERSE_PREFIX.length);
+    return {
+      ...m,
+      source_event_id: strip(m.source_event_id),
+      source_recurring_id: m.source_recurring_id && strip(m.source_recurring_id),
+    };
   }
 
   get(sourceId: string): EventMapping | undefined {
@@ -120,14 +153,14 @@ export class MappingBook implements MappingView {
       this.#unwritten.clear();
       this.#waitingSince = undefined;
       try {
-        await upsertEventMappings(this.db, batch);
+        await upsertEventMappings(this.db, batch.map((m) => this.#toStored(m)));
         return;
       } catch (err) {
         if (batch.length === 1) return void this.#failed.set(batch[0].source_event_id, err);
       }
       for (const m of batch) {
         try {
-          await upsertEventMappings(this.db, [m]);
+          await upsertEventMappings(this.db, [this.#toStored(m)]);
         } catch (err) {
           this.#failed.set(m.source_event_id, err);
         }
@@ -147,6 +180,16 @@ export class MappingBook implements MappingView {
     const done = this.#last.then(write);
     this.#last = done.catch(() => {});
     return done;
+  }
+
+  /** A mapping as the table holds it: the config's id, the reverse pass's ids prefixed. */
+  #toStored(m: EventMapping): EventMapping {
+    return {
+      ...m,
+      config_id: this.configId,
+      source_event_id: this.#stored(m.source_event_id),
+      source_recurring_id: m.source_recurring_id && this.#stored(m.source_recurring_id),
+    };
   }
 
   /** Marks a copy deleted, keeping its id so that a new copy gets a new generation. */
@@ -169,11 +212,19 @@ export class MappingBook implements MappingView {
     await this.record({ ...m, state: "live" });
   }
 
+  /**
+   * Changes a mapping for this run only, not stored: a two-way run that finds a copy edited tells
+   * the planner so (its etag, a forced rewrite); a run killed before acting finds the edit again.
+   */
+  remember(m: EventMapping): void {
+    this.#byId.set(m.source_event_id, m);
+  }
+
   /** Forgets one mapping. */
   async forget(sourceId: string): Promise<void> {
     this.#byId.delete(sourceId);
     this.#unwritten.delete(sourceId);
-    await this.#then(() => deleteEventMapping(this.db, this.configId, sourceId));
+    await this.#then(() => deleteEventMapping(this.db, this.configId, this.#stored(sourceId)));
   }
 
   /** Forgets the mappings of a series' instances (its copy was deleted as a whole). */
@@ -185,7 +236,9 @@ export class MappingBook implements MappingView {
       this.#byId.delete(m.source_event_id);
       this.#unwritten.delete(m.source_event_id);
     }
-    await this.#then(() => deleteSeriesInstanceMappings(this.db, this.configId, masterSourceId));
+    await this.#then(() =>
+      deleteSeriesInstanceMappings(this.db, this.configId, this.#stored(masterSourceId))
+    );
   }
 
   /** Forgets every mapping of the config. */

@@ -4,7 +4,7 @@
  * derive from it.
  */
 import { z } from "zod";
-import type { SyncFailure } from "@/lib/db/sync_logs.ts";
+import type { SyncConflict, SyncFailure } from "@/lib/db/sync_logs.ts";
 import type { PlannedChange } from "./plan.ts";
 import type { Preview } from "./preview.ts";
 
@@ -21,6 +21,15 @@ export const RunCounts = z.object({
     "Copies that someone had edited in the destination, written over (or deleted) to match the source",
   ),
   api_calls: count(),
+  conflicts: count().describe(
+    "Two-way: events changed on both sides since the last run; the later change won as a whole",
+  ),
+  a_to_b: count().describe(
+    "Writes made to calendar B (copies of A's events, and edits flowing back)",
+  ),
+  b_to_a: count().describe(
+    "Writes made to calendar A (two-way: copies of B's events, edits flowing back)",
+  ),
 });
 export type RunCounts = z.infer<typeof RunCounts>;
 
@@ -55,6 +64,8 @@ export interface SyncResult extends RunCounts {
   duration_ms: number;
   error: string | null;
   failures: SyncFailure[];
+  /** Two-way runs: each conflict resolved, with both versions. */
+  conflict_details?: SyncConflict[];
   /** Only for dry runs: what a real run would write. */
   plan?: PlannedChange[];
   /** Only for dry runs: the preview a person reads (lib/sync/preview.ts). */

@@ -82,7 +82,11 @@ export interface Pair {
 }
 
 /** A user with a source and a destination account, one calendar each, and a config between them. */
-export async function makePair(sb: Sandboxed, lookaheadDays = 30): Promise<Pair> {
+export async function makePair(
+  sb: Sandboxed,
+  lookaheadDays = 30,
+  direction: "one_way" | "two_way" = "one_way",
+): Promise<Pair> {
   const db = await testDb();
   const n = `${Date.now().toString(36)}${counter++}`;
   const src = sb.addAccount(`src-${n}@example.com`, [`Source ${n}`]);
@@ -93,6 +97,7 @@ export async function makePair(sb: Sandboxed, lookaheadDays = 30): Promise<Pair>
     source_calendar_id: src.calendars[0].id,
     dest_calendar_id: dst.calendars[0].id,
     sync_lookahead_days: lookaheadDays,
+    direction,
   });
   const pair: Pair = {
     db,

@@ -1,0 +1,197 @@
+/**
+ * Two-way runs: edits people make to copies. A copy listed with an etag other than the one the
+ * engine last wrote was edited (or deleted) in its calendar. Before the passes plan, each such
+ * copy is settled against its original:
+ *
+ * - the same content as the original's copy would have (a write of ours whose answer was lost, a
+ *   change to fields that are not copied): the etag is adopted, nothing is written;
+ * - edited, original unchanged since the last run: the edit flows back to the original (full
+ *   mode), then the pass rewrites the copy from it; in busy mode it is reverted instead;
+ * - edited, original changed too (a conflict): the later `updated` wins as a whole, the loser is
+ *   recorded with both versions;
+ * - deleted: the copy is made again (a new generation), until the deletion guard lets a deleted
+ *   copy delete its original.
+ *
+ * Only what is decided here is remembered in the book, for this run: a run killed before it acts
+ * finds the same edit on the next one (the cursors only move once both passes are done).
+ */
+import type { EventMapping } from "@/lib/db/event_mappings.ts";
+import type { SyncConflict, SyncFailure } from "@/lib/db/sync_logs.ts";
+import { googleErrorStatus, isGoneError } from "@/lib/google/errors.ts";
+import { copyWritten } from "./copy_state.ts";
+import { failureReason } from "./failure_reason.ts";
+import type { DestApi, Event, SourceApi } from "./google_api.ts";
+import { contentHash } from "./ids.ts";
+import type { MappingBook } from "./mappings.ts";
+import type { SourceChanges } from "./source.ts";
+import { COPY_MARKERS, transformEvent } from "./transform.ts";
+
+/** One direction's copies, as seen from the other calendar's listing. */
+export interface CopySide {
+  /** The marker its copies carry (the pass's config key). */
+  configId: string;
+  /** Where the originals live. */
+  side: "a" | "b";
+  book: MappingBook;
+  /** The originals' listing: a patched original replaces its entry, a fetched one is added. */
+  originals: SourceChanges;
+  /** The other calendar's listing, where the copies show. */
+  copies: SourceChanges;
+  readOriginal: SourceApi;
+  writeOriginal: DestApi;
+}
+
+/** Full: an edit to a copy flows back. Busy: copies are read-only, an edit is reverted. */
+export type CopyEditPolicy = "flow_back" | "revert";
+
+export interface CopyEditLog {
+  conflicts: SyncConflict[];
+  failures: SyncFailure[];
+  /** Originals written with an edit made to their copy. */
+  writes: number;
+}
+
+interface Found {
+  copy: Event;
+  mapping: EventMapping;
+}
+
+/** Settles every copy of `s` edited or deleted since the engine last wrote it. */
+export async function settleCopyEdits(s: CopySide, policy: CopyEditPolicy, log: CopyEditLog) {
+  for (const found of editedCopies(s)) {
+    try {
+      await settle(s, found, policy, log);
+    } catch (err) {
+      if (googleErrorStatus(err) === undefined) throw err;
+      log.failures.push({
+        source_event_id: found.mapping.source_event_id,
+        ...(found.copy.summary ? { summary: found.copy.summary } : {}),
+        reason: failureReason(err, { source_event_id: found.mapping.source_event_id }),
+      });
+    }
+  }
+}
+
+/** The copies of `s` (series and single events) listed with an etag the engine did not write. */
+export function editedCopies(s: CopySide): Found[] {
+  const found: Found[] = [];
+  // A deleted event is listed without its details (no markers): found by its id.
+  const byDestId = new Map<string, EventMapping>();
+  for (const m of s.book.values()) if (copyWritten(m)) byDestId.set(m.dest_event_id, m);
+  for (const copy of [...s.copies.slice, ...s.copies.items]) {
+    const shared = copy.extendedProperties?.shared;
+    const marked = shared?.[COPY_MARKERS.configId] === s.configId;
+    if (copy.recurringEventId || !(marked || copy.status === "cancelled")) continue;
+    const mapping = byDestId.get(copy.id ?? "");
+    if (!mapping || mapping.source_recurring_id !== null || !mapping.dest_etag) continue;
+    if (copy.status === "cancelled" || (copy.etag && copy.etag !== mapping.dest_etag)) {
+      found.push({ copy, mapping });
+    }
+  }
+  return found;
+}
+
+async function settle(
+  s: CopySide,
+  { copy, mapping }: Found,
+  policy: CopyEditPolicy,
+  log: CopyEditLog,
+) {
+  const id = mapping.source_event_id;
+  const listed = s.originals.items.find((e) => e.id === id) ??
+    s.originals.slice.find((e) => e.id === id);
+  // A deleted original takes its copy with it, whatever was done to the copy.
+  if (listed?.status === "cancelled") return;
+  const adopted = { ...mapping, dest_etag: copy.etag ?? null };
+  if (copy.status === "cancelled") {
+    s.book.remember({ ...adopted, state: "deleted", dest_etag: null });
+    return await ensurePlanned(s, id, listed);
+  }
+  const copyHash = await hashOf(s, { ...copy, extendedProperties: undefined }, mapping);
+  const originalHash = listed ? await hashOf(s, listed, mapping) : mapping.content_hash;
+  if (copyHash === originalHash) {
+    s.book.remember({ ...adopted, content_hash: originalHash });
+    return;
+  }
+  const originalChanged = originalHash !== mapping.content_hash;
+  const copyWins = policy === "flow_back" &&
+    (!originalChanged || updatedAt(copy) > updatedAt(listed));
+  if (originalChanged) log.conflicts.push(conflictOf(s, id, listed!, copy, copyWins));
+  if (!copyWins) {
+    // The copy is written again from the original: its etag now, and a hash it cannot match.
+    s.book.remember({ ...adopted, content_hash: null });
+    return await ensurePlanned(s, id, listed);
+  }
+  const patched = await s.writeOriginal.patch(id, editOf(copy), listed?.etag ?? null);
+  log.writes++;
+  s.originals.items = [...s.originals.items.filter((e) => e.id !== id), patched];
+  s.originals.slice = s.originals.slice.filter((e) => e.id !== id);
+  s.book.remember(adopted);
+}
+
+/** Makes sure the original is planned in this run (fetched when it was not listed). */
+async function ensurePlanned(s: CopySide, id: string, listed: Event | undefined) {
+  if (listed) return;
+  try {
+    s.originals.items = [...s.originals.items, await s.readOriginal.get(id)];
+  } catch (err) {
+    if (!isGoneError(err)) throw err;
+  }
+}
+
+/** The hash of the copy `ev` makes (for a copy, stripped of its markers: what it shows). */
+async function hashOf(s: CopySide, ev: Event, mapping: EventMapping): Promise<string | null> {
+  const t = transformEvent(ev, {
+    configId: s.configId,
+    sourceEventId: mapping.source_event_id,
+    syncClusterId: mapping.sync_cluster_id,
+  });
+  return t.kind === "copy" ? await contentHash(t.body) : null;
+}
+
+function updatedAt(ev: Event | undefined): number {
+  return ev?.updated ? Date.parse(ev.updated) : 0;
+}
+
+/** The fields an edit of a copy carries back to its original (cleared ones cleared). */
+function editOf(copy: Event): Event {
+  const body: Event = {
+    summary: copy.summary ?? null,
+    description: copy.description ?? null,
+    location: copy.location ?? null,
+    start: copy.start,
+    end: copy.end,
+    transparency: copy.transparency ?? null,
+    visibility: copy.visibility ?? null,
+    colorId: copy.colorId ?? null,
+  };
+  if (copy.recurrence?.length) body.recurrence = copy.recurrence;
+  return body;
+}
+
+function conflictOf(
+  s: CopySide,
+  id: string,
+  original: Event,
+  copy: Event,
+  copyWins: boolean,
+): SyncConflict {
+  return {
+    event_id: id,
+    side: s.side,
+    winner: copyWins ? "copy" : "original",
+    original: versionOf(original),
+    copy: versionOf(copy),
+  };
+}
+
+function versionOf(ev: Event) {
+  return {
+    ...(ev.summary ? { summary: ev.summary } : {}),
+    ...(ev.updated ? { updated: ev.updated } : {}),
+    ...(ev.start?.dateTime ?? ev.start?.date
+      ? { start: ev.start?.dateTime ?? ev.start?.date! }
+      : {}),
+    ...(ev.end?.dateTime ?? ev.end?.date ? { end: ev.end?.dateTime ?? ev.end?.date! } : {}),
+  };
+}

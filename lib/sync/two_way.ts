@@ -1,0 +1,189 @@
+/**
+ * A two-way run: calendar A's events copied to B and B's to A, as two one-way passes through the
+ * same planner and applier, each with its own mapping book and cursor.
+ *
+ * Why two passes and not one merged plan: each pass is exactly the one-way engine (its series,
+ * window and crash-safety rules, property-tested), and the only new decisions, about edits made
+ * to copies, are taken before either pass plans (copy_edits.ts). Copies are never copied back:
+ * both planners skip events carrying cal-sync markers, so no loop, whatever the number of configs.
+ *
+ * A run reads each calendar once (a run with no change costs two requests), settles edited copies,
+ * runs A → B then B → A, and moves both cursors only once both passes wrote everything: a run
+ * killed anywhere lists the same changes again, and deterministic ids on both sides make every
+ * write safe to repeat.
+ */
+import { saveReverseSyncCursor } from "@/lib/db/sync_configs.ts";
+import type { SyncConflict, SyncFailure } from "@/lib/db/sync_logs.ts";
+import type { Applier } from "./apply.ts";
+import { type CopyEditLog, type CopyEditPolicy, settleCopyEdits } from "./copy_edits.ts";
+import { passDone, type PassOutcome, type Run, syncPass, writesOf } from "./engine.ts";
+import { reverseGoogleApisFor, type RunApis } from "./google_api.ts";
+import { MappingBook } from "./mappings.ts";
+import { syncOptionsOf } from "./options.ts";
+import type { Plan, PlannedChange } from "./plan.ts";
+import { readChanges, runWindow } from "./source.ts";
+
+/** The key of a config's reverse pass: its copies' marker, ids and clusters (never a Google id). */
+export function reverseKey(configId: string): string {
+  return `${configId}~b`;
+}
+
+/** What a two-way run did, beyond its passes' counts. */
+export interface TwoWayOutcome {
+  conflicts: SyncConflict[];
+  /** Requests of the reverse pass's interface (the run's own counts the rest). */
+  apiCalls(): number;
+  aToB(): number;
+  bToA(): number;
+  skipped(): number;
+}
+
+/** The sync options, applied per direction, and the owner's word on held removals. */
+function optionsOf(config: Run["config"]) {
+  return { options: syncOptionsOf(config), approved: config.deletions_approved };
+}
+
+/** Copy edits flow back until the sync options' busy mode (copies read-only) is set. */
+function copyEditPolicy(_run: Run): CopyEditPolicy {
+  return "flow_back";
+}
+
+export async function twoWaySteps(run: Run): Promise<void> {
+  const { opts, config, window, apis } = run;
+  const reverseApis = (opts.wrapApis ?? ((a: RunApis) => a))(
+    reverseGoogleApisFor(config, { ...opts, signal: run.signal }),
+  );
+  const reverseWindow = runWindow({
+    ...config,
+    sync_token: config.reverse_sync_token,
+    window_end: config.reverse_window_end,
+  }, window.now);
+  const forwardBook = await MappingBook.load(opts.db, config.id);
+  const reverseBook = await MappingBook.load(opts.db, config.id, "b_to_a");
+  const a = await readChanges(apis.source, config.sync_token, window);
+  const b = await readChanges(reverseApis.source, config.reverse_sync_token, reverseWindow);
+  await run.logged;
+  const edits: CopyEditLog = { conflicts: [], failures: [], writes: 0 };
+  const backToB = { conflicts: [], failures: edits.failures, writes: 0 };
+  const passes: PassOutcome[] = [];
+  run.twoWay = outcomeOf(reverseApis, edits, backToB, passes);
+  run.applier = combined(passes, edits.failures, () => edits.writes + backToB.writes);
+  if (!opts.dryRun) {
+    const policy = copyEditPolicy(run);
+    await settleCopyEdits(
+      {
+        configId: config.id,
+        side: "a",
+        book: forwardBook,
+        originals: a,
+        copies: b,
+        readOriginal: apis.source,
+        writeOriginal: reverseApis.dest,
+      },
+      policy,
+      edits,
+    );
+    await settleCopyEdits(
+      {
+        configId: reverseKey(config.id),
+        side: "b",
+        book: reverseBook,
+        originals: b,
+        copies: a,
+        readOriginal: reverseApis.source,
+        writeOriginal: apis.dest,
+      },
+      policy,
+      backToB,
+    );
+    edits.conflicts.push(...backToB.conflicts);
+  }
+  const track = (p: PassOutcome) => (applier: Applier, plan: Plan) => {
+    p.applier = applier;
+    p.plan = plan;
+  };
+  const forward: PassOutcome = { plan: undefined! };
+  passes.push(forward);
+  Object.assign(
+    forward,
+    await syncPass(
+      run,
+      { configId: config.id, book: forwardBook, apis, window, changes: a, ...optionsOf(config) },
+      track(forward),
+    ),
+  );
+  if (!passDone(forward) && !opts.dryRun) return;
+  const reverse: PassOutcome = { plan: undefined! };
+  passes.push(reverse);
+  Object.assign(
+    reverse,
+    await syncPass(run, {
+      configId: reverseKey(config.id),
+      book: reverseBook,
+      apis: reverseApis,
+      window: reverseWindow,
+      changes: b,
+      ...optionsOf(config),
+    }, track(reverse)),
+  );
+  if (opts.dryRun) {
+    run.dryRunPlan = [...dryRunOf(forward), ...dryRunOf(reverse, "b")];
+    return;
+  }
+  run.held = (forward.held ?? 0) + (reverse.held ?? 0);
+  if (!passDone(reverse) || edits.failures.length > 0) return;
+  // The forward cursor moves with the run's closing statement, after this one.
+  run.cursor = { sync_token: a.syncToken, window_end: new Date(window.windowEnd) };
+  await saveReverseSyncCursor(opts.db, config.id, {
+    sync_token: b.syncToken,
+    window_end: new Date(reverseWindow.windowEnd),
+  });
+}
+
+function dryRunOf(p: PassOutcome, _side?: "b"): PlannedChange[] {
+  return p.dryRunPlan ?? [];
+}
+
+function outcomeOf(
+  reverseApis: RunApis,
+  backToA: CopyEditLog,
+  backToB: CopyEditLog,
+  passes: PassOutcome[],
+): TwoWayOutcome {
+  return {
+    conflicts: backToA.conflicts,
+    apiCalls: () => reverseApis.apiCalls(),
+    aToB: () => writesOf(passes[0]?.applier?.counts) + backToB.writes,
+    bToA: () => writesOf(passes[1]?.applier?.counts) + backToA.writes,
+    skipped: () => passes.reduce((n, p) => n + (p.plan?.skipped ?? 0), 0),
+  };
+}
+
+/** Both passes' appliers seen as one: the run's counts, failures and lost access. */
+function combined(
+  passes: PassOutcome[],
+  failures: SyncFailure[],
+  writesBack: () => number,
+): Run["applier"] {
+  const appliers = () => passes.flatMap((p) => p.applier ? [p.applier] : []);
+  return {
+    get counts() {
+      const sum = {
+        events_created: 0,
+        events_updated: writesBack(),
+        events_deleted: 0,
+        events_overwritten: 0,
+      };
+      for (const a of appliers()) {
+        for (const k of Object.keys(sum) as (keyof typeof sum)[]) sum[k] += a.counts[k];
+      }
+      return sum;
+    },
+    get failures() {
+      return [...failures, ...appliers().flatMap((a) => a.failures)];
+    },
+    get reconnect() {
+      return appliers().some((a) => a.reconnect);
+    },
+  };
+}

@@ -1,0 +1,158 @@
+/** Two-way sync, scenario by scenario: both sides copied, edits to copies, conflicts, cost. */
+import assert from "node:assert/strict";
+import {
+  at,
+  type Calendar,
+  type Event,
+  listRaw,
+  makePair,
+  type Pair,
+  testSandbox,
+} from "./_helpers.ts";
+import { COPY_MARKERS } from "@/lib/sync/transform.ts";
+import { reverseKey } from "@/lib/sync/two_way.ts";
+
+const LOOKAHEAD = 20;
+
+async function insert(cal: Calendar, calendarId: string, summary: string, days: number) {
+  const res = await cal.events.insert({
+    calendarId,
+    requestBody: {
+      summary,
+      start: { dateTime: at(days), timeZone: "UTC" },
+      end: { dateTime: at(days + 1 / 24), timeZone: "UTC" },
+    },
+  });
+  return res.data;
+}
+
+/** The copy, in `cal`, of the event `sourceId` made under `key`. */
+export async function copyOf(cal: Calendar, calendarId: string, key: string, sourceId: string) {
+  const all = await listRaw(cal, calendarId);
+  return all.find((e: Event) =>
+    e.extendedProperties?.shared?.[COPY_MARKERS.configId] === key &&
+    e.extendedProperties?.shared?.[COPY_MARKERS.sourceId] === sourceId
+  );
+}
+
+async function twoWay(fn: (p: Pair) => Promise<void>) {
+  await using sb = await testSandbox();
+  await fn(await makePair(sb, LOOKAHEAD, "two_way"));
+}
+
+Deno.test("two-way: each side's events are copied to the other, never copied back", async () => {
+  await twoWay(async (p) => {
+    const a = await insert(p.source, p.sourceCal, "In A", 1);
+    const b = await insert(p.dest, p.destCal, "In B", 2);
+    const first = await p.sync();
+    assert.equal(first.status, "success", JSON.stringify(first.failures));
+    assert.equal(first.a_to_b, 1);
+    assert.equal(first.b_to_a, 1);
+    assert.equal((await copyOf(p.dest, p.destCal, p.config.id, a.id!))?.summary, "In A");
+    assert.equal(
+      (await copyOf(p.source, p.sourceCal, reverseKey(p.config.id), b.id!))?.summary,
+      "In B",
+    );
+    assert.equal((await listRaw(p.source, p.sourceCal)).length, 2, "no copy of a copy");
+    assert.equal((await listRaw(p.dest, p.destCal)).length, 2);
+    const again = await p.sync();
+    assert.equal(again.api_calls, 2, "a run with no change: one listing per side");
+    assert.equal(again.a_to_b + again.b_to_a, 0);
+  });
+});
+
+Deno.test("two-way: an edit made to a copy flows back to its original", async () => {
+  await twoWay(async (p) => {
+    const a = await insert(p.source, p.sourceCal, "Meeting", 1);
+    await p.sync();
+    const copy = (await copyOf(p.dest, p.destCal, p.config.id, a.id!))!;
+    await p.dest.events.patch({
+      calendarId: p.destCal,
+      eventId: copy.id!,
+      requestBody: {
+        summary: "Moved meeting",
+        start: { dateTime: at(3), timeZone: "UTC" },
+        end: { dateTime: at(3 + 1 / 24), timeZone: "UTC" },
+      },
+    });
+    const r = await p.sync();
+    assert.equal(r.status, "success", JSON.stringify(r.failures));
+    assert.equal(r.conflicts, 0);
+    const original = (await p.source.events.get({ calendarId: p.sourceCal, eventId: a.id! })).data;
+    assert.equal(original.summary, "Moved meeting");
+    assert.equal(Date.parse(original.start!.dateTime!), Date.parse(at(3)));
+    const again = await p.sync();
+    assert.equal(again.a_to_b + again.b_to_a, 0, "settled: nothing more to write");
+    assert.equal(again.api_calls, 2);
+  });
+});
+
+Deno.test("two-way: a conflict goes to the later change, the loser is logged", async () => {
+  await twoWay(async (p) => {
+    const b = await insert(p.dest, p.destCal, "Lunch", 1);
+    await p.sync();
+    const copy = (await copyOf(p.source, p.sourceCal, reverseKey(p.config.id), b.id!))!;
+    await p.dest.events.patch({
+      calendarId: p.destCal,
+      eventId: b.id!,
+      requestBody: { summary: "Lunch (original edit)" },
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    await p.source.events.patch({
+      calendarId: p.sourceCal,
+      eventId: copy.id!,
+      requestBody: { summary: "Lunch (copy edit, later)" },
+    });
+    const r = await p.sync();
+    assert.equal(r.conflicts, 1);
+    assert.equal(r.conflict_details?.[0].winner, "copy");
+    assert.equal(r.conflict_details?.[0].original.summary, "Lunch (original edit)");
+    const original = (await p.dest.events.get({ calendarId: p.destCal, eventId: b.id! })).data;
+    assert.equal(original.summary, "Lunch (copy edit, later)");
+    const rows = await p.db.query<{ conflicts: number; conflict_details: unknown[] }>(
+      `SELECT conflicts, conflict_details FROM sync_logs WHERE id = $1`,
+      [r.sync_log_id],
+    );
+    assert.equal(rows[0].conflicts, 1);
+    assert.equal(rows[0].conflict_details.length, 1);
+    const again = await p.sync();
+    assert.equal(again.a_to_b + again.b_to_a + again.conflicts, 0);
+  });
+});
+
+Deno.test("two-way: a deleted copy is made again; a deleted original takes its copy", async () => {
+  await twoWay(async (p) => {
+    const a = await insert(p.source, p.sourceCal, "Keep", 1);
+    const gone = await insert(p.source, p.sourceCal, "Gone", 2);
+    await p.sync();
+    const copy = (await copyOf(p.dest, p.destCal, p.config.id, a.id!))!;
+    await p.dest.events.delete({ calendarId: p.destCal, eventId: copy.id! });
+    await p.source.events.delete({ calendarId: p.sourceCal, eventId: gone.id! });
+    const r = await p.sync();
+    assert.equal(r.status, "success", JSON.stringify(r.failures));
+    const dest = await listRaw(p.dest, p.destCal);
+    assert.deepEqual(dest.map((e) => e.summary), ["Keep"]);
+    assert.notEqual(dest[0].id, copy.id, "a new generation");
+    const again = await p.sync();
+    assert.equal(again.a_to_b + again.b_to_a, 0);
+  });
+});
+
+Deno.test("one way → two way → one way in place: no copy made again", async () => {
+  await using sb = await testSandbox();
+  const p = await makePair(sb, LOOKAHEAD);
+  const a = await insert(p.source, p.sourceCal, "A", 1);
+  await p.sync();
+  const before = (await copyOf(p.dest, p.destCal, p.config.id, a.id!))!;
+  await p.db.query(`UPDATE sync_configs SET direction = 'two_way' WHERE id = $1`, [p.config.id]);
+  await insert(p.dest, p.destCal, "B", 2);
+  const r = await p.sync();
+  assert.equal(r.a_to_b, 0, "the A → B copies stay as they are");
+  assert.equal(r.b_to_a, 1);
+  const after = (await copyOf(p.dest, p.destCal, p.config.id, a.id!))!;
+  assert.equal(after.id, before.id);
+  assert.equal(after.etag, before.etag);
+  await p.db.query(`UPDATE sync_configs SET direction = 'one_way' WHERE id = $1`, [p.config.id]);
+  const back = await p.sync();
+  assert.equal(back.events_created + back.events_updated + back.events_deleted, 0);
+});
