@@ -10,7 +10,7 @@ import type { Event } from "./google_api.ts";
 import { contentHash, destEventId, syncClusterId } from "./ids.ts";
 import type { EventMapping, MappingView } from "./mappings.ts";
 import type { SyncOptions } from "./options.ts";
-import { instanceKey, type Transformed, transformEvent } from "./transform.ts";
+import { instanceKey, isCalSyncCopy, type Transformed, transformEvent } from "./transform.ts";
 import { instantOf, overlaps, seriesEnd, seriesOverlaps, spanOf } from "./window.ts";
 
 const DAY = 86_400_000;
@@ -126,7 +126,8 @@ export async function planEvents(ctx: PlanContext, changes: Event[], slice: Even
   for (const ev of [...slice, ...changes]) if (ev.id) plan.byId.set(ev.id, ev);
   for (const ev of plan.byId.values()) {
     if (ev.recurringEventId) {
-      plan.instances.push(ev);
+      // An occurrence of a copy (a two-way calendar holds both) is never copied: no master fetch.
+      if (!isCalSyncCopy(ev)) plan.instances.push(ev);
       continue;
     }
     const op = await planEvent(ctx, plan, ev);

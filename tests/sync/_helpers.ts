@@ -294,8 +294,11 @@ function endless(series: Event): boolean {
  * scrolling months ahead sees on each side. An exception whose occurrence the copy's rule lacks
  * is copied as an event of its own, so it counts with its series.
  */
-export async function seriesMirrorOf(p: Pair, now: Date) {
-  const copies = await listRaw(p.dest, p.destCal);
+export async function seriesMirrorOf(p: Pair, now: Date, key?: string) {
+  // Two-way: a calendar also holds originals and the other direction's copies; `key` picks one.
+  const copies = (await listRaw(p.dest, p.destCal)).filter((ev) =>
+    key === undefined || ev.extendedProperties?.shared?.[COPY_MARKERS.configId] === key
+  );
   const sourceIdOf = (ev: Event) => ev.extendedProperties?.shared?.[COPY_MARKERS.sourceId] ?? "";
   const out = [];
   for (const copy of copies) {
@@ -327,8 +330,8 @@ export async function seriesMirrorOf(p: Pair, now: Date) {
 }
 
 /** Asserts that every copied series shows, from now to its end, exactly what its source shows. */
-export async function assertSeriesMirror(p: Pair, now: Date, step: string) {
-  const series = await seriesMirrorOf(p, now);
+export async function assertSeriesMirror(p: Pair, now: Date, step: string, key?: string) {
+  const series = await seriesMirrorOf(p, now, key);
   for (const x of series) {
     assert.deepEqual(x.actual, x.expected, `${step}: series "${x.summary}" (${x.sourceId})`);
   }
