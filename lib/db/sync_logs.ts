@@ -34,6 +34,8 @@ export interface SyncLogRow extends RunCounts {
   duration_ms: number | null;
   error: string | null;
   failures: SyncFailure[];
+  /** Two-way runs: the conflicts resolved (migration 0019; absent on older rows' readers). */
+  conflict_details?: SyncConflict[];
 }
 
 /**

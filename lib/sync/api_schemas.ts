@@ -1,6 +1,6 @@
 /** The sync API's shapes: zod schemas that parse requests and document responses. */
 import { z } from "zod";
-import { isSyncRunning, type SyncConfigView } from "@/lib/db/sync_configs.ts";
+import { isSyncRunning, SYNC_DIRECTIONS, type SyncConfigView } from "@/lib/db/sync_configs.ts";
 import type { SyncLogRow } from "@/lib/db/sync_logs.ts";
 import { EXPLAIN_STATUSES } from "./explain.ts";
 import { SyncOptionsIn, SyncOptionsOut, syncOptionsOut } from "./options.ts";
@@ -28,6 +28,12 @@ const intervalMinutes = z.number({ message: "expected a whole number 5-1440" })
   .describe("Minutes between scheduled runs (default 15)");
 
 const accountId = z.uuid({ message: "expected a Google account id" });
+const direction = z.enum(SYNC_DIRECTIONS, { message: "expected one_way or two_way" })
+  .describe(
+    "`one_way` (default): the source's events are copied to the destination. `two_way`: each " +
+      "calendar's events are copied to the other; an edit to a copy flows back to its original, " +
+      "and when both changed since the last run the later change wins as a whole",
+  );
 
 export const NewSyncConfigIn = z.object({
   source_account_id: accountId.optional().describe(
@@ -49,6 +55,7 @@ export const NewSyncConfigIn = z.object({
     .describe("How many days ahead of now are mirrored (default SYNC_LOOKAHEAD_DAYS, 90)"),
   sync_interval_minutes: intervalMinutes.optional(),
   ...SyncOptionsIn.shape,
+  direction: direction.optional(),
 }).superRefine((c, ctx) => {
   if (!c.source_account_id === !c.dest_account_id) return;
   const missing = c.source_account_id ? "dest_account_id" : "source_account_id";
@@ -70,9 +77,10 @@ export const SyncConfigPatchIn = z.object({
       "The owner saw the preview of this change and confirms the copies it removes: " +
         "the next run is not held for review",
     ),
+  direction: direction.optional(),
 }).refine((p) => Object.keys(p).length > 0, {
   message: "expected at least one of is_active, sync_lookahead_days, sync_interval_minutes, " +
-    "or an option",
+    "direction, or an option",
 });
 
 export const DeleteConfigQuery = z.object({
@@ -106,6 +114,7 @@ export const SyncConfigOut = z.object({
   dest_calendar_name: z.string(),
   sync_lookahead_days: z.number().int(),
   sync_interval_minutes: z.number().int(),
+  direction: z.enum(SYNC_DIRECTIONS),
   is_active: z.boolean(),
   paused_reason: z.string().nullable(),
   running: z.boolean().describe("A run of this config is in progress (in any process)"),
@@ -150,6 +159,7 @@ export function syncConfigOut(c: SyncConfigView): SyncConfigJson {
     dest_calendar_name: c.dest_calendar_name || c.dest_calendar_id,
     sync_lookahead_days: c.sync_lookahead_days,
     sync_interval_minutes: c.sync_interval_minutes,
+    direction: c.direction,
     is_active: c.is_active,
     paused_reason: c.paused_reason,
     running: isSyncRunning(c),
@@ -170,6 +180,21 @@ export const SyncFailureOut = z.object({
   reason: z.string(),
 }).meta({ id: "SyncFailure" });
 
+const versionOut = z.object({
+  summary: z.string().optional(),
+  updated: z.string().optional(),
+  start: z.string().optional(),
+  end: z.string().optional(),
+});
+
+export const SyncConflictOut = z.object({
+  event_id: z.string().describe("The original's id, in its own calendar"),
+  side: z.enum(["a", "b"]).describe("Where the original lives: a (source) or b (destination)"),
+  winner: z.enum(["original", "copy"]).describe("The version with the later `updated`"),
+  original: versionOut,
+  copy: versionOut,
+}).meta({ id: "SyncConflict" });
+
 const SyncStatusOut = z.enum(SYNC_STATUSES);
 
 export const SyncResultOut = z.object({
@@ -179,6 +204,7 @@ export const SyncResultOut = z.object({
   duration_ms: z.number().int(),
   error: z.string().nullable(),
   failures: z.array(SyncFailureOut),
+  conflict_details: z.array(SyncConflictOut).describe("Two-way: each conflict, both versions"),
 }).meta({ id: "SyncResult" });
 
 export type SyncResultJson = z.infer<typeof SyncResultOut>;
@@ -191,6 +217,7 @@ export function syncResultOut(r: SyncResult): SyncResultJson {
     duration_ms: r.duration_ms,
     error: r.error,
     failures: r.failures,
+    conflict_details: r.conflict_details ?? [],
   };
 }
 
@@ -211,6 +238,7 @@ export const SyncLogOut = z.object({
   duration_ms: z.number().int().nullable(),
   error: z.string().nullable(),
   failures: z.array(SyncFailureOut),
+  conflict_details: z.array(SyncConflictOut).describe("Two-way: each conflict, both versions"),
 }).meta({ id: "SyncLog" });
 
 export const SyncLogPageOut = z.object({
@@ -243,6 +271,7 @@ export function syncLogOut(l: SyncLogRow): z.infer<typeof SyncLogOut> {
     duration_ms: l.duration_ms,
     error: l.error,
     failures: l.failures ?? [],
+    conflict_details: l.conflict_details ?? [],
   };
 }
 

@@ -23,6 +23,7 @@ import {
   pauseSyncConfigsUsingAccount,
   resumeSyncConfigsOfAccount,
   saveSyncCursor,
+  type SyncDirection,
 } from "@/lib/db/sync_configs.ts";
 import { disconnectAccount, disconnectedReason } from "@/lib/google/accounts.ts";
 import { type CalendarEntry, listCalendarsForAccount } from "@/lib/google/calendar_list.ts";
@@ -77,6 +78,7 @@ export interface NewSyncConfigInput extends Partial<SyncOptionsIn> {
   dest_calendar_id: string;
   sync_lookahead_days?: number;
   sync_interval_minutes?: number;
+  direction?: SyncDirection;
 }
 
 /** A change of a config as the API takes it: its fields and options. */
@@ -145,6 +147,9 @@ function pickCalendars(
   if (!source) {
     fields.source_calendar_id =
       `Calendar "${input.source_calendar_id}" is not in the source account's calendar list`;
+  } else if (input.direction === "two_way" && !source.writable) {
+    fields.source_calendar_id =
+      `Calendar "${source.summary}" is read-only for the source account: both ways needs a writable one`;
   }
   if (!dest) {
     fields.dest_calendar_id =
@@ -197,6 +202,7 @@ export async function createSyncConfigForUser(
     sync_lookahead_days: input.sync_lookahead_days ?? services.config.syncLookaheadDays,
     sync_interval_minutes: input.sync_interval_minutes,
     ...mergeOptions(defaultSyncOptions(), input),
+    direction: input.direction,
   });
   await watchCalendars(services, userId);
   return (await getSyncConfig(services.db, created.id, userId))!;
