@@ -99,6 +99,7 @@ export const SYNC_VIEW_KEYS = [
   "dest_calendar_name",
   "sync_lookahead_days",
   "sync_interval_minutes",
+  "direction",
   "is_active",
   "paused_reason",
   "last_synced_at",
@@ -151,6 +152,26 @@ export interface RunLogView extends RunResultView {
   trigger: string;
   started_at: string;
   finished_at: string | null;
+}
+
+/** What the New sync form and the Edit dialog offer for `direction`. */
+export const DIRECTION_CHOICES = [
+  {
+    value: "one_way",
+    label: "One way (A → B)",
+    hint: "Events of the source calendar are copied into the destination; nothing comes back.",
+  },
+  {
+    value: "two_way",
+    label: "Both ways (A ↔ B)",
+    hint: "Each calendar's events are copied into the other, and an edit to a copy moves its " +
+      "original too (if both changed, the later change wins).",
+  },
+] as const;
+
+/** The arrow between a sync's two calendars. */
+export function arrowOf(direction: string | undefined): string {
+  return direction === "two_way" ? "↔" : "→";
 }
 
 /** The window event a new config is announced with, for the list of syncs to pick up. */

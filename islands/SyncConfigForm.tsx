@@ -3,8 +3,10 @@ import CalendarPicker from "@/islands/CalendarPicker.tsx";
 import NewSyncOptions from "@/islands/NewSyncOptions.tsx";
 import { optionsFromForm } from "@/components/sync_options_form.ts";
 import {
+  arrowOf,
   type CalendarGroupOption,
   CREATED_EVENT,
+  DIRECTION_CHOICES,
   parsePick,
   pickerField,
   readApiError,
@@ -17,7 +19,7 @@ export interface SyncConfigFormProps {
   groups: CalendarGroupOption[];
   defaultDays: number;
   /** What the no-JavaScript post sent back with its errors. */
-  values?: { source?: string; dest?: string; sync_lookahead_days?: string };
+  values?: { source?: string; dest?: string; sync_lookahead_days?: string; direction?: string };
   fields?: Record<string, string>;
   formError?: string | null;
 }
@@ -27,6 +29,7 @@ export default function SyncConfigForm(props: SyncConfigFormProps) {
   const source = useSignal(props.values?.source ?? "");
   const dest = useSignal(props.values?.dest ?? "");
   const days = useSignal(props.values?.sync_lookahead_days ?? String(props.defaultDays));
+  const direction = useSignal(props.values?.direction === "two_way" ? "two_way" : "one_way");
   const fields = useSignal<Record<string, string>>(props.fields ?? {});
   const message = useSignal<{ text: string; error: boolean } | null>(
     props.formError ? { text: props.formError, error: true } : null,
@@ -52,6 +55,7 @@ export default function SyncConfigForm(props: SyncConfigFormProps) {
           dest_calendar_id: parsePick(dest.value).calendar_id,
           ...optionsFromForm(new FormData(form)),
           sync_lookahead_days: days.value === "" ? undefined : Number(days.value),
+          direction: direction.value,
         }),
       });
       if (!res.ok) {
@@ -59,7 +63,7 @@ export default function SyncConfigForm(props: SyncConfigFormProps) {
         fields.value = Object.fromEntries(
           Object.entries(problem.fields).map(([name, text]) => [pickerField(name), sentence(text)]),
         );
-        const known = ["source", "dest", "sync_lookahead_days"];
+        const known = ["source", "dest", "sync_lookahead_days", "direction"];
         const placed = Object.keys(fields.value).some((name) => known.includes(name));
         message.value = placed
           ? { text: "Please correct the marked field.", error: true }
@@ -72,7 +76,9 @@ export default function SyncConfigForm(props: SyncConfigFormProps) {
       message.value = {
         text: `Sync created: ${
           sideName(config.source_calendar_name, config.source_account_email)
-        } → ${sideName(config.dest_calendar_name, config.dest_account_email)}.`,
+        } ${arrowOf(config.direction)} ${
+          sideName(config.dest_calendar_name, config.dest_account_email)
+        }.`,
         error: false,
       };
       dispatchEvent(new CustomEvent(CREATED_EVENT, { detail: config }));
@@ -145,6 +151,11 @@ export default function SyncConfigForm(props: SyncConfigFormProps) {
             </p>
           )}
         </div>
+        <DirectionChoice
+          value={direction.value}
+          onChange={(v) => direction.value = v}
+          error={fields.value.direction}
+        />
         <NewSyncOptions defaultDays={props.defaultDays} />
         <div class="form__actions">
           <button type="submit" class="button" disabled={busy.value}>
@@ -159,6 +170,33 @@ export default function SyncConfigForm(props: SyncConfigFormProps) {
         </p>
       )}
     </form>
+  );
+}
+
+/** One way or both ways, one sentence each (the Edit dialog offers the same choice). */
+export function DirectionChoice(
+  props: { value: string; onChange: (v: string) => void; error?: string; idPrefix?: string },
+) {
+  const prefix = props.idPrefix ?? "direction";
+  return (
+    <fieldset class="field choice" aria-describedby={props.error ? `${prefix}-error` : undefined}>
+      <legend>Direction</legend>
+      {DIRECTION_CHOICES.map((c) => (
+        <label key={c.value} class="choice__option">
+          <input
+            type="radio"
+            name="direction"
+            value={c.value}
+            checked={props.value === c.value}
+            onChange={() => props.onChange(c.value)}
+            aria-describedby={`${prefix}-${c.value}-hint`}
+          />
+          <span>{c.label}</span>
+          <span id={`${prefix}-${c.value}-hint`} class="field__hint">{c.hint}</span>
+        </label>
+      ))}
+      {props.error && <p id={`${prefix}-error`} class="field__error">{props.error}</p>}
+    </fieldset>
   );
 }
 

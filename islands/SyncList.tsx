@@ -6,6 +6,7 @@ import { RunResult } from "@/components/RunResult.tsx";
 import { runStatusText, runTone } from "@/components/run_words.ts";
 import {
   ACCOUNT_DISCONNECTED_EVENT,
+  arrowOf,
   CREATED_EVENT,
   formatNextRun,
   formatWhen,
@@ -168,9 +169,9 @@ function SyncCard({ sync, local, initialResult, onChange, onDeleted }: SyncCardP
   const removeEvents = useSignal(false);
   const deleting = useSignal(false);
   const toggling = useSignal(false);
-  const name = `${sideName(sync.source_calendar_name, sync.source_account_email)} → ${
-    sideName(sync.dest_calendar_name, sync.dest_account_email)
-  }`;
+  const name = `${sideName(sync.source_calendar_name, sync.source_account_email)} ${
+    arrowOf(sync.direction)
+  } ${sideName(sync.dest_calendar_name, sync.dest_account_email)}`;
   const titleId = `sync-${sync.id}-title`;
 
   async function runNow(event: Event) {
@@ -256,8 +257,8 @@ function SyncCard({ sync, local, initialResult, onChange, onDeleted }: SyncCardP
               <span class="sync__account">{` (${sync.source_account_email})`}</span>
             )}
           </span>
-          <span class="sync__arrow" aria-hidden="true">→</span>
-          <span class="visually-hidden">to</span>
+          <span class="sync__arrow" aria-hidden="true">{arrowOf(sync.direction)}</span>
+          <span class="visually-hidden">{sync.direction === "two_way" ? "and" : "to"}</span>
           <span>
             {sync.dest_calendar_name}
             {sync.dest_account_email && (

@@ -52,6 +52,7 @@ const NewSyncForm = z.object({
     // The options the form shows (privacy and marking, and the rest under "More options").
     ...(fields.privacy ? optionsFromForm(new Map(Object.entries(fields))) : {}),
     ...(days.trim() === "" ? {} : { sync_lookahead_days: Number(days) }),
+    ...(fields.direction ? { direction: fields.direction } : {}),
   };
   // deno-lint-ignore no-explicit-any
 }).pipe(NewSyncConfigIn as z.ZodType<z.output<typeof NewSyncConfigIn>, any>);
