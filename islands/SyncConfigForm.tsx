@@ -182,8 +182,9 @@ export function DirectionChoice(
     <fieldset class="field choice" aria-describedby={props.error ? `${prefix}-error` : undefined}>
       <legend>Direction</legend>
       {DIRECTION_CHOICES.map((c) => (
-        <label key={c.value} class="choice__option">
+        <div key={c.value} class="choice__option">
           <input
+            id={`${prefix}-${c.value}`}
             type="radio"
             name="direction"
             value={c.value}
@@ -191,9 +192,9 @@ export function DirectionChoice(
             onChange={() => props.onChange(c.value)}
             aria-describedby={`${prefix}-${c.value}-hint`}
           />
-          <span>{c.label}</span>
-          <span id={`${prefix}-${c.value}-hint`} class="field__hint">{c.hint}</span>
-        </label>
+          <label for={`${prefix}-${c.value}`}>{c.label}</label>
+          <p id={`${prefix}-${c.value}-hint`} class="field__hint">{c.hint}</p>
+        </div>
       ))}
       {props.error && <p id={`${prefix}-error`} class="field__error">{props.error}</p>}
     </fieldset>

@@ -1,7 +1,8 @@
 /**
  * Sync benchmark against the sandbox with 50 ms latency per request and quotas lifted:
  * a first sync of 1,000 events at the default concurrency next to the same work one request at
- * a time, and a no-change run over 5,000 events (which must cost exactly one request). Then the
+ * a time, a no-change run over 5,000 events (which must cost exactly one request), and a no-change
+ * two-way run over 2 × 2,500 events (exactly two requests: one listing per side). Then the
  * bytes Google sends for a first sync of 1,000 events and for a no-change run, with the engine's
  * field masks and without them (the sandbox answers `fields=` as Google does and counts bytes).
  */
@@ -45,7 +46,7 @@ export async function benchSync(): Promise<string> {
     return calendar({ version: "v3", rootUrl: url, auth });
   };
   let n = 0;
-  const pair = async (events: number) => {
+  const pair = async (events: number, destEvents = 0) => {
     const id = `${n++}${Date.now().toString(36)}`;
     const src = sandbox.addAccount(`bench-src-${id}@example.com`, ["Source"]);
     const dst = sandbox.addAccount(`bench-dst-${id}@example.com`, ["Dest"]);
@@ -55,10 +56,12 @@ export async function benchSync(): Promise<string> {
       source_calendar_id: src.calendars[0].id,
       dest_calendar_id: dst.calendars[0].id,
       sync_lookahead_days: 90,
+      direction: destEvents > 0 ? "two_way" : "one_way",
     });
     const source = client(src.email);
     await seed(source, src.calendars[0].id, events);
     const dest = client(dst.email);
+    await seed(dest, dst.calendars[0].id, destEvents);
     return {
       sync: (concurrency?: number, partialResponses = true) =>
         runSync({
@@ -82,6 +85,9 @@ export async function benchSync(): Promise<string> {
     const big = await pair(5000);
     const unmasked = await pair(1000);
     await big.sync(16); // first copy of the 5,000 events, without latency
+    const both = await pair(2500, 2500);
+    await both.sync(16); // first copy both ways, without latency
+    await both.sync(16); // lists the first run's own copies once, writes nothing
     await control({ latency_ms: LATENCY_MS });
 
     const measure = async (label: string, run: () => ReturnType<typeof fast.sync>) => {
@@ -107,6 +113,7 @@ export async function benchSync(): Promise<string> {
       () => unmasked.sync(8, false),
     );
     const e = await measure("no-change run, 1,000 events", () => fast.sync());
+    const g = await measure("no-change two-way run, 2 × 2,500 events", () => both.sync());
     const f = await measure(
       "no-change run, 1,000 events, no field masks",
       () => unmasked.sync(8, false),
@@ -116,6 +123,10 @@ export async function benchSync(): Promise<string> {
       `no-change run requests: ${c.reqs} (${c.reqs === 1 ? "ok" : "EXPECTED 1"}), writes: ${
         c.r.events_created + c.r.events_updated + c.r.events_deleted
       }`,
+    );
+    lines.push(
+      `no-change two-way run requests: ${g.reqs} (${g.reqs === 2 ? "ok" : "EXPECTED 2"}), ` +
+        `writes: ${g.r.a_to_b + g.r.b_to_a}`,
     );
     const saved = (before: number, after: number) =>
       `${before.toLocaleString("en")} B without masks, ${after.toLocaleString("en")} B with them ` +

@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { ARTIFACTS, hasChromium, launchBrowser, sandboxEvents, startApp } from "./_app.ts";
+
+/** A calendar of a sandbox account, and a Calendar API call on it as that account. */
+async function calendarOf(sandboxUrl: string, email: string, summary: string) {
+  const accounts = await (await fetch(`${sandboxUrl}/_sandbox/accounts`)).json();
+  const account = accounts.accounts.find((a: { email: string }) => a.email === email);
+  const id = account.calendars.find((c: { summary: string }) => c.summary === summary).id;
+  const { access_token } = await (await fetch(`${sandboxUrl}/_sandbox/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email }),
+  })).json();
+  return async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(
+      `${sandboxUrl}/calendar/v3/calendars/${encodeURIComponent(id)}/events${path}`,
+      {
+        method,
+        headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      },
+    );
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return await res.json();
+  };
+}
+
+Deno.test({
+  name: "[e2e] a two-way sync in Chromium: an edit to a copy moves its original",
+  ignore: !hasChromium,
+  async fn() {
+    await Deno.mkdir(ARTIFACTS, { recursive: true });
+    const app = await startApp();
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.context.newPage();
+      await page.setViewportSize({ width: 1100, height: 900 });
+      await page.goto(`${app.url}/register`);
+      await page.getByLabel("Email").fill(
+        `e2e-2way-${crypto.randomUUID().slice(0, 8)}@cal-sync.test`,
+      );
+      await page.getByLabel("Password", { exact: true }).fill("correct horse battery");
+      await page.getByRole("button", { name: "Create account" }).click();
+      await page.waitForURL(`${app.url}/`);
+      for (
+        const [account, email] of [["source", "alice@example.com"], [
+          "destination",
+          "bob@example.com",
+        ]]
+      ) {
+        await page.getByRole("link", { name: `Connect ${account} account` }).click();
+        await page.getByRole("button", { name: `Continue as ${email}` }).click();
+        await page.waitForURL((url) => url.pathname === "/");
+      }
+      const work = await calendarOf(app.sandboxUrl, "alice@example.com", "Work");
+      const start = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 86_400_000);
+      const original = await work("POST", "", {
+        summary: "Design review",
+        start: { dateTime: start.toISOString() },
+        end: { dateTime: new Date(start.getTime() + 3_600_000).toISOString() },
+      });
+
+      await page.getByLabel("Source calendar").selectOption({ label: "Work (primary)" });
+      await page.getByLabel("Destination calendar").selectOption({ label: "Main (primary)" });
+      await page.getByLabel("Both ways (A ↔ B)").check();
+      await page.getByRole("button", { name: "Create sync" }).click();
+      await page.getByRole("heading", { name: "Work and Main" }).waitFor();
+      assert.ok(await page.locator(".sync__arrow", { hasText: "↔" }).isVisible());
+      await page.screenshot({ path: `${ARTIFACTS}two-way-created.png`, fullPage: true });
+
+      const syncNow = async () => {
+        await page.getByRole("button", { name: /^Sync now\W+Work ↔ Main$/ }).click();
+        await page.locator(".run-result").waitFor({ timeout: 30_000 });
+        assert.match(await page.locator(".run-result").innerText(), /^Succeeded/);
+      };
+      await syncNow();
+      const copy = (await sandboxEvents(app.sandboxUrl, "bob@example.com", "Main")).find((e) =>
+        e.extendedProperties?.shared?.source_id === original.id
+      ) as { id: string } | undefined;
+      assert.ok(copy, "the original was copied into Bob's Main");
+
+      // Bob moves the meeting in his calendar, through the Calendar API.
+      const main = await calendarOf(app.sandboxUrl, "bob@example.com", "Main");
+      const later = new Date(start.getTime() + 2 * 3_600_000);
+      await main("PATCH", `/${copy.id}`, {
+        summary: "Design review (moved)",
+        start: { dateTime: later.toISOString() },
+        end: { dateTime: new Date(later.getTime() + 3_600_000).toISOString() },
+      });
+      await syncNow();
+      const followed = await work("GET", `/${original.id}`);
+      assert.equal(followed.summary, "Design review (moved)");
+      assert.equal(Date.parse(followed.start.dateTime), later.getTime());
+      await page.screenshot({ path: `${ARTIFACTS}two-way-followed.png`, fullPage: true });
+    } finally {
+      await browser.close();
+      await app.close();
+    }
+  },
+});
