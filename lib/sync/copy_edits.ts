@@ -77,66 +77,82 @@ export function editedCopies(s: CopySide): Found[] {
   const found: Found[] = [];
   // A deleted event is listed without its details (no markers): found by its id.
   const byDestId = new Map<string, EventMapping>();
-  for (const m of s.book.values()) if (copyWritten(m)) byDestId.set(m.dest_event_id, m);
+  for (const m of s.book.values()) {
+    if (m.state !== "deleted" && m.source_recurring_id === null) byDestId.set(m.dest_event_id, m);
+  }
   for (const copy of [...s.copies.slice, ...s.copies.items]) {
     const shared = copy.extendedProperties?.shared;
     const marked = shared?.[COPY_MARKERS.configId] === s.configId;
     if (copy.recurringEventId || !(marked || copy.status === "cancelled")) continue;
     const mapping = byDestId.get(copy.id ?? "");
-    if (!mapping || mapping.source_recurring_id !== null || !mapping.dest_etag) continue;
-    if (copy.status === "cancelled" || (copy.etag && copy.etag !== mapping.dest_etag)) {
-      found.push({ copy, mapping });
+    if (!mapping) continue;
+    if (mapping.state === "pending") {
+      // Written by a run killed before it heard back, perhaps edited since: unknown base.
+      if (marked && copy.status !== "cancelled") found.push({ copy, mapping });
+    } else if (copyWritten(mapping) && mapping.dest_etag) {
+      if (copy.status === "cancelled" || (copy.etag && copy.etag !== mapping.dest_etag)) {
+        found.push({ copy, mapping });
+      }
     }
   }
   return found;
 }
 
-async function settle(
-  s: CopySide,
-  { copy, mapping }: Found,
-  policy: CopyEditPolicy,
-  log: CopyEditLog,
-) {
+async function settle(s: CopySide, found: Found, policy: CopyEditPolicy, log: CopyEditLog) {
+  const { copy, mapping } = found;
   const id = mapping.source_event_id;
   const listed = s.originals.items.find((e) => e.id === id) ??
     s.originals.slice.find((e) => e.id === id);
   // A deleted original takes its copy with it, whatever was done to the copy.
   if (listed?.status === "cancelled") return;
-  const adopted = { ...mapping, dest_etag: copy.etag ?? null };
+  const adopted: EventMapping = { ...mapping, state: "live", dest_etag: copy.etag ?? null };
   if (copy.status === "cancelled") {
     s.book.remember({ ...adopted, state: "deleted", dest_etag: null });
     return await ensurePlanned(s, id, listed);
   }
+  const unknownBase = mapping.state === "pending";
+  const original = listed ?? (unknownBase ? await fetchOriginal(s, id) : undefined);
+  if (unknownBase && !original) return;
   const copyHash = await hashOf(s, { ...copy, extendedProperties: undefined }, mapping);
-  const originalHash = listed ? await hashOf(s, listed, mapping) : mapping.content_hash;
+  const originalHash = original ? await hashOf(s, original, mapping) : mapping.content_hash;
   if (copyHash === originalHash) {
-    s.book.remember({ ...adopted, content_hash: originalHash });
-    return;
+    // Kept, not only remembered, when the write was unconfirmed: the copy is known now.
+    const known = { ...adopted, content_hash: originalHash };
+    return unknownBase ? await s.book.record(known) : s.book.remember(known);
   }
-  const originalChanged = originalHash !== mapping.content_hash;
+  // An unconfirmed write has no base to tell who changed: the later change wins, no conflict.
+  const originalChanged = unknownBase || originalHash !== mapping.content_hash;
   const copyWins = policy === "flow_back" &&
-    (!originalChanged || updatedAt(copy) > updatedAt(listed));
-  if (originalChanged) log.conflicts.push(conflictOf(s, id, listed!, copy, copyWins));
+    (!originalChanged || updatedAt(copy) > updatedAt(original));
+  if (originalChanged && !unknownBase) {
+    log.conflicts.push(conflictOf(s, id, original!, copy, copyWins));
+  }
   if (!copyWins) {
     // The copy is written again from the original: its etag now, and a hash it cannot match.
     s.book.remember({ ...adopted, content_hash: null });
-    return await ensurePlanned(s, id, listed);
+    return await ensurePlanned(s, id, original);
   }
-  const patched = await s.writeOriginal.patch(id, editOf(copy), listed?.etag ?? null);
+  const patched = await s.writeOriginal.patch(id, editOf(copy), original?.etag ?? null);
   log.writes++;
   s.originals.items = [...s.originals.items.filter((e) => e.id !== id), patched];
   s.originals.slice = s.originals.slice.filter((e) => e.id !== id);
-  s.book.remember(adopted);
+  s.book.remember({ ...adopted, content_hash: unknownBase ? null : mapping.content_hash });
+}
+
+async function fetchOriginal(s: CopySide, id: string): Promise<Event | undefined> {
+  try {
+    const ev = await s.readOriginal.get(id);
+    s.originals.items = [...s.originals.items, ev];
+    return ev;
+  } catch (err) {
+    if (!isGoneError(err)) throw err;
+    return undefined;
+  }
 }
 
 /** Makes sure the original is planned in this run (fetched when it was not listed). */
 async function ensurePlanned(s: CopySide, id: string, listed: Event | undefined) {
-  if (listed) return;
-  try {
-    s.originals.items = [...s.originals.items, await s.readOriginal.get(id)];
-  } catch (err) {
-    if (!isGoneError(err)) throw err;
-  }
+  if (!listed) await fetchOriginal(s, id);
 }
 
 /** The hash of the copy `ev` makes (for a copy, stripped of its markers: what it shows). */
