@@ -14,13 +14,23 @@
  */
 import { saveReverseSyncCursor } from "@/lib/db/sync_configs.ts";
 import type { SyncConflict, SyncFailure } from "@/lib/db/sync_logs.ts";
-import type { Applier } from "./apply.ts";
-import { type CopyEditLog, type CopyEditPolicy, settleCopyEdits } from "./copy_edits.ts";
-import { passDone, type PassOutcome, type Run, syncPass, writesOf } from "./engine.ts";
+import {
+  type CopyEditLog,
+  type CopyEditPolicy,
+  type CopySide,
+  settleCopyEdits,
+} from "./copy_edits.ts";
+import {
+  passDone,
+  type PassInput,
+  type PassOutcome,
+  type Run,
+  syncPass,
+  writesOf,
+} from "./engine.ts";
 import { reverseGoogleApisFor, type RunApis } from "./google_api.ts";
 import { MappingBook } from "./mappings.ts";
 import { syncOptionsOf } from "./options.ts";
-import type { Plan, PlannedChange } from "./plan.ts";
 import { readChanges, runWindow } from "./source.ts";
 
 /** The key of a config's reverse pass: its copies' marker, ids and clusters (never a Google id). */
@@ -48,7 +58,46 @@ function copyEditPolicy(_run: Run): CopyEditPolicy {
   return "flow_back";
 }
 
+/** Both directions of one run: what each pass reads and writes through. */
+interface Directions {
+  forward: PassInput;
+  reverse: PassInput;
+  reverseApis: RunApis;
+}
+
 export async function twoWaySteps(run: Run): Promise<void> {
+  const { opts, config, window } = run;
+  const d = await readBothSides(run);
+  const backToA: CopyEditLog = { conflicts: [], failures: [], writes: 0 };
+  const backToB: CopyEditLog = { conflicts: [], failures: backToA.failures, writes: 0 };
+  const passes: PassOutcome[] = [];
+  run.twoWay = outcomeOf(d.reverseApis, backToA, backToB, passes);
+  run.applier = combined(passes, backToA.failures, () => backToA.writes + backToB.writes);
+  if (!opts.dryRun) {
+    const policy = copyEditPolicy(run);
+    await settleCopyEdits(copySide(d.forward, d.reverse, "a"), policy, backToA);
+    await settleCopyEdits(copySide(d.reverse, d.forward, "b"), policy, backToB);
+    backToA.conflicts.push(...backToB.conflicts);
+  }
+  const forward = await runPass(run, d.forward, passes);
+  if (!passDone(forward) && !opts.dryRun) return;
+  const reverse = await runPass(run, d.reverse, passes);
+  if (opts.dryRun) {
+    run.dryRunPlan = [...forward.dryRunPlan ?? [], ...reverse.dryRunPlan ?? []];
+    return;
+  }
+  run.held = (forward.held ?? 0) + (reverse.held ?? 0);
+  if (!passDone(reverse) || backToA.failures.length > 0) return;
+  // The forward cursor moves with the run's closing statement, after this one.
+  run.cursor = { sync_token: d.forward.changes.syncToken, window_end: new Date(window.windowEnd) };
+  await saveReverseSyncCursor(opts.db, config.id, {
+    sync_token: d.reverse.changes.syncToken,
+    window_end: new Date(d.reverse.window.windowEnd),
+  });
+}
+
+/** Loads both books and reads both calendars' changes: one listing each. */
+async function readBothSides(run: Run): Promise<Directions> {
   const { opts, config, window, apis } = run;
   const reverseApis = (opts.wrapApis ?? ((a: RunApis) => a))(
     reverseGoogleApisFor(config, { ...opts, signal: run.signal }),
@@ -63,85 +112,49 @@ export async function twoWaySteps(run: Run): Promise<void> {
   const a = await readChanges(apis.source, config.sync_token, window);
   const b = await readChanges(reverseApis.source, config.reverse_sync_token, reverseWindow);
   await run.logged;
-  const edits: CopyEditLog = { conflicts: [], failures: [], writes: 0 };
-  const backToB = { conflicts: [], failures: edits.failures, writes: 0 };
-  const passes: PassOutcome[] = [];
-  run.twoWay = outcomeOf(reverseApis, edits, backToB, passes);
-  run.applier = combined(passes, edits.failures, () => edits.writes + backToB.writes);
-  if (!opts.dryRun) {
-    const policy = copyEditPolicy(run);
-    await settleCopyEdits(
-      {
-        configId: config.id,
-        side: "a",
-        book: forwardBook,
-        originals: a,
-        copies: b,
-        readOriginal: apis.source,
-        writeOriginal: reverseApis.dest,
-      },
-      policy,
-      edits,
-    );
-    await settleCopyEdits(
-      {
-        configId: reverseKey(config.id),
-        side: "b",
-        book: reverseBook,
-        originals: b,
-        copies: a,
-        readOriginal: reverseApis.source,
-        writeOriginal: apis.dest,
-      },
-      policy,
-      backToB,
-    );
-    edits.conflicts.push(...backToB.conflicts);
-  }
-  const track = (p: PassOutcome) => (applier: Applier, plan: Plan) => {
-    p.applier = applier;
-    p.plan = plan;
-  };
-  const forward: PassOutcome = { plan: undefined! };
-  passes.push(forward);
-  Object.assign(
-    forward,
-    await syncPass(
-      run,
-      { configId: config.id, book: forwardBook, apis, window, changes: a, ...optionsOf(config) },
-      track(forward),
-    ),
-  );
-  if (!passDone(forward) && !opts.dryRun) return;
-  const reverse: PassOutcome = { plan: undefined! };
-  passes.push(reverse);
-  Object.assign(
-    reverse,
-    await syncPass(run, {
+  return {
+    forward: {
+      configId: config.id,
+      book: forwardBook,
+      apis,
+      window,
+      changes: a,
+      ...optionsOf(config),
+    },
+    reverse: {
       configId: reverseKey(config.id),
       book: reverseBook,
       apis: reverseApis,
       window: reverseWindow,
       changes: b,
       ...optionsOf(config),
-    }, track(reverse)),
-  );
-  if (opts.dryRun) {
-    run.dryRunPlan = [...dryRunOf(forward), ...dryRunOf(reverse, "b")];
-    return;
-  }
-  run.held = (forward.held ?? 0) + (reverse.held ?? 0);
-  if (!passDone(reverse) || edits.failures.length > 0) return;
-  // The forward cursor moves with the run's closing statement, after this one.
-  run.cursor = { sync_token: a.syncToken, window_end: new Date(window.windowEnd) };
-  await saveReverseSyncCursor(opts.db, config.id, {
-    sync_token: b.syncToken,
-    window_end: new Date(reverseWindow.windowEnd),
-  });
+    },
+    reverseApis,
+  };
 }
 
-function dryRunOf(p: PassOutcome, _side?: "b"): PlannedChange[] {
-  return p.dryRunPlan ?? [];
+/** The copies of `own`'s pass, seen in the listing of `other`'s source (where they live). */
+function copySide(own: PassInput, other: PassInput, side: "a" | "b"): CopySide {
+  return {
+    configId: own.configId,
+    side,
+    book: own.book,
+    originals: own.changes,
+    copies: other.changes,
+    readOriginal: own.apis.source,
+    writeOriginal: other.apis.dest,
+  };
+}
+
+/** Runs one pass, its applier and plan visible to the run's counts while it writes. */
+async function runPass(run: Run, input: PassInput, passes: PassOutcome[]): Promise<PassOutcome> {
+  const pass: PassOutcome = { plan: undefined! };
+  passes.push(pass);
+  Object.assign(
+    pass,
+    await syncPass(run, input, (applier, plan) => Object.assign(pass, { applier, plan })),
+  );
+  return pass;
 }
 
 function outcomeOf(
