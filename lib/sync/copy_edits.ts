@@ -72,6 +72,18 @@ export async function settleCopyEdits(s: CopySide, policy: CopyEditPolicy, log: 
   }
 }
 
+/**
+ * Plans again the originals whose copy a killed run began to write but not their listing: a copy
+ * made again after its deletion was fetched, not listed, so the cursor already passed it.
+ */
+export async function resumeUnfinished(s: CopySide) {
+  const listed = new Set([...s.originals.items, ...s.originals.slice].map((e) => e.id));
+  for (const m of [...s.book.values()]) {
+    if (m.state !== "pending" || m.source_recurring_id !== null) continue;
+    if (!listed.has(m.source_event_id)) await fetchOriginal(s, m.source_event_id);
+  }
+}
+
 /** The copies of `s` (series and single events) listed with an etag the engine did not write. */
 export function editedCopies(s: CopySide): Found[] {
   const found: Found[] = [];

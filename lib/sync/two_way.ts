@@ -18,6 +18,7 @@ import {
   type CopyEditLog,
   type CopyEditPolicy,
   type CopySide,
+  resumeUnfinished,
   settleCopyEdits,
 } from "./copy_edits.ts";
 import {
@@ -75,8 +76,11 @@ export async function twoWaySteps(run: Run): Promise<void> {
   run.applier = combined(passes, backToA.failures, () => backToA.writes + backToB.writes);
   if (!opts.dryRun) {
     const policy = copyEditPolicy(run);
-    await settleCopyEdits(copySide(d.forward, d.reverse, "a"), policy, backToA);
-    await settleCopyEdits(copySide(d.reverse, d.forward, "b"), policy, backToB);
+    const [ofA, ofB] = [copySide(d.forward, d.reverse, "a"), copySide(d.reverse, d.forward, "b")];
+    await settleCopyEdits(ofA, policy, backToA);
+    await settleCopyEdits(ofB, policy, backToB);
+    await resumeUnfinished(ofA);
+    await resumeUnfinished(ofB);
     backToA.conflicts.push(...backToB.conflicts);
   }
   const forward = await runPass(run, d.forward, passes);
