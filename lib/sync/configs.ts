@@ -480,6 +480,9 @@ export async function previewNewConfig(
     updated_at: now,
     deletions_approved: false,
     held_deletions: 0,
+    direction: (input as { direction?: SyncDirection }).direction ?? "one_way",
+    reverse_sync_token: null,
+    reverse_window_end: null,
     ...mergeOptions(defaultSyncOptions(), input),
   });
 }
