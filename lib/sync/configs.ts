@@ -239,12 +239,14 @@ export async function updateSyncConfigForUser(
 
 /** The stored form of a change: its options laid over the config's. */
 export function configPatch(config: SyncConfigRow, change: SyncConfigChange): SyncConfigPatch {
-  const { is_active, sync_lookahead_days, sync_interval_minutes, confirm_removals } = change;
+  const { is_active, sync_lookahead_days, sync_interval_minutes, confirm_removals, direction } =
+    change as SyncConfigChange & { direction?: SyncDirection };
   const patch: SyncConfigPatch = {
     is_active,
     sync_lookahead_days,
     sync_interval_minutes,
     confirm_removals,
+    direction,
   };
   if (namesOptions(change)) Object.assign(patch, mergeOptions(syncOptionsOf(config), change));
   return patch;
