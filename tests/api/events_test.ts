@@ -112,6 +112,9 @@ function outcome(status: "success") {
     events_skipped: 0,
     events_failed: 0,
     events_overwritten: 0,
+    conflicts: 0,
+    a_to_b: 0,
+    b_to_a: 0,
     api_calls: 2,
   };
 }
