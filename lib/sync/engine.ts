@@ -1,11 +1,10 @@
 /**
  * The sync engine, top to bottom: lease → log → read the source → plan → apply → record → finish.
  * What a run will do is decided in plan.ts, how writes are sent in apply.ts, what is remembered
- * between runs in mappings.ts, how the source is read in source.ts.
+ * between runs in mappings.ts, how the source is read in source.ts; one direction's plan-and-apply
+ * is a pass (pass.ts), a two-way run is two (two_way.ts); what a run is given is run_context.ts.
  */
-import type { calendar_v3 } from "@googleapis/calendar";
-import type { Db } from "../db/mod.ts";
-import { getSyncConfigOfAnyUser, type SyncConfigRow } from "../db/sync_configs.ts";
+import { getSyncConfigOfAnyUser } from "../db/sync_configs.ts";
 import {
   finishSyncRun,
   INTERRUPTED_MESSAGE,
@@ -15,10 +14,8 @@ import {
   type SyncTrigger,
 } from "../db/sync_logs.ts";
 import { isAbortError, isAuthLost } from "../google/errors.ts";
-import { Applier } from "./apply.ts";
 import { failureReason } from "./failure_reason.ts";
-import { holdMassDeletion } from "./guard.ts";
-import { type GoogleApiOptions, googleApisFor, type RunApis } from "./google_api.ts";
+import { googleApisFor } from "./google_api.ts";
 import {
   type HeldSyncLease,
   SyncInProgressError,
@@ -27,8 +24,9 @@ import {
 } from "./lease.ts";
 import { MappingBook } from "./mappings.ts";
 import { syncOptionsOf } from "./options.ts";
-import { type Preview, previewOf } from "./preview.ts";
-import * as planner from "./plan.ts";
+import { passDone, syncPass } from "./pass.ts";
+import type * as planner from "./plan.ts";
+import type { Run, RunSyncOptions } from "./run_context.ts";
 import {
   runCountsOf,
   type RunEnding,
@@ -36,43 +34,13 @@ import {
   type SyncResult,
   type SyncStatus,
 } from "./run_result.ts";
-import {
-  fetchMasters,
-  listSeries,
-  readChanges,
-  type RunWindow,
-  runWindow,
-  type SourceChanges,
-} from "./source.ts";
-import { type TwoWayOutcome, twoWaySteps } from "./two_way.ts";
+import { readChanges, runWindow } from "./source.ts";
+import { twoWaySteps } from "./two_way.ts";
 
 export type PlannedChange = planner.PlannedChange;
+export type { RunSyncOptions };
 export type { SyncFailure, SyncResult, SyncStatus, SyncTrigger };
 export { SyncInProgressError };
-
-export interface RunSyncOptions {
-  db: Db;
-  source: calendar_v3.Calendar;
-  dest: calendar_v3.Calendar;
-  config: SyncConfigRow;
-  trigger: SyncTrigger;
-  now?: Date;
-  /** Writes in flight at once (default 8). */
-  concurrency?: number;
-  /** Requests per minute per Google account (default 600). */
-  quotaPerMinute?: number;
-  dryRun?: boolean;
-  onProgress?: (done: number, total: number) => void;
-  signal?: AbortSignal;
-  /** The config's run lease, when the caller holds it; otherwise the run takes it itself. */
-  lease?: HeldSyncLease;
-  /** Backoff settings (tests shorten them). */
-  retry?: GoogleApiOptions["retry"];
-  /** Ask Google for only the fields the engine reads (default true; off to measure, in bench). */
-  partialResponses?: boolean;
-  /** Wraps the run's Google interface: tests fault one call here, not in the generated client. */
-  wrapApis?: (apis: RunApis) => RunApis;
-}
 
 /**
  * Runs one sync of `config` from `source` to `dest`. Holds the config's run lease (the caller's,
@@ -84,29 +52,6 @@ export async function runSync(opts: RunSyncOptions): Promise<SyncResult> {
   if (opts.dryRun) return await runLeased(opts);
   if (opts.lease) return await runLeased(opts, opts.lease);
   return await withSyncLease(opts.db, opts.config.id, {}, (lease) => runLeased(opts, lease));
-}
-
-/** One run's parts, and what it did so far (kept when it stops half-way). */
-export interface Run {
-  opts: RunSyncOptions;
-  config: SyncConfigRow;
-  window: RunWindow;
-  apis: RunApis;
-  signal?: AbortSignal;
-  plan?: planner.Plan;
-  /** The writes' counts and failures (both passes' together, for a two-way run). */
-  applier?: Pick<Applier, "counts" | "failures" | "reconnect">;
-  dryRunPlan?: planner.PlannedChange[];
-  /** Where the next run resumes, once this one copied everything. */
-  cursor?: { sync_token: string | null; window_end: Date };
-  lease?: HeldSyncLease;
-  /** The run's log row is in (it goes in while the source is read). */
-  logged?: Promise<void>;
-  /** Removals held by the deletion guard (0: none). */
-  held?: number;
-  preview?: Preview;
-  /** Two-way runs: what each direction wrote, and the conflicts resolved. */
-  twoWay?: TwoWayOutcome;
 }
 
 async function runLeased(opts: RunSyncOptions, lease?: HeldSyncLease): Promise<SyncResult> {
@@ -172,80 +117,6 @@ async function steps(run: Run): Promise<void> {
   run.cursor = { sync_token: changes.syncToken, window_end: new Date(window.windowEnd) };
 }
 
-/** One direction of a run: a calendar's changes copied to the other through one mapping book. */
-export interface PassInput {
-  /** The key of the pass's ids and markers: the config's id, or its reverse pass's. */
-  configId: string;
-  book: MappingBook;
-  apis: Pick<RunApis, "source" | "dest">;
-  window: RunWindow;
-  changes: SourceChanges;
-  options: ReturnType<typeof syncOptionsOf>;
-  /** The owner approved the removals the deletion guard held. */
-  approved: boolean;
-}
-
-export interface PassOutcome {
-  plan: planner.Plan;
-  applier?: Applier;
-  dryRunPlan?: planner.PlannedChange[];
-  preview?: Preview;
-  /** Removals held by the deletion guard (0: none). */
-  held?: number;
-}
-
-/** Whether a pass wrote everything it planned (then its cursor may move on). */
-export function passDone(pass: PassOutcome): boolean {
-  return pass.applier !== undefined && !pass.applier.reconnect &&
-    pass.applier.failures.length === 0 && !pass.held;
-}
-
-/** Plans one pass's changes, then applies them (a dry run only describes them). */
-export async function syncPass(
-  run: Pick<Run, "opts" | "signal">,
-  p: PassInput,
-  onApply?: (applier: Applier, plan: planner.Plan) => void,
-): Promise<PassOutcome> {
-  const { opts } = run;
-  const { apis, window, changes } = p;
-  const ctx: planner.PlanContext = {
-    configId: p.configId,
-    ...window,
-    mappings: p.book,
-    options: p.options,
-  };
-  const plan = await planner.planEvents(ctx, changes.items, changes.slice);
-  const masters = planner.mastersNeeded(ctx, plan, changes.full);
-  await planner.addMasters(ctx, plan, await fetchMasters(apis.source, masters, plan.byId));
-  if (changes.full) planner.sweepGhosts(ctx, plan);
-  for (const series of planner.seriesToList(ctx, plan, changes.full)) {
-    planner.addSeriesExceptions(plan, series, await listSeries(apis.source, series.iCalUID));
-  }
-  if (opts.dryRun) {
-    return {
-      plan,
-      dryRunPlan: planner.describePlan(ctx, plan),
-      preview: await previewOf(ctx, plan),
-    };
-  }
-  const held = holdMassDeletion(plan.first, p.book, p.approved);
-  const applier = new Applier({
-    configId: p.configId,
-    book: p.book,
-    dest: apis.dest,
-    concurrency: Math.max(1, opts.concurrency ?? 8),
-    signal: run.signal,
-    onProgress: opts.onProgress,
-    rewritten: plan.rewritten,
-  });
-  onApply?.(applier, plan);
-  await applier.applyAll(plan.first);
-  // Instances are planned once their series is written: they live on its copy.
-  if (!applier.reconnect) await applier.applyAll(await planner.planInstances(ctx, plan));
-  if (!applier.reconnect) await applier.settleSeries();
-  return { plan, applier, held };
-}
-
 function endingOf(run: Run, err: unknown): RunEnding {
   if (isAbortError(err, run.signal)) return { kind: "aborted" };
   if (isAuthLost(err)) return { kind: "reconnect" };
@@ -271,11 +142,6 @@ function resultOf(run: Run, ending: RunEnding, logId: string | null, started: nu
     ...(run.twoWay ? { conflict_details: run.twoWay.conflicts } : {}),
     ...(run.opts.dryRun ? { plan: run.dryRunPlan ?? [], preview: run.preview } : {}),
   };
-}
-
-/** The writes a pass made, from its applier's counts. */
-export function writesOf(c: Partial<Applier["counts"]> | undefined): number {
-  return (c?.events_created ?? 0) + (c?.events_updated ?? 0) + (c?.events_deleted ?? 0);
 }
 
 function startLog(run: Run, id: string): Promise<string> {

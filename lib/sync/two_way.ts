@@ -21,14 +21,8 @@ import {
   resumeUnfinished,
   settleCopyEdits,
 } from "./copy_edits.ts";
-import {
-  passDone,
-  type PassInput,
-  type PassOutcome,
-  type Run,
-  syncPass,
-  writesOf,
-} from "./engine.ts";
+import { passDone, type PassInput, type PassOutcome, syncPass, writesOf } from "./pass.ts";
+import type { Run } from "./run_context.ts";
 import { reverseGoogleApisFor, type RunApis } from "./google_api.ts";
 import { MappingBook } from "./mappings.ts";
 import { syncOptionsOf } from "./options.ts";
