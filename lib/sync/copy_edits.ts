@@ -23,6 +23,7 @@ import { failureReason } from "./failure_reason.ts";
 import type { DestApi, Event, SourceApi } from "./google_api.ts";
 import { contentHash } from "./ids.ts";
 import type { MappingBook } from "./mappings.ts";
+import type { SyncOptions } from "./options.ts";
 import type { SourceChanges } from "./source.ts";
 import { COPY_MARKERS, transformEvent } from "./transform.ts";
 
@@ -39,6 +40,8 @@ export interface CopySide {
   copies: SourceChanges;
   readOriginal: SourceApi;
   writeOriginal: DestApi;
+  /** The config's options: the copy an original makes (busy mode shows no title). */
+  options: SyncOptions;
 }
 
 /** Full: an edit to a copy flows back. Busy: copies are read-only, an edit is reverted. */
@@ -123,6 +126,7 @@ async function settle(s: CopySide, found: Found, policy: CopyEditPolicy, log: Co
     return await ensurePlanned(s, id, listed);
   }
   const unknownBase = mapping.state === "pending";
+  if (policy === "revert" && !unknownBase) return await revert(s, found, adopted, log, listed);
   const original = listed ?? (unknownBase ? await fetchOriginal(s, id) : undefined);
   if (unknownBase && !original) return;
   const copyHash = await hashOf(s, { ...copy, extendedProperties: undefined }, mapping);
@@ -151,6 +155,24 @@ async function settle(s: CopySide, found: Found, policy: CopyEditPolicy, log: Co
   s.book.remember({ ...adopted, content_hash: unknownBase ? null : mapping.content_hash });
 }
 
+/**
+ * Busy mode: copies are read-only, whatever was done to one is undone. The copy is written again
+ * from its original; the edit is logged as a conflict the original won.
+ */
+async function revert(
+  s: CopySide,
+  found: Found,
+  adopted: EventMapping,
+  log: CopyEditLog,
+  listed?: Event,
+) {
+  const id = found.mapping.source_event_id;
+  const original = listed ?? await fetchOriginal(s, id);
+  if (!original) return;
+  log.conflicts.push(conflictOf(s, id, original, found.copy, false));
+  s.book.remember({ ...adopted, content_hash: null });
+}
+
 async function fetchOriginal(s: CopySide, id: string): Promise<Event | undefined> {
   try {
     const ev = await s.readOriginal.get(id);
@@ -173,6 +195,7 @@ async function hashOf(s: CopySide, ev: Event, mapping: EventMapping): Promise<st
     configId: s.configId,
     sourceEventId: mapping.source_event_id,
     syncClusterId: mapping.sync_cluster_id,
+    options: s.options,
   });
   return t.kind === "copy" ? await contentHash(t.body) : null;
 }

@@ -48,9 +48,9 @@ function optionsOf(config: Run["config"]) {
   return { options: syncOptionsOf(config), approved: config.deletions_approved };
 }
 
-/** Copy edits flow back until the sync options' busy mode (copies read-only) is set. */
-function copyEditPolicy(_run: Run): CopyEditPolicy {
-  return "flow_back";
+/** Full mode: an edit to a copy flows back. Busy mode: copies are read-only, edits reverted. */
+export function copyEditPolicy(config: Run["config"]): CopyEditPolicy {
+  return syncOptionsOf(config).copy.privacy === "busy" ? "revert" : "flow_back";
 }
 
 /** Both directions of one run: what each pass reads and writes through. */
@@ -69,7 +69,7 @@ export async function twoWaySteps(run: Run): Promise<void> {
   run.twoWay = outcomeOf(d.reverseApis, backToA, backToB, passes);
   run.applier = combined(passes, backToA.failures, () => backToA.writes + backToB.writes);
   if (!opts.dryRun) {
-    const policy = copyEditPolicy(run);
+    const policy = copyEditPolicy(config);
     const [ofA, ofB] = [copySide(d.forward, d.reverse, "a"), copySide(d.reverse, d.forward, "b")];
     await settleCopyEdits(ofA, policy, backToA);
     await settleCopyEdits(ofB, policy, backToB);
@@ -141,6 +141,7 @@ function copySide(own: PassInput, other: PassInput, side: "a" | "b"): CopySide {
     copies: other.changes,
     readOriginal: own.apis.source,
     writeOriginal: other.apis.dest,
+    options: own.options,
   };
 }
 

@@ -156,3 +156,38 @@ Deno.test("one way → two way → one way in place: no copy made again", async 
   const back = await p.sync();
   assert.equal(back.events_created + back.events_updated + back.events_deleted, 0);
 });
+
+Deno.test("two-way busy mode: an edit to a copy is reverted and logged, the original kept", async () => {
+  await twoWay(async (p) => {
+    await p.db.query(`UPDATE sync_configs SET options = $2 WHERE id = $1`, [
+      p.config.id,
+      JSON.stringify({ privacy: "busy" }),
+    ]);
+    const a = await insert(p.source, p.sourceCal, "Secret meeting", 1);
+    await p.sync();
+    const copy = (await copyOf(p.dest, p.destCal, p.config.id, a.id!))!;
+    assert.equal(copy.summary, "Busy");
+    await p.dest.events.patch({
+      calendarId: p.destCal,
+      eventId: copy.id!,
+      requestBody: {
+        summary: "Edited copy",
+        start: { dateTime: at(4), timeZone: "UTC" },
+        end: { dateTime: at(4 + 1 / 24), timeZone: "UTC" },
+      },
+    });
+    const r = await p.sync();
+    assert.equal(r.status, "success", JSON.stringify(r.failures));
+    assert.equal(r.conflicts, 1, "the revert is logged");
+    assert.equal(r.conflict_details?.[0].winner, "original");
+    assert.equal(r.conflict_details?.[0].copy.summary, "Edited copy");
+    const original = (await p.source.events.get({ calendarId: p.sourceCal, eventId: a.id! })).data;
+    assert.equal(original.summary, "Secret meeting", "nothing flows back");
+    assert.equal(Date.parse(original.start!.dateTime!), Date.parse(at(1)));
+    const rewritten = (await copyOf(p.dest, p.destCal, p.config.id, a.id!))!;
+    assert.equal(rewritten.summary, "Busy");
+    assert.equal(Date.parse(rewritten.start!.dateTime!), Date.parse(at(1)));
+    const again = await p.sync();
+    assert.equal(again.a_to_b + again.b_to_a + again.conflicts, 0, "settled");
+  });
+});
