@@ -78,14 +78,16 @@ export async function twoWaySteps(run: Run): Promise<void> {
     backToA.conflicts.push(...backToB.conflicts);
   }
   const forward = await runPass(run, d.forward, passes);
-  if (!passDone(forward) && !opts.dryRun) return;
+  // Removals held for review are counted even when the run stops here; they alone do not stop it.
+  run.held = forward.held ?? 0;
+  if (!passDone({ ...forward, held: 0 }) && !opts.dryRun) return;
   const reverse = await runPass(run, d.reverse, passes);
   if (opts.dryRun) {
     run.dryRunPlan = [...forward.dryRunPlan ?? [], ...reverse.dryRunPlan ?? []];
     return;
   }
-  run.held = (forward.held ?? 0) + (reverse.held ?? 0);
-  if (!passDone(reverse) || backToA.failures.length > 0) return;
+  run.held += reverse.held ?? 0;
+  if (!passDone(forward) || !passDone(reverse) || backToA.failures.length > 0) return;
   // The forward cursor moves with the run's closing statement, after this one.
   run.cursor = { sync_token: d.forward.changes.syncToken, window_end: new Date(window.windowEnd) };
   await saveReverseSyncCursor(opts.db, config.id, {
