@@ -9,8 +9,9 @@
  *   mode), then the pass rewrites the copy from it; in busy mode it is reverted instead;
  * - edited, original changed too (a conflict): the later `updated` wins as a whole, the loser is
  *   recorded with both versions;
- * - deleted: the copy is made again (a new generation), until the deletion guard lets a deleted
- *   copy delete its original.
+ * - deleted: in full mode the original is deleted too, through the deletion guard (more deleted
+ *   copies than it allows wait for the owner's review); in busy mode the copy is made again (a
+ *   new generation).
  *
  * Only what is decided here is remembered in the book, for this run: a run killed before it acts
  * finds the same edit on the next one (the cursors only move once both passes are done).
@@ -20,6 +21,7 @@ import type { SyncConflict, SyncFailure } from "@/lib/db/sync_logs.ts";
 import { googleErrorStatus, isGoneError } from "@/lib/google/errors.ts";
 import { copyWritten } from "./copy_state.ts";
 import { failureReason } from "./failure_reason.ts";
+import { liveCopies, needsReview } from "./guard.ts";
 import type { DestApi, Event, SourceApi } from "./google_api.ts";
 import { contentHash } from "./ids.ts";
 import type { MappingBook } from "./mappings.ts";
@@ -42,6 +44,8 @@ export interface CopySide {
   writeOriginal: DestApi;
   /** The config's options: the copy an original makes (busy mode shows no title). */
   options: SyncOptions;
+  /** The owner approved the removals the deletion guard held. */
+  approved: boolean;
 }
 
 /** Full: an edit to a copy flows back. Busy: copies are read-only, an edit is reverted. */
@@ -52,6 +56,8 @@ export interface CopyEditLog {
   failures: SyncFailure[];
   /** Originals written with an edit made to their copy. */
   writes: number;
+  /** Originals the deletion guard kept from being deleted with their copies (0: none). */
+  held: number;
 }
 
 interface Found {
@@ -61,17 +67,31 @@ interface Found {
 
 /** Settles every copy of `s` edited or deleted since the engine last wrote it. */
 export async function settleCopyEdits(s: CopySide, policy: CopyEditPolicy, log: CopyEditLog) {
-  for (const found of editedCopies(s)) {
-    try {
-      await settle(s, found, policy, log);
-    } catch (err) {
-      if (googleErrorStatus(err) === undefined) throw err;
-      log.failures.push({
-        source_event_id: found.mapping.source_event_id,
-        ...(found.copy.summary ? { summary: found.copy.summary } : {}),
-        reason: failureReason(err, { source_event_id: found.mapping.source_event_id }),
-      });
-    }
+  const found = editedCopies(s);
+  const held = policy === "flow_back" ? heldDeletions(s, found) : 0;
+  log.held += held;
+  for (const f of found) {
+    if (held > 0 && f.copy.status === "cancelled") continue;
+    await settleOne(s, f, policy, log);
+  }
+}
+
+/** The deleted copies whose originals the guard keeps (all of them, or 0). */
+function heldDeletions(s: CopySide, found: Found[]): number {
+  const deleted = found.filter((f) => f.copy.status === "cancelled").length;
+  return !s.approved && needsReview(deleted, liveCopies(s.book)) ? deleted : 0;
+}
+
+async function settleOne(s: CopySide, found: Found, policy: CopyEditPolicy, log: CopyEditLog) {
+  try {
+    await settle(s, found, policy, log);
+  } catch (err) {
+    if (googleErrorStatus(err) === undefined) throw err;
+    log.failures.push({
+      source_event_id: found.mapping.source_event_id,
+      ...(found.copy.summary ? { summary: found.copy.summary } : {}),
+      reason: failureReason(err, { source_event_id: found.mapping.source_event_id }),
+    });
   }
 }
 
@@ -122,6 +142,8 @@ async function settle(s: CopySide, found: Found, policy: CopyEditPolicy, log: Co
   if (listed?.status === "cancelled") return;
   const adopted: EventMapping = { ...mapping, state: "live", dest_etag: copy.etag ?? null };
   if (copy.status === "cancelled") {
+    // Full mode: the pass deletes the (gone) copy of the deleted original, and forgets the pair.
+    if (policy === "flow_back") return await deleteOriginal(s, id, listed, log);
     s.book.remember({ ...adopted, state: "deleted", dest_etag: null });
     return await ensurePlanned(s, id, listed);
   }
@@ -171,6 +193,24 @@ async function revert(
   if (!original) return;
   log.conflicts.push(conflictOf(s, id, original, found.copy, false));
   s.book.remember({ ...adopted, content_hash: null });
+}
+
+/** Full mode: a deleted copy deletes its original; the pass then forgets the pair. */
+async function deleteOriginal(
+  s: CopySide,
+  id: string,
+  listed: Event | undefined,
+  log: CopyEditLog,
+) {
+  try {
+    await s.writeOriginal.delete(id, listed?.etag ?? null);
+    log.writes++;
+  } catch (err) {
+    if (!isGoneError(err)) throw err;
+  }
+  const gone: Event = { id, status: "cancelled" };
+  s.originals.items = [...s.originals.items.filter((e) => e.id !== id), gone];
+  s.originals.slice = s.originals.slice.filter((e) => e.id !== id);
 }
 
 async function fetchOriginal(s: CopySide, id: string): Promise<Event | undefined> {

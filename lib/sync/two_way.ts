@@ -63,8 +63,8 @@ interface Directions {
 export async function twoWaySteps(run: Run): Promise<void> {
   const { opts, config, window } = run;
   const d = await readBothSides(run);
-  const backToA: CopyEditLog = { conflicts: [], failures: [], writes: 0 };
-  const backToB: CopyEditLog = { conflicts: [], failures: backToA.failures, writes: 0 };
+  const backToA: CopyEditLog = { conflicts: [], failures: [], writes: 0, held: 0 };
+  const backToB: CopyEditLog = { conflicts: [], failures: backToA.failures, writes: 0, held: 0 };
   const passes: PassOutcome[] = [];
   run.twoWay = outcomeOf(d.reverseApis, backToA, backToB, passes);
   run.applier = combined(passes, backToA.failures, () => backToA.writes + backToB.writes);
@@ -86,8 +86,9 @@ export async function twoWaySteps(run: Run): Promise<void> {
     run.dryRunPlan = [...forward.dryRunPlan ?? [], ...reverse.dryRunPlan ?? []];
     return;
   }
-  run.held += reverse.held ?? 0;
+  run.held += (reverse.held ?? 0) + backToA.held + backToB.held;
   if (!passDone(forward) || !passDone(reverse) || backToA.failures.length > 0) return;
+  if (run.held > 0) return;
   // The forward cursor moves with the run's closing statement, after this one.
   run.cursor = { sync_token: d.forward.changes.syncToken, window_end: new Date(window.windowEnd) };
   await saveReverseSyncCursor(opts.db, config.id, {
@@ -144,6 +145,7 @@ function copySide(own: PassInput, other: PassInput, side: "a" | "b"): CopySide {
     readOriginal: own.apis.source,
     writeOriginal: other.apis.dest,
     options: own.options,
+    approved: own.approved,
   };
 }
 

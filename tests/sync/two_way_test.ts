@@ -11,6 +11,7 @@ import {
 } from "./_helpers.ts";
 import { COPY_MARKERS } from "@/lib/sync/transform.ts";
 import { reverseKey } from "@/lib/sync/two_way.ts";
+import { reviewSyncConfig } from "@/lib/db/sync_configs.ts";
 
 const LOOKAHEAD = 20;
 
@@ -120,8 +121,55 @@ Deno.test("two-way: a conflict goes to the later change, the loser is logged", a
   });
 });
 
-Deno.test("two-way: a deleted copy is made again; a deleted original takes its copy", async () => {
+/** Sets the config's copy options (privacy: busy makes copies read-only). */
+async function setCopyOptions(p: Pair, options: Record<string, unknown>) {
+  await p.db.query(`UPDATE sync_configs SET options = $2 WHERE id = $1`, [
+    p.config.id,
+    JSON.stringify(options),
+  ]);
+}
+
+Deno.test("two-way full mode: a deleted copy deletes its original", async () => {
   await twoWay(async (p) => {
+    const a = await insert(p.source, p.sourceCal, "Drop", 1);
+    const keep = await insert(p.source, p.sourceCal, "Keep", 2);
+    await p.sync();
+    const copy = (await copyOf(p.dest, p.destCal, p.config.id, a.id!))!;
+    await p.dest.events.delete({ calendarId: p.destCal, eventId: copy.id! });
+    const r = await p.sync();
+    assert.equal(r.status, "success", JSON.stringify(r.failures));
+    assert.deepEqual((await listRaw(p.source, p.sourceCal)).map((e) => e.id), [keep.id]);
+    assert.deepEqual((await listRaw(p.dest, p.destCal)).map((e) => e.summary), ["Keep"]);
+    const again = await p.sync();
+    assert.equal(again.a_to_b + again.b_to_a, 0, "settled");
+  });
+});
+
+Deno.test("two-way full mode: many deleted copies wait for review before originals go", async () => {
+  await twoWay(async (p) => {
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      ids.push((await insert(p.source, p.sourceCal, `E${i}`, 1 + i / 10)).id!);
+    }
+    await p.sync();
+    for (const e of await listRaw(p.dest, p.destCal)) {
+      await p.dest.events.delete({ calendarId: p.destCal, eventId: e.id! });
+    }
+    const held = await p.sync();
+    assert.equal(held.status, "needs_review");
+    assert.equal((await listRaw(p.source, p.sourceCal)).length, 12, "no original deleted");
+    assert.equal((await p.sync()).status, "needs_review", "held until someone answers");
+    assert.ok(await reviewSyncConfig(p.db, p.config.id, p.config.user_id, "apply"));
+    const applied = await p.sync();
+    assert.equal(applied.status, "success", JSON.stringify(applied.failures));
+    assert.equal((await listRaw(p.source, p.sourceCal)).length, 0);
+    assert.equal((await listRaw(p.dest, p.destCal)).length, 0);
+  });
+});
+
+Deno.test("two-way busy mode: a deleted copy is made again; a deleted original takes its copy", async () => {
+  await twoWay(async (p) => {
+    await setCopyOptions(p, { privacy: "busy" });
     const a = await insert(p.source, p.sourceCal, "Keep", 1);
     const gone = await insert(p.source, p.sourceCal, "Gone", 2);
     await p.sync();
@@ -131,7 +179,7 @@ Deno.test("two-way: a deleted copy is made again; a deleted original takes its c
     const r = await p.sync();
     assert.equal(r.status, "success", JSON.stringify(r.failures));
     const dest = await listRaw(p.dest, p.destCal);
-    assert.deepEqual(dest.map((e) => e.summary), ["Keep"]);
+    assert.deepEqual(dest.map((e) => e.summary), ["Busy"]);
     assert.notEqual(dest[0].id, copy.id, "a new generation");
     const again = await p.sync();
     assert.equal(again.a_to_b + again.b_to_a, 0);
@@ -159,10 +207,7 @@ Deno.test("one way → two way → one way in place: no copy made again", async 
 
 Deno.test("two-way busy mode: an edit to a copy is reverted and logged, the original kept", async () => {
   await twoWay(async (p) => {
-    await p.db.query(`UPDATE sync_configs SET options = $2 WHERE id = $1`, [
-      p.config.id,
-      JSON.stringify({ privacy: "busy" }),
-    ]);
+    await setCopyOptions(p, { privacy: "busy" });
     const a = await insert(p.source, p.sourceCal, "Secret meeting", 1);
     await p.sync();
     const copy = (await copyOf(p.dest, p.destCal, p.config.id, a.id!))!;
