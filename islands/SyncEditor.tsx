@@ -5,6 +5,7 @@ import { Frozen } from "@/components/Frozen.tsx";
 import { SyncOptionsFields } from "@/components/SyncOptionsFields.tsx";
 import { optionsFromForm, previewSentence } from "@/components/sync_options_form.ts";
 import { readApiError, type SyncView } from "@/components/sync_view.ts";
+import { DirectionChoice } from "@/islands/SyncConfigForm.tsx";
 
 interface Props {
   sync: SyncView;
@@ -35,6 +36,7 @@ export default function SyncEditor({ sync, name, onSaved }: Props) {
   const confirmed = useSignal(false);
   const problem = useSignal<string | null>(null);
   const saving = useSignal(false);
+  const direction = useSignal<string>(sync.direction ?? "one_way");
   const form = useRef<HTMLFormElement>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
@@ -75,7 +77,11 @@ export default function SyncEditor({ sync, name, onSaved }: Props) {
       const res = await fetch(`/api/sync/config/${sync.id}`, {
         method: "PATCH",
         headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify({ ...body(), ...(removes > 0 ? { confirm_removals: true } : {}) }),
+        body: JSON.stringify({
+          ...body(),
+          direction: direction.value,
+          ...(removes > 0 ? { confirm_removals: true } : {}),
+        }),
       });
       if (!res.ok) {
         const err = await readApiError(res);
@@ -101,6 +107,7 @@ export default function SyncEditor({ sync, name, onSaved }: Props) {
           event.preventDefault();
           open.value = true;
           opened.value++;
+          direction.value = sync.direction ?? "one_way";
           preview.value = null;
           setTimeout(refresh, 0);
         }}
@@ -121,6 +128,11 @@ export default function SyncEditor({ sync, name, onSaved }: Props) {
           <Frozen key={String(opened.value)}>
             <SyncOptionsFields idPrefix={`edit-${sync.id}`} options={sync} />
           </Frozen>
+          <DirectionChoice
+            idPrefix={`edit-${sync.id}-direction`}
+            value={direction.value}
+            onChange={(v) => direction.value = v}
+          />
           <div class="preview" aria-live="polite" data-testid="preview">
             {previewing.value && !preview.value && <p>Working out what would change…</p>}
             {preview.value && (

@@ -88,6 +88,16 @@ Deno.test({
       assert.equal(followed.summary, "Design review (moved)");
       assert.equal(Date.parse(followed.start.dateTime), later.getTime());
       await page.screenshot({ path: `${ARTIFACTS}two-way-followed.png`, fullPage: true });
+
+      // The Edit dialog offers the same direction choice: back to one way, in place.
+      await page.getByRole("link", { name: /^Edit\s+Work.* ↔ Main/ }).click();
+      const dialog = page.getByRole("dialog", { name: /^Edit the sync Work/ });
+      assert.ok(await dialog.getByLabel("Both ways (A ↔ B)").isChecked());
+      await dialog.getByLabel("One way (A → B)").check();
+      await dialog.getByRole("button", { name: "Save" }).click();
+      await dialog.waitFor({ state: "hidden" });
+      await page.locator(".sync__arrow", { hasText: "→" }).waitFor();
+      assert.equal(await page.locator(".sync__arrow", { hasText: "↔" }).count(), 0);
     } finally {
       await browser.close();
       await app.close();
