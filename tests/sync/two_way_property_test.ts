@@ -251,7 +251,8 @@ async function apply(w: World, a: Action, n: number) {
       const e = o && await targetOf(w, o, a.target);
       if (!o || !e) return;
       await e.cal[0].events.delete({ calendarId: e.cal[1], eventId: e.id });
-      if (a.target === "original") w.originals.splice(w.originals.indexOf(o), 1);
+      // Full mode: a deleted copy deletes its original too (few at a time: the guard lets it).
+      w.originals.splice(w.originals.indexOf(o), 1);
       o.title = undefined;
       return;
     }

@@ -1,6 +1,14 @@
 /** `direction` on the config API, and a two-way run's counts through the trigger and history. */
 import assert from "node:assert/strict";
-import { call, createConfig, openApp, openWorld, tenant } from "./_helpers.ts";
+import {
+  addEvents,
+  call,
+  createConfig,
+  listEvents,
+  openApp,
+  openWorld,
+  tenant,
+} from "./_helpers.ts";
 
 const world = await openWorld();
 const app = await openApp(world.services);
@@ -81,4 +89,30 @@ Deno.test("[http] a two-way run reports each direction's writes in its result an
   assert.equal(history.body.logs[0].a_to_b, run.body.a_to_b);
   assert.equal(history.body.logs[0].b_to_a, run.body.b_to_a);
   assert.equal(history.body.logs[0].conflicts, 0);
+});
+
+Deno.test("[http] two-way, one side emptied: needs_review, then applied through review", async () => {
+  const ten = await tenant(app, world, "twoway-guard");
+  const created = await createConfig(ten);
+  const path = `/api/sync/config/${created.id}`;
+  assert.equal((await call(ten.browser, "PATCH", path, { direction: "two_way" })).status, 200);
+  const originals = await addEvents(ten, 12, "Linked");
+  const trigger = async () =>
+    (await call(ten.browser, "POST", `/api/sync/trigger/${created.id}`)).body;
+  assert.equal((await trigger()).a_to_b, 12);
+  for (const e of originals) {
+    await ten.source.events.delete({ calendarId: ten.sourceCal, eventId: e.id! });
+  }
+  const held = await trigger();
+  assert.equal(held.status, "needs_review", JSON.stringify(held));
+  assert.equal((await listEvents(ten.dest, ten.destCal)).length, 12, "nothing deleted in B");
+  const stranger = await tenant(app, world, "twoway-guard-other");
+  const other = await call(stranger.browser, "POST", `${path}/review`, { action: "apply" });
+  assert.equal(other.status, 404);
+  const review = await call(ten.browser, "POST", `${path}/review`, { action: "apply" });
+  assert.equal(review.status, 200, JSON.stringify(review.body));
+  const applied = await trigger();
+  assert.equal(applied.status, "success", JSON.stringify(applied));
+  assert.equal(applied.events_deleted, 12);
+  assert.equal((await listEvents(ten.dest, ten.destCal)).length, 0);
 });
