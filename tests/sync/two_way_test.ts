@@ -12,6 +12,7 @@ import {
 import { COPY_MARKERS } from "@/lib/sync/transform.ts";
 import { reverseKey } from "@/lib/sync/two_way.ts";
 import { reviewSyncConfig } from "@/lib/db/sync_configs.ts";
+import { setOptions } from "./_options.ts";
 
 const LOOKAHEAD = 20;
 
@@ -121,14 +122,6 @@ Deno.test("two-way: a conflict goes to the later change, the loser is logged", a
   });
 });
 
-/** Sets the config's copy options (privacy: busy makes copies read-only). */
-async function setCopyOptions(p: Pair, options: Record<string, unknown>) {
-  await p.db.query(`UPDATE sync_configs SET options = $2 WHERE id = $1`, [
-    p.config.id,
-    JSON.stringify(options),
-  ]);
-}
-
 Deno.test("two-way full mode: a deleted copy deletes its original", async () => {
   await twoWay(async (p) => {
     const a = await insert(p.source, p.sourceCal, "Drop", 1);
@@ -169,7 +162,7 @@ Deno.test("two-way full mode: many deleted copies wait for review before origina
 
 Deno.test("two-way busy mode: a deleted copy is made again; a deleted original takes its copy", async () => {
   await twoWay(async (p) => {
-    await setCopyOptions(p, { privacy: "busy" });
+    await setOptions(p, { privacy: "busy" });
     const a = await insert(p.source, p.sourceCal, "Keep", 1);
     const gone = await insert(p.source, p.sourceCal, "Gone", 2);
     await p.sync();
@@ -207,7 +200,7 @@ Deno.test("one way → two way → one way in place: no copy made again", async 
 
 Deno.test("two-way busy mode: an edit to a copy is reverted and logged, the original kept", async () => {
   await twoWay(async (p) => {
-    await setCopyOptions(p, { privacy: "busy" });
+    await setOptions(p, { privacy: "busy" });
     const a = await insert(p.source, p.sourceCal, "Secret meeting", 1);
     await p.sync();
     const copy = (await copyOf(p.dest, p.destCal, p.config.id, a.id!))!;
