@@ -423,15 +423,35 @@ function SyncCard({ sync, local, initialResult, onChange, onDeleted }: SyncCardP
   );
 }
 
+/** How long "Sync now" waits for a run already going (a push or the schedule's) to end. */
+const BUSY_WAIT_MS = 30_000;
+
+/**
+ * Asks for a run. When one is already going (a push notification or the schedule started it a
+ * moment ago), waits for it to end and asks again, so the person gets a run's result rather than
+ * "already in progress" for a run they did not start; a 409 still comes back after BUSY_WAIT_MS.
+ */
+async function startRun(id: string): Promise<Response> {
+  const until = Date.now() + BUSY_WAIT_MS;
+  for (;;) {
+    const res = await fetch(`/api/sync/trigger/${id}`, {
+      method: "POST",
+      headers: { accept: "text/event-stream, application/json" },
+    });
+    // Only "already in progress" comes with Retry-After; a paused or unconnected sync doesn't.
+    const busy = res.status === 409 && res.headers.has("retry-after");
+    if (!busy || Date.now() >= until) return res;
+    await res.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
 /**
  * Starts a run and follows it: a `text/event-stream` answer brings `progress` events
  * (`{done, total}`) and ends with `result` (or `error`); a JSON answer is the result at once.
  */
 async function triggerRun(id: string, progress: Signal<Progress | null>): Promise<RunResultView> {
-  const res = await fetch(`/api/sync/trigger/${id}`, {
-    method: "POST",
-    headers: { accept: "text/event-stream, application/json" },
-  });
+  const res = await startRun(id);
   if (res.status === 409) {
     throw new Error("A run of this sync is already in progress. Try again in a moment.");
   }

@@ -53,7 +53,10 @@ const RULES: Rule<any>[] = [
   rule(InvalidSyncConfigError, (e) => [422, e.message, { fields: e.fields }]),
   rule(
     SyncInProgressError,
-    () => [409, "This sync is already in progress: try again when it ends"],
+    // Retry-After: runs are short, and a client may simply ask again (the dashboard does).
+    () => [409, "This sync is already in progress: try again when it ends", {
+      headers: { "Retry-After": "1" },
+    }],
   ),
   rule(SyncConfigConflictError, (e) => [409, e.message]),
   rule(NotConnectedError, (e) => [409, e.message]),

@@ -73,6 +73,8 @@ Deno.test("[http] POST /api/sync/trigger/{id}", async (t) => {
         headers: { accept: "text/event-stream" },
       });
       assert.equal(sse.status, 409, "refused before anything streams");
+      // Only this 409 invites asking again (the dashboard's Sync now waits on it).
+      assert.equal(sse.headers.get("retry-after"), "1");
       await sse.body?.cancel();
       const shown = await call(ten.browser, "GET", `/api/sync/config/${config.id}`);
       assert.equal(shown.body.running, true);
