@@ -29,8 +29,22 @@ function freePort(): number {
   return port;
 }
 
-/** The app and its Google sandbox on free ports, over a throw-away in-memory database. */
+/**
+ * The app and its Google sandbox on free ports, over a throw-away in-memory database. A port
+ * found free can be taken by a parallel test file before the app binds it: then it starts again
+ * on other ports.
+ */
 export async function startApp(): Promise<RunningApp> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await startAppOnce();
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes("AddrInUse")) throw err;
+    }
+  }
+}
+
+async function startAppOnce(): Promise<RunningApp> {
   const port = freePort();
   const sandboxPort = freePort();
   const dataDir = await Deno.makeTempDir({ prefix: "cal-sync-e2e-" });
@@ -77,7 +91,8 @@ export async function startApp(): Promise<RunningApp> {
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) {
+    const lost = output.join("").includes("AddrInUse");
+    if (lost || Date.now() > deadline) {
       await close();
       throw new Error(`The app did not start within 60 s:\n${output.join("")}`);
     }
