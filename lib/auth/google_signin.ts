@@ -8,6 +8,7 @@
  * else, signs no one in (login CSRF). A link to an existing account is bound to the signed-in
  * user who started it as well.
  */
+import { randomUrlToken } from "@/lib/crypto/hash.ts";
 import { CodeChallengeMethod, type OAuth2Client } from "google-auth-library";
 import {
   consumeGoogleSignInState,
@@ -60,7 +61,7 @@ export async function startGoogleSignIn(
   const client = createOAuthClient(services, googleSignInRedirectUri(services));
   const { codeVerifier, codeChallenge } = await client.generateCodeVerifierAsync();
   const state = crypto.randomUUID();
-  const nonce = randomToken();
+  const nonce = randomUrlToken(24);
   await createGoogleSignInState(services.db, {
     id: state,
     purpose: start.purpose,
@@ -239,12 +240,6 @@ function failed(
 ): GoogleSignInOutcome {
   log.warn("Google sign-in failed", { purpose: row.purpose, reason, detail });
   return { kind: "failed", purpose: row.purpose, reason };
-}
-
-function randomToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(24));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")
-    .replace(/=+$/, "");
 }
 
 /** A short reason for logs; google-auth-library puts whole id_tokens into some messages. */

@@ -4,7 +4,7 @@
  * every other session of the user out: the session version moves on (`signOutEverywhere`), so
  * tokens issued before are refused — at once here, within SESSION_CACHE_SECONDS elsewhere.
  */
-import { sha256Hex } from "@/lib/crypto/hash.ts";
+import { randomUrlToken, sha256Hex } from "@/lib/crypto/hash.ts";
 import {
   createPasswordReset,
   deleteOldPasswordResets,
@@ -100,7 +100,7 @@ async function sendResetLink(services: Services, email: string): Promise<void> {
   if (!user) return;
   const now = new Date();
   await deleteOldPasswordResets(services.db, now);
-  const token = randomToken();
+  const token = randomUrlToken(32);
   const expiresAt = new Date(now.getTime() + RESET_LINK_MINUTES * 60_000);
   await createPasswordReset(services.db, user.id, await sha256Hex(token), expiresAt);
   const link = `${services.config.apiUrl}/password-reset/confirm?token=${token}`;
@@ -136,10 +136,4 @@ async function replacePassword(services: Services, userId: string, password: str
   await revokePasswordResets(services.db, userId);
   const sessionVersion = await signOutEverywhere(services, userId);
   return await issueToken(userId, services.config.jwtSecret, { sessionVersion });
-}
-
-function randomToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")
-    .replace(/=+$/, "");
 }
