@@ -37,53 +37,72 @@ export async function startPushWorker(
   opts: PushWorkerOptions = {},
 ): Promise<PushWorker> {
   const { db } = services;
-  const pollMs = opts.pollMs ?? (db.kind === "pglite" ? 1000 : 5000);
-  const maintainMs = opts.maintainMs ?? 60_000;
-  const owner = `push:${crypto.randomUUID()}`;
-  let woken = true;
-  let stopped = false;
-  let wakeUp: () => void = () => {};
-  const wake = () => {
-    woken = true;
-    wakeUp();
-  };
+  const alarm = new WakeAlarm();
+  const wake = () => alarm.ring();
   const offWake = onWake(wake);
   const unlisten = db.kind === "postgres" ? await db.listen(WAKE_CHANNEL, wake) : undefined;
-  const loop = async () => {
-    let maintainedAt = 0;
-    while (!stopped) {
-      if (Date.now() - maintainedAt >= maintainMs) {
-        maintainedAt = Date.now();
-        await watchCalendars(services);
-      }
-      // Only a notification: what the schedule makes due is the minute tick's (startScheduler).
-      if (woken) {
-        // A burst of messages arrives over a few hundred ms: one run takes them all.
-        if (woken) await new Promise((r) => setTimeout(r, opts.coalesceMs ?? COALESCE_MS));
-        woken = false;
-        await drain(services, owner, opts.concurrency);
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollMs);
-        wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wakeUp = () => {};
-    }
-  };
-  const running = loop();
+  const running = workerLoop(services, opts, alarm);
   return {
     async stop() {
-      stopped = true;
-      wakeUp();
+      alarm.stopped = true;
+      alarm.ring();
       offWake();
       await running;
       await unlisten?.();
     },
   };
+}
+
+/** What the loop waits on: a wake-up (a notification, or `stop()`) or its poll interval. */
+class WakeAlarm {
+  /** A notification came since the last drain (the first pass drains what is already due). */
+  woken = true;
+  stopped = false;
+  #cut: () => void = () => {};
+
+  ring(): void {
+    this.woken = true;
+    this.#cut();
+  }
+
+  /** Sleeps `ms`, or less when `ring()` is called meanwhile. */
+  async sleep(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#cut = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.#cut = () => {};
+  }
+}
+
+/** Keeps the channels each `maintainMs`, and drains the due configs after each notification. */
+async function workerLoop(
+  services: Services,
+  opts: PushWorkerOptions,
+  alarm: WakeAlarm,
+): Promise<void> {
+  const pollMs = opts.pollMs ?? (services.db.kind === "pglite" ? 1000 : 5000);
+  const maintainMs = opts.maintainMs ?? 60_000;
+  const owner = `push:${crypto.randomUUID()}`;
+  let maintainedAt = 0;
+  while (!alarm.stopped) {
+    if (Date.now() - maintainedAt >= maintainMs) {
+      maintainedAt = Date.now();
+      await watchCalendars(services);
+    }
+    // Only a notification: what the schedule makes due is the minute tick's (startScheduler).
+    if (alarm.woken) {
+      // A burst of messages arrives over a few hundred ms: one run takes them all.
+      await new Promise((r) => setTimeout(r, opts.coalesceMs ?? COALESCE_MS));
+      alarm.woken = false;
+      await drain(services, owner, opts.concurrency);
+      continue;
+    }
+    await alarm.sleep(pollMs);
+  }
 }
 
 async function drain(services: Services, owner: string, concurrency?: number): Promise<void> {

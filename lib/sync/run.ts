@@ -66,36 +66,13 @@ async function runWithClients(
   config: SyncConfigRow,
   opts: RunConfigOptions,
 ): Promise<SyncResult> {
-  let source: calendar_v3.Calendar;
-  let dest: calendar_v3.Calendar;
+  let clients: SyncClients;
   try {
-    // Both at once, the source's error first as when read in turn; one client when both sides
-    // are one Google account.
-    const oneAccount = accountOf(config, "source") === accountOf(config, "destination");
-    const [s, d] = await Promise.allSettled([
-      configClient(services, config, "source"),
-      oneAccount ? undefined : configClient(services, config, "destination"),
-    ]);
-    if (s.status === "rejected") throw s.reason;
-    if (d.status === "rejected") throw d.reason;
-    [source, dest] = [s.value, d.value ?? s.value];
+    clients = await syncClients(services, config);
   } catch (err) {
-    // A connection that is gone is the user's to fix; any other failure here (a token that no
-    // longer decrypts after a key was dropped) is recorded as a failed run, so it shows.
-    const reconnect = err instanceof NeedsReconnectError || err instanceof NotConnectedError;
-    // Our own errors say what is wrong in words a person can use; anything else (the database
-    // failing under the lookup) is logged, and told as an internal error.
-    const message = reconnect || err instanceof TokenDecryptError
-      ? (err as Error).message
-      : failureReason(err, { config_id: config.id });
-    return await recordUnstartable(
-      services,
-      config,
-      opts,
-      reconnect ? "needs_reconnect" : "failed",
-      reconnect ? message : `Cannot use the stored Google connection: ${message}`,
-    );
+    return await recordUnusableConnection(services, config, opts, err);
   }
+  const { source, dest } = clients;
   const result = await runSync({
     db: services.db,
     source,
@@ -110,10 +87,53 @@ async function runWithClients(
     lease: opts.lease,
     retry: opts.retry,
   });
-  if (result.status === "needs_reconnect") {
-    await markFailingConnection(services, config, { source, dest });
-  }
+  if (result.status === "needs_reconnect") await markFailingConnection(services, config, clients);
   return result;
+}
+
+interface SyncClients {
+  source: calendar_v3.Calendar;
+  dest: calendar_v3.Calendar;
+}
+
+/**
+ * Both sides' clients at once, the source's error first as when read in turn; one client when
+ * both sides are one Google account.
+ */
+async function syncClients(services: Services, config: SyncConfigRow): Promise<SyncClients> {
+  const oneAccount = accountOf(config, "source") === accountOf(config, "destination");
+  const [s, d] = await Promise.allSettled([
+    configClient(services, config, "source"),
+    oneAccount ? undefined : configClient(services, config, "destination"),
+  ]);
+  if (s.status === "rejected") throw s.reason;
+  if (d.status === "rejected") throw d.reason;
+  return { source: s.value, dest: d.value ?? s.value };
+}
+
+/**
+ * A connection that is gone is the user's to fix (`needs_reconnect`); any other failure getting
+ * the clients (a token that no longer decrypts after a key was dropped) is a failed run, so it shows.
+ */
+async function recordUnusableConnection(
+  services: Services,
+  config: SyncConfigRow,
+  opts: RunConfigOptions,
+  err: unknown,
+): Promise<SyncResult> {
+  const reconnect = err instanceof NeedsReconnectError || err instanceof NotConnectedError;
+  // Our own errors say what is wrong in words a person can use; anything else (the database
+  // failing under the lookup) is logged, and told as an internal error.
+  const message = reconnect || err instanceof TokenDecryptError
+    ? (err as Error).message
+    : failureReason(err, { config_id: config.id });
+  return await recordUnstartable(
+    services,
+    config,
+    opts,
+    reconnect ? "needs_reconnect" : "failed",
+    reconnect ? message : `Cannot use the stored Google connection: ${message}`,
+  );
 }
 
 type Side = "source" | "destination";
@@ -186,7 +206,7 @@ async function recordUnstartable(
 async function markFailingConnection(
   services: Services,
   config: SyncConfigRow,
-  clients: { source: calendar_v3.Calendar; dest: calendar_v3.Calendar },
+  clients: SyncClients,
 ) {
   const { db } = services;
   const marked = async (side: Side) => {
