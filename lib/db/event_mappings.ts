@@ -32,39 +32,6 @@ export function listEventMappings(db: Queryable, configId: string): Promise<Even
 }
 
 /**
- * Records (or refreshes) the copy of one source event, right after Google accepted the write.
- * Writes the whole row, so it can be sent again after a dropped connection.
- */
-export async function upsertEventMapping(db: Queryable, m: EventMapping) {
-  await db.query(
-    `INSERT INTO event_mappings (config_id, source_event_id, dest_event_id, sync_cluster_id,
-       content_hash, source_recurring_id, source_updated, event_start, event_end, dest_etag,
-       state, dest_updated)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
-     ON CONFLICT (config_id, source_event_id) DO UPDATE SET dest_event_id = EXCLUDED.dest_event_id,
-       sync_cluster_id = EXCLUDED.sync_cluster_id, content_hash = EXCLUDED.content_hash,
-       source_recurring_id = EXCLUDED.source_recurring_id, source_updated = EXCLUDED.source_updated,
-       event_start = EXCLUDED.event_start, event_end = EXCLUDED.event_end,
-       dest_etag = EXCLUDED.dest_etag, state = EXCLUDED.state, dest_updated = now(),
-       updated_at = now()`,
-    [
-      m.config_id,
-      m.source_event_id,
-      m.dest_event_id,
-      m.sync_cluster_id,
-      m.content_hash,
-      m.source_recurring_id,
-      m.source_updated,
-      m.event_start,
-      m.event_end,
-      m.dest_etag,
-      m.state,
-    ],
-    { idempotent: true },
-  );
-}
-
-/**
  * Records (or refreshes) several mappings of one run in one statement; each source event at most
  * once. Writes whole rows, so it can be sent again after a dropped connection.
  */
