@@ -20,17 +20,18 @@ export function testDatabaseUrl(): string {
   return url?.startsWith("postgres") ? url : "memory://";
 }
 
-let template: Promise<Blob> | undefined;
+let templateFile: Promise<string> | undefined;
 
-/** The migrated PGlite data directory: read from the shared file, or made and saved there. */
-export function pgliteTemplate(): Promise<Blob> {
-  template ??= (async () => {
+/** The path of the migrated PGlite data directory's tarball: the shared file, made if missing. */
+export function pgliteTemplateFile(): Promise<string> {
+  templateFile ??= (async () => {
     const migrations = await readMigrations();
     const build = import.meta.resolve("@electric-sql/pglite");
     const key = (await sha256Hex(JSON.stringify([build, migrations]))).slice(0, 16);
     const file = join(tmpdir(), `calsync-test-template-${key}.tar`);
     try {
-      return new Blob([await Deno.readFile(file)]);
+      await Deno.stat(file);
+      return file;
     } catch (err) {
       if (!(err instanceof Deno.errors.NotFound)) throw err;
     }
@@ -42,12 +43,36 @@ export function pgliteTemplate(): Promise<Blob> {
       const partial = `${file}.${crypto.randomUUID()}`;
       await Deno.writeFile(partial, new Uint8Array(await blob.arrayBuffer()));
       await Deno.rename(partial, file);
-      return blob;
+      return file;
     } finally {
       await db.close();
     }
   })();
+  return templateFile;
+}
+
+let template: Promise<Blob> | undefined;
+
+/** The migrated PGlite data directory, as `openDb`'s `template`. */
+export function pgliteTemplate(): Promise<Blob> {
+  template ??= pgliteTemplateFile().then(async (file) => new Blob([await Deno.readFile(file)]));
   return template;
+}
+
+/**
+ * Lays the migrated template out as the embedded database of a `DATA_DIR` (`dir/pglite`), for
+ * an app started in a subprocess: it opens it as an existing database, without initdb and the
+ * migrations (~6 s of CPU saved per start).
+ */
+export async function pgliteDataDir(dir: string): Promise<void> {
+  const target = join(dir, "pglite");
+  await Deno.mkdir(target, { recursive: true });
+  const untar = await new Deno.Command("tar", {
+    args: ["-xf", await pgliteTemplateFile(), "-C", target],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!untar.success) throw new Error(`tar: ${new TextDecoder().decode(untar.stderr)}`);
 }
 
 /**

@@ -1,6 +1,7 @@
 /** Starts `main.ts` in sandbox mode as a child process, as `deno task start` would, for browser tests. */
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { chromium, type Page } from "playwright-core";
+import { pgliteDataDir } from "../_db.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const hasChromium = (() => {
@@ -30,7 +31,7 @@ function freePort(): number {
 }
 
 /**
- * The app and its Google sandbox on free ports, over a throw-away in-memory database. A port
+ * The app and its Google sandbox on free ports, over a throw-away embedded database. A port
  * found free can be taken by a parallel test file before the app binds it: then it starts again
  * on other ports.
  */
@@ -48,13 +49,15 @@ async function startAppOnce(): Promise<RunningApp> {
   const port = freePort();
   const sandboxPort = freePort();
   const dataDir = await Deno.makeTempDir({ prefix: "cal-sync-e2e-" });
+  await pgliteDataDir(dataDir);
   const root = new URL("../../", import.meta.url).pathname;
   const url = `http://localhost:${port}`;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--unstable-cron", "main.ts"],
     cwd: root,
     env: {
-      DATABASE_URL: "memory://",
+      // The embedded database in DATA_DIR, laid out migrated (an empty value is unset).
+      DATABASE_URL: "",
       DATA_DIR: dataDir,
       BUNDLE_DIR: join(root, ".data", "bundles"),
       PORT: String(port),
@@ -131,6 +134,79 @@ export async function launchBrowser(options: { javaScriptEnabled?: boolean } = {
       await Deno.remove(userDataDir, { recursive: true }).catch(() => {});
     },
   };
+}
+
+/** The password of the users the browser tests register. */
+export const PASSWORD = "correct horse battery";
+
+/**
+ * Steps that stop the test at the first failure, instead of running the rest against a broken
+ * state; with `failed`, the page of a failed step is kept as a screenshot of that name.
+ */
+export function strictSteps(
+  t: Deno.TestContext,
+  failed?: { page: () => Page | undefined; shot: string },
+) {
+  return {
+    async step(name: string, fn: () => Promise<void>) {
+      const ok = await t.step(name, async () => {
+        try {
+          await fn();
+        } catch (error) {
+          const page = failed?.page();
+          if (page) await shot(page, failed!.shot).catch(() => {});
+          throw error;
+        }
+      });
+      if (!ok) throw new Error(`Step failed: ${name}`);
+    },
+  };
+}
+
+/** A screenshot of the whole page (of the viewport alone while a modal dialog is open). */
+export async function shot(page: Page, name: string, fullPage = true) {
+  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage });
+}
+
+/**
+ * The page's script errors and console errors, as they come. Failed requests the page answers
+ * for itself (401 on a wrong password, 409, 422) are expected, and the sandbox has no favicon.
+ */
+export function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on("console", (message) => {
+    const url = message.location().url;
+    if (
+      message.type() === "error" && !url.endsWith("/favicon.ico") &&
+      !/status of (401|409|422)/.test(message.text())
+    ) {
+      problems.push(`${message.text()} (${url})`);
+    }
+  });
+  page.on("pageerror", (error) => problems.push(error.message));
+  return problems;
+}
+
+/** Registers `email` (with PASSWORD) through the register page; lands on the dashboard. */
+export async function register(page: Page, app: RunningApp, email: string) {
+  await page.goto(`${app.url}/register`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL(`${app.url}/`);
+}
+
+/** Connects a sandbox Google account from the dashboard; back on the dashboard after. */
+export async function connectAccount(page: Page, email: string) {
+  await page.getByRole("link", { name: "Connect a Google account" }).click();
+  await page.getByRole("button", { name: `Continue as ${email}` }).click();
+  await page.waitForURL((url) => url.pathname === "/");
+}
+
+/** The live copies cal-sync made in a sandbox calendar. */
+export async function copiesIn(app: RunningApp, email: string, calendar: string) {
+  const events = await sandboxEvents(app.sandboxUrl, email, calendar);
+  return events.filter((e) => e.status !== "cancelled" && e.extendedProperties?.shared?.source_id);
 }
 
 /** Events of a sandbox calendar, read through the Calendar API with a control-surface token. */

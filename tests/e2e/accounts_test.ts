@@ -2,59 +2,19 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import {
   ARTIFACTS,
+  connectAccount,
+  copiesIn,
   hasChromium,
   launchBrowser,
+  register,
   type RunningApp,
-  sandboxEvents,
+  shot,
   startApp,
+  strictSteps,
+  watchProblems,
 } from "./_app.ts";
 
-const PASSWORD = "correct horse battery";
 const CAROL = "carol@example.com";
-
-async function shot(page: Page, name: string, fullPage = true) {
-  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage });
-}
-
-/** Steps that stop the test at the first failure. */
-function strictSteps(t: Deno.TestContext, page: () => Page | undefined) {
-  return {
-    async step(name: string, fn: () => Promise<void>) {
-      const ok = await t.step(name, async () => {
-        try {
-          await fn();
-        } catch (error) {
-          const failed = page();
-          if (failed) await shot(failed, "accounts-failed-step").catch(() => {});
-          throw error;
-        }
-      });
-      if (!ok) throw new Error(`Step failed: ${name}`);
-    },
-  };
-}
-
-function watchProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on("console", (message) => {
-    // The sandbox's consent page has no favicon; expected 4xx answers the page handles itself.
-    const url = message.location().url;
-    if (
-      message.type() === "error" && !url.endsWith("/favicon.ico") &&
-      !/status of (401|409|422)/.test(message.text())
-    ) {
-      problems.push(`${message.text()} (${message.location().url})`);
-    }
-  });
-  page.on("pageerror", (error) => problems.push(error.message));
-  return problems;
-}
-
-/** The live copies cal-sync made in a sandbox calendar. */
-async function copiesIn(app: RunningApp, email: string, calendar: string) {
-  const events = await sandboxEvents(app.sandboxUrl, email, calendar);
-  return events.filter((e) => e.status !== "cancelled" && e.extendedProperties?.shared?.source_id);
-}
 
 /** Adds a one-hour event tomorrow to a sandbox calendar, as its owner would in Google. */
 async function addEvent(app: RunningApp, email: string, calendarSummary: string, summary: string) {
@@ -83,10 +43,8 @@ async function addEvent(app: RunningApp, email: string, calendarSummary: string,
   assert.equal(res.status, 200, await res.text());
 }
 
-async function connectAccount(page: Page, email: string) {
-  await page.getByRole("link", { name: "Connect a Google account" }).click();
-  await page.getByRole("button", { name: `Continue as ${email}` }).click();
-  await page.waitForURL((url) => url.pathname === "/");
+async function connectAndConfirm(page: Page, email: string) {
+  await connectAccount(page, email);
   await page.getByText(`The Google account ${email} is connected.`).waitFor();
 }
 
@@ -109,7 +67,7 @@ Deno.test({
   sanitizeOps: false,
   async fn(context) {
     let current: Page | undefined;
-    const t = strictSteps(context, () => current);
+    const t = strictSteps(context, { page: () => current, shot: "accounts-failed-step" });
     await Deno.mkdir(ARTIFACTS, { recursive: true });
     const app = await startApp();
     const browser = await launchBrowser();
@@ -126,16 +84,12 @@ Deno.test({
       assert.equal(added.status, 201);
       await added.body?.cancel();
 
-      await page.goto(`${app.url}/register`);
-      await page.getByLabel("Email").fill(`accounts-${crypto.randomUUID().slice(0, 8)}@x.test`);
-      await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-      await page.getByRole("button", { name: "Create account" }).click();
-      await page.waitForURL(`${app.url}/`);
+      await register(page, app, `accounts-${crypto.randomUUID().slice(0, 8)}@x.test`);
 
       await t.step("connects three accounts, each listed with its state", async () => {
         await page.getByText("No Google account is connected yet").waitFor();
         for (const email of ["alice@example.com", "bob@example.com", CAROL]) {
-          await connectAccount(page, email);
+          await connectAndConfirm(page, email);
         }
         const rows = page.locator(".account-list article");
         assert.equal(await rows.count(), 3);

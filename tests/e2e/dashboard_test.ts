@@ -2,45 +2,22 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import {
   ARTIFACTS,
+  connectAccount,
+  copiesIn,
   hasChromium,
   launchBrowser,
+  PASSWORD,
+  register,
   type RunningApp,
-  sandboxEvents,
+  shot,
   startApp,
+  strictSteps,
+  watchProblems,
 } from "./_app.ts";
-
-const PASSWORD = "correct horse battery";
-
-/** A screenshot of the whole page; of the viewport alone while a modal dialog is open. */
-async function shot(page: Page, name: string, fullPage = true) {
-  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage });
-}
-
-function watchProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on("console", (message) => {
-    // Failed requests the page answers for itself (401 on a wrong password, 422) are expected.
-    const url = message.location().url;
-    if (
-      message.type() === "error" && !url.endsWith("/favicon.ico") &&
-      !/status of (401|409|422)/.test(message.text())
-    ) {
-      problems.push(`${message.text()} (${url})`);
-    }
-  });
-  page.on("pageerror", (error) => problems.push(error.message));
-  return problems;
-}
 
 /** "Work (alice@example.com) → Main (bob@example.com)": the sync as cards and dialogs name it. */
 const SYNC = "Work (alice@example.com) → Main (bob@example.com)";
 const SYNC_RE = SYNC.replace(/[().]/g, "\\$&");
-
-async function connect(page: Page, email: string) {
-  await page.getByRole("link", { name: "Connect a Google account" }).click();
-  await page.getByRole("button", { name: `Continue as ${email}` }).click();
-  await page.waitForURL((url) => url.pathname === "/");
-}
 
 /** Reconnect opens Google's consent in a popup; the page behind learns of it without a reload. */
 async function reconnect(page: Page, email: string) {
@@ -52,28 +29,9 @@ async function reconnect(page: Page, email: string) {
   await popup.waitForEvent("close", { timeout: 15_000 });
 }
 
-/** Steps that stop the test at the first failure, instead of running the rest against a broken state. */
-function strictSteps(t: Deno.TestContext) {
-  return {
-    async step(name: string, fn: () => Promise<void>) {
-      if (!await t.step(name, fn)) throw new Error(`Step failed: ${name}`);
-    },
-  };
-}
-
 /** The live copies cal-sync made in one of Bob's calendars. */
-async function copiesIn(app: RunningApp, calendar: string) {
-  const events = await sandboxEvents(app.sandboxUrl, "bob@example.com", calendar);
-  return events.filter((e) => e.status !== "cancelled" && e.extendedProperties?.shared?.source_id);
-}
-
-async function register(page: Page, app: RunningApp, email: string) {
-  await page.goto(`${app.url}/register`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL(`${app.url}/`);
-}
+const bobsCopies = (app: RunningApp, calendar: string) =>
+  copiesIn(app, "bob@example.com", calendar);
 
 Deno.test({
   name: "[e2e] the dashboard in Chromium: connect, create, sync now, history, delete",
@@ -136,10 +94,10 @@ Deno.test({
       await t.step(
         "signed in at 127.0.0.1, connects Alice as source and Bob as destination",
         async () => {
-          await connect(page, "alice@example.com");
+          await connectAccount(page, "alice@example.com");
           assert.equal(new URL(page.url()).origin, app.url, "127.0.0.1 was sent to localhost");
           await page.getByText("The Google account alice@example.com is connected.").waitFor();
-          await connect(page, "bob@example.com");
+          await connectAccount(page, "bob@example.com");
           await page.getByText("The Google account bob@example.com is connected.").waitFor();
           assert.ok(await page.getByText("alice@example.com").first().isVisible());
           assert.ok(await page.getByText("bob@example.com").first().isVisible());
@@ -176,7 +134,7 @@ Deno.test({
       });
 
       await t.step("Sync now shows progress, then the created events", async () => {
-        assert.equal((await copiesIn(app, "Main")).length, 0);
+        assert.equal((await bobsCopies(app, "Main")).length, 0);
         await page.evaluate(() => {
           const seen: string[] = [];
           Object.assign(globalThis, { progressSeen: seen });
@@ -198,7 +156,7 @@ Deno.test({
           (globalThis as unknown as { progressSeen: string[] }).progressSeen
         );
         assert.ok(seen.some((label) => / of \d+ events/.test(label)), `progress: ${seen}`);
-        const copies = await copiesIn(app, "Main");
+        const copies = await bobsCopies(app, "Main");
         assert.ok(copies.length >= created, "the copies are in Bob's Main calendar");
         // The run restarted the schedule, and the card says so without a reload.
         const nextRun = page.locator(".facts div", { hasText: "Next run" }).locator("dd");
@@ -243,7 +201,7 @@ Deno.test({
         await dialog.getByRole("button", { name: "Disconnect", exact: true }).click();
         await page.getByText("Disconnected alice@example.com").waitFor();
         await shot(page, "09-disconnected");
-        await connect(page, "alice@example.com");
+        await connectAccount(page, "alice@example.com");
         await page.getByText("The Google account alice@example.com is connected.").waitFor();
         await reconnect(page, "alice@example.com");
         await page.getByText("The Google account alice@example.com is connected.").waitFor();
@@ -259,7 +217,7 @@ Deno.test({
         await dialog.getByRole("button", { name: "Delete sync" }).click();
         await page.getByText(`Deleted the sync ${SYNC}`).waitFor();
         assert.ok(await page.getByText("No syncs yet").isVisible());
-        assert.equal((await copiesIn(app, "Main")).length, 0, "no copy is left in Bob's Main");
+        assert.equal((await bobsCopies(app, "Main")).length, 0, "no copy is left in Bob's Main");
         await shot(page, "12-deleted");
       });
 
@@ -300,8 +258,8 @@ Deno.test({
         async () => {
           await register(page, app, email);
           assert.equal(await page.locator("script").count(), 1, "only the islands' boot module");
-          await connect(page, "alice@example.com");
-          await connect(page, "bob@example.com");
+          await connectAccount(page, "alice@example.com");
+          await connectAccount(page, "bob@example.com");
           assert.deepEqual(await page.locator(".account__email").allInnerTexts(), [
             "alice@example.com",
             "bob@example.com",
@@ -334,7 +292,7 @@ Deno.test({
         await page.waitForURL(/ran=/);
         const text = await page.locator(".run-result").innerText();
         assert.ok(Number(/(\d+) created/.exec(text)?.[1]) > 0, text);
-        assert.ok((await copiesIn(app, "Main")).length > 0);
+        assert.ok((await bobsCopies(app, "Main")).length > 0);
         await shot(page, "nojs-02-sync-result");
       });
 
@@ -366,7 +324,7 @@ Deno.test({
         await page.getByRole("button", { name: "Delete sync" }).click();
         await page.getByText("its copies were removed").waitFor();
         assert.ok(await page.getByText("No syncs yet").isVisible());
-        assert.equal((await copiesIn(app, "Main")).length, 0);
+        assert.equal((await bobsCopies(app, "Main")).length, 0);
         await shot(page, "nojs-05-deleted");
       });
 
@@ -379,7 +337,7 @@ Deno.test({
         assert.deepEqual(await page.locator(".account__email").allInnerTexts(), [
           "alice@example.com",
         ]);
-        await connect(page, "bob@example.com");
+        await connectAccount(page, "bob@example.com");
         assert.ok(
           await page.locator(".account__email", { hasText: "bob@example.com" }).isVisible(),
         );

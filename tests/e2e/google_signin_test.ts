@@ -1,14 +1,5 @@
 import assert from "node:assert/strict";
-import { ARTIFACTS, hasChromium, launchBrowser, startApp } from "./_app.ts";
-
-/** Steps that stop the test at the first failure. */
-function strictSteps(t: Deno.TestContext) {
-  return {
-    async step(name: string, fn: () => Promise<void>) {
-      if (!await t.step(name, fn)) throw new Error(`Step failed: ${name}`);
-    },
-  };
-}
+import { ARTIFACTS, hasChromium, launchBrowser, startApp, strictSteps } from "./_app.ts";
 
 Deno.test({
   name: "[e2e] Chromium signs up with Google through the sandbox and lands on the dashboard",

@@ -4,16 +4,16 @@
  * revoked shows "reconnect needed" as soon as a run finds out.
  */
 import assert from "node:assert/strict";
-import type { Page } from "playwright-core";
-import { ARTIFACTS, hasChromium, launchBrowser, type RunningApp, startApp } from "./_app.ts";
-
-const PASSWORD = "correct horse battery";
-
-async function connect(page: Page, email: string) {
-  await page.getByRole("link", { name: "Connect a Google account" }).click();
-  await page.getByRole("button", { name: `Continue as ${email}` }).click();
-  await page.waitForURL((url) => url.pathname === "/");
-}
+import {
+  ARTIFACTS,
+  connectAccount,
+  hasChromium,
+  launchBrowser,
+  PASSWORD,
+  register,
+  type RunningApp,
+  startApp,
+} from "./_app.ts";
 
 async function apiToken(app: RunningApp, email: string): Promise<string> {
   const res = await fetch(`${app.url}/api/auth/token`, {
@@ -60,13 +60,9 @@ Deno.test({
           assert.match(note, /bob@example\.com/);
         },
       );
-      await page.goto(`${app.url}/register`);
-      await page.getByLabel("Email").fill(email);
-      await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-      await page.getByRole("button", { name: "Create account" }).click();
-      await page.waitForURL(`${app.url}/`);
-      await connect(page, "alice@example.com");
-      await connect(page, "bob@example.com");
+      await register(page, app, email);
+      await connectAccount(page, "alice@example.com");
+      await connectAccount(page, "bob@example.com");
       await page.getByLabel("Source calendar").selectOption({ label: "Work (primary)" });
       await page.getByLabel("Destination calendar").selectOption({ label: "Main (primary)" });
       await page.getByRole("button", { name: "Create sync" }).click();
