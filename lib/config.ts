@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PASSWORD_ITERATIONS, TEST_PASSWORD_ITERATIONS } from "@/lib/auth/password.ts";
 
 /** Settings read once from the environment; see the configuration table in README.md. */
 export interface Config {
@@ -30,6 +31,12 @@ export interface Config {
    * refuses a signed-out token, a deleted user or a reset password.
    */
   sessionCacheSeconds: number;
+  /**
+   * PBKDF2 iterations of a new password hash: OWASP's figure, except under APP_ENV=test, whose
+   * hundreds of registrations and sign-ins would spend minutes of CPU on it (a hash records its
+   * own count, so checking one follows the count it was made with).
+   */
+  passwordIterations: number;
   /** Outgoing mail's server (`smtp://` or `smtps://`); unset: development keeps an outbox, production sends none. */
   smtpUrl: string | undefined;
   /** The sender of every email. */
@@ -183,6 +190,7 @@ export async function loadConfig(env: Env = Deno.env.toObject()): Promise<Config
     googleQuotaPerMinute: e.GOOGLE_QUOTA_PER_MINUTE,
     trustedProxies: e.TRUST_PROXY,
     sessionCacheSeconds: e.SESSION_CACHE_SECONDS,
+    passwordIterations: e.APP_ENV === "test" ? TEST_PASSWORD_ITERATIONS : PASSWORD_ITERATIONS,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM ?? `cal-sync <no-reply@${new URL(apiUrl).hostname}>`,
     webhookUrl: webhookUrlOf(e.APP_ENV, googleSandbox, e.WEBHOOK_URL, apiUrl),

@@ -125,3 +125,15 @@ Deno.test("loadConfig() turns push on only where Google could deliver", async ()
   assert.equal(dev.webhookUrl, "http://localhost:8000");
   assert.match(await refused({ ...base, PUSH_BACKSTOP_MINUTES: "0" }), /PUSH_BACKSTOP_MINUTES/);
 });
+
+Deno.test("loadConfig() hashes passwords at OWASP's cost, and cheaply only under APP_ENV=test", async () => {
+  assert.equal((await loadConfig(base)).passwordIterations, 600_000);
+  const production = {
+    ...base,
+    APP_ENV: "production",
+    OAUTH_CLIENT_ID: "id",
+    OAUTH_CLIENT_SECRET: "secret",
+  };
+  assert.equal((await loadConfig(production)).passwordIterations, 600_000);
+  assert.equal((await loadConfig({ ...base, APP_ENV: "test" })).passwordIterations, 1_000);
+});

@@ -74,11 +74,24 @@ export async function registerUser(
 ): Promise<User> {
   const wait = await services.rateLimits.takeRegistration(address);
   if (wait > 0) throw new TooManyRegistrationsError(wait);
-  return await createUser(services.db, email, await hashPassword(password));
+  return await createUser(
+    services.db,
+    email,
+    await hashPassword(password, services.config.passwordIterations),
+  );
 }
 
-// A real hash, so that an unknown email costs the same time as a wrong password.
-const decoyHash = hashPassword("decoy password that never matches");
+// A real hash of the configured cost, so that an unknown email costs the same time as a wrong
+// password.
+const decoyHashes = new Map<number, Promise<string>>();
+function decoyHash(iterations: number): Promise<string> {
+  let hash = decoyHashes.get(iterations);
+  if (!hash) {
+    hash = hashPassword("decoy password that never matches", iterations);
+    decoyHashes.set(iterations, hash);
+  }
+  return hash;
+}
 
 /**
  * Checks credentials under the sign-in limits (lib/auth/rate_limit.ts) and issues a JWT.
@@ -95,7 +108,10 @@ export async function signIn(
   if (!attempt.allowed) throw new TooManyAttemptsError(attempt.retryAfterSeconds);
 
   const found = await getUserByEmail(services.db, emailKey);
-  const ok = await verifyPassword(password, found?.password_hash ?? await decoyHash);
+  const ok = await verifyPassword(
+    password,
+    found?.password_hash ?? await decoyHash(services.config.passwordIterations),
+  );
   // A failure needs no bookkeeping: the attempt was counted as one before the check.
   if (!found || !ok) throw new InvalidCredentialsError();
   await attempt.succeeded();

@@ -1,5 +1,7 @@
 /** PBKDF2-SHA256 through Web Crypto, OWASP's 2023 figure for this hash. */
 export const PASSWORD_ITERATIONS = 600_000;
+/** Under APP_ENV=test only (lib/config.ts): the same hash, cheap enough for a test suite. */
+export const TEST_PASSWORD_ITERATIONS = 1_000;
 
 const encoder = new TextEncoder();
 

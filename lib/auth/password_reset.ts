@@ -132,7 +132,11 @@ export async function confirmPasswordReset(
 }
 
 async function replacePassword(services: Services, userId: string, password: string) {
-  await setPasswordHash(services.db, userId, await hashPassword(password));
+  await setPasswordHash(
+    services.db,
+    userId,
+    await hashPassword(password, services.config.passwordIterations),
+  );
   await revokePasswordResets(services.db, userId);
   const sessionVersion = await signOutEverywhere(services, userId);
   return await issueToken(userId, services.config.jwtSecret, { sessionVersion });

@@ -10,6 +10,7 @@ import { createUser } from "@/lib/db/users.ts";
 import { MAIL_OFF_MESSAGE } from "@/lib/mail/mod.ts";
 import { createServices } from "@/lib/services.ts";
 import { createApp } from "@/main.ts";
+import { pgliteDataDir } from "../_db.ts";
 import {
   fromAddress,
   openTestApp,
@@ -77,6 +78,10 @@ Deno.test({
   name: "production without SMTP_URL starts and says once that email is off",
   async fn() {
     const dataDir = await Deno.makeTempDir({ prefix: "cal-sync-mail-off-" });
+    const embedded = testDatabaseUrl() === "memory://";
+    // The embedded database laid out migrated in DATA_DIR: no initdb in the child (an empty
+    // DATABASE_URL is unset).
+    if (embedded) await pgliteDataDir(dataDir);
     const listener = Deno.listen({ port: 0, hostname: "127.0.0.1" });
     const port = (listener.addr as Deno.NetAddr).port;
     listener.close();
@@ -86,7 +91,7 @@ Deno.test({
         APP_ENV: "production",
         PORT: String(port),
         DATA_DIR: dataDir,
-        DATABASE_URL: testDatabaseUrl() === "memory://" ? "memory://" : testDatabaseUrl(),
+        DATABASE_URL: embedded ? "" : testDatabaseUrl(),
         JWT_SECRET: TEST_JWT_SECRET,
         ENCRYPTION_KEYS: TEST_ENCRYPTION_KEY,
         OAUTH_CLIENT_ID: "client",
