@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { testDatabaseUrl } from "@/tests/_helpers.ts";
+import { openBlankPglite } from "@/tests/_db.ts";
 import { migrate, readMigrations } from "./migrate.ts";
 import { type Db, openDb } from "./mod.ts";
 import { listEventMappings } from "./event_mappings.ts";
@@ -77,7 +78,7 @@ Deno.test("deleting a user deletes every row that belongs to it", async () => {
 async function scratchDb(): Promise<{ db: Db; drop(): Promise<void> }> {
   const url = testDatabaseUrl();
   if (!url.startsWith("postgres")) {
-    const db = await openDb("memory://");
+    const db = await openBlankPglite();
     return { db, drop: () => db.close() };
   }
   const name = `calsync_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;

@@ -21,6 +21,7 @@ import { consent, newGoogleAccount, newUser, openWorld, type World } from "./_he
 import { completeAuthorization } from "@/lib/google/oauth_flow.ts";
 import { startRoleAuthorization } from "@/lib/sync/seed_compat.ts";
 import { at, googleAs, listEvents } from "../sync_api/_helpers.ts";
+import { openBlankPglite } from "../_db.ts";
 
 const world = await openWorld();
 
@@ -40,7 +41,7 @@ async function olderDatabase(before: string): Promise<{ db: Db; drop(): Promise<
   const url = Deno.env.get("DATABASE_URL");
   const older = (await readMigrations()).filter((m) => m.version < before);
   if (!url?.startsWith("postgres")) {
-    const db = await openDb("memory://");
+    const db = await openBlankPglite();
     await migrate(db, older);
     return { db, drop: () => db.close() };
   }
