@@ -39,6 +39,11 @@ async function startApp(cwd: string, port: number, sandboxPort: number) {
   const deadline = Date.now() + 90_000;
   while (!output.join("").includes("listening on")) {
     if (exited || Date.now() > deadline) {
+      // A start that overran must be ended: its output streams close only when it exits.
+      if (!exited) {
+        child.kill("SIGKILL");
+        await child.status;
+      }
       await done;
       throw new Error(`app did not start:\n${output.join("")}`);
     }
