@@ -34,7 +34,7 @@ import {
   type SyncResult,
   type SyncStatus,
 } from "./run_result.ts";
-import { readChanges, runWindow } from "./source.ts";
+import { idsToPlan, readChanges, runWindow } from "./source.ts";
 import { twoWaySteps } from "./two_way.ts";
 
 export type PlannedChange = planner.PlannedChange;
@@ -88,10 +88,11 @@ async function steps(run: Run): Promise<void> {
   const { opts, config, window, apis } = run;
   const changes = await readChanges(apis.source, config.sync_token, window);
   await run.logged;
-  // Nothing listed, nothing to plan: a run that changed nothing reads no mapping.
-  const idle = !changes.full && changes.items.length === 0 && changes.slice.length === 0;
-  const book = idle
-    ? MappingBook.empty(opts.db, config.id)
+  // An incremental run reads the mappings of what it lists (none when nothing changed); a full
+  // listing reads them all, for the ghost sweep.
+  const ids = idsToPlan(changes);
+  const book = ids
+    ? await MappingBook.loadFor(opts.db, config.id, ids)
     : await MappingBook.load(opts.db, config.id);
   const input = {
     configId: config.id,
