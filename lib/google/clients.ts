@@ -47,12 +47,12 @@ export function createOAuthClient(services: Services, redirectUri?: string): OAu
 /**
  * How our clients send their requests (the Calendar client sends through its auth client too):
  * - with Deno's own `fetch`: gaxios takes it when told; left alone, it loads npm node-fetch over
- *   Deno's node:http layer, which cost a no-change sync run about twice its CPU (bench scheduler);
+ *   Deno's node:http layer: with it went about a third of a no-change run's CPU (bench scheduler);
  * - without the retries google-auth-library asks gaxios for on its own token, revoke and cert
  *   requests (it sets them per request, so only an interceptor can): the callers own retrying,
  *   and an authorization code must not be spent twice.
  */
-function withoutRetries<T extends OAuth2Client>(client: T): T {
+export function withoutRetries<T extends OAuth2Client>(client: T): T {
   client.transporter.defaults.fetchImplementation = fetch;
   client.transporter.interceptors.request.add({
     resolved: (options) => Promise.resolve({ ...options, retry: false, retryConfig: undefined }),
