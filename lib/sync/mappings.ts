@@ -63,8 +63,6 @@ export class MappingBook implements MappingView {
   #last: Promise<void> = Promise.resolve();
   /** Whether every stored mapping of the pass is in memory (else only some events'). */
   #whole = false;
-  /** Mapping rows read from the database so far (a run's cost, for tests and benchmarks). */
-  rowsRead = 0;
 
   private constructor(
     readonly db: Db,
@@ -96,11 +94,6 @@ export class MappingBook implements MappingView {
     return book;
   }
 
-  /** Whether every stored mapping of the pass is in memory. */
-  get whole(): boolean {
-    return this.#whole;
-  }
-
   /**
    * Reads every stored mapping of the pass not in memory yet (what is in memory stays: it is
    * newer). For what needs all the copies, such as the deletion guard's count of live ones.
@@ -113,7 +106,6 @@ export class MappingBook implements MappingView {
   }
 
   #add(rows: EventMapping[]) {
-    this.rowsRead += rows.length;
     for (const m of rows) {
       const reverse = m.source_event_id.startsWith(REVERSE_PREFIX);
       if (reverse !== (this.side === "b_to_a")) continue;
