@@ -32,6 +32,27 @@ export function listEventMappings(db: Queryable, configId: string): Promise<Even
 }
 
 /**
+ * The mappings of a config's events `ids` and of the instances of the series among them: what a
+ * run needs of the book to plan those events (each by its own row, a series by its exceptions').
+ * One statement, on the primary key and `event_mappings_series_idx`.
+ */
+export function listEventMappingsOf(
+  db: Queryable,
+  configId: string,
+  ids: readonly string[],
+): Promise<EventMapping[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.query<EventMapping>(
+    `SELECT config_id, source_event_id, dest_event_id, sync_cluster_id, state, content_hash,
+       source_recurring_id, source_updated, event_start, event_end, dest_etag
+     FROM event_mappings
+     WHERE config_id = $1 AND (source_event_id = ANY($2::text[])
+       OR source_recurring_id = ANY($2::text[]))`,
+    [configId, ids],
+  );
+}
+
+/**
  * Records (or refreshes) several mappings of one run in one statement; each source event at most
  * once. Writes whole rows, so it can be sent again after a dropped connection.
  */

@@ -171,6 +171,23 @@ export async function getGoogleAccount(
   return rows[0];
 }
 
+/**
+ * The connected accounts among `ids`, whoever owns them, in one statement: the scheduler reads
+ * the accounts of a claimed batch of configs at once (each run checks the owner).
+ */
+export async function getGoogleAccountsByIds(
+  db: Queryable,
+  ids: readonly string[],
+): Promise<Map<string, GoogleAccountRow>> {
+  const wanted = [...new Set(ids)].filter(isUuid);
+  if (wanted.length === 0) return new Map();
+  const rows = await db.query<GoogleAccountRow>(
+    `SELECT ${COLUMNS} FROM google_accounts WHERE id = ANY($1::uuid[]) AND ${CONNECTED}`,
+    [wanted],
+  );
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
 /** The user's connected accounts, in the order they were first connected. */
 export async function listGoogleAccounts(
   db: Queryable,

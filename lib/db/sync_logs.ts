@@ -140,6 +140,8 @@ function logOutcomeParams(id: string, o: SyncLogOutcome): unknown[] {
 /** How a run ends for its config: its outcome, the cursor to keep (when all was copied), the lease. */
 export interface SyncRunEnd {
   configId: string;
+  /** The run, as its log row starts (written here when the run did not write it earlier). */
+  run: { user_id: string; trigger: SyncTrigger; started_at: Date; window_start: Date };
   /** The config's last status (the log's may say `interrupted` where this says how it ended). */
   configStatus: string;
   finishedAt: Date;
@@ -165,13 +167,26 @@ export async function finishSyncRun(
   o: SyncLogOutcome,
   end: SyncRunEnd,
 ): Promise<boolean> {
+  // The log row: closed if the run wrote it at its start, else written whole (a run that found
+  // nothing to do inserts none before). One closed meanwhile as interrupted stays so.
   const rows = await db.query<{ released: boolean }>(
     `WITH log AS (
-       UPDATE sync_logs SET status = $2, finished_at = now(), window_end = $3,
-         events_created = $4, events_updated = $5, events_deleted = $6, events_skipped = $7,
-         events_failed = $8, api_calls = $9, duration_ms = $10, error = $11,
-         failures = $12::text::jsonb, events_overwritten = $13
-       WHERE id = $1 AND status = 'running'
+       INSERT INTO sync_logs AS l (id, config_id, user_id, trigger, started_at, window_start,
+         status, finished_at, window_end, events_created, events_updated, events_deleted,
+         events_skipped, events_failed, api_calls, duration_ms, error, failures,
+         events_overwritten)
+       SELECT $1::uuid, c.id, $23::uuid, $24::text, $25::timestamptz, $26::timestamptz,
+         $2::text, now(), $3::timestamptz, $4::integer, $5::integer, $6::integer, $7::integer,
+         $8::integer, $9::integer, $10::integer, $11::text, $12::text::jsonb, $13::integer
+       FROM sync_configs c WHERE c.id = $14
+       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, finished_at = now(),
+         window_end = EXCLUDED.window_end, events_created = EXCLUDED.events_created,
+         events_updated = EXCLUDED.events_updated, events_deleted = EXCLUDED.events_deleted,
+         events_skipped = EXCLUDED.events_skipped, events_failed = EXCLUDED.events_failed,
+         api_calls = EXCLUDED.api_calls, duration_ms = EXCLUDED.duration_ms,
+         error = EXCLUDED.error, failures = EXCLUDED.failures,
+         events_overwritten = EXCLUDED.events_overwritten
+       WHERE l.status = 'running'
      )
      UPDATE sync_configs SET last_status = $15::text, last_error = $11,
        last_synced_at = CASE WHEN $15::text IN ('success', 'partial') THEN $16::timestamptz
@@ -196,6 +211,10 @@ export async function finishSyncRun(
       end.leaseOwner ?? null,
       end.guard?.held ?? null,
       end.guard?.approvalUsed ?? false,
+      end.run.user_id,
+      end.run.trigger,
+      end.run.started_at,
+      end.run.window_start,
     ],
     { idempotent: true },
   );

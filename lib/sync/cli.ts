@@ -338,11 +338,13 @@ async function run(args: string[], print: (text: string) => void): Promise<numbe
     return 1;
   }
   let db: Db | undefined;
+  const progress = new Progress();
   try {
     const root = await googleRoot(config);
     db = await openDatabase(config);
     const services = createServices(config, db, root);
-    const runs = await runDueSyncs(services, passOptions(cli, started));
+    const runs = await runDueSyncs(services, passOptions(cli, started, progress));
+    progress.close();
     return report(runs, cli, print);
   } catch (err) {
     if (err instanceof CliError || err instanceof UnknownConfigError) {
@@ -351,15 +353,55 @@ async function run(args: string[], print: (text: string) => void): Promise<numbe
     }
     throw err;
   } finally {
+    progress.close();
     await db?.close();
   }
 }
 
+/**
+ * The progress lines on stderr. To a terminal each goes at once; to a file or a pipe they are
+ * gathered and written every PROGRESS_FLUSH_MS (or 16 KiB): two lines per config, one write
+ * each, cost a fast pass a few percent of its CPU.
+ */
+class Progress {
+  readonly tty = Deno.stderr.isTerminal();
+  #encoder = new TextEncoder();
+  #pending = "";
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  write(text: string) {
+    if (this.tty) return this.#send(text);
+    this.#pending += text;
+    if (this.#pending.length >= 16_384) this.flush();
+    else this.#timer ??= setTimeout(() => this.flush(), PROGRESS_FLUSH_MS);
+  }
+
+  flush() {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const text = this.#pending;
+    this.#pending = "";
+    if (text) this.#send(text);
+  }
+
+  /** Writes what is left; nothing is held after this. */
+  close() {
+    this.flush();
+  }
+
+  #send(text: string) {
+    const bytes = this.#encoder.encode(text);
+    let written = 0;
+    while (written < bytes.length) written += Deno.stderr.writeSync(bytes.subarray(written));
+  }
+}
+
+const PROGRESS_FLUSH_MS = 200;
+
 /** The pass the command runs, telling its progress on stderr. */
-function passOptions(cli: CliArgs, started: Date): RunDueOptions {
-  const tty = Deno.stderr.isTerminal();
-  const encoder = new TextEncoder();
-  const progress = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
+function passOptions(cli: CliArgs, started: Date, out: Progress): RunDueOptions {
+  const tty = out.tty;
+  const progress = (text: string) => out.write(text);
   return {
     owner: `cli:${crypto.randomUUID()}`,
     limit: cli.limit,

@@ -34,7 +34,7 @@ import {
   type SyncResult,
   type SyncStatus,
 } from "./run_result.ts";
-import { readChanges, runWindow } from "./source.ts";
+import { idsToPlan, readChanges, runWindow } from "./source.ts";
 import { twoWaySteps } from "./two_way.ts";
 
 export type PlannedChange = planner.PlannedChange;
@@ -66,16 +66,13 @@ async function runLeased(opts: RunSyncOptions, lease?: HeldSyncLease): Promise<S
   const apis = (opts.wrapApis ?? ((a) => a))(googleApisFor(config, { ...opts, signal }));
   const run: Run = { opts, config, window, apis, signal, lease };
   const started = Date.now();
-  // The log row goes in while the source is read: it must exist before the first write (a run
-  // killed after that is closed as interrupted), not before a read. A failed insert fails the run.
   const logId = opts.dryRun ? null : crypto.randomUUID();
-  run.logged = logId === null ? Promise.resolve() : startLog(run, logId).then(() => {});
-  run.logged.catch(() => {});
+  const inserted = logId === null ? () => undefined : logRow(run, logId);
   const ending = await steps(run).then(
     (): RunEnding => ({ kind: "done" }),
     (err) => endingOf(run, err),
   );
-  await run.logged;
+  await inserted();
   const result = resultOf(run, ending, logId, started);
   if (!opts.dryRun) await finish(run, result, ending);
   if (ending.kind === "aborted") signal?.throwIfAborted();
@@ -87,11 +84,12 @@ async function steps(run: Run): Promise<void> {
   if (run.config.direction === "two_way") return await twoWaySteps(run);
   const { opts, config, window, apis } = run;
   const changes = await readChanges(apis.source, config.sync_token, window);
-  await run.logged;
-  // Nothing listed, nothing to plan: a run that changed nothing reads no mapping.
-  const idle = !changes.full && changes.items.length === 0 && changes.slice.length === 0;
-  const book = idle
-    ? MappingBook.empty(opts.db, config.id)
+  // Only the mappings of what an incremental run lists (none, nor a log row yet, when nothing
+  // changed); all of them for a full listing's ghost sweep.
+  const ids = idsToPlan(changes);
+  if (!ids || ids.length > 0) await run.logged;
+  const book = ids
+    ? await MappingBook.loadFor(opts.db, config.id, ids)
     : await MappingBook.load(opts.db, config.id);
   const input = {
     configId: config.id,
@@ -110,9 +108,8 @@ async function steps(run: Run): Promise<void> {
   run.dryRunPlan = pass.dryRunPlan;
   run.preview = pass.preview;
   run.held = pass.held ?? 0;
-  // An event that failed is not among the next run's changes: keep the old cursor so that the
-  // next run lists it again and retries it, rather than report success without it. Held removals
-  // alike: the next run must see them again.
+  // A failed event (or a held removal) is not among the next run's changes: keep the old cursor
+  // so that the next run lists it again, rather than report success without it.
   if (!passDone(pass)) return;
   run.cursor = { sync_token: changes.syncToken, window_end: new Date(window.windowEnd) };
 }
@@ -144,16 +141,28 @@ function resultOf(run: Run, ending: RunEnding, logId: string | null, started: nu
   };
 }
 
-function startLog(run: Run, id: string): Promise<string> {
-  return startSyncLog(run.opts.db, {
-    config_id: run.config.id,
-    user_id: run.config.user_id,
-    trigger: run.opts.trigger,
-    started_at: new Date(run.window.now),
-    window_start: new Date(run.window.now),
-    window_end: new Date(run.window.windowEnd),
-  }, id);
+/**
+ * The log row must be in before the first write (a killed run is then closed as interrupted): a
+ * full listing's goes in while the source is read, an incremental one's when `run.logged` is
+ * awaited (something to do), else `finish` writes it whole. A failed insert fails the run.
+ */
+function logRow(run: Run, id: string): () => Promise<void> | undefined {
+  let inserted: Promise<void> | undefined;
+  const { config, window } = run;
+  const row = { ...logStart(run), config_id: config.id, window_end: new Date(window.windowEnd) };
+  const insert = () => inserted ??= startSyncLog(run.opts.db, row, id).then(() => {});
+  run.logged = { then: (done, failed) => insert().then(done, failed) };
+  if (window.full || config.direction === "two_way") insert().catch(() => {});
+  return () => inserted;
 }
+
+/** The run as its log row starts. */
+const logStart = (run: Run) => ({
+  user_id: run.config.user_id,
+  trigger: run.opts.trigger,
+  started_at: new Date(run.window.now),
+  window_start: new Date(run.window.now),
+});
 
 /** Closes the log, records the outcome and cursor, and gives the lease back: one statement. */
 async function finish(run: Run, result: SyncResult, ending: RunEnding) {
@@ -165,6 +174,7 @@ async function finish(run: Run, result: SyncResult, ending: RunEnding) {
     window_end: new Date(run.window.windowEnd),
   }, {
     configId: run.config.id,
+    run: logStart(run),
     configStatus: result.status,
     finishedAt: new Date(),
     cursor: run.cursor,

@@ -7,7 +7,10 @@
  * statement; also whenever `FLUSH_AT` wait), or at once when `durable` (a trace that must exist
  * before a write goes to Google). The book's statements go out one after another, in the order
  * they were asked for, so a later record of an event never lands before an earlier one.
- * A run whose listing holds nothing to plan opens an `empty` book and reads no mapping at all.
+ * A book holds what its run needs: all of a config's mappings where a run must know every copy (a
+ * full listing's ghost sweep, removing every copy, a two-way run's copy edits), else only the
+ * rows of the events the run plans (`loadFor`): an incremental run reads the mappings of the events
+ * that changed, and a run whose listing holds nothing to plan reads none at all.
  */
 import type { Db } from "@/lib/db/mod.ts";
 import {
@@ -16,6 +19,7 @@ import {
   deleteSeriesInstanceMappings,
   type EventMapping,
   listEventMappings,
+  listEventMappingsOf,
   type MappingState,
   upsertEventMappings,
 } from "@/lib/db/event_mappings.ts";
@@ -57,6 +61,8 @@ export class MappingBook implements MappingView {
   #waitingSince: number | undefined;
   /** The book's last statement: the next one starts after it. */
   #last: Promise<void> = Promise.resolve();
+  /** Whether every stored mapping of the pass is in memory (else only some events'). */
+  #whole = false;
 
   private constructor(
     readonly db: Db,
@@ -64,21 +70,48 @@ export class MappingBook implements MappingView {
     readonly side: MappingSide = "a_to_b",
   ) {}
 
-  /** A book that reads nothing: for a run whose listing holds nothing to plan. */
-  static empty(db: Db, configId: string, side: MappingSide = "a_to_b"): MappingBook {
-    return new MappingBook(db, configId, side);
-  }
-
   /** The book of a config's pass, with every stored mapping of that pass. */
   static async load(db: Db, configId: string, side: MappingSide = "a_to_b"): Promise<MappingBook> {
     const book = new MappingBook(db, configId, side);
-    for (const m of await listEventMappings(db, configId)) {
-      const reverse = m.source_event_id.startsWith(REVERSE_PREFIX);
-      if (reverse !== (side === "b_to_a")) continue;
-      const own = book.#unstored(m);
-      book.#byId.set(own.source_event_id, own);
-    }
+    await book.loadAll();
     return book;
+  }
+
+  /**
+   * The book of a config's pass with the stored mappings of the events `ids` only, and of the
+   * instances of the series among them: enough to plan those events, their masters (give their
+   * ids too) and their series' exceptions. No id, no statement.
+   */
+  static async loadFor(
+    db: Db,
+    configId: string,
+    ids: Iterable<string>,
+    side: MappingSide = "a_to_b",
+  ): Promise<MappingBook> {
+    const book = new MappingBook(db, configId, side);
+    const wanted = [...new Set(ids)].map((id) => book.#stored(id));
+    book.#add(await listEventMappingsOf(db, configId, wanted));
+    return book;
+  }
+
+  /**
+   * Reads every stored mapping of the pass not in memory yet (what is in memory stays: it is
+   * newer). For what needs all the copies, such as the deletion guard's count of live ones.
+   */
+  async loadAll(): Promise<void> {
+    if (this.#whole) return;
+    // After the book's earlier statements: a mapping forgotten is not read back.
+    await this.#then(async () => this.#add(await listEventMappings(this.db, this.configId)));
+    this.#whole = true;
+  }
+
+  #add(rows: EventMapping[]) {
+    for (const m of rows) {
+      const reverse = m.source_event_id.startsWith(REVERSE_PREFIX);
+      if (reverse !== (this.side === "b_to_a")) continue;
+      const own = this.#unstored(m);
+      if (!this.#byId.has(own.source_event_id)) this.#byId.set(own.source_event_id, own);
+    }
   }
 
   /** A source id as this book stores it. */
@@ -230,7 +263,8 @@ export class MappingBook implements MappingView {
   /** Forgets the mappings of a series' instances (its copy was deleted as a whole). */
   async forgetInstancesOf(masterSourceId: string): Promise<void> {
     const instances = this.instancesOf(masterSourceId);
-    // The book holds every mapping of a run that writes: none known is none stored.
+    // The book holds the instances of every series its run may delete (`loadFor` reads them
+    // with the series): none known is none stored.
     if (instances.length === 0) return;
     for (const m of instances) {
       this.#byId.delete(m.source_event_id);

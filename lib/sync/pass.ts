@@ -3,7 +3,7 @@
  * A one-way run is one pass; a two-way run is two (two_way.ts).
  */
 import { Applier } from "./apply.ts";
-import { holdMassDeletion } from "./guard.ts";
+import { GUARD_MIN_REMOVALS, holdMassDeletion } from "./guard.ts";
 import type { RunApis } from "./google_api.ts";
 import type { MappingBook } from "./mappings.ts";
 import type { syncOptionsOf } from "./options.ts";
@@ -60,6 +60,10 @@ export async function syncPass(
   if (changes.full) planner.sweepGhosts(ctx, plan);
   for (const series of planner.seriesToList(ctx, plan, changes.full)) {
     planner.addSeriesExceptions(plan, series, await listSeries(apis.source, series.iCalUID));
+  }
+  // The deletion guard counts every live copy, once there are removals enough to matter.
+  if (plan.first.filter((op) => op.kind === "delete").length > GUARD_MIN_REMOVALS) {
+    await p.book.loadAll();
   }
   if (opts.dryRun) {
     return {

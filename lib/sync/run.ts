@@ -4,7 +4,7 @@
  * an account is gone before the run could start.
  */
 import type { calendar_v3 } from "@googleapis/calendar";
-import { getGoogleAccount } from "@/lib/db/google_accounts.ts";
+import { getGoogleAccount, type GoogleAccountRow } from "@/lib/db/google_accounts.ts";
 import { recordSyncOutcome, type SyncConfigRow } from "@/lib/db/sync_configs.ts";
 import { finishSyncLog, startSyncLog, type SyncTrigger } from "@/lib/db/sync_logs.ts";
 import { getCalendarClient, markNeedsReconnect } from "@/lib/google/clients.ts";
@@ -29,6 +29,8 @@ export interface RunConfigOptions {
   /** Writes in flight per account (default SYNC_CONCURRENCY). */
   concurrency?: number;
   retry?: RunSyncOptions["retry"];
+  /** The config's accounts, when the caller read them already (with a batch of configs). */
+  accounts?: ReadonlyMap<string, GoogleAccountRow>;
 }
 
 const DAY = 86_400_000;
@@ -68,7 +70,7 @@ async function runWithClients(
 ): Promise<SyncResult> {
   let clients: SyncClients;
   try {
-    clients = await syncClients(services, config);
+    clients = await syncClients(services, config, opts.accounts);
   } catch (err) {
     return await recordUnusableConnection(services, config, opts, err);
   }
@@ -100,11 +102,15 @@ interface SyncClients {
  * Both sides' clients at once, the source's error first as when read in turn; one client when
  * both sides are one Google account.
  */
-async function syncClients(services: Services, config: SyncConfigRow): Promise<SyncClients> {
+async function syncClients(
+  services: Services,
+  config: SyncConfigRow,
+  accounts?: RunConfigOptions["accounts"],
+): Promise<SyncClients> {
   const oneAccount = accountOf(config, "source") === accountOf(config, "destination");
   const [s, d] = await Promise.allSettled([
-    configClient(services, config, "source"),
-    oneAccount ? undefined : configClient(services, config, "destination"),
+    configClient(services, config, "source", accounts),
+    oneAccount ? undefined : configClient(services, config, "destination", accounts),
   ]);
   if (s.status === "rejected") throw s.reason;
   if (d.status === "rejected") throw d.reason;
@@ -149,11 +155,12 @@ export async function configClient(
   services: Services,
   config: SyncConfigRow,
   side: Side,
+  accounts?: ReadonlyMap<string, GoogleAccountRow>,
 ): Promise<calendar_v3.Calendar> {
   const accountId = accountOf(config, side);
   if (!accountId) throw new NotConnectedError(`${side} Google account`);
   try {
-    return await getCalendarClient(services, config.user_id, accountId);
+    return await getCalendarClient(services, config.user_id, accountId, accounts);
   } catch (err) {
     if (err instanceof NotConnectedError) throw new NotConnectedError(`${side} Google account`);
     if (err instanceof NeedsReconnectError) {

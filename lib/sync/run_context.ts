@@ -52,8 +52,8 @@ export interface Run {
   /** Where the next run resumes, once this one copied everything. */
   cursor?: { sync_token: string | null; window_end: Date };
   lease?: HeldSyncLease;
-  /** The run's log row is in (it goes in while the source is read). */
-  logged?: Promise<void>;
+  /** The run's log row is in: awaited before the first write (awaiting it sends the insert). */
+  logged?: PromiseLike<void>;
   /** Removals held by the deletion guard (0: none). */
   held?: number;
   preview?: Preview;

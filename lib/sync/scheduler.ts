@@ -12,16 +12,12 @@ import {
   rescheduleSyncConfig,
   type SyncConfigRow,
 } from "@/lib/db/sync_configs.ts";
+import { getGoogleAccountsByIds, type GoogleAccountRow } from "@/lib/db/google_accounts.ts";
 import { closeInterruptedSyncLogs } from "@/lib/db/sync_logs.ts";
 import { log } from "@/lib/log.ts";
 import type { Services } from "@/lib/services.ts";
 import { type RunSyncOptions, SyncInProgressError, type SyncResult } from "./engine.ts";
-import {
-  claimDueSyncLeases,
-  type ClaimedSyncConfig,
-  type HeldSyncLease,
-  withSyncLease,
-} from "./lease.ts";
+import { claimDueSyncLeases, type HeldSyncLease, withSyncLease } from "./lease.ts";
 import { batched, fromList, runPool } from "./pool.ts";
 import { runConfig } from "./run.ts";
 
@@ -137,13 +133,18 @@ class DuePass {
     return outcome;
   }
 
-  async run(config: SyncConfigRow, lease?: HeldSyncLease): Promise<ConfigRun> {
+  async run(
+    config: SyncConfigRow,
+    lease?: HeldSyncLease,
+    accounts?: ReadonlyMap<string, GoogleAccountRow>,
+  ): Promise<ConfigRun> {
     const opts = this.opts;
     opts.onStart?.(config);
     try {
       const result = await runConfig(this.services, config, {
         trigger: opts.trigger,
         lease,
+        accounts,
         dryRun: opts.dryRun,
         retry: opts.retry,
         onProgress: opts.onProgress && ((done, total) => opts.onProgress!(config, done, total)),
@@ -191,14 +192,20 @@ class DuePass {
           : undefined,
       });
       this.claimed += batch.length;
-      return batch;
+      // The batch's accounts in one statement, rather than two per run.
+      const accounts = await getGoogleAccountsByIds(
+        db,
+        batch.flatMap(({ config }) => [config.source_account_id, config.dest_account_id])
+          .filter((id): id is string => id !== null),
+      );
+      return batch.map((claimed) => ({ ...claimed, accounts }));
     };
     const stop = () =>
       this.left() <= 0 || (opts.deadline !== undefined && Date.now() >= opts.deadline);
     await runPool(
       this.concurrency,
       batched(claim, stop),
-      ({ config, lease }: ClaimedSyncConfig) => lease.use((held) => this.run(config, held)),
+      ({ config, lease, accounts }) => lease.use((held) => this.run(config, held, accounts)),
     );
   }
 

@@ -37,6 +37,22 @@ export interface SourceChanges {
   full: boolean;
 }
 
+/**
+ * The source ids whose mappings a run of `changes` plans with: each listed event's own, and its
+ * series' (an instance is planned against its master's copy). A series' exceptions are found by
+ * the master's id (MappingBook.loadFor). A full listing needs every mapping (the ghost sweep):
+ * undefined.
+ */
+export function idsToPlan(changes: SourceChanges): string[] | undefined {
+  if (changes.full) return undefined;
+  const ids: string[] = [];
+  for (const ev of [...changes.items, ...changes.slice]) {
+    if (ev.id) ids.push(ev.id);
+    if (ev.recurringEventId) ids.push(ev.recurringEventId);
+  }
+  return ids;
+}
+
 /** Reads the changes since the last run's cursor; lists the whole window when there is none. */
 export async function readChanges(
   api: SourceApi,

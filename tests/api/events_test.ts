@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { openDb } from "@/lib/db/mod.ts";
 import { setAccountStatus } from "@/lib/db/google_accounts.ts";
-import { finishSyncLog, startSyncLog } from "@/lib/db/sync_logs.ts";
+import { finishSyncLog, finishSyncRun, startSyncLog } from "@/lib/db/sync_logs.ts";
 import { createSyncConfig } from "@/lib/db/sync_configs.ts";
 import { MAX_STREAMS_PER_USER, userEventStream } from "@/lib/http/events.ts";
 import {
@@ -153,6 +153,34 @@ Deno.test("a user's stream announces their runs and pauses, and no other user's"
   await bobStream.waitFor((e) => e.name === "config_created");
   assert.deepEqual(bobStream.events.length, 1);
   assert(aliceStream.events.every((e) => e.data.config_id === config.id));
+});
+
+Deno.test("a run logged whole at its end (it found nothing to do) is announced as finished", async () => {
+  await using t = await openTestApp();
+  await using server = serve(t);
+  const alice = await registerAndSignIn(t.app);
+  await using stream = await open(server.url, alice.token);
+  const config = await createSyncConfig(db, {
+    user_id: alice.id,
+    source_calendar_id: "a",
+    dest_calendar_id: "b",
+  });
+  await stream.waitFor((e) => e.name === "config_created" && e.data.config_id === config.id);
+  const logId = crypto.randomUUID();
+  await finishSyncRun(db, logId, outcome("success"), {
+    configId: config.id,
+    run: { user_id: alice.id, ...RUN },
+    configStatus: "success",
+    finishedAt: new Date(),
+  });
+  const finished = await stream.waitFor((e) => e.name === "run_finished");
+  assert.deepEqual(finished.data, {
+    kind: "run_finished",
+    config_id: config.id,
+    log_id: logId,
+    status: "success",
+  });
+  assert(!stream.events.some((e) => e.name === "run_started"));
 });
 
 Deno.test("an account's status change is announced with the account's id, no token", async () => {
