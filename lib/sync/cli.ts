@@ -130,9 +130,13 @@ async function openDatabase(config: Config): Promise<Db> {
     }
   }
   const db = await openDb(config.databaseUrl, config.dataDir);
+  await prepareDatabase(db);
+  return db;
+}
+
+async function prepareDatabase(db: Db): Promise<void> {
   await migrate(db);
   await recoverSyncLeases(db);
-  return db;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -302,27 +306,45 @@ export async function main(args: string[]): Promise<number> {
   // Logs and notices of the libraries (e.g. generated dev secrets) must not spoil `--json`.
   console.log = console.error;
   try {
-    return await run(args, printToStdout);
+    // The pass began when the process did: with --all, a config claimed since then (here, or by
+    // another pass started alongside, which may open the database first) is not run again.
+    return await runCli(args, { started: new Date(performance.timeOrigin) });
   } finally {
     console.log = log;
   }
 }
 
-function printToStdout(text: string) {
-  const bytes = new TextEncoder().encode(`${text}\n`);
-  let written = 0;
-  while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
+/** What `runCli` talks to; the process's own (environment, stdout, stderr) unless given. */
+export interface CliDeps {
+  /** The settings, as environment variables. */
+  env?: Record<string, string>;
+  /** Prints one line of the summary. */
+  print?: (line: string) => void;
+  /** Writes progress and problems, as they are (line ends included). */
+  stderr?: (text: string) => void;
+  /**
+   * An open database to use instead of the configured one: migrated and its stale leases
+   * recovered as the command does, but left open.
+   */
+  db?: Db;
+  /** When the pass began (now unless given): see `RunDueOptions.since`. */
+  started?: Date;
 }
 
-async function run(args: string[], print: (text: string) => void): Promise<number> {
-  // The pass began when the process did: with --all, a config claimed since then (here, or by
-  // another pass started alongside, which may open the database first) is not run again.
-  const started = new Date(performance.timeOrigin);
+/**
+ * The command, in this process: `main` runs it with the process's environment and streams,
+ * tests with their own (no subprocess to start, no database to open again).
+ */
+export async function runCli(args: string[], deps: CliDeps = {}): Promise<number> {
+  const print = deps.print ?? printToStdout;
+  const stderr = deps.stderr ?? writeToStderr;
+  const tty = !deps.stderr && Deno.stderr.isTerminal();
+  const started = deps.started ?? new Date();
   let cli: CliArgs;
   try {
     cli = parseCliArgs(args);
   } catch (err) {
-    console.error(`${(err as Error).message}\n\n${USAGE}`);
+    stderr(`${(err as Error).message}\n\n${USAGE}\n`);
     return 2;
   }
   if (cli.help) {
@@ -331,24 +353,30 @@ async function run(args: string[], print: (text: string) => void): Promise<numbe
   }
   let config: Config;
   try {
-    config = await loadConfig();
+    config = await loadConfig(deps.env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    console.error(err.message);
+    stderr(`${err.message}\n`);
     return 1;
   }
   let db: Db | undefined;
-  const progress = new Progress();
+  const progress = new Progress(stderr, tty);
   try {
     const root = await googleRoot(config);
-    db = await openDatabase(config);
-    const services = createServices(config, db, root);
+    let services;
+    if (deps.db) {
+      await prepareDatabase(deps.db);
+      services = createServices(config, deps.db, root);
+    } else {
+      db = await openDatabase(config);
+      services = createServices(config, db, root);
+    }
     const runs = await runDueSyncs(services, passOptions(cli, started, progress));
     progress.close();
     return report(runs, cli, print);
   } catch (err) {
     if (err instanceof CliError || err instanceof UnknownConfigError) {
-      console.error(err.message);
+      stderr(`${err.message}\n`);
       return 1;
     }
     throw err;
@@ -358,19 +386,33 @@ async function run(args: string[], print: (text: string) => void): Promise<numbe
   }
 }
 
+function printToStdout(text: string) {
+  writeAll(Deno.stdout, `${text}\n`);
+}
+
+function writeToStderr(text: string) {
+  writeAll(Deno.stderr, text);
+}
+
+function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string) {
+  const bytes = new TextEncoder().encode(text);
+  let written = 0;
+  while (written < bytes.length) written += stream.writeSync(bytes.subarray(written));
+}
+
 /**
  * The progress lines on stderr. To a terminal each goes at once; to a file or a pipe they are
  * gathered and written every PROGRESS_FLUSH_MS (or 16 KiB): two lines per config, one write
  * each, cost a fast pass a few percent of its CPU.
  */
 class Progress {
-  readonly tty = Deno.stderr.isTerminal();
-  #encoder = new TextEncoder();
   #pending = "";
   #timer: ReturnType<typeof setTimeout> | undefined;
 
+  constructor(readonly send: (text: string) => void, readonly tty: boolean) {}
+
   write(text: string) {
-    if (this.tty) return this.#send(text);
+    if (this.tty) return this.send(text);
     this.#pending += text;
     if (this.#pending.length >= 16_384) this.flush();
     else this.#timer ??= setTimeout(() => this.flush(), PROGRESS_FLUSH_MS);
@@ -381,18 +423,12 @@ class Progress {
     this.#timer = undefined;
     const text = this.#pending;
     this.#pending = "";
-    if (text) this.#send(text);
+    if (text) this.send(text);
   }
 
   /** Writes what is left; nothing is held after this. */
   close() {
     this.flush();
-  }
-
-  #send(text: string) {
-    const bytes = this.#encoder.encode(text);
-    let written = 0;
-    while (written < bytes.length) written += Deno.stderr.writeSync(bytes.subarray(written));
   }
 }
 

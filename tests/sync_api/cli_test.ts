@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { setRoleStatus } from "../connect/_helpers.ts";
 import { getSyncConfigOfAnyUser, setNextRunAt } from "@/lib/db/sync_configs.ts";
+import { runCli } from "@/lib/sync/cli.ts";
 import {
   addEvents,
   at,
@@ -16,8 +17,25 @@ const world = await openSharedWorld();
 const app = await openApp(world.services);
 const repo = new URL("../../", import.meta.url).pathname;
 
-/** `deno task sync …args` in the world's environment, the database released meanwhile. */
+/**
+ * The command run in this process, on the world's database and environment: what it prints,
+ * writes to stderr and returns. The process boundary itself (`deno task sync`, its exit status,
+ * a clean stdout, the lock of the embedded database) is tested by `syncProcess`.
+ */
 async function sync(args: string[], env: Record<string, string> = {}) {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const code = await runCli(args, {
+    env: { ...world.env, ...env, NO_COLOR: "1" },
+    db: world.db,
+    print: (line) => stdout.push(`${line}\n`),
+    stderr: (text) => stderr.push(text),
+  });
+  return { code, stdout: stdout.join(""), stderr: stderr.join("") };
+}
+
+/** `deno task sync …args` in the world's environment, the database released meanwhile. */
+async function syncProcess(args: string[], env: Record<string, string> = {}) {
   await world.release();
   try {
     const out = await new Deno.Command(Deno.execPath(), {
@@ -138,8 +156,9 @@ Deno.test("[cli] exits 1 when a run fails, naming the problem", async () => {
   const t = await tenant(app, world, "cli-fail");
   const config = await createConfig(t);
   await setRoleStatus(world.db, t.user.id, "source", "needs_reconnect", "invalid_grant");
-  const json = await sync(["--config", config.id, "--json"]);
-  assert.equal(json.code, 1);
+  // A real process: its exit status, and nothing but the JSON on its stdout.
+  const json = await syncProcess(["--config", config.id, "--json"]);
+  assert.equal(json.code, 1, json.stderr);
   const out = JSON.parse(json.stdout);
   assert.equal(out.failed, 1);
   assert.equal(out.runs[0].status, "needs_reconnect");
