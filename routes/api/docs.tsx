@@ -47,6 +47,9 @@ function operations(doc: any): Record<string, Operation[]> {
   return byTag;
 }
 
+/** The operations by tag, built once per version: the routes do not change while the app runs. */
+let built: { version: string; byTag: Record<string, Operation[]> } | undefined;
+
 export const handler = define.handlers({
   GET: api({
     summary: "This reference, as an HTML page with a form to try each operation",
@@ -54,11 +57,12 @@ export const handler = define.handlers({
     auth: false,
     responses: { 200: { description: "An HTML page" } },
   }, (ctx) => {
-    const doc = buildOpenApi(apiRoutes(manifest.routes), {
-      title: "cal-sync API",
-      version: ctx.state.services.config.version,
-    });
-    return { data: operations(doc) };
+    const version = ctx.state.services.config.version;
+    if (built?.version !== version) {
+      const doc = buildOpenApi(apiRoutes(manifest.routes), { title: "cal-sync API", version });
+      built = { version, byTag: operations(doc) };
+    }
+    return { data: built.byTag };
   }),
 });
 
