@@ -109,6 +109,17 @@ async function startAppOnce(): Promise<RunningApp> {
   };
 }
 
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
 /** Headless Chromium with a fresh profile, as the project runs it everywhere. */
 export async function launchBrowser(options: { javaScriptEnabled?: boolean } = {}) {
   const userDataDir = await Deno.makeTempDir({ prefix: "cal-sync-chromium-" });
@@ -116,16 +127,7 @@ export async function launchBrowser(options: { javaScriptEnabled?: boolean } = {
     executablePath: CHROMIUM,
     headless: true,
     javaScriptEnabled: options.javaScriptEnabled ?? true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    args: CHROMIUM_ARGS,
   });
   return {
     context,
@@ -133,6 +135,28 @@ export async function launchBrowser(options: { javaScriptEnabled?: boolean } = {
       await context.close();
       await Deno.remove(userDataDir, { recursive: true }).catch(() => {});
     },
+  };
+}
+
+/**
+ * One headless Chromium for a whole test file: each test takes a context of its own from it
+ * (`newContext`), a fresh profile as `launchBrowser`'s (no cookies, no storage), without
+ * starting Chromium again.
+ */
+export async function launchChromium() {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+  return {
+    async newContext(options: { javaScriptEnabled?: boolean } = {}) {
+      const context = await browser.newContext({
+        javaScriptEnabled: options.javaScriptEnabled ?? true,
+      });
+      return { context, close: () => context.close() };
+    },
+    close: () => browser.close(),
   };
 }
 

@@ -1,14 +1,20 @@
 import assert from "node:assert/strict";
-import { ARTIFACTS, hasChromium, launchBrowser, startApp, strictSteps } from "./_app.ts";
+import { ARTIFACTS, hasChromium, launchChromium, startApp, strictSteps } from "./_app.ts";
+
+// One app and one Chromium for the file; each test has a browser context (profile) of its own
+// and its own users. The app's output is read throughout, hence no op or resource sanitizers.
+const shared = hasChromium ? await Promise.all([startApp(), launchChromium()]) : undefined;
 
 Deno.test({
   name: "[e2e] Chromium signs up with Google through the sandbox and lands on the dashboard",
   ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
   async fn(context) {
     const t = strictSteps(context);
     await Deno.mkdir(ARTIFACTS, { recursive: true });
-    const app = await startApp();
-    const browser = await launchBrowser();
+    const [app, chromium] = shared!;
+    const browser = await chromium.newContext();
     try {
       const page = await browser.context.newPage();
       const problems: string[] = [];
@@ -49,7 +55,6 @@ Deno.test({
       assert.deepEqual(problems, []);
     } finally {
       await browser.close();
-      await app.close();
     }
   },
 });
@@ -57,9 +62,11 @@ Deno.test({
 Deno.test({
   name: "[e2e] a bearer-started connection completes in a cookie-less Chromium with its cookie",
   ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
   async fn() {
-    const app = await startApp();
-    const browser = await launchBrowser();
+    const [app, chromium] = shared!;
+    const browser = await chromium.newContext();
     try {
       const email = `bearer-${crypto.randomUUID().slice(0, 8)}@cal-sync.test`;
       const password = "correct horse battery";
@@ -100,7 +107,18 @@ Deno.test({
       assert.equal(status.source_email, "bob@example.com");
     } finally {
       await browser.close();
-      await app.close();
     }
+  },
+});
+
+Deno.test({
+  name: "[e2e] Google sign-in tests close their app and Chromium",
+  ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const [app, chromium] = shared!;
+    await chromium.close();
+    await app.close();
   },
 });
