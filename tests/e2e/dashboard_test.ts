@@ -5,7 +5,7 @@ import {
   connectAccount,
   copiesIn,
   hasChromium,
-  launchBrowser,
+  launchChromium,
   PASSWORD,
   register,
   type RunningApp,
@@ -14,6 +14,10 @@ import {
   strictSteps,
   watchProblems,
 } from "./_app.ts";
+
+// One app and one Chromium for the file; each test has a browser context (profile) of its own
+// and its own user. The app's output is read throughout, hence no op or resource sanitizers.
+const shared = hasChromium ? await Promise.all([startApp(), launchChromium()]) : undefined;
 
 /** "Work (alice@example.com) → Main (bob@example.com)": the sync as cards and dialogs name it. */
 const SYNC = "Work (alice@example.com) → Main (bob@example.com)";
@@ -36,11 +40,13 @@ const bobsCopies = (app: RunningApp, calendar: string) =>
 Deno.test({
   name: "[e2e] the dashboard in Chromium: connect, create, sync now, history, delete",
   ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
   async fn(context) {
     const t = strictSteps(context);
     await Deno.mkdir(ARTIFACTS, { recursive: true });
-    const app = await startApp();
-    const browser = await launchBrowser();
+    const [app, chromium] = shared!;
+    const browser = await chromium.newContext();
     try {
       const page = await browser.context.newPage();
       await page.setViewportSize({ width: 1100, height: 900 });
@@ -235,7 +241,6 @@ Deno.test({
       assert.deepEqual(problems, []);
     } finally {
       await browser.close();
-      await app.close();
     }
   },
 });
@@ -243,11 +248,13 @@ Deno.test({
 Deno.test({
   name: "[e2e] the dashboard without JavaScript: pages render and forms post",
   ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
   async fn(context) {
     const t = strictSteps(context);
     await Deno.mkdir(ARTIFACTS, { recursive: true });
-    const app = await startApp();
-    const browser = await launchBrowser({ javaScriptEnabled: false });
+    const [app, chromium] = shared!;
+    const browser = await chromium.newContext({ javaScriptEnabled: false });
     try {
       const page = await browser.context.newPage();
       await page.setViewportSize({ width: 1100, height: 900 });
@@ -344,7 +351,18 @@ Deno.test({
       });
     } finally {
       await browser.close();
-      await app.close();
     }
+  },
+});
+
+Deno.test({
+  name: "[e2e] dashboard tests close their app and Chromium",
+  ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const [app, chromium] = shared!;
+    await chromium.close();
+    await app.close();
   },
 });
