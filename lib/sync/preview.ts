@@ -75,6 +75,8 @@ export async function previewOf(ctx: PlanContext, plan: Plan): Promise<Preview> 
 }
 
 function addOp(preview: Preview, op: Op) {
+  // An occurrence cancelled on a series copy this run creates is part of that copy, as in a run.
+  if (op.kind === "cancelInstance" && !op.counted) return;
   const list = op.kind === "insert"
     ? "create"
     : op.kind === "update" || op.kind === "instance"
