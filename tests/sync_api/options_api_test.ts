@@ -159,6 +159,63 @@ Deno.test("[http] preview equals what the run then does; explain; review", async
     assert.equal((await call(ten.browser, "GET", `${path}/events?limit=0`)).status, 422);
   });
 
+  await t.step("GET /events: an event Google refused, an event type never copied", async () => {
+    const faults = async (body?: unknown) =>
+      await (await fetch(`${world.sandboxUrl}_sandbox/faults`, {
+        method: body ? "POST" : "DELETE",
+        headers: { "content-type": "application/json" },
+        body: body ? JSON.stringify(body) : undefined,
+      })).body?.cancel();
+    await ten.source.events.insert({
+      calendarId: ten.sourceCal,
+      requestBody: {
+        summary: "Sprint refused",
+        start: { dateTime: at(6) },
+        end: { dateTime: at(6.1) },
+      },
+    });
+    // A birthday: Google's own type, which no copy can be made of whatever the options say.
+    await ten.source.events.insert({
+      calendarId: ten.sourceCal,
+      requestBody: {
+        summary: "Sprint birthday",
+        eventType: "birthday",
+        birthdayProperties: { type: "birthday" },
+        start: { date: at(4).slice(0, 10) },
+        end: { date: at(5).slice(0, 10) },
+        recurrence: ["RRULE:FREQ=YEARLY"],
+      },
+    });
+    // Google refuses the copy's write (the copy is titled as the destination shows it).
+    await faults({
+      reject_writes: { summary_prefix: "[Work] Sprint refused", status: 400, reason: "invalid" },
+    });
+    try {
+      const result = await run();
+      assert.equal(result.status, "partial", JSON.stringify(result));
+      assert.equal(result.events_failed, 1);
+    } finally {
+      await faults();
+    }
+    const res = await call(ten.browser, "GET", `${path}/events?q=sprint&limit=50`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const by = Object.fromEntries(
+      res.body.events.map((e: { summary: string }) => [e.summary, e]),
+    );
+    assert.equal(by["Sprint refused"].status, "failed");
+    assert.match(by["Sprint refused"].reason, /^Google refused: 400 invalid/);
+    assert.equal(by["Sprint refused"].dest_event_id, null);
+    assert.equal(by["Sprint birthday"].status, "unsupported_type");
+    assert.equal(by["Sprint birthday"].reason, "not copied: event type birthday");
+    assert.equal(by["Sprint birthday"].dest_event_id, null);
+    assert.equal(by["Sprint new"].status, "copied", "the rest of the run went through");
+    // Once Google takes it, the refusal is forgotten and the event reads as copied.
+    assert.equal((await run()).events_created, 1);
+    const again = await call(ten.browser, "GET", `${path}/events?q=refused&limit=50`);
+    assert.equal(again.body.events[0].status, "copied");
+    assert.ok(again.body.events[0].dest_event_id);
+  });
+
   await t.step("another user's id answers 404 on the new routes", async () => {
     const other = await tenant(app, world, "intruder");
     for (
