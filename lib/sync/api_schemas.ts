@@ -284,7 +284,10 @@ const PreviewItemOut = z.object({
 export const SyncPreviewOut = z.object({
   create: z.array(PreviewItemOut).describe("The first 200 copies it would create"),
   update: z.array(PreviewItemOut),
-  delete: z.array(PreviewItemOut),
+  delete: z.array(PreviewItemOut).describe(
+    "The first 200 copies it would remove, as the destination shows them now (under the saved " +
+      "options); a copy whose source is gone shows only busy mode's placeholder, else null",
+  ),
   skip: z.array(z.object({
     summary: z.string().nullable(),
     start: z.string().nullable(),

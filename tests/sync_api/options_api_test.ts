@@ -116,6 +116,17 @@ Deno.test("[http] preview equals what the run then does; explain; review", async
     assert.equal(preview.status, 200);
     assert.deepEqual(preview.body.counts, { create: 0, update: 2, delete: 1, skip: 1 });
     assert.deepEqual(preview.body.skip[0].reason, "title excluded");
+    // A removal reads as the copy it takes away, as the destination shows it now (busy, prefixed).
+    assert.deepEqual(preview.body.delete, [{
+      summary: "[Work] Busy",
+      start: preview.body.skip[0].start,
+      end: (await listEvents(ten.source, ten.sourceCal))
+        .find((e) => e.summary === "Sprint 2")!.end!.dateTime,
+    }]);
+    assert.deepEqual(preview.body.update.map((u: { summary: string }) => u.summary).sort(), [
+      "[Work] Sprint 0",
+      "[Work] Sprint 1",
+    ]);
     assert.equal((await call(ten.browser, "PATCH", path, change)).status, 200);
     const result = await run();
     assert.equal(result.events_created, 0);
