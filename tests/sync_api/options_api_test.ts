@@ -267,6 +267,14 @@ Deno.test("[http] preview equals what the run then does; explain; review", async
     assert.equal((await call(ten.browser, "POST", `${path}/review`, { action: "x" })).status, 422);
     const applied = await call(ten.browser, "POST", `${path}/review`, { action: "apply" });
     assert.equal(applied.status, 200);
+    assert.equal(applied.body.deletions_approved, true);
+    // Approved, not yet made: the card and the sync's page say so, with no second Remove them.
+    for (const page of ["/", `/syncs/${created.id}`]) {
+      const html = await (await ten.browser(page)).text();
+      assert.match(html, /The next run removes 12 copies/, page);
+      assert.doesNotMatch(html, /Nothing was removed yet/, page);
+      assert.doesNotMatch(html, />\s*Remove them\s*</, page);
+    }
     const after = await run();
     assert.equal(after.status, "success");
     assert.equal(after.events_deleted, 12);
