@@ -116,13 +116,24 @@ Deno.test("a preview's counts are the next real run's", opts, async () => {
         change,
         fc.array(sourceEvent, { maxLength: 4 }),
         fc.nat(),
-        async (source, first, second, added, dropSeed) => {
+        fc.option(fc.nat()),
+        async (source, first, second, added, dropSeed, cancelSeed) => {
           const p = await makePair(sb, 20);
           const ids = await addAll(p, source);
           await setOptions(p, first);
           await p.sync();
-          // The source moves on between the runs too.
+          // The source moves on between the runs too: an event deleted, one occurrence of a
+          // series (its last) cancelled, events added.
           await addAll(p, added);
+          const series = ids.filter((_, i) => source[i].series);
+          if (cancelSeed !== null && series.length) {
+            const seriesId = series[cancelSeed % series.length];
+            const inst = (await p.source.events.instances({
+              calendarId: p.sourceCal,
+              eventId: seriesId,
+            })).data.items!;
+            await p.source.events.delete({ calendarId: p.sourceCal, eventId: inst[2].id! });
+          }
           if (ids.length) {
             await p.source.events.delete({
               calendarId: p.sourceCal,
