@@ -45,7 +45,8 @@ export interface Preview {
   needs_review: boolean;
   /**
    * Copies (or occurrences) that stand now and would go: `counts.delete` less the occurrences
-   * cancelled on a series copy this run creates, or cancelled already and cancelled again.
+   * cancelled already and cancelled again (a rewritten series). Occurrences cancelled on a series
+   * copy this run creates are in neither, as a run does not count them.
    */
   removals: number;
 }
