@@ -148,13 +148,20 @@ Deno.test({
           await syncNow(page);
           const before = await standingCopies(app);
           assert.ok(before.length > 12, `${before.length} copies`);
-          // The wrong calendar shared, say: every source event is gone at once.
+          // The wrong calendar shared, say: every source event is gone at once. Paused meanwhile:
+          // push would run the sync between the deletions, each run removing ten or fewer.
+          const active = page.getByRole("button", { name: new RegExp(`^Active\\W+${SYNC_RE}$`) });
+          await active.click();
+          await page.getByText("Next run").locator("..").getByText("Paused").waitFor();
           const listed: { id: string; recurringEventId?: string }[] =
             (await work("?maxResults=2500")).items;
           // A series goes with its exceptions.
           for (const e of listed.filter((e) => !e.recurringEventId)) {
             await work(`/${e.id}`, { method: "DELETE" });
           }
+          await active.click();
+          await page.getByRole("button", { name: new RegExp(`^Sync now\\W+${SYNC_RE}$`) })
+            .and(page.locator(":enabled")).waitFor();
           assert.equal(await heldRun(page), before.length);
           await page.screenshot({ path: `${ARTIFACTS}options-04-review.png` });
           await page.getByRole("button", { name: "Keep them and pause" }).click();
