@@ -108,6 +108,7 @@ export const SYNC_VIEW_KEYS = [
   "next_run_at",
   "sync_interval_minutes",
   "held_deletions",
+  "deletions_approved",
   "privacy",
   "busy_title",
   "copy_description",

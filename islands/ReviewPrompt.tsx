@@ -8,12 +8,14 @@ interface Props {
 
 /**
  * A run held by the mass-deletion guard: "This run would remove N copies", with Remove them
- * (the next run, due now, removes them) and Keep them and pause. Plain forms without JavaScript.
+ * (the next run, due now, removes them) and Keep them and pause. Once approved, it says the next
+ * run removes them (pausing still keeps them). Plain forms without JavaScript.
  */
 export default function ReviewPrompt({ sync, onAnswered }: Props) {
   const problem = useSignal<string | null>(null);
   const busy = useSignal(false);
   const n = sync.held_deletions;
+  const copies = `${n} cop${n === 1 ? "y" : "ies"}`;
 
   async function answer(event: SubmitEvent) {
     event.preventDefault();
@@ -35,21 +37,31 @@ export default function ReviewPrompt({ sync, onAnswered }: Props) {
   }
 
   return (
-    <div class="warning review" role="alert">
-      <p>
-        <strong>{`This run would remove ${n} cop${n === 1 ? "y" : "ies"}`}</strong> from{" "}
-        {sync.dest_calendar_name}. Nothing was removed yet.
-      </p>
+    <div class="warning review" role={sync.deletions_approved ? "status" : "alert"}>
+      {sync.deletions_approved
+        ? (
+          <p>
+            <strong>{`The next run removes ${copies}`}</strong> from {sync.dest_calendar_name}.
+          </p>
+        )
+        : (
+          <p>
+            <strong>{`This run would remove ${copies}`}</strong> from{" "}
+            {sync.dest_calendar_name}. Nothing was removed yet.
+          </p>
+        )}
       <form method="post" action={`/syncs/${sync.id}/review`} onSubmit={answer}>
-        <button
-          type="submit"
-          name="action"
-          value="apply"
-          class="button button--danger-solid"
-          disabled={busy.value}
-        >
-          Remove them
-        </button>{" "}
+        {!sync.deletions_approved && (
+          <button
+            type="submit"
+            name="action"
+            value="apply"
+            class="button button--danger-solid"
+            disabled={busy.value}
+          >
+            Remove them
+          </button>
+        )}{" "}
         <button
           type="submit"
           name="action"

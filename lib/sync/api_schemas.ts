@@ -129,6 +129,11 @@ export const SyncConfigOut = z.object({
   next_run_at: z.iso.datetime().describe("When the scheduler runs it next (if active)"),
   held_deletions: z.number().int()
     .describe("Removals the last run held for review (see POST /api/sync/config/{id}/review)"),
+  deletions_approved: z.boolean()
+    .describe(
+      "The owner approved the held removals (or confirmed them in a preview): the next " +
+        "run makes them",
+    ),
   ...SyncOptionsOut.shape,
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
@@ -168,6 +173,7 @@ export function syncConfigOut(c: SyncConfigView): SyncConfigJson {
     last_error: c.last_error,
     next_run_at: iso(c.next_run_at)!,
     held_deletions: c.held_deletions ?? 0,
+    deletions_approved: c.deletions_approved ?? false,
     ...syncOptionsOut(c),
     created_at: iso(c.created_at)!,
     updated_at: iso(c.updated_at)!,
@@ -284,7 +290,10 @@ const PreviewItemOut = z.object({
 export const SyncPreviewOut = z.object({
   create: z.array(PreviewItemOut).describe("The first 200 copies it would create"),
   update: z.array(PreviewItemOut),
-  delete: z.array(PreviewItemOut),
+  delete: z.array(PreviewItemOut).describe(
+    "The first 200 copies it would remove, as the destination shows them now (under the saved " +
+      "options); a copy whose source is gone shows only busy mode's placeholder, else null",
+  ),
   skip: z.array(z.object({
     summary: z.string().nullable(),
     start: z.string().nullable(),

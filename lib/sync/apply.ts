@@ -48,8 +48,11 @@ export class Applier {
     events_overwritten: 0,
   };
   readonly failures: SyncFailure[] = [];
-  /** Sources whose copy this run created: their cancelled occurrences were never shown. */
-  #created = new Set<string>();
+  /**
+   * Series whose copy had vanished from the destination and was made again in this run: its
+   * cancelled occurrences were never shown (the planner cannot know the copy was gone).
+   */
+  #remade = new Set<string>();
   /** An account's access was lost: no new write starts. */
   reconnect = false;
   #done = 0;
@@ -225,7 +228,6 @@ export class Applier {
       etag = await this.o.dest.update(op.destId, op.body, null);
     }
     this.counts.events_created++;
-    this.#created.add(op.sourceId);
     await this.#recordWrite(op, etag);
   }
 
@@ -236,6 +238,7 @@ export class Applier {
     } catch (err) {
       if (!isGoneError(err)) throw err;
       // The copy vanished from the destination: make it again.
+      this.#remade.add(op.sourceId);
       return await this.#insert({ ...op, kind: "insert" });
     }
     this.counts.events_updated++;
@@ -365,9 +368,11 @@ export class Applier {
       await this.#deleteDest(standalone, this.o.book.etagOf(op.sourceId, standalone));
     }
     await this.#deleteDest(seriesId, this.#seriesInstanceEtag(op.sourceId, seriesId));
-    // An occurrence cancelled in a series this run copied is part of the series as the source
-    // shows it, not a deletion anyone saw (a first run into an empty calendar deletes nothing).
-    if (standalone || !this.#created.has(op.masterSourceId)) this.counts.events_deleted++;
+    // Counted as the planner says (the preview counts the same), unless the series copy was
+    // made again in this run: then its occurrences were never shown either.
+    if (op.counted && (standalone || !this.#remade.has(op.masterSourceId))) {
+      this.counts.events_deleted++;
+    }
     const cluster = await syncClusterId(this.o.configId, op.sourceId);
     await this.#record({ ...op, cluster }, seriesId, "cancelled", null, null);
   }

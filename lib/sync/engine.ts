@@ -98,6 +98,7 @@ async function steps(run: Run): Promise<void> {
     window,
     changes,
     options: syncOptionsOf(config),
+    shownOptions: opts.dryRun ? await savedOptions(run) : undefined,
     approved: config.deletions_approved,
   };
   const pass = await syncPass(run, input, (a, p) => {
@@ -112,6 +113,12 @@ async function steps(run: Run): Promise<void> {
   // so that the next run lists it again, rather than report success without it.
   if (!passDone(pass)) return;
   run.cursor = { sync_token: changes.syncToken, window_end: new Date(window.windowEnd) };
+}
+
+/** A dry run's saved config's options (a preview's config may carry a change not saved yet). */
+async function savedOptions(run: Run) {
+  const saved = await getSyncConfigOfAnyUser(run.opts.db, run.config.id);
+  return saved ? syncOptionsOf(saved) : undefined;
 }
 
 function endingOf(run: Run, err: unknown): RunEnding {

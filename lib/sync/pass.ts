@@ -21,6 +21,11 @@ export interface PassInput {
   window: RunWindow;
   changes: SourceChanges;
   options: ReturnType<typeof syncOptionsOf>;
+  /**
+   * The options the copies standing now were written with, when a dry run plans a change not
+   * saved yet (the saved config's): a preview's removals read as those copies. Default `options`.
+   */
+  shownOptions?: ReturnType<typeof syncOptionsOf>;
   /** The owner approved the removals the deletion guard held. */
   approved: boolean;
 }
@@ -69,7 +74,7 @@ export async function syncPass(
     return {
       plan,
       dryRunPlan: planner.describePlan(ctx, plan),
-      preview: await previewOf(ctx, plan),
+      preview: await previewOf(ctx, plan, p.shownOptions ?? p.options),
     };
   }
   const held = holdMassDeletion(plan.first, p.book, p.approved);

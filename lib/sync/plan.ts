@@ -55,6 +55,13 @@ export interface CancelInstanceOp {
   sourceId: string;
   masterSourceId: string;
   key: string;
+  /**
+   * Whether it removes something the destination showed before this run, and so counts as a
+   * deletion: a standalone stand-in, or an occurrence of a series copy this run does not create
+   * (a series copied in this run is written as the source shows it, its cancelled occurrences
+   * included; a first run into an empty calendar deletes nothing).
+   */
+  counted: boolean;
 }
 
 export type Op = WriteOp | DeleteOp | InstanceOp | CancelInstanceOp;
@@ -347,15 +354,42 @@ function instanceAhead(ctx: PlanContext, ev: Event): boolean {
  * from now on, inside the window or not; those wholly in the past are left alone.
  */
 export async function planInstances(ctx: PlanContext, plan: Plan): Promise<Op[]> {
+  const created = new Set(plan.first.filter((op) => op.kind === "insert").map((op) => op.sourceId));
   const ops: Op[] = [];
   for (const ev of plan.instances) {
-    const op = await planInstance(ctx, plan, ev);
+    const op = await planInstance(ctx, plan, ev, created);
     if (op) ops.push(op);
   }
   return ops;
 }
 
-async function planInstance(ctx: PlanContext, plan: Plan, ev: Event) {
+/** Cancels an instance's occurrence on its series copy (and any standalone stand-in). */
+function cancellation(
+  ctx: PlanContext,
+  ev: Event,
+  key: string,
+  created: ReadonlySet<string>,
+): CancelInstanceOp {
+  const masterSourceId = ev.recurringEventId!;
+  const seriesId = `${ctx.mappings.get(masterSourceId)?.dest_event_id}_${key}`;
+  const m = ctx.mappings.get(ev.id!);
+  const standalone = copyStandsAlone(m) && m.dest_event_id !== seriesId;
+  return {
+    kind: "cancelInstance",
+    source: ev,
+    sourceId: ev.id!,
+    masterSourceId,
+    key,
+    counted: standalone || !created.has(masterSourceId),
+  };
+}
+
+async function planInstance(
+  ctx: PlanContext,
+  plan: Plan,
+  ev: Event,
+  created: ReadonlySet<string>,
+) {
   const sourceId = ev.id!;
   const masterSourceId = ev.recurringEventId!;
   const master = ctx.mappings.get(masterSourceId);
@@ -365,7 +399,7 @@ async function planInstance(ctx: PlanContext, plan: Plan, ev: Event) {
   const rewrite = plan.rewritten.has(sourceId);
   if (ev.status === "cancelled") {
     if (mapping?.state === "cancelled" && !rewrite) return undefined;
-    return { kind: "cancelInstance", source: ev, sourceId, masterSourceId, key } as Op;
+    return cancellation(ctx, ev, key, created);
   }
   const cluster = await syncClusterId(ctx.configId, sourceId);
   const t = transformFor(ctx, ev, cluster);
@@ -373,7 +407,7 @@ async function planInstance(ctx: PlanContext, plan: Plan, ev: Event) {
   if (t.kind === "skip" && t.filtered) {
     if (instanceInWindow(ctx, ev, ctx.windowEnd)) noteSkip(plan, ev, t);
     if (mapping?.state === "cancelled" && !rewrite) return undefined;
-    return { kind: "cancelInstance", source: ev, sourceId, masterSourceId, key } as Op;
+    return cancellation(ctx, ev, key, created);
   }
   if (t.kind !== "copy") return undefined;
   const hash = await contentHash({ ...t.body, master: master.dest_event_id });

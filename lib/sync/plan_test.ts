@@ -187,6 +187,12 @@ Deno.test("a series is written first; its exceptions are planned once its copy e
     "cancelInstance s_y",
   ]);
   assert.equal(ops[0].kind === "instance" && ops[0].key, "x");
+  // The series is created in this run: its cancelled occurrence is part of it, no deletion.
+  assert.equal(ops[1].kind === "cancelInstance" && ops[1].counted, false);
+  // On a series copy that stood before the run, the same cancellation removes an occurrence.
+  const stood = await planEvents(written, [cancelled], []);
+  const [cancel] = await planInstances(written, stood);
+  assert.equal(cancel.kind === "cancelInstance" && cancel.counted, true);
 });
 
 Deno.test("an exception in the window needs its unlisted series fetched and copied", async () => {

@@ -7,7 +7,18 @@ import { copyWritten } from "./copy_state.ts";
 import type { Event } from "./google_api.ts";
 import { liveCopies, needsReview } from "./guard.ts";
 import type { EventMapping, MappingView } from "./mappings.ts";
-import { type Op, type Plan, type PlanContext, planInstances } from "./plan.ts";
+import type { SyncOptions } from "./options.ts";
+import {
+  type CancelInstanceOp,
+  type DeleteOp,
+  type Op,
+  type Plan,
+  type PlanContext,
+  planInstances,
+  transformFor,
+} from "./plan.ts";
+import { placeholderTitle } from "./transform.ts";
+import { instantOf } from "./window.ts";
 
 /** Each list stops here; the counts go on. */
 export const PREVIEW_LIMIT = 200;
@@ -34,13 +45,22 @@ export interface Preview {
   needs_review: boolean;
   /**
    * Copies (or occurrences) that stand now and would go: `counts.delete` less the occurrences
-   * cancelled on a series copy this run creates, or cancelled already and cancelled again.
+   * cancelled already and cancelled again (a rewritten series). Occurrences cancelled on a series
+   * copy this run creates are in neither, as a run does not count them.
    */
   removals: number;
 }
 
-/** The preview of a planned run (series, events and, once planned, their exceptions). */
-export async function previewOf(ctx: PlanContext, plan: Plan): Promise<Preview> {
+/**
+ * The preview of a planned run (series, events and, once planned, their exceptions). `shown`:
+ * the options the copies standing now were written with (for a change not saved yet, the saved
+ * config's; by default the plan's own), so that a removal reads as the copy it takes away.
+ */
+export async function previewOf(
+  ctx: PlanContext,
+  plan: Plan,
+  shown: SyncOptions | undefined = ctx.options,
+): Promise<Preview> {
   // The exceptions are planned as the real run plans them: once the series are written.
   const instances = await planInstances({ ...ctx, mappings: afterFirst(ctx, plan) }, plan);
   const preview: Preview = {
@@ -55,8 +75,9 @@ export async function previewOf(ctx: PlanContext, plan: Plan): Promise<Preview> 
       liveCopies(ctx.mappings),
     ),
   };
+  const standing = { ...ctx, options: shown };
   for (const op of [...plan.first, ...instances]) {
-    addOp(preview, op);
+    addOp(preview, op, standing, plan);
     if (op.kind === "delete" || (op.kind === "cancelInstance" && standsNow(ctx, op))) {
       preview.removals++;
     }
@@ -74,7 +95,9 @@ export async function previewOf(ctx: PlanContext, plan: Plan): Promise<Preview> 
   return preview;
 }
 
-function addOp(preview: Preview, op: Op) {
+function addOp(preview: Preview, op: Op, standing: PlanContext, plan: Plan) {
+  // An occurrence cancelled on a series copy this run creates is part of that copy, as in a run.
+  if (op.kind === "cancelInstance" && !op.counted) return;
   const list = op.kind === "insert"
     ? "create"
     : op.kind === "update" || op.kind === "instance"
@@ -82,12 +105,56 @@ function addOp(preview: Preview, op: Op) {
     : "delete";
   preview.counts[list]++;
   if (preview[list].length >= PREVIEW_LIMIT) return;
-  const ev: Event = op.kind === "delete"
-    ? { summary: op.summary }
-    : "body" in op
-    ? op.body
-    : op.source;
+  if (op.kind === "delete" || op.kind === "cancelInstance") {
+    preview.delete.push(removed(standing, plan, op));
+    return;
+  }
+  const ev = op.body;
   preview[list].push({ summary: ev.summary ?? null, start: timeOf(ev.start), end: timeOf(ev.end) });
+}
+
+/**
+ * The copy a removal takes away, as the destination shows it now: its source rendered under
+ * the options it was written with (`standing`), from the listing the plan holds (no read of the
+ * destination). A source gone from the listing leaves only the options: in busy mode the
+ * placeholder title, else nothing known.
+ */
+function removed(standing: PlanContext, plan: Plan, op: DeleteOp | CancelInstanceOp): PreviewItem {
+  const source = op.kind === "delete" ? plan.byId.get(op.sourceId) : op.source;
+  const shown = source?.status === "cancelled" ? undefined : source && rendered(standing, source);
+  if (shown) return shown;
+  if (op.kind === "cancelInstance") {
+    // A cancelled occurrence shows its series until the cancellation is copied.
+    const master = plan.byId.get(op.masterSourceId) ?? plan.series.get(op.masterSourceId);
+    const occurrence = master && occurrenceOf(master, op.source);
+    const series = occurrence && rendered(standing, occurrence);
+    if (series) return series;
+  }
+  const placeholder = standing.options && placeholderTitle(standing.options);
+  return { summary: placeholder ?? null, start: null, end: null };
+}
+
+/** An event as its copy shows it under the context's options (undefined: the rules skip it). */
+function rendered(ctx: PlanContext, ev: Event): PreviewItem | undefined {
+  const t = transformFor(ctx, ev, "");
+  if (t.kind !== "copy") return undefined;
+  const body = t.body;
+  return { summary: body.summary ?? null, start: timeOf(body.start), end: timeOf(body.end) };
+}
+
+/** The occurrence of `master` a cancelled instance replaced, as the series shows it. */
+function occurrenceOf(master: Event, instance: Event): Event | undefined {
+  const original = instance.originalStartTime;
+  const [start, end] = [instantOf(master.start), instantOf(master.end)];
+  const at = instantOf(original);
+  if (!original || start === undefined || end === undefined || at === undefined) return undefined;
+  const until = new Date(at + end - start).toISOString().replace(".000Z", "Z");
+  return {
+    ...master,
+    recurrence: undefined,
+    start: original,
+    end: original.date ? { date: until.slice(0, 10) } : { dateTime: until },
+  };
 }
 
 /** Whether the occurrence a cancellation deletes stands now (not new, not cancelled already). */

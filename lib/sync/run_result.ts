@@ -107,3 +107,8 @@ export function runStatus(
 export function heldMessage(held: number): string {
   return `This run would remove ${held} cop${held === 1 ? "y" : "ies"}`;
 }
+
+/** What the card says of held removals the owner approved. */
+export function approvedMessage(held: number): string {
+  return `The next run removes ${held} cop${held === 1 ? "y" : "ies"}`;
+}

@@ -5,6 +5,7 @@
 import { googleErrorStatus, isGoneError } from "@/lib/google/errors.ts";
 import type { SyncConfigRow } from "@/lib/db/sync_configs.ts";
 import type { Event, ListParams, SourceApi } from "./google_api.ts";
+import { DATE_MARGIN } from "./window.ts";
 
 const DAY = 86_400_000;
 /** The window reaches this far past now + lookahead, so runs close together list no new slice. */
@@ -91,10 +92,16 @@ async function listChangesUnlessExpired(api: SourceApi, syncToken: string) {
   }
 }
 
+/**
+ * Every event that may overlap from → to. The planner gives an all-day date the widest UTC
+ * offsets on each side (window.ts), so the listing reaches as far: listed from `from` alone, an
+ * all-day event of yesterday would be in the window for an incremental run (which lists every
+ * change) and never for a full one, its copy made by the one and swept by the other.
+ */
 function listWindow(api: SourceApi, from: number, to: number) {
   return listAll(api, {
-    timeMin: new Date(from).toISOString(),
-    timeMax: new Date(to).toISOString(),
+    timeMin: new Date(from - DATE_MARGIN).toISOString(),
+    timeMax: new Date(to + DATE_MARGIN).toISOString(),
     singleEvents: false,
     showDeleted: false,
   });

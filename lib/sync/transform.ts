@@ -99,15 +99,21 @@ function copyFields(event: Event, body: Event, { copy }: SyncOptions) {
   if (event.colorId && copy.copy_color && !busy) body.colorId = event.colorId;
 }
 
+/** The title every copy has in busy mode (prefix and placeholder); undefined in full mode. */
+export function placeholderTitle({ copy }: SyncOptions): string | undefined {
+  return copy.privacy === "busy" ? copy.title_prefix + copy.busy_title : undefined;
+}
+
 /** Busy mode's placeholder title, the prefix and the destination colour. */
-function marked(body: Event, { copy }: SyncOptions): Event {
-  if (copy.privacy === "busy") {
-    body.summary = copy.busy_title;
+function marked(body: Event, options: SyncOptions): Event {
+  const { copy } = options;
+  const placeholder = placeholderTitle(options);
+  if (placeholder !== undefined) {
+    body.summary = placeholder;
     body.visibility = "private";
     delete body.description;
     delete body.location;
-  }
-  if (copy.title_prefix) body.summary = copy.title_prefix + (body.summary ?? "");
+  } else if (copy.title_prefix) body.summary = copy.title_prefix + (body.summary ?? "");
   if (copy.dest_color_id) body.colorId = copy.dest_color_id;
   return body;
 }

@@ -11,7 +11,7 @@ const { RRule, RRuleSet } = rrule;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** An all-day date is a day in some zone: widen it by the widest UTC offset on each side. */
-const DATE_MARGIN = 14 * HOUR;
+export const DATE_MARGIN = 14 * HOUR;
 
 /** A time as an instant; all-day dates as UTC midnight. */
 export function instantOf(t: EventTime): number | undefined {

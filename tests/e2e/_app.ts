@@ -233,14 +233,11 @@ export async function copiesIn(app: RunningApp, email: string, calendar: string)
   return events.filter((e) => e.status !== "cancelled" && e.extendedProperties?.shared?.source_id);
 }
 
-/** Events of a sandbox calendar, read through the Calendar API with a control-surface token. */
-export async function sandboxEvents(
-  sandboxUrl: string,
-  email: string,
-  calendarSummary: string,
-): Promise<
-  { summary?: string; status?: string; extendedProperties?: { shared?: Record<string, string> } }[]
-> {
+/**
+ * A sandbox calendar's Calendar API as its account (a control-surface token): `call(path, init)`
+ * fetches `…/calendars/{id}/events{path}`, and throws on an error answer.
+ */
+export async function sandboxCalendar(sandboxUrl: string, email: string, calendarSummary: string) {
   const accounts = await (await fetch(`${sandboxUrl}/_sandbox/accounts`)).json();
   const account = accounts.accounts.find((a: { email: string }) => a.email === email);
   const calendar = account.calendars.find((c: { summary: string }) =>
@@ -251,10 +248,35 @@ export async function sandboxEvents(
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ email }),
   })).json();
-  const res = await fetch(
-    `${sandboxUrl}/calendar/v3/calendars/${encodeURIComponent(calendar.id)}/events?maxResults=2500`,
-    { headers: { authorization: `Bearer ${access_token}` } },
-  );
-  if (!res.ok) throw new Error(`events.list: ${res.status} ${await res.text()}`);
-  return (await res.json()).items ?? [];
+  const base = `${sandboxUrl}/calendar/v3/calendars/${encodeURIComponent(calendar.id)}/events`;
+  return async (path = "", init: RequestInit = {}) => {
+    const res = await fetch(`${base}${path}`, {
+      ...init,
+      headers: {
+        authorization: `Bearer ${access_token}`,
+        ...(init.body ? { "content-type": "application/json" } : {}),
+      },
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${init.method ?? "GET"} events${path}: ${res.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
+}
+
+/** Events of a sandbox calendar, read through the Calendar API with a control-surface token. */
+export async function sandboxEvents(
+  sandboxUrl: string,
+  email: string,
+  calendarSummary: string,
+): Promise<
+  {
+    id?: string;
+    summary?: string;
+    status?: string;
+    recurringEventId?: string;
+    extendedProperties?: { shared?: Record<string, string> };
+  }[]
+> {
+  const events = await sandboxCalendar(sandboxUrl, email, calendarSummary);
+  return (await events("?maxResults=2500")).items ?? [];
 }

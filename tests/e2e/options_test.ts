@@ -1,7 +1,8 @@
 /**
  * Sync options in Chromium: a new sync in busy mode with a prefix (preview first), its copies
- * titled "[Work] Busy"; the Edit dialog to full mode with a preview; and the sync's page saying
- * why an event is or isn't copied.
+ * titled "[Work] Busy"; the Edit dialog to full mode with a preview; the sync's page saying
+ * why an event is or isn't copied; and the deletion guard's prompt on the card, answered both
+ * ways once the source is emptied.
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
@@ -10,6 +11,7 @@ import {
   hasChromium,
   launchBrowser,
   type RunningApp,
+  sandboxCalendar,
   sandboxEvents,
   startApp,
 } from "./_app.ts";
@@ -24,6 +26,26 @@ async function copiesIn(app: RunningApp, calendar: string) {
   return events.filter((e) => e.status !== "cancelled" && e.extendedProperties?.shared?.source_id);
 }
 
+/** The sync's copies that stand as series or single events (what the guard counts). */
+async function standingCopies(app: RunningApp) {
+  return (await copiesIn(app, "Main")).filter((c) => !c.recurringEventId);
+}
+
+/** Clicks the card's Sync now and waits for the run's result. */
+async function syncNow(page: Page) {
+  await page.locator(".run-result").evaluateAll((els) => els.forEach((el) => el.remove()));
+  await page.getByRole("button", { name: new RegExp(`^Sync now\\W+${SYNC_RE}$`) }).click();
+  await page.locator(".run-result").waitFor({ timeout: 30_000 });
+}
+
+/** Runs until the guard holds the removals, and returns the number the card's prompt names. */
+async function heldRun(page: Page) {
+  await syncNow(page);
+  const prompt = page.getByRole("alert").filter({ hasText: /This run would remove \d+ copies/ });
+  await prompt.waitFor();
+  return Number((await prompt.innerText()).match(/This run would remove (\d+) copies/)![1]);
+}
+
 async function connect(page: Page, email: string) {
   await page.getByRole("link", { name: "Connect a Google account" }).click();
   await page.getByRole("button", { name: `Continue as ${email}` }).click();
@@ -32,7 +54,7 @@ async function connect(page: Page, email: string) {
 }
 
 Deno.test({
-  name: "[e2e] sync options: busy with a prefix, edit to full with a preview, why is it there",
+  name: "[e2e] sync options: busy with a prefix, edit to full with a preview, why, review prompt",
   ignore: !hasChromium,
   async fn(t) {
     await Deno.mkdir(ARTIFACTS, { recursive: true });
@@ -104,6 +126,73 @@ Deno.test({
         await page.getByTestId("event-reasons").getByText("Copied", { exact: true }).waitFor();
         assert.match(await page.getByTestId("event-reasons").innerText(), /Design review.*Copied/s);
         await page.screenshot({ path: `${ARTIFACTS}options-03-why.png`, fullPage: true });
+      });
+
+      await t.step(
+        "the source emptied: the card asks; Keep them and pause keeps them",
+        async () => {
+          const work = await sandboxCalendar(app.sandboxUrl, "alice@example.com", "Work");
+          for (let i = 0; i < 12; i++) {
+            const start = new Date(Date.now() + (2 + i) * 86_400_000).toISOString();
+            const end = new Date(Date.now() + (2 + i) * 86_400_000 + 3_600_000).toISOString();
+            await work("", {
+              method: "POST",
+              body: JSON.stringify({
+                summary: `Client call ${i}`,
+                start: { dateTime: start },
+                end: { dateTime: end },
+              }),
+            });
+          }
+          await page.goto(`${app.url}/`);
+          await syncNow(page);
+          const before = await standingCopies(app);
+          assert.ok(before.length > 12, `${before.length} copies`);
+          // The wrong calendar shared, say: every source event is gone at once. Paused meanwhile:
+          // push would run the sync between the deletions, each run removing ten or fewer.
+          const active = page.getByRole("button", { name: new RegExp(`^Active\\W+${SYNC_RE}$`) });
+          await active.click();
+          await page.getByText("Next run").locator("..").getByText("Paused").waitFor();
+          const listed: { id: string; recurringEventId?: string }[] =
+            (await work("?maxResults=2500")).items;
+          // A series goes with its exceptions.
+          for (const e of listed.filter((e) => !e.recurringEventId)) {
+            await work(`/${e.id}`, { method: "DELETE" });
+          }
+          await active.click();
+          await page.getByRole("button", { name: new RegExp(`^Sync now\\W+${SYNC_RE}$`) })
+            .and(page.locator(":enabled")).waitFor();
+          assert.equal(await heldRun(page), before.length);
+          await page.screenshot({ path: `${ARTIFACTS}options-04-review.png` });
+          await page.getByRole("button", { name: "Keep them and pause" }).click();
+          await page.getByText("Paused: Paused to review removals.").waitFor();
+          await page.getByRole("alert").filter({ hasText: /This run would remove/ })
+            .waitFor({ state: "detached" });
+          const card = page.locator("article.sync").first();
+          assert.match(await card.innerText(), /Next run\s*Paused/);
+          assert.deepEqual(
+            (await standingCopies(app)).map((c) => c.id).sort(),
+            before.map((c) => c.id).sort(),
+            "nothing removed",
+          );
+        },
+      );
+
+      await t.step("resumed, asked again: Remove them removes the copies", async () => {
+        const before = await standingCopies(app);
+        await page.getByRole("button", { name: new RegExp(`^Active\\W+${SYNC_RE}$`) }).click();
+        await page.getByText("Paused: Paused to review removals.").waitFor({ state: "detached" });
+        assert.equal(await heldRun(page), before.length);
+        assert.equal((await standingCopies(app)).length, before.length, "held, not removed");
+        await page.getByRole("button", { name: "Remove them" }).click();
+        // Approved: the next run (due now, or this one) removes them.
+        await page.getByRole("status").getByText(`The next run removes ${before.length} copies`)
+          .waitFor();
+        assert.equal(await page.getByRole("button", { name: "Remove them" }).count(), 0);
+        await syncNow(page);
+        await page.locator(".review").waitFor({ state: "detached" });
+        assert.deepEqual(await copiesIn(app, "Main"), []);
+        await page.screenshot({ path: `${ARTIFACTS}options-05-removed.png` });
       });
       assert.deepEqual(errors, []);
     } finally {

@@ -163,3 +163,37 @@ Deno.test(
     });
   },
 );
+
+Deno.test(
+  "runSync() copies an all-day event of yesterday alike in full and incremental runs at 05:00 UTC",
+  opts,
+  async () => {
+    await withPair(async (p) => {
+      // At 05:00 UTC yesterday's date is still a day in zones west of UTC: the planner keeps
+      // all-day dates 14 h wider on each side, and the full listing must reach as far.
+      const today = new Date().toISOString().slice(0, 10);
+      const now = new Date(`${today}T05:00:00Z`);
+      const yesterday = new Date(now.getTime() - 86_400_000).toISOString().slice(0, 10);
+      const ev = await addEvent(p, {
+        summary: "Offsite",
+        start: { date: yesterday },
+        end: { date: today },
+      });
+      const full = await p.sync({ now });
+      assert.equal(full.events_created, 1, "the full listing found it");
+      const copy = (await p.dest.events.list({ calendarId: p.destCal })).data.items!;
+      assert.deepEqual(copy.map((e) => e.start?.date), [yesterday]);
+      // An incremental run, which sees the edit, updates that copy: no second one, no removal.
+      await p.source.events.patch({
+        calendarId: p.sourceCal,
+        eventId: ev.id!,
+        requestBody: { summary: "Offsite, day 2" },
+      });
+      const next = await p.sync({ now });
+      assert.deepEqual(
+        [next.events_created, next.events_updated, next.events_deleted],
+        [0, 1, 0],
+      );
+    });
+  },
+);

@@ -116,6 +116,17 @@ Deno.test("[http] preview equals what the run then does; explain; review", async
     assert.equal(preview.status, 200);
     assert.deepEqual(preview.body.counts, { create: 0, update: 2, delete: 1, skip: 1 });
     assert.deepEqual(preview.body.skip[0].reason, "title excluded");
+    // A removal reads as the copy it takes away, as the destination shows it now (busy, prefixed).
+    assert.deepEqual(preview.body.delete, [{
+      summary: "[Work] Busy",
+      start: preview.body.skip[0].start,
+      end: (await listEvents(ten.source, ten.sourceCal))
+        .find((e) => e.summary === "Sprint 2")!.end!.dateTime,
+    }]);
+    assert.deepEqual(preview.body.update.map((u: { summary: string }) => u.summary).sort(), [
+      "[Work] Sprint 0",
+      "[Work] Sprint 1",
+    ]);
     assert.equal((await call(ten.browser, "PATCH", path, change)).status, 200);
     const result = await run();
     assert.equal(result.events_created, 0);
@@ -159,6 +170,63 @@ Deno.test("[http] preview equals what the run then does; explain; review", async
     assert.equal((await call(ten.browser, "GET", `${path}/events?limit=0`)).status, 422);
   });
 
+  await t.step("GET /events: an event Google refused, an event type never copied", async () => {
+    const faults = async (body?: unknown) =>
+      await (await fetch(`${world.sandboxUrl}_sandbox/faults`, {
+        method: body ? "POST" : "DELETE",
+        headers: { "content-type": "application/json" },
+        body: body ? JSON.stringify(body) : undefined,
+      })).body?.cancel();
+    await ten.source.events.insert({
+      calendarId: ten.sourceCal,
+      requestBody: {
+        summary: "Sprint refused",
+        start: { dateTime: at(6) },
+        end: { dateTime: at(6.1) },
+      },
+    });
+    // A birthday: Google's own type, which no copy can be made of whatever the options say.
+    await ten.source.events.insert({
+      calendarId: ten.sourceCal,
+      requestBody: {
+        summary: "Sprint birthday",
+        eventType: "birthday",
+        birthdayProperties: { type: "birthday" },
+        start: { date: at(4).slice(0, 10) },
+        end: { date: at(5).slice(0, 10) },
+        recurrence: ["RRULE:FREQ=YEARLY"],
+      },
+    });
+    // Google refuses the copy's write (the copy is titled as the destination shows it).
+    await faults({
+      reject_writes: { summary_prefix: "[Work] Sprint refused", status: 400, reason: "invalid" },
+    });
+    try {
+      const result = await run();
+      assert.equal(result.status, "partial", JSON.stringify(result));
+      assert.equal(result.events_failed, 1);
+    } finally {
+      await faults();
+    }
+    const res = await call(ten.browser, "GET", `${path}/events?q=sprint&limit=50`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const by = Object.fromEntries(
+      res.body.events.map((e: { summary: string }) => [e.summary, e]),
+    );
+    assert.equal(by["Sprint refused"].status, "failed");
+    assert.match(by["Sprint refused"].reason, /^Google refused: 400 invalid/);
+    assert.equal(by["Sprint refused"].dest_event_id, null);
+    assert.equal(by["Sprint birthday"].status, "unsupported_type");
+    assert.equal(by["Sprint birthday"].reason, "not copied: event type birthday");
+    assert.equal(by["Sprint birthday"].dest_event_id, null);
+    assert.equal(by["Sprint new"].status, "copied", "the rest of the run went through");
+    // Once Google takes it, the refusal is forgotten and the event reads as copied.
+    assert.equal((await run()).events_created, 1);
+    const again = await call(ten.browser, "GET", `${path}/events?q=refused&limit=50`);
+    assert.equal(again.body.events[0].status, "copied");
+    assert.ok(again.body.events[0].dest_event_id);
+  });
+
   await t.step("another user's id answers 404 on the new routes", async () => {
     const other = await tenant(app, world, "intruder");
     for (
@@ -199,6 +267,14 @@ Deno.test("[http] preview equals what the run then does; explain; review", async
     assert.equal((await call(ten.browser, "POST", `${path}/review`, { action: "x" })).status, 422);
     const applied = await call(ten.browser, "POST", `${path}/review`, { action: "apply" });
     assert.equal(applied.status, 200);
+    assert.equal(applied.body.deletions_approved, true);
+    // Approved, not yet made: the card and the sync's page say so, with no second Remove them.
+    for (const page of ["/", `/syncs/${created.id}`]) {
+      const html = await (await ten.browser(page)).text();
+      assert.match(html, /The next run removes 12 copies/, page);
+      assert.doesNotMatch(html, /Nothing was removed yet/, page);
+      assert.doesNotMatch(html, />\s*Remove them\s*</, page);
+    }
     const after = await run();
     assert.equal(after.status, "success");
     assert.equal(after.events_deleted, 12);

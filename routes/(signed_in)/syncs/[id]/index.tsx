@@ -9,7 +9,7 @@ import { page } from "@/lib/http/page.ts";
 import { ConfigIdParams } from "@/lib/sync/api_schemas.ts";
 import { explainSyncEvents, updateSyncConfigForUser } from "@/lib/sync/configs.ts";
 import type { Explained } from "@/lib/sync/explain.ts";
-import { heldMessage } from "@/lib/sync/run_result.ts";
+import { approvedMessage, heldMessage } from "@/lib/sync/run_result.ts";
 import { SyncOptionsFields } from "@/components/SyncOptionsFields.tsx";
 import { EventSearch } from "@/components/EventSearch.tsx";
 import { define } from "@/lib/web/define.ts";
@@ -110,15 +110,34 @@ export default define.page<typeof handler>(function SyncPage({ data }) {
         </div>
       </section>
       {sync.last_status === "needs_review" && sync.held_deletions > 0 && (
-        <section class="card warning review" role="alert">
-          <p>
-            <strong>{heldMessage(sync.held_deletions)}</strong> from{" "}
-            {sync.dest_calendar_name}. Nothing was removed yet.
-          </p>
+        <section
+          class="card warning review"
+          role={sync.deletions_approved ? "status" : "alert"}
+        >
+          {sync.deletions_approved
+            ? (
+              <p>
+                <strong>{approvedMessage(sync.held_deletions)}</strong> from{" "}
+                {sync.dest_calendar_name}.
+              </p>
+            )
+            : (
+              <p>
+                <strong>{heldMessage(sync.held_deletions)}</strong> from{" "}
+                {sync.dest_calendar_name}. Nothing was removed yet.
+              </p>
+            )}
           <form method="post" action={`/syncs/${sync.id}/review`}>
-            <button type="submit" name="action" value="apply" class="button button--danger-solid">
-              Remove them
-            </button>{" "}
+            {!sync.deletions_approved && (
+              <button
+                type="submit"
+                name="action"
+                value="apply"
+                class="button button--danger-solid"
+              >
+                Remove them
+              </button>
+            )}{" "}
             <button type="submit" name="action" value="pause" class="button button--quiet">
               Keep them and pause
             </button>
