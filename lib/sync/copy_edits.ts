@@ -10,8 +10,9 @@
  * - edited, original changed too (a conflict): the later `updated` wins as a whole, the loser is
  *   recorded with both versions;
  * - deleted: in full mode the original is deleted too, through the deletion guard (more deleted
- *   copies than it allows wait for the owner's review); in busy mode the copy is made again (a
- *   new generation).
+ *   copies than it allows wait for the owner's review), unless the original was edited after the
+ *   deletion (a conflict the edit wins); in busy mode the copy is made again (a new generation).
+ *   A full listing shows no deleted event: the copies it misses are read one by one.
  *
  * Only what is decided here is remembered in the book, for this run: a run killed before it acts
  * finds the same edit on the next one (the cursors only move once both passes are done).
@@ -42,6 +43,10 @@ export interface CopySide {
   copies: SourceChanges;
   readOriginal: SourceApi;
   writeOriginal: DestApi;
+  /** Reads a copy in its calendar (one a full listing, which shows no deleted event, left out). */
+  readCopy: SourceApi;
+  /** The run's now: copies that ended before it are not in a full listing, nor sought. */
+  now: number;
   /** The config's options: the copy an original makes (busy mode shows no title). */
   options: SyncOptions;
   /** The owner approved the removals the deletion guard held. */
@@ -67,7 +72,7 @@ interface Found {
 
 /** Settles every copy of `s` edited or deleted since the engine last wrote it. */
 export async function settleCopyEdits(s: CopySide, policy: CopyEditPolicy, log: CopyEditLog) {
-  const found = editedCopies(s);
+  const found = editedCopies(s, await unlistedCopies(s));
   const held = policy === "flow_back" ? heldDeletions(s, found) : 0;
   log.held += held;
   for (const f of found) {
@@ -107,23 +112,50 @@ export async function resumeUnfinished(s: CopySide) {
   }
 }
 
+/**
+ * The copies a full listing of their calendar left out though they should stand in its window,
+ * read one by one: deleted (a full listing shows no deleted event; a run killed before the
+ * first cursor was kept lists it all again), or moved out of the window by the person. Only the
+ * copies the listing misses are read: none once both sides agree.
+ */
+async function unlistedCopies(s: CopySide): Promise<Event[]> {
+  if (!s.copies.full) return [];
+  const listed = new Set([...s.copies.items, ...s.copies.slice].map((e) => e.id));
+  const read: Event[] = [];
+  for (const m of [...s.book.values()]) {
+    if (m.source_recurring_id !== null || listed.has(m.dest_event_id)) continue;
+    if (!(m.state === "pending" || (copyWritten(m) && m.dest_etag))) continue;
+    if (m.event_end && new Date(m.event_end).getTime() <= s.now) continue;
+    try {
+      read.push(await s.readCopy.get(m.dest_event_id));
+    } catch (err) {
+      if (!isGoneError(err)) throw err;
+      // Never written (a pending insert that did not go), or gone for good: the pass decides.
+      if (m.state !== "pending") read.push({ id: m.dest_event_id, status: "cancelled" });
+    }
+  }
+  return read;
+}
+
 /** The copies of `s` (series and single events) listed with an etag the engine did not write. */
-export function editedCopies(s: CopySide): Found[] {
+export function editedCopies(s: CopySide, unlisted: Event[] = []): Found[] {
   const found: Found[] = [];
   // A deleted event is listed without its details (no markers): found by its id.
   const byDestId = new Map<string, EventMapping>();
   for (const m of s.book.values()) {
     if (m.state !== "deleted" && m.source_recurring_id === null) byDestId.set(m.dest_event_id, m);
   }
-  for (const copy of [...s.copies.slice, ...s.copies.items]) {
+  for (const copy of [...s.copies.slice, ...s.copies.items, ...unlisted]) {
     const shared = copy.extendedProperties?.shared;
     const marked = shared?.[COPY_MARKERS.configId] === s.configId;
     if (copy.recurringEventId || !(marked || copy.status === "cancelled")) continue;
     const mapping = byDestId.get(copy.id ?? "");
     if (!mapping) continue;
     if (mapping.state === "pending") {
-      // Written by a run killed before it heard back, perhaps edited since: unknown base.
-      if (marked && copy.status !== "cancelled") found.push({ copy, mapping });
+      // Written by a run killed before it heard back, perhaps edited or deleted since: unknown
+      // base. A pending copy listed as deleted was written (an insert that never went is not
+      // listed at all).
+      if (marked || copy.status === "cancelled") found.push({ copy, mapping });
     } else if (copyWritten(mapping) && mapping.dest_etag) {
       if (copy.status === "cancelled" || (copy.etag && copy.etag !== mapping.dest_etag)) {
         found.push({ copy, mapping });
@@ -141,13 +173,15 @@ async function settle(s: CopySide, found: Found, policy: CopyEditPolicy, log: Co
   // A deleted original takes its copy with it, whatever was done to the copy.
   if (listed?.status === "cancelled") return;
   const adopted: EventMapping = { ...mapping, state: "live", dest_etag: copy.etag ?? null };
+  const unknownBase = mapping.state === "pending";
   if (copy.status === "cancelled") {
+    const keep = policy === "revert" || await originalOutlives(s, found, listed, unknownBase, log);
     // Full mode: the pass deletes the (gone) copy of the deleted original, and forgets the pair.
-    if (policy === "flow_back") return await deleteOriginal(s, id, listed, log);
+    if (!keep) return await deleteOriginal(s, id, listed, log);
+    // Kept: the copy is made again (a new id: a deleted copy's id is not inserted again).
     s.book.remember({ ...adopted, state: "deleted", dest_etag: null });
     return await ensurePlanned(s, id, listed);
   }
-  const unknownBase = mapping.state === "pending";
   if (policy === "revert" && !unknownBase) return await revert(s, found, adopted, log, listed);
   const original = listed ?? (unknownBase ? await fetchOriginal(s, id) : undefined);
   if (unknownBase && !original) return;
@@ -193,6 +227,45 @@ async function revert(
   if (!original) return;
   log.conflicts.push(conflictOf(s, id, original, found.copy, false));
   s.book.remember({ ...adopted, content_hash: null });
+}
+
+/**
+ * Full mode, a deleted copy: whether its original stays. A deletion is a change of the copy like
+ * an edit: when the original changed too since the last run (or the copy's write was never
+ * confirmed, so the base is unknown), the later change wins as a whole. An original edited after
+ * its copy was deleted stays, and its copy is made again; one edited before is deleted. The
+ * deletion's time is the deleted copy's `updated` (read when the listing left it out); an
+ * unknown one loses: an edit is not lost to a deletion whose time nobody knows.
+ */
+async function originalOutlives(
+  s: CopySide,
+  found: Found,
+  listed: Event | undefined,
+  unknownBase: boolean,
+  log: CopyEditLog,
+): Promise<boolean> {
+  const { mapping } = found;
+  const id = mapping.source_event_id;
+  const original = listed ?? (unknownBase ? await fetchOriginal(s, id) : undefined);
+  if (!original) return false;
+  const originalChanged = unknownBase ||
+    await hashOf(s, original, mapping) !== mapping.content_hash;
+  if (!originalChanged) return false;
+  const deletion = found.copy.updated ? found.copy : await readUnlessGone(s, found.copy.id!);
+  const copyWins = updatedAt(deletion) > updatedAt(original);
+  if (!unknownBase) {
+    log.conflicts.push(conflictOf(s, id, original, { ...found.copy, ...deletion }, copyWins));
+  }
+  return !copyWins;
+}
+
+async function readUnlessGone(s: CopySide, id: string): Promise<Event | undefined> {
+  try {
+    return await s.readCopy.get(id);
+  } catch (err) {
+    if (!isGoneError(err)) throw err;
+    return undefined;
+  }
 }
 
 /** Full mode: a deleted copy deletes its original; the pass then forgets the pair. */

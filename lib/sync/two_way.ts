@@ -144,6 +144,8 @@ function copySide(own: PassInput, other: PassInput, side: "a" | "b"): CopySide {
     copies: other.changes,
     readOriginal: own.apis.source,
     writeOriginal: other.apis.dest,
+    readCopy: other.apis.source,
+    now: own.window.now,
     options: own.options,
     approved: own.approved,
   };

@@ -365,11 +365,10 @@ Deno.test({
 });
 
 Deno.test({
-  // OPEN (issue 17), found by a 2,000-sequence run: two events made in A, a run killed before it
-  // heard back from its first write, the person deletes a copy and retitles an original, another
-  // run killed; after a clean run A lacks an event the model keeps. Un-ignore once fixed.
-  name: "two-way: a copy deleted after a killed run, then its original retitled (open failure)",
-  ignore: true,
+  // Found by a 2,000-sequence run (issue 17): a run killed before it kept B's first cursor, a copy
+  // deleted, an original retitled, another run killed. The next run listed B in full, where a
+  // deleted copy does not show, and never saw the deletion: A kept an original B had no copy of.
+  name: "two-way: a copy deleted after a killed run, then an original retitled",
   async fn() {
     await using sb = await testSandbox();
     await converges(sb, [

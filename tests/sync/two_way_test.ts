@@ -229,3 +229,72 @@ Deno.test("two-way busy mode: an edit to a copy is reverted and logged, the orig
     assert.equal(again.a_to_b + again.b_to_a + again.conflicts, 0, "settled");
   });
 });
+
+Deno.test("two-way full mode: a copy deleted, then its original edited: the edit wins, the copy comes back", async () => {
+  await twoWay(async (p) => {
+    const a = await insert(p.source, p.sourceCal, "Planning", 1);
+    await p.sync();
+    const copy = (await copyOf(p.dest, p.destCal, p.config.id, a.id!))!;
+    await p.dest.events.delete({ calendarId: p.destCal, eventId: copy.id! });
+    await new Promise((r) => setTimeout(r, 5));
+    await p.source.events.patch({
+      calendarId: p.sourceCal,
+      eventId: a.id!,
+      requestBody: { summary: "Planning (moved on)" },
+    });
+    const r = await p.sync();
+    assert.equal(r.status, "success", JSON.stringify(r.failures));
+    assert.equal(r.conflicts, 1, "a deletion against an edit is a conflict");
+    assert.equal(r.conflict_details?.[0].winner, "original");
+    const original = (await p.source.events.get({ calendarId: p.sourceCal, eventId: a.id! })).data;
+    assert.equal(original.status, "confirmed", "the original stays");
+    const again = (await copyOf(p.dest, p.destCal, p.config.id, a.id!))!;
+    assert.equal(again.summary, "Planning (moved on)", "the copy is made again");
+    assert.notEqual(again.id, copy.id, "under a new id");
+    const settled = await p.sync();
+    assert.equal(settled.a_to_b + settled.b_to_a + settled.conflicts, 0);
+  });
+});
+
+Deno.test("two-way full mode: an original edited, then its copy deleted: the deletion wins", async () => {
+  await twoWay(async (p) => {
+    const a = await insert(p.source, p.sourceCal, "Review", 1);
+    await p.sync();
+    const copy = (await copyOf(p.dest, p.destCal, p.config.id, a.id!))!;
+    await p.source.events.patch({
+      calendarId: p.sourceCal,
+      eventId: a.id!,
+      requestBody: { summary: "Review (edited first)" },
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    await p.dest.events.delete({ calendarId: p.destCal, eventId: copy.id! });
+    const r = await p.sync();
+    assert.equal(r.status, "success", JSON.stringify(r.failures));
+    assert.equal(r.conflicts, 1);
+    assert.equal(r.conflict_details?.[0].winner, "copy");
+    assert.equal(r.conflict_details?.[0].original.summary, "Review (edited first)");
+    assert.deepEqual(await listRaw(p.source, p.sourceCal), [], "the original went with it");
+    assert.deepEqual(await listRaw(p.dest, p.destCal), []);
+  });
+});
+
+Deno.test("two-way: a copy deleted before the first run was kept (full listing) still counts", async () => {
+  await twoWay(async (p) => {
+    const a = await insert(p.source, p.sourceCal, "Gone", 1);
+    const keep = await insert(p.source, p.sourceCal, "Kept", 2);
+    await p.sync();
+    // No cursor on B's side: the next run lists B in full, where a deleted event does not show.
+    await p.db.query(
+      `UPDATE sync_configs SET reverse_sync_token = NULL, reverse_window_end = NULL WHERE id = $1`,
+      [p.config.id],
+    );
+    const copy = (await copyOf(p.dest, p.destCal, p.config.id, a.id!))!;
+    await p.dest.events.delete({ calendarId: p.destCal, eventId: copy.id! });
+    const r = await p.sync();
+    assert.equal(r.status, "success", JSON.stringify(r.failures));
+    assert.deepEqual((await listRaw(p.source, p.sourceCal)).map((e) => e.id), [keep.id]);
+    assert.deepEqual((await listRaw(p.dest, p.destCal)).map((e) => e.summary), ["Kept"]);
+    const again = await p.sync();
+    assert.equal(again.a_to_b + again.b_to_a, 0, "settled");
+  });
+});
