@@ -167,8 +167,17 @@ export const DIRECTION_CHOICES = [
     label: "Both ways (A ↔ B)",
     hint: "Each calendar's events are copied into the other, and an edit to a copy moves its " +
       "original too (if both changed, the later change wins).",
+    /** In busy mode copies are read-only (README, "Both ways"): the sentence says so instead. */
+    busyHint: "Each calendar's events are copied into the other as busy blocks; copies are " +
+      "read-only: an edit to a copy is undone and a deleted copy comes back.",
   },
 ] as const;
+
+/** The sentence a direction choice shows, true for the privacy mode picked with it. */
+export function directionHint(value: string, privacy: string | null | undefined): string {
+  const c = DIRECTION_CHOICES.find((c) => c.value === value) ?? DIRECTION_CHOICES[0];
+  return privacy === "busy" && "busyHint" in c ? c.busyHint : c.hint;
+}
 
 /** The arrow between a sync's two calendars. */
 export function arrowOf(direction: string | undefined): string {

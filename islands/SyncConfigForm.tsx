@@ -1,4 +1,5 @@
 import { useSignal } from "@preact/signals";
+import { useEffect, useRef } from "preact/hooks";
 import CalendarPicker from "@/islands/CalendarPicker.tsx";
 import NewSyncOptions from "@/islands/NewSyncOptions.tsx";
 import { optionsFromForm } from "@/components/sync_options_form.ts";
@@ -7,6 +8,7 @@ import {
   type CalendarGroupOption,
   CREATED_EVENT,
   DIRECTION_CHOICES,
+  directionHint,
   parsePick,
   pickerField,
   readApiError,
@@ -173,13 +175,38 @@ export default function SyncConfigForm(props: SyncConfigFormProps) {
   );
 }
 
-/** One way or both ways, one sentence each (the Edit dialog offers the same choice). */
+/**
+ * One way or both ways, one sentence each (the Edit dialog offers the same choice). The sentence
+ * follows the privacy mode picked in the same form: in busy mode copies are read-only.
+ */
 export function DirectionChoice(
   props: { value: string; onChange: (v: string) => void; error?: string; idPrefix?: string },
 ) {
   const prefix = props.idPrefix ?? "direction";
+  const box = useRef<HTMLFieldSetElement>(null);
+  const privacy = useSignal<string>("full");
+  const read = () => {
+    const field = box.current?.form?.elements.namedItem("privacy") as RadioNodeList | null;
+    privacy.value = field?.value || "full";
+  };
+  // After every render too: the Edit dialog puts its fields back when it opens, firing no event.
+  useEffect(read);
+  useEffect(() => {
+    const form = box.current?.form;
+    if (!form) return;
+    form.addEventListener("change", read);
+    form.addEventListener("input", read);
+    return () => {
+      form.removeEventListener("change", read);
+      form.removeEventListener("input", read);
+    };
+  }, []);
   return (
-    <fieldset class="field choice" aria-describedby={props.error ? `${prefix}-error` : undefined}>
+    <fieldset
+      ref={box}
+      class="field choice"
+      aria-describedby={props.error ? `${prefix}-error` : undefined}
+    >
       <legend>Direction</legend>
       {DIRECTION_CHOICES.map((c) => (
         <div key={c.value} class="choice__option">
@@ -193,7 +220,9 @@ export function DirectionChoice(
             aria-describedby={`${prefix}-${c.value}-hint`}
           />
           <label for={`${prefix}-${c.value}`}>{c.label}</label>
-          <p id={`${prefix}-${c.value}-hint`} class="field__hint">{c.hint}</p>
+          <p id={`${prefix}-${c.value}-hint`} class="field__hint">
+            {directionHint(c.value, privacy.value)}
+          </p>
         </div>
       ))}
       {props.error && <p id={`${prefix}-error`} class="field__error">{props.error}</p>}

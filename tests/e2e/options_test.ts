@@ -76,7 +76,11 @@ Deno.test({
       const ok = await t.step("a new sync in busy mode with a prefix, previewed", async () => {
         await page.getByLabel("Source calendar").selectOption({ label: "Work (primary)" });
         await page.getByLabel("Destination calendar").selectOption({ label: "Main (primary)" });
+        const bothWays = page.locator("#direction-two_way-hint");
+        assert.match(await bothWays.innerText(), /an edit to a copy moves its original too/);
         await page.getByLabel(/^Busy only/).check();
+        // Busy copies are read-only: the direction's sentence says so.
+        await bothWays.getByText(/copies are read-only: an edit to a copy is undone/).waitFor();
         await page.getByLabel("Put before every copy's title").fill("[Work] ");
         const preview = page.getByTestId("new-preview");
         await preview.getByText(/^This will create [1-9]\d*, update \d+ and remove 0 copies\.$/)
@@ -98,7 +102,10 @@ Deno.test({
         await page.getByRole("link", { name: new RegExp(`^Edit\\s+${SYNC_RE}$`) }).click();
         const dialog = page.getByRole("dialog", { name: `Edit the sync ${SYNC}` });
         await dialog.waitFor();
+        const bothWays = dialog.locator("[id$='-direction-two_way-hint']");
+        assert.match(await bothWays.innerText(), /copies are read-only/);
         await dialog.getByLabel(/^Full details/).check();
+        await bothWays.getByText(/an edit to a copy moves its original too/).waitFor();
         const preview = dialog.getByTestId("preview");
         await preview.getByText(/^This will create 0, update [1-9]\d* and remove 0 copies\.$/)
           .waitFor();
