@@ -12,7 +12,9 @@
  * - deleted: in full mode the original is deleted too, through the deletion guard (more deleted
  *   copies than it allows wait for the owner's review), unless the original was edited after the
  *   deletion (a conflict the edit wins); in busy mode the copy is made again (a new generation).
- *   A full listing shows no deleted event: the copies it misses are read one by one.
+ *   A full listing shows no deleted event: the copies it misses are read one by one;
+ * - an occurrence of a copied series edited or cancelled (an exception of the copy): settled the
+ *   same way against the original occurrence, which gets the exception in full mode.
  *
  * Only what is decided here is remembered in the book, for this run: a run killed before it acts
  * finds the same edit on the next one (the cursors only move once both passes are done).
@@ -24,11 +26,11 @@ import { copyWritten } from "./copy_state.ts";
 import { failureReason } from "./failure_reason.ts";
 import { liveCopies, needsReview } from "./guard.ts";
 import type { DestApi, Event, SourceApi } from "./google_api.ts";
-import { contentHash } from "./ids.ts";
+import { contentHash, syncClusterId } from "./ids.ts";
 import type { MappingBook } from "./mappings.ts";
 import type { SyncOptions } from "./options.ts";
 import type { SourceChanges } from "./source.ts";
-import { COPY_MARKERS, transformEvent } from "./transform.ts";
+import { COPY_MARKERS, instanceKey, transformEvent } from "./transform.ts";
 
 /** One direction's copies, as seen from the other calendar's listing. */
 export interface CopySide {
@@ -73,12 +75,162 @@ interface Found {
 /** Settles every copy of `s` edited or deleted since the engine last wrote it. */
 export async function settleCopyEdits(s: CopySide, policy: CopyEditPolicy, log: CopyEditLog) {
   const found = editedCopies(s, await unlistedCopies(s));
+  // Found before the series are settled: whether an original series changed is its own doing.
+  const instances = await editedInstances(s);
   const held = policy === "flow_back" ? heldDeletions(s, found) : 0;
   log.held += held;
   for (const f of found) {
     if (held > 0 && f.copy.status === "cancelled") continue;
     await settleOne(s, f, policy, log);
   }
+  for (const f of instances) {
+    await settleOne(s, f, policy, log, () => settleInstance(s, f, policy, log));
+  }
+}
+
+/** An occurrence of a copied series, edited or cancelled in the copy's calendar. */
+interface FoundInstance extends Found {
+  /** The mapping of the copied series. */
+  series: EventMapping;
+  /** The original occurrence's id (`{series}_{key}`, Google's instance id convention). */
+  originalId: string;
+  /** Its mapping, when the occurrence was an exception the engine wrote. */
+  instance?: EventMapping;
+  /** The original series changed since the last run (a change of every occurrence). */
+  seriesChanged: boolean;
+}
+
+/**
+ * The occurrences of copied series listed as changed in the copies' calendar without the engine
+ * having written them so: an exception the person made (moved, retitled) or an occurrence they
+ * cancelled. Only series whose copy is settled (`live`: a run killed between a series and its
+ * exceptions leaves them unknown).
+ */
+async function editedInstances(s: CopySide): Promise<FoundInstance[]> {
+  const seriesByDestId = new Map<string, EventMapping>();
+  for (const m of s.book.values()) {
+    if (m.source_recurring_id === null && m.state === "live") {
+      seriesByDestId.set(m.dest_event_id, m);
+    }
+  }
+  const found: FoundInstance[] = [];
+  for (const copy of [...s.copies.slice, ...s.copies.items]) {
+    const series = copy.recurringEventId ? seriesByDestId.get(copy.recurringEventId) : undefined;
+    const key = series && instanceKey(copy);
+    if (!series || !key || copy.id !== `${series.dest_event_id}_${key}`) continue;
+    const originalId = `${series.source_event_id}_${key}`;
+    const instance = s.book.get(originalId);
+    if (instance && instance.dest_event_id !== copy.id) continue; // a stand-in: left to the pass
+    if (instance?.state === "pending") continue;
+    const cancelled = copy.status === "cancelled";
+    if (instance?.state === "cancelled" ? cancelled : copy.etag === instance?.dest_etag) continue;
+    const mapping = instance ?? {
+      ...series,
+      source_event_id: originalId,
+      dest_event_id: copy.id,
+      source_recurring_id: series.source_event_id,
+      state: "live",
+      content_hash: null,
+      dest_etag: null,
+    };
+    const master = listedOriginal(s, series.source_event_id);
+    const seriesChanged = master !== undefined &&
+      await hashOf(s, master, series) !== series.content_hash;
+    found.push({ copy, mapping, series, originalId, instance, seriesChanged });
+  }
+  return found;
+}
+
+/**
+ * One edited occurrence of a copied series, settled like a single copy: in full mode the edit (or
+ * the cancellation) flows back to the original occurrence unless the original occurrence changed
+ * later; in busy mode the occurrence is written again from the original.
+ */
+async function settleInstance(
+  s: CopySide,
+  f: FoundInstance,
+  policy: CopyEditPolicy,
+  log: CopyEditLog,
+) {
+  const { copy, originalId, instance } = f;
+  // A deleted original series takes its copy with it (deleted by the person, or with its copy).
+  if (listedOriginal(s, f.series.source_event_id)?.status === "cancelled") return;
+  // An edited one is a change of every occurrence, the later one: the occurrence is written again.
+  const seriesChanged = f.seriesChanged;
+  const listed = s.originals.items.find((e) => e.id === originalId) ??
+    s.originals.slice.find((e) => e.id === originalId);
+  const adopted: EventMapping = {
+    ...f.mapping,
+    state: "live",
+    dest_etag: copy.etag ?? null,
+  };
+  const cancelled = copy.status === "cancelled";
+  const original = listed ?? await fetchOriginal(s, originalId);
+  if (!original) return;
+  const copyHash = cancelled ? null : await instanceHash(s, copy, f);
+  const originalHash = await instanceHash(s, original, f);
+  // Busy mode: what the copy shows is not what its original's copy would hash to (no title).
+  if (copyHash !== null && copyHash === originalHash && policy === "flow_back") {
+    // Our own write seen again (its answer lost) or a change to fields that are not copied.
+    if (instance) s.book.remember({ ...adopted, content_hash: originalHash });
+    return;
+  }
+  // No mapping: the occurrence was never an exception; it changed if the listing shows it.
+  const originalChanged = instance ? originalHash !== instance.content_hash : listed !== undefined;
+  const copyWins = policy === "flow_back" && !seriesChanged &&
+    (!originalChanged || updatedAt(copy) > updatedAt(original));
+  if (originalChanged || seriesChanged || policy === "revert") {
+    log.conflicts.push(conflictOf(s, originalId, original, copy, copyWins));
+  }
+  if (!copyWins) {
+    // The occurrence is written again from the original (a cancelled one comes back).
+    s.book.remember({
+      ...adopted,
+      dest_etag: cancelled ? null : adopted.dest_etag,
+      content_hash: null,
+    });
+    return;
+  }
+  if (cancelled) {
+    try {
+      await s.writeOriginal.delete(originalId, original.etag ?? null);
+      log.writes++;
+    } catch (err) {
+      if (!isGoneError(err)) throw err;
+    }
+    const gone: Event = {
+      id: originalId,
+      recurringEventId: f.series.source_event_id,
+      status: "cancelled",
+      originalStartTime: original.originalStartTime,
+    };
+    s.originals.items = [...s.originals.items.filter((e) => e.id !== originalId), gone];
+    if (instance) s.book.remember({ ...adopted, dest_etag: null });
+    return;
+  }
+  const patched = await s.writeOriginal.patch(originalId, editOf(copy), original.etag ?? null);
+  log.writes++;
+  s.originals.items = [...s.originals.items.filter((e) => e.id !== originalId), patched];
+  s.originals.slice = s.originals.slice.filter((e) => e.id !== originalId);
+  // Written again from the original: markers and all, under the etag it has now.
+  s.book.remember({ ...adopted, content_hash: null });
+}
+
+function listedOriginal(s: CopySide, id: string): Event | undefined {
+  return s.originals.items.find((e) => e.id === id) ?? s.originals.slice.find((e) => e.id === id);
+}
+
+/** The hash of the occurrence copy `ev` makes (as the planner hashes instances). */
+async function instanceHash(s: CopySide, ev: Event, f: FoundInstance): Promise<string | null> {
+  const t = transformEvent({ ...ev, extendedProperties: undefined }, {
+    configId: s.configId,
+    sourceEventId: f.originalId,
+    syncClusterId: f.instance?.sync_cluster_id ?? await syncClusterId(s.configId, f.originalId),
+    options: s.options,
+  });
+  return t.kind === "copy"
+    ? await contentHash({ ...t.body, master: f.series.dest_event_id })
+    : null;
 }
 
 /** The deleted copies whose originals the guard keeps (all of them, or 0). */
@@ -87,9 +239,15 @@ function heldDeletions(s: CopySide, found: Found[]): number {
   return !s.approved && needsReview(deleted, liveCopies(s.book)) ? deleted : 0;
 }
 
-async function settleOne(s: CopySide, found: Found, policy: CopyEditPolicy, log: CopyEditLog) {
+async function settleOne(
+  s: CopySide,
+  found: Found,
+  policy: CopyEditPolicy,
+  log: CopyEditLog,
+  how = () => settle(s, found, policy, log),
+) {
   try {
-    await settle(s, found, policy, log);
+    await how();
   } catch (err) {
     if (googleErrorStatus(err) === undefined) throw err;
     log.failures.push({

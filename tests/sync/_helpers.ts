@@ -233,9 +233,17 @@ function sortKey(x: Comparable) {
   return JSON.stringify([x.start, x.end, x.summary, x.description]);
 }
 
-/** What the destination must show for a list of source instances: the copy rules applied. */
-export function expectedCopies(sourceInstances: Event[]) {
-  const out = sourceInstances.map(expectedCopy).filter((c) => c !== undefined);
+/** A copy as busy mode shows it (default busy title): only the times and the transparency. */
+export function asBusy(c: Comparable): Comparable {
+  return { ...c, summary: "Busy", description: null, location: null, visibility: "private" };
+}
+
+/**
+ * What the destination must show for a list of source instances: the copy rules applied (`as`
+ * applies the config's options on top, e.g. `asBusy`).
+ */
+export function expectedCopies(sourceInstances: Event[], as = (c: Comparable) => c) {
+  const out = sourceInstances.map(expectedCopy).filter((c) => c !== undefined).map(as);
   return out.sort((a, b) => sortKey(a) < sortKey(b) ? -1 : 1);
 }
 
@@ -294,7 +302,12 @@ function endless(series: Event): boolean {
  * scrolling months ahead sees on each side. An exception whose occurrence the copy's rule lacks
  * is copied as an event of its own, so it counts with its series.
  */
-export async function seriesMirrorOf(p: Pair, now: Date, key?: string) {
+export async function seriesMirrorOf(
+  p: Pair,
+  now: Date,
+  key?: string,
+  as?: (c: Comparable) => Comparable,
+) {
   // Two-way: a calendar also holds originals and the other direction's copies; `key` picks one.
   const copies = (await listRaw(p.dest, p.destCal)).filter((ev) =>
     key === undefined || ev.extendedProperties?.shared?.[COPY_MARKERS.configId] === key
@@ -322,7 +335,7 @@ export async function seriesMirrorOf(p: Pair, now: Date, key?: string) {
     out.push({
       sourceId,
       summary: copy.summary,
-      expected: expectedCopies(s),
+      expected: expectedCopies(s, as),
       actual: actualCopies([...d, ...loose]),
     });
   }
@@ -330,8 +343,14 @@ export async function seriesMirrorOf(p: Pair, now: Date, key?: string) {
 }
 
 /** Asserts that every copied series shows, from now to its end, exactly what its source shows. */
-export async function assertSeriesMirror(p: Pair, now: Date, step: string, key?: string) {
-  const series = await seriesMirrorOf(p, now, key);
+export async function assertSeriesMirror(
+  p: Pair,
+  now: Date,
+  step: string,
+  key?: string,
+  as?: (c: Comparable) => Comparable,
+) {
+  const series = await seriesMirrorOf(p, now, key, as);
   for (const x of series) {
     assert.deepEqual(x.actual, x.expected, `${step}: series "${x.summary}" (${x.sourceId})`);
   }

@@ -298,3 +298,134 @@ Deno.test("two-way: a copy deleted before the first run was kept (full listing) 
     assert.equal(again.a_to_b + again.b_to_a, 0, "settled");
   });
 });
+
+/** A daily series of five in A, copied to B; the copy's occurrences in B. */
+async function copiedSeries(p: Pair) {
+  const series = (await p.source.events.insert({
+    calendarId: p.sourceCal,
+    requestBody: {
+      summary: "Standup",
+      start: { dateTime: at(1), timeZone: "UTC" },
+      end: { dateTime: at(1 + 1 / 24), timeZone: "UTC" },
+      recurrence: ["RRULE:FREQ=DAILY;COUNT=5"],
+    },
+  })).data;
+  const first = await p.sync();
+  assert.equal(first.status, "success", JSON.stringify(first.failures));
+  const copy = (await copyOf(p.dest, p.destCal, p.config.id, series.id!))!;
+  const occurrences = async (cal: Calendar, calendarId: string, eventId: string) =>
+    (await cal.events.instances({ calendarId, eventId })).data.items ?? [];
+  return {
+    series,
+    copy,
+    inA: () => occurrences(p.source, p.sourceCal, series.id!),
+    inB: () => occurrences(p.dest, p.destCal, copy.id!),
+  };
+}
+
+const shifted = (t: string, hours: number) =>
+  new Date(Date.parse(t) + hours * 3_600_000).toISOString();
+
+Deno.test("two-way full mode: one occurrence of a copied series moved in B moves it in A", async () => {
+  await twoWay(async (p) => {
+    const s = await copiedSeries(p);
+    const third = (await s.inB())[2];
+    await p.dest.events.patch({
+      calendarId: p.destCal,
+      eventId: third.id!,
+      requestBody: {
+        summary: "Standup (later)",
+        start: { dateTime: shifted(third.start!.dateTime!, 2), timeZone: "UTC" },
+        end: { dateTime: shifted(third.end!.dateTime!, 2), timeZone: "UTC" },
+      },
+    });
+    const r = await p.sync();
+    assert.equal(r.status, "success", JSON.stringify(r.failures));
+    assert.equal(r.conflicts, 0);
+    const inA = await s.inA();
+    assert.equal(inA.length, 5);
+    assert.equal(inA[2].summary, "Standup (later)", "the exception flowed back");
+    assert.equal(
+      Date.parse(inA[2].start!.dateTime!),
+      Date.parse(shifted(third.start!.dateTime!, 2)),
+    );
+    assert.deepEqual(
+      inA.filter((_, i) => i !== 2).map((e) => e.summary),
+      ["Standup", "Standup", "Standup", "Standup"],
+      "the other occurrences are untouched",
+    );
+    assert.equal((await s.inB())[2].summary, "Standup (later)");
+    const again = await p.sync();
+    assert.equal(again.api_calls, 2, "settled: one listing per side");
+    assert.equal(again.a_to_b + again.b_to_a + again.conflicts, 0, JSON.stringify(again));
+  });
+});
+
+Deno.test("two-way full mode: one occurrence of a copied series cancelled in B is cancelled in A", async () => {
+  await twoWay(async (p) => {
+    const s = await copiedSeries(p);
+    const second = (await s.inB())[1];
+    await p.dest.events.delete({ calendarId: p.destCal, eventId: second.id! });
+    const r = await p.sync();
+    assert.equal(r.status, "success", JSON.stringify(r.failures));
+    const inA = await s.inA();
+    assert.equal(inA.length, 4, "the occurrence is cancelled in A too");
+    assert.ok(
+      !inA.some((e) => e.originalStartTime?.dateTime === second.originalStartTime?.dateTime),
+    );
+    assert.equal((await s.inB()).length, 4);
+    const original = (await p.source.events.get({ calendarId: p.sourceCal, eventId: s.series.id! }))
+      .data;
+    assert.equal(original.status, "confirmed", "the series itself stays");
+    const again = await p.sync();
+    assert.equal(again.api_calls, 2);
+    assert.equal(again.a_to_b + again.b_to_a + again.conflicts, 0, JSON.stringify(again));
+  });
+});
+
+Deno.test("two-way: an occurrence edited in B and the same occurrence later in A: A's wins", async () => {
+  await twoWay(async (p) => {
+    const s = await copiedSeries(p);
+    const [inB, inA] = [await s.inB(), await s.inA()];
+    await p.dest.events.patch({
+      calendarId: p.destCal,
+      eventId: inB[3].id!,
+      requestBody: { summary: "copy edit" },
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    await p.source.events.patch({
+      calendarId: p.sourceCal,
+      eventId: inA[3].id!,
+      requestBody: { summary: "original edit, later" },
+    });
+    const r = await p.sync();
+    assert.equal(r.status, "success", JSON.stringify(r.failures));
+    assert.equal(r.conflicts, 1);
+    assert.equal(r.conflict_details?.[0].winner, "original");
+    assert.equal((await s.inA())[3].summary, "original edit, later");
+    assert.equal((await s.inB())[3].summary, "original edit, later");
+    const again = await p.sync();
+    assert.equal(again.a_to_b + again.b_to_a + again.conflicts, 0, JSON.stringify(again));
+  });
+});
+
+Deno.test("two-way busy mode: occurrences of a copied series are read-only too", async () => {
+  await twoWay(async (p) => {
+    await setOptions(p, { privacy: "busy" });
+    const s = await copiedSeries(p);
+    const inB = await s.inB();
+    await p.dest.events.patch({
+      calendarId: p.destCal,
+      eventId: inB[0].id!,
+      requestBody: { summary: "Edited occurrence" },
+    });
+    await p.dest.events.delete({ calendarId: p.destCal, eventId: inB[4].id! });
+    const r = await p.sync();
+    assert.equal(r.status, "success", JSON.stringify(r.failures));
+    assert.equal(r.conflicts, 2, "both reverts are logged");
+    assert.deepEqual((await s.inA()).map((e) => e.summary), Array(5).fill("Standup"));
+    assert.deepEqual((await s.inB()).map((e) => e.summary), Array(5).fill("Busy"), "undone");
+    const again = await p.sync();
+    assert.equal(again.a_to_b + again.b_to_a + again.conflicts, 0, JSON.stringify(again));
+  });
+});
