@@ -1,14 +1,13 @@
 /**
  * Two-way sync under random edits on BOTH calendars — creates, edits and deletions of originals
  * and of copies, moves in and out of the window, series and instance edits (occurrences of an
- * original series or of its copy), conflicting edits of one event on both sides between two runs —
- * interleaved with runs killed at random points (a write sent or not before the process dies, on
- * either calendar), in full mode or (one config in four) busy mode, where copies are read-only:
- * the model knows an edit to a copy is undone and a deleted copy comes back. After a final clean
- * run each
- * side's window equals the other's copies of it (expectedCopy, written apart from the engine), every
- * copied series shows what its original shows, no event has two copies, and a further run costs
- * two requests and writes nothing.
+ * original series or of its copy), conflicting changes of one event on both sides between two
+ * runs (the copy edited or deleted) — interleaved with runs killed at random points (a write sent
+ * or not before the process dies, on either calendar), in full mode or (one config in four) busy
+ * mode, where copies are read-only: the model knows an edit to a copy is undone and a deleted
+ * copy comes back. After a final clean run each side's window equals the other's copies of it
+ * (expectedCopy, written apart from the engine), every copied series shows what its original
+ * shows, no event has two copies, and a further run costs two requests and writes nothing.
  * SYNC_PROPERTY_RUNS sets the number of sequences (default 200); SYNC_PROPERTY_SEED replays one.
  */
 import assert from "node:assert/strict";
@@ -51,7 +50,8 @@ type Action =
     /** An occurrence of the original series, or of its copy in the other calendar. */
     target: Target;
   }
-  | { t: "conflict"; side: Side; pick: number; copyLast: boolean }
+  /** Original and copy both changed between two runs; `deleteCopy`: the copy's change deletes it. */
+  | { t: "conflict"; side: Side; pick: number; copyLast: boolean; deleteCopy: boolean }
   | { t: "sync" }
   | { t: "killed"; after: number; lost: boolean };
 
@@ -110,6 +110,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
       side,
       pick: fc.nat(),
       copyLast: fc.boolean(),
+      deleteCopy: fc.boolean(),
     }),
   },
   { weight: 2, arbitrary: fc.constant({ t: "sync" as const }) },
@@ -222,6 +223,11 @@ async function editInstance(w: World, a: Action & { t: "instance" }, n: number) 
   await cal.events.patch({ calendarId, eventId: inst.id!, requestBody });
 }
 
+async function deleteCopy(w: World, o: Original) {
+  const e = await targetOf(w, o, "copy");
+  if (e) await e.cal[0].events.delete({ calendarId: e.cal[1], eventId: e.id });
+}
+
 /** Both calendars' clients, aborting the run at its `after`-th write (sent first when `lost`). */
 function killing(p: Pair, after: number, lost: boolean, controller: AbortController) {
   let writes = 0;
@@ -283,9 +289,14 @@ async function apply(w: World, a: Action, n: number) {
       if (!o || !(await targetOf(w, o, "copy"))) return;
       const order: Target[] = a.copyLast ? ["original", "copy"] : ["copy", "original"];
       for (const t of order) {
-        await patch(w, o, t, { summary: `c${n}-${t}` });
+        if (t === "copy" && a.deleteCopy) await deleteCopy(w, o);
+        else await patch(w, o, t, { summary: `c${n}-${t}` });
         await new Promise((r) => setTimeout(r, 2));
       }
+      // A deletion is a change like an edit: the later one wins. An original retitled after its
+      // copy was deleted stays (its copy made again); one retitled before goes with its copy,
+      // except in busy mode, where a deleted copy always comes back.
+      if (a.deleteCopy && a.copyLast && !w.busy) w.originals.splice(w.originals.indexOf(o), 1);
       return;
     }
     case "sync": {
