@@ -47,6 +47,8 @@ export interface CopySide {
   writeOriginal: DestApi;
   /** Reads a copy in its calendar (one a full listing, which shows no deleted event, left out). */
   readCopy: SourceApi;
+  /** Writes in the copies' calendar: an occurrence of a copy whose original has none goes. */
+  writeCopy: DestApi;
   /** The run's now: copies that ended before it are not in a full listing, nor sought. */
   now: number;
   /** The config's options: the copy an original makes (busy mode shows no title). */
@@ -63,6 +65,8 @@ export interface CopyEditLog {
   failures: SyncFailure[];
   /** Originals written with an edit made to their copy. */
   writes: number;
+  /** Copies written here (in the copies' calendar), before the passes. */
+  copyWrites: number;
   /** Originals the deletion guard kept from being deleted with their copies (0: none). */
   held: number;
 }
@@ -166,7 +170,12 @@ async function settleInstance(
   };
   const cancelled = copy.status === "cancelled";
   const original = listed ?? await fetchOriginal(s, originalId);
-  if (!original) return;
+  if (!original) {
+    // The original series has no such occurrence (moved, or its rule changed since): nothing to
+    // carry back, and nothing for the pass to write over, so the copy's exception is taken off.
+    if (!cancelled) await cancelCopyOccurrence(s, copy, log);
+    return;
+  }
   const copyHash = cancelled ? null : await instanceHash(s, copy, f);
   const originalHash = await instanceHash(s, original, f);
   // Busy mode: what the copy shows is not what its original's copy would hash to (no title).
@@ -214,6 +223,15 @@ async function settleInstance(
   s.originals.slice = s.originals.slice.filter((e) => e.id !== originalId);
   // Written again from the original: markers and all, under the etag it has now.
   s.book.remember({ ...adopted, content_hash: null });
+}
+
+async function cancelCopyOccurrence(s: CopySide, copy: Event, log: CopyEditLog) {
+  try {
+    await s.writeCopy.delete(copy.id!, copy.etag ?? null);
+    log.copyWrites++;
+  } catch (err) {
+    if (!isGoneError(err)) throw err;
+  }
 }
 
 function listedOriginal(s: CopySide, id: string): Event | undefined {

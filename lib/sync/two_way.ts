@@ -63,11 +63,21 @@ interface Directions {
 export async function twoWaySteps(run: Run): Promise<void> {
   const { opts, config, window } = run;
   const d = await readBothSides(run);
-  const backToA: CopyEditLog = { conflicts: [], failures: [], writes: 0, held: 0 };
-  const backToB: CopyEditLog = { conflicts: [], failures: backToA.failures, writes: 0, held: 0 };
+  const backToA: CopyEditLog = { conflicts: [], failures: [], writes: 0, copyWrites: 0, held: 0 };
+  const backToB: CopyEditLog = {
+    conflicts: [],
+    failures: backToA.failures,
+    writes: 0,
+    copyWrites: 0,
+    held: 0,
+  };
   const passes: PassOutcome[] = [];
   run.twoWay = outcomeOf(d.reverseApis, backToA, backToB, passes);
-  run.applier = combined(passes, backToA.failures, () => backToA.writes + backToB.writes);
+  run.applier = combined(
+    passes,
+    backToA.failures,
+    () => backToA.writes + backToB.writes + backToA.copyWrites + backToB.copyWrites,
+  );
   if (!opts.dryRun) {
     const policy = copyEditPolicy(config);
     const [ofA, ofB] = [copySide(d.forward, d.reverse, "a"), copySide(d.reverse, d.forward, "b")];
@@ -145,6 +155,7 @@ function copySide(own: PassInput, other: PassInput, side: "a" | "b"): CopySide {
     readOriginal: own.apis.source,
     writeOriginal: other.apis.dest,
     readCopy: other.apis.source,
+    writeCopy: own.apis.dest,
     now: own.window.now,
     options: own.options,
     approved: own.approved,
@@ -171,8 +182,8 @@ function outcomeOf(
   return {
     conflicts: backToA.conflicts,
     apiCalls: () => reverseApis.apiCalls(),
-    aToB: () => writesOf(passes[0]?.applier?.counts) + backToB.writes,
-    bToA: () => writesOf(passes[1]?.applier?.counts) + backToA.writes,
+    aToB: () => writesOf(passes[0]?.applier?.counts) + backToB.writes + backToA.copyWrites,
+    bToA: () => writesOf(passes[1]?.applier?.counts) + backToA.writes + backToB.copyWrites,
     skipped: () => passes.reduce((n, p) => n + (p.plan?.skipped ?? 0), 0),
   };
 }

@@ -422,3 +422,22 @@ Deno.test({
     ] as Action[]);
   },
 });
+
+Deno.test({
+  // Found by a 2,000-sequence run: in busy mode, an occurrence of a series' copy retitled, then
+  // the original series moved before the next run. The original had no occurrence at that time
+  // any more, so the copy's exception stayed where it was, an event A did not have.
+  name: "two-way busy: an occurrence of a copy edited, then the original series moved",
+  async fn() {
+    await using sb = await testSandbox();
+    await converges(sb, [
+      { t: "series", side: "a", day: 0, hour: 0, daily: false, count: 0 },
+      { t: "sync" },
+      { t: "instance", side: "a", pick: 0, inst: 0, kind: "retitle", target: "copy" },
+      { t: "move", side: "a", pick: 0, day: 0, target: "original" },
+      { t: "sync" },
+      { t: "series", side: "a", day: 0, hour: 0, daily: false, count: 0 },
+      { t: "conflict", side: "a", pick: 0, copyLast: false, deleteCopy: false },
+    ], true);
+  },
+});
