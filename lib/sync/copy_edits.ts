@@ -161,8 +161,7 @@ async function settleInstance(
   if (listedOriginal(s, f.series.source_event_id)?.status === "cancelled") return;
   // An edited one is a change of every occurrence, the later one: the occurrence is written again.
   const seriesChanged = f.seriesChanged;
-  const listed = s.originals.items.find((e) => e.id === originalId) ??
-    s.originals.slice.find((e) => e.id === originalId);
+  const listed = listedOriginal(s, originalId);
   const adopted: EventMapping = {
     ...f.mapping,
     state: "live",
