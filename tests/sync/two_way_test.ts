@@ -429,3 +429,34 @@ Deno.test("two-way busy mode: occurrences of a copied series are read-only too",
     assert.equal(again.a_to_b + again.b_to_a + again.conflicts, 0, JSON.stringify(again));
   });
 });
+
+Deno.test("two-way: an occurrence edited in B, then the whole series moved in A: the move wins", async () => {
+  await twoWay(async (p) => {
+    const s = await copiedSeries(p);
+    await p.dest.events.patch({
+      calendarId: p.destCal,
+      eventId: (await s.inB())[0].id!,
+      requestBody: { summary: "copy edit" },
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    await p.source.events.patch({
+      calendarId: p.sourceCal,
+      eventId: s.series.id!,
+      requestBody: {
+        start: { dateTime: at(1 + 3 / 24), timeZone: "UTC" },
+        end: { dateTime: at(1 + 4 / 24), timeZone: "UTC" },
+      },
+    });
+    const r = await p.sync();
+    assert.equal(r.status, "success", JSON.stringify(r.failures));
+    const [inA, inB] = [await s.inA(), await s.inB()];
+    assert.deepEqual(inA.map((e) => e.summary), Array(5).fill("Standup"));
+    assert.deepEqual(
+      inB.map((e) => [e.summary, e.start?.dateTime]),
+      inA.map((e) => [e.summary, e.start?.dateTime]),
+      "the copy's stray exception is gone, its occurrences where A's are",
+    );
+    const again = await p.sync();
+    assert.equal(again.a_to_b + again.b_to_a + again.conflicts, 0, JSON.stringify(again));
+  });
+});
