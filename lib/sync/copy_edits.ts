@@ -22,7 +22,7 @@
 import type { EventMapping } from "@/lib/db/event_mappings.ts";
 import type { SyncConflict, SyncFailure } from "@/lib/db/sync_logs.ts";
 import { googleErrorStatus, isGoneError } from "@/lib/google/errors.ts";
-import { copyWritten } from "./copy_state.ts";
+import { copyStandsAlone, copyWritten } from "./copy_state.ts";
 import { failureReason } from "./failure_reason.ts";
 import { liveCopies, needsReview } from "./guard.ts";
 import type { DestApi, Event, SourceApi } from "./google_api.ts";
@@ -107,13 +107,14 @@ interface FoundInstance extends Found {
 /**
  * The occurrences of copied series listed as changed in the copies' calendar without the engine
  * having written them so: an exception the person made (moved, retitled) or an occurrence they
- * cancelled. Only series whose copy is settled (`live`: a run killed between a series and its
- * exceptions leaves them unknown).
+ * cancelled. A series whose copy is not settled (a run killed before it heard back, or between
+ * the series and its exceptions) has no hash to compare: its original counts as changed when
+ * listed, and wins.
  */
 async function editedInstances(s: CopySide): Promise<FoundInstance[]> {
   const seriesByDestId = new Map<string, EventMapping>();
   for (const m of s.book.values()) {
-    if (m.source_recurring_id === null && m.state === "live") {
+    if (m.source_recurring_id === null && copyStandsAlone(m)) {
       seriesByDestId.set(m.dest_event_id, m);
     }
   }
@@ -139,7 +140,7 @@ async function editedInstances(s: CopySide): Promise<FoundInstance[]> {
     };
     const master = listedOriginal(s, series.source_event_id);
     const seriesChanged = master !== undefined &&
-      await hashOf(s, master, series) !== series.content_hash;
+      (series.state !== "live" || await hashOf(s, master, series) !== series.content_hash);
     found.push({ copy, mapping, series, originalId, instance, seriesChanged });
   }
   return found;

@@ -441,3 +441,21 @@ Deno.test({
     ], true);
   },
 });
+
+Deno.test({
+  // Found by a 2,000-sequence run: in busy mode, a run killed after Google took the copy of B's
+  // series but before the engine heard back; the person then retitled an occurrence of that copy.
+  // The series copy was not settled, so its occurrences were not looked at, and the edit stayed.
+  name: "two-way busy: an occurrence of an unconfirmed series copy edited",
+  async fn() {
+    await using sb = await testSandbox();
+    await converges(sb, [
+      { t: "series", side: "b", day: 0, hour: 0, daily: false, count: 0 },
+      { t: "single", side: "a", day: 0, hour: 0, allDay: false },
+      { t: "killed", after: 1, lost: true },
+      { t: "single", side: "a", day: 0, hour: 0, allDay: false },
+      { t: "move", side: "a", pick: 0, day: 0, target: "original" },
+      { t: "instance", side: "b", pick: 0, inst: 0, kind: "retitle", target: "copy" },
+    ], true);
+  },
+});
