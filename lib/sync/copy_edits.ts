@@ -358,7 +358,11 @@ async function settle(s: CopySide, found: Found, policy: CopyEditPolicy, log: Co
     s.book.remember({ ...adopted, state: "deleted", dest_etag: null });
     return await ensurePlanned(s, id, listed);
   }
-  if (policy === "revert" && !unknownBase) return await revert(s, found, adopted, log, listed);
+  if (policy === "revert") {
+    // An unconfirmed write is written again by the pass anyway (its hash cannot tell: busy mode
+    // hides the title an edit changed).
+    return unknownBase ? undefined : await revert(s, found, adopted, log, listed);
+  }
   const original = listed ?? (unknownBase ? await fetchOriginal(s, id) : undefined);
   if (unknownBase && !original) return;
   const copyHash = await hashOf(s, { ...copy, extendedProperties: undefined }, mapping);

@@ -459,3 +459,22 @@ Deno.test({
     ], true);
   },
 });
+
+Deno.test({
+  // Found by a 2,000-sequence run on PostgreSQL: in busy mode, a run killed after Google took a
+  // series' copy but before the engine heard back; the person retitled that copy. Its hash, taken
+  // through the busy transform (which hides titles), matched the original's, so the edit was
+  // adopted as the engine's own write and never undone.
+  name: "two-way busy: an unconfirmed copy retitled is still undone",
+  async fn() {
+    await using sb = await testSandbox();
+    await converges(sb, [
+      { t: "series", side: "a", day: 0, hour: 0, daily: false, count: 0 },
+      { t: "killed", after: 0, lost: true },
+      { t: "retitle", side: "a", pick: 0, target: "original" },
+      { t: "single", side: "a", day: 0, hour: 0, allDay: false },
+      { t: "conflict", side: "a", pick: 0, copyLast: false, deleteCopy: false },
+      { t: "move", side: "a", pick: 0, day: 0, target: "copy" },
+    ], true);
+  },
+});
