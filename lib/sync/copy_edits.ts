@@ -176,7 +176,7 @@ async function settleInstance(
     if (!cancelled) await cancelCopyOccurrence(s, copy, log);
     return;
   }
-  const copyHash = cancelled ? null : await instanceHash(s, copy, f);
+  const copyHash = cancelled ? null : await instanceHash(s, asOriginal(s, copy), f);
   const originalHash = await instanceHash(s, original, f);
   // Busy mode: what the copy shows is not what its original's copy would hash to (no title).
   if (copyHash !== null && copyHash === originalHash && policy === "flow_back") {
@@ -217,7 +217,7 @@ async function settleInstance(
     if (instance) s.book.remember({ ...adopted, dest_etag: null });
     return;
   }
-  const patched = await s.writeOriginal.patch(originalId, editOf(copy), original.etag ?? null);
+  const patched = await s.writeOriginal.patch(originalId, editOf(s, copy), original.etag ?? null);
   log.writes++;
   s.originals.items = [...s.originals.items.filter((e) => e.id !== originalId), patched];
   s.originals.slice = s.originals.slice.filter((e) => e.id !== originalId);
@@ -365,7 +365,7 @@ async function settle(s: CopySide, found: Found, policy: CopyEditPolicy, log: Co
   }
   const original = listed ?? (unknownBase ? await fetchOriginal(s, id) : undefined);
   if (unknownBase && !original) return;
-  const copyHash = await hashOf(s, { ...copy, extendedProperties: undefined }, mapping);
+  const copyHash = await hashOf(s, asOriginal(s, copy), mapping);
   const originalHash = original ? await hashOf(s, original, mapping) : mapping.content_hash;
   if (copyHash === originalHash) {
     // Kept, not only remembered, when the write was unconfirmed: the copy is known now.
@@ -384,7 +384,7 @@ async function settle(s: CopySide, found: Found, policy: CopyEditPolicy, log: Co
     s.book.remember({ ...adopted, content_hash: null });
     return await ensurePlanned(s, id, original);
   }
-  const patched = await s.writeOriginal.patch(id, editOf(copy), original?.etag ?? null);
+  const patched = await s.writeOriginal.patch(id, editOf(s, copy), original?.etag ?? null);
   log.writes++;
   s.originals.items = [...s.originals.items.filter((e) => e.id !== id), patched];
   s.originals.slice = s.originals.slice.filter((e) => e.id !== id);
@@ -497,20 +497,37 @@ function updatedAt(ev: Event | undefined): number {
   return ev?.updated ? Date.parse(ev.updated) : 0;
 }
 
-/** The fields an edit of a copy carries back to its original (cleared ones cleared). */
-function editOf(copy: Event): Event {
+/**
+ * The fields an edit of a copy carries back to its original (cleared ones cleared): only those
+ * the options copy, as the original shows them. A field the copy does not carry (a description
+ * not copied) is not cleared on the original, nor is the destination's colour or the title's
+ * prefix given to it.
+ */
+function editOf(s: CopySide, copy: Event): Event {
+  const { copy: o } = s.options;
   const body: Event = {
-    summary: copy.summary ?? null,
-    description: copy.description ?? null,
-    location: copy.location ?? null,
+    summary: withoutPrefix(s, copy.summary) ?? null,
     start: copy.start,
     end: copy.end,
     transparency: copy.transparency ?? null,
     visibility: copy.visibility ?? null,
-    colorId: copy.colorId ?? null,
   };
+  if (o.copy_description) body.description = copy.description ?? null;
+  if (o.copy_location) body.location = copy.location ?? null;
+  if (o.copy_color && !o.dest_color_id) body.colorId = copy.colorId ?? null;
   if (copy.recurrence?.length) body.recurrence = copy.recurrence;
   return body;
+}
+
+/** A copy's title as its original would show it: the options' prefix taken off. */
+function withoutPrefix(s: CopySide, title: string | null | undefined) {
+  const prefix = s.options.copy.title_prefix;
+  return prefix && title?.startsWith(prefix) ? title.slice(prefix.length) : title;
+}
+
+/** A copy seen as an original: no markers, no prefix (the transform adds them again). */
+function asOriginal(s: CopySide, copy: Event): Event {
+  return { ...copy, extendedProperties: undefined, summary: withoutPrefix(s, copy.summary) };
 }
 
 function conflictOf(

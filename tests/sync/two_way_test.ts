@@ -460,3 +460,39 @@ Deno.test("two-way: an occurrence edited in B, then the whole series moved in A:
     assert.equal(again.a_to_b + again.b_to_a + again.conflicts, 0, JSON.stringify(again));
   });
 });
+
+Deno.test("two-way with a prefix, descriptions not copied: an edit to a copy takes neither back", async () => {
+  await twoWay(async (p) => {
+    await setOptions(p, { title_prefix: "[W] ", copy_description: false });
+    const a = await insert(p.source, p.sourceCal, "Sync", 1);
+    await p.source.events.patch({
+      calendarId: p.sourceCal,
+      eventId: a.id!,
+      requestBody: { description: "private notes" },
+    });
+    await p.sync();
+    const copy = (await copyOf(p.dest, p.destCal, p.config.id, a.id!))!;
+    assert.equal(copy.summary, "[W] Sync");
+    await p.dest.events.patch({
+      calendarId: p.destCal,
+      eventId: copy.id!,
+      requestBody: {
+        summary: "[W] Sync (moved)",
+        start: { dateTime: at(2), timeZone: "UTC" },
+        end: { dateTime: at(2 + 1 / 24), timeZone: "UTC" },
+      },
+    });
+    const r = await p.sync();
+    assert.equal(r.status, "success", JSON.stringify(r.failures));
+    const original = (await p.source.events.get({ calendarId: p.sourceCal, eventId: a.id! })).data;
+    assert.equal(original.summary, "Sync (moved)", "the prefix is the copy's, not the original's");
+    assert.equal(original.description, "private notes", "not copied, so not cleared either");
+    assert.equal(Date.parse(original.start!.dateTime!), Date.parse(at(2)));
+    assert.equal(
+      (await copyOf(p.dest, p.destCal, p.config.id, a.id!))?.summary,
+      "[W] Sync (moved)",
+    );
+    const again = await p.sync();
+    assert.equal(again.a_to_b + again.b_to_a + again.conflicts, 0, JSON.stringify(again));
+  });
+});
