@@ -174,6 +174,15 @@ async function settleInstance(
     // The original series has no such occurrence (moved, or its rule changed since): nothing to
     // carry back, and nothing for the pass to write over, so the copy's exception is taken off.
     if (!cancelled) await cancelCopyOccurrence(s, copy, log);
+    // Remembered as cancelled: the next run lists that deletion and must not read it again.
+    const cluster = instance?.sync_cluster_id ?? await syncClusterId(s.configId, originalId);
+    await s.book.record({
+      ...f.mapping,
+      sync_cluster_id: cluster,
+      state: "cancelled",
+      content_hash: null,
+      dest_etag: null,
+    });
     return;
   }
   const copyHash = cancelled ? null : await instanceHash(s, asOriginal(s, copy), f);

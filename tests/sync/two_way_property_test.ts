@@ -478,3 +478,22 @@ Deno.test({
     ], true);
   },
 });
+
+Deno.test({
+  // Found by a 2,000-sequence run: a series moved, an occurrence of its copy retitled at the old
+  // time. The run took that stray occurrence off the copy; the next run listed the deletion and
+  // read the original occurrence again (three requests where a converged config costs two).
+  name: "two-way: a stray occurrence taken off a copy is not read again",
+  async fn() {
+    await using sb = await testSandbox();
+    await converges(sb, [
+      { t: "series", side: "a", day: 0, hour: 0, daily: false, count: 0 },
+      { t: "killed", after: 1, lost: false },
+      { t: "move", side: "a", pick: 0, day: 0, target: "original" },
+      { t: "instance", side: "a", pick: 0, inst: 0, kind: "retitle", target: "original" },
+      { t: "retitle", side: "a", pick: 0, target: "original" },
+      { t: "instance", side: "a", pick: 0, inst: 0, kind: "retitle", target: "copy" },
+      { t: "retitle", side: "a", pick: 0, target: "original" },
+    ] as Action[]);
+  },
+});
