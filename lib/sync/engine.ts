@@ -1,32 +1,22 @@
 /**
  * The sync engine, top to bottom: lease → log → read the source → plan → apply → record → finish.
  * What a run will do is decided in plan.ts, how writes are sent in apply.ts, what is remembered
- * between runs in mappings.ts, how the source is read in source.ts; one direction's plan-and-apply
- * is a pass (pass.ts), a two-way run is two (two_way.ts); what a run is given is run_context.ts.
+ * between runs in mappings.ts, how the source is read in source.ts, its log row in run_log.ts;
+ * one direction's plan-and-apply is a pass (pass.ts), a two-way run is two (two_way.ts); what a
+ * run is given is run_context.ts.
  */
 import { getSyncConfigOfAnyUser } from "../db/sync_configs.ts";
-import {
-  finishSyncRun,
-  INTERRUPTED_MESSAGE,
-  recordTwoWayLog,
-  startSyncLog,
-  type SyncFailure,
-  type SyncTrigger,
-} from "../db/sync_logs.ts";
+import type { SyncFailure, SyncTrigger } from "../db/sync_logs.ts";
 import { isAbortError, isAuthLost } from "../google/errors.ts";
 import { failureReason } from "./failure_reason.ts";
 import { googleApisFor } from "./google_api.ts";
-import {
-  type HeldSyncLease,
-  SyncInProgressError,
-  SyncLeaseLostError,
-  withSyncLease,
-} from "./lease.ts";
+import { type HeldSyncLease, SyncInProgressError, withSyncLease } from "./lease.ts";
 import { MappingBook } from "./mappings.ts";
 import { syncOptionsOf } from "./options.ts";
 import { passDone, syncPass } from "./pass.ts";
 import type * as planner from "./plan.ts";
 import type { Run, RunSyncOptions } from "./run_context.ts";
+import { finishRun, logRow } from "./run_log.ts";
 import {
   runCountsOf,
   type RunEnding,
@@ -74,7 +64,7 @@ async function runLeased(opts: RunSyncOptions, lease?: HeldSyncLease): Promise<S
   );
   await inserted();
   const result = resultOf(run, ending, logId, started);
-  if (!opts.dryRun) await finish(run, result, ending);
+  if (!opts.dryRun) await finishRun(run, result, ending);
   if (ending.kind === "aborted") signal?.throwIfAborted();
   return result;
 }
@@ -146,62 +136,4 @@ function resultOf(run: Run, ending: RunEnding, logId: string | null, started: nu
     ...(run.twoWay ? { conflict_details: run.twoWay.conflicts } : {}),
     ...(run.opts.dryRun ? { plan: run.dryRunPlan ?? [], preview: run.preview } : {}),
   };
-}
-
-/**
- * The log row must be in before the first write (a killed run is then closed as interrupted): a
- * full listing's goes in while the source is read, an incremental one's when `run.logged` is
- * awaited (something to do), else `finish` writes it whole. A failed insert fails the run.
- */
-function logRow(run: Run, id: string): () => Promise<void> | undefined {
-  let inserted: Promise<void> | undefined;
-  const { config, window } = run;
-  const row = { ...logStart(run), config_id: config.id, window_end: new Date(window.windowEnd) };
-  const insert = () => inserted ??= startSyncLog(run.opts.db, row, id).then(() => {});
-  run.logged = { then: (done, failed) => insert().then(done, failed) };
-  if (window.full || config.direction === "two_way") insert().catch(() => {});
-  return () => inserted;
-}
-
-/** The run as its log row starts. */
-const logStart = (run: Run) => ({
-  user_id: run.config.user_id,
-  trigger: run.opts.trigger,
-  started_at: new Date(run.window.now),
-  window_start: new Date(run.window.now),
-});
-
-/** Closes the log, records the outcome and cursor, and gives the lease back: one statement. */
-async function finish(run: Run, result: SyncResult, ending: RunEnding) {
-  // A run that lost its lease was cut short like one whose process died: say so alike.
-  const leaseLost = ending.kind === "aborted" && run.signal?.reason instanceof SyncLeaseLostError;
-  const released = await finishSyncRun(run.opts.db, result.sync_log_id!, {
-    ...result,
-    ...(leaseLost ? { status: "interrupted", error: INTERRUPTED_MESSAGE } : {}),
-    window_end: new Date(run.window.windowEnd),
-  }, {
-    configId: run.config.id,
-    run: logStart(run),
-    configStatus: result.status,
-    finishedAt: new Date(),
-    cursor: run.cursor,
-    leaseOwner: run.lease?.owner,
-    ...(ending.kind === "done"
-      ? {
-        guard: {
-          held: run.held ?? 0,
-          approvalUsed: run.config.deletions_approved && !run.held,
-        },
-      }
-      : {}),
-  });
-  if (released) run.lease?.releasedWith();
-  if (run.twoWay) {
-    await recordTwoWayLog(run.opts.db, result.sync_log_id!, {
-      conflicts: result.conflicts,
-      a_to_b: result.a_to_b,
-      b_to_a: result.b_to_a,
-      conflict_details: run.twoWay.conflicts,
-    });
-  }
 }
