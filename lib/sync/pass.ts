@@ -65,6 +65,10 @@ export async function syncPass(
   if (changes.full) planner.sweepGhosts(ctx, plan);
   for (const series of planner.seriesToList(ctx, plan, changes.full)) {
     planner.addSeriesExceptions(plan, series, await listSeries(apis.source, series.iCalUID));
+    const stray = planner.strayExceptions(ctx, plan, series);
+    if (stray.length) {
+      planner.addSeriesExceptions(plan, series, await fetchMasters(apis.source, stray, plan.byId));
+    }
   }
   // The deletion guard counts every live copy, once there are removals enough to matter.
   if (plan.first.filter((op) => op.kind === "delete").length > GUARD_MIN_REMOVALS) {

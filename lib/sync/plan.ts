@@ -230,6 +230,28 @@ export function addSeriesExceptions(
   }
 }
 
+/**
+ * Two-way: the occurrences of a rewritten series whose copy carries an exception the engine wrote
+ * though the original occurrence is none (an edit of the copy's occurrence that lost to its
+ * original, written again from it). Google keeps an exception's fields when its series changes,
+ * so such an exception shows the series as it was: it is read and written again with the series,
+ * like the exceptions the listing gives (a one-way copy has none: each exception it carries is
+ * its original's).
+ */
+export function strayExceptions(
+  ctx: PlanContext,
+  plan: Plan,
+  series: { masterId: string; rewrite: boolean },
+): string[] {
+  if (!series.rewrite) return [];
+  const ids: string[] = [];
+  for (const m of ctx.mappings.values()) {
+    if (m.source_recurring_id !== series.masterId || plan.byId.has(m.source_event_id)) continue;
+    if (m.state === "live") ids.push(m.source_event_id);
+  }
+  return ids;
+}
+
 /** The op for one series or single event, if its copy must change; counts it if skipped. */
 async function planEvent(ctx: PlanContext, plan: Plan, ev: Event, forceInWindow = false) {
   const sourceId = ev.id!;

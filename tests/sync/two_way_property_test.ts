@@ -353,7 +353,7 @@ const runs = Number(Deno.env.get("SYNC_PROPERTY_RUNS") ?? 200);
 /**
  * The suite's default run replays one fixed set of 200 sequences, so `deno task test` and CI are
  * repeatable; a long run (SYNC_PROPERTY_RUNS set) draws new ones, and SYNC_PROPERTY_SEED/PATH
- * replay a failure. Random long runs still find the open failure below (issue 17).
+ * replay a failure.
  */
 const seed = Deno.env.get("SYNC_PROPERTY_SEED") ??
   (Deno.env.get("SYNC_PROPERTY_RUNS") ? undefined : "20261201");
@@ -499,15 +499,14 @@ Deno.test({
 });
 
 Deno.test({
-  // OPEN (issue 17), found by long runs after this round's fixes, on PostgreSQL and on PGlite
-  // (full mode): a run killed after writing the copy of B's series, an occurrence of that copy
-  // retitled, a conflict on the series (copy then original), a clean run, then edits of A's
-  // occurrences; after a clean run B's window and its copies in A differ. Replays:
+  // Found by long runs (issue 17), on PostgreSQL and on PGlite (full mode): a run killed after
+  // writing the copy of B's series, an occurrence of that copy retitled, a conflict on the series
+  // (the original later). The lost edit's occurrence was written again from the original, which
+  // is no exception, so the copy's occurrence stayed an exception that kept its fields when the
+  // series was retitled next (B's window and its copies in A differed). Replays:
   // SYNC_PROPERTY_RUNS=1 SYNC_PROPERTY_SEED=833150689 SYNC_PROPERTY_PATH="84:3:2:4:4:4:6:5:7:6:6:7:11:11:11:15:15:16:15:15:15:16:16:16:16:16:16:16:16:16"
   // SYNC_PROPERTY_RUNS=1 SYNC_PROPERTY_SEED=699573622 SYNC_PROPERTY_PATH="53:2:0:2:3:3:3:7:6:6:6:11:11:15:15:15:17:18:17:18:20:20:20:20:20:20:20:20:20:20:20:20:20:20:20:20:20:20"
-  // Un-ignore once fixed.
-  name: "two-way: an occurrence of an unconfirmed series copy edited, then a conflict (open)",
-  ignore: true,
+  name: "two-way: an occurrence of an unconfirmed series copy edited, then a conflict",
   async fn() {
     await using sb = await testSandbox();
     await converges(sb, [

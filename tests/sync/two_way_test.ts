@@ -496,3 +496,41 @@ Deno.test("two-way with a prefix, descriptions not copied: an edit to a copy tak
     assert.equal(again.a_to_b + again.b_to_a + again.conflicts, 0, JSON.stringify(again));
   });
 });
+
+Deno.test("two-way: an occurrence edit lost to a series change follows the series' next change", async () => {
+  // Issue 17: the lost edit's occurrence is written again from its original, an occurrence that
+  // is no exception. The copy's occurrence stays an exception (Google keeps an exception's fields
+  // when its series changes), so the series' next change must be written to it too.
+  await twoWay(async (p) => {
+    const s = await copiedSeries(p);
+    await p.dest.events.patch({
+      calendarId: p.destCal,
+      eventId: (await s.inB())[0].id!,
+      requestBody: { summary: "copy edit" },
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    const retitle = (summary: string) =>
+      p.source.events.patch({
+        calendarId: p.sourceCal,
+        eventId: s.series.id!,
+        requestBody: { summary },
+      });
+    await retitle("Retro");
+    const r = await p.sync();
+    assert.equal(r.status, "success", JSON.stringify(r.failures));
+    assert.equal(r.conflict_details?.[0]?.winner, "original");
+    assert.deepEqual((await s.inB()).map((e) => e.summary), Array(5).fill("Retro"));
+    await retitle("Planning");
+    const next = await p.sync();
+    assert.equal(next.status, "success", JSON.stringify(next.failures));
+    assert.deepEqual((await s.inA()).map((e) => e.summary), Array(5).fill("Planning"));
+    assert.deepEqual(
+      (await s.inB()).map((e) => e.summary),
+      Array(5).fill("Planning"),
+      "the occurrence the lost edit left as an exception follows its series",
+    );
+    const again = await p.sync();
+    assert.equal(again.api_calls, 2, "settled: one listing per side");
+    assert.equal(again.a_to_b + again.b_to_a + again.conflicts, 0, JSON.stringify(again));
+  });
+});
