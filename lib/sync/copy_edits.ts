@@ -170,21 +170,7 @@ async function settleInstance(
   };
   const cancelled = copy.status === "cancelled";
   const original = listed ?? await fetchOriginal(s, originalId);
-  if (!original) {
-    // The original series has no such occurrence (moved, or its rule changed since): nothing to
-    // carry back, and nothing for the pass to write over, so the copy's exception is taken off.
-    if (!cancelled) await cancelCopyOccurrence(s, copy, log);
-    // Remembered as cancelled: the next run lists that deletion and must not read it again.
-    const cluster = instance?.sync_cluster_id ?? await syncClusterId(s.configId, originalId);
-    await s.book.record({
-      ...f.mapping,
-      sync_cluster_id: cluster,
-      state: "cancelled",
-      content_hash: null,
-      dest_etag: null,
-    });
-    return;
-  }
+  if (!original) return await takeOffOccurrence(s, f, log);
   const copyHash = cancelled ? null : await instanceHash(s, asOriginal(s, copy), f);
   const originalHash = await instanceHash(s, original, f);
   // Busy mode: what the copy shows is not what its original's copy would hash to (no title).
@@ -209,7 +195,37 @@ async function settleInstance(
     });
     return;
   }
-  if (cancelled) {
+  await carryBackOccurrence(s, f, original, adopted, log);
+}
+
+/**
+ * The original series has no such occurrence (moved, or its rule changed since): nothing to carry
+ * back, and nothing for the pass to write over, so the copy's exception is taken off.
+ */
+async function takeOffOccurrence(s: CopySide, f: FoundInstance, log: CopyEditLog) {
+  const { copy, originalId, instance } = f;
+  if (copy.status !== "cancelled") await cancelCopyOccurrence(s, copy, log);
+  // Remembered as cancelled: the next run lists that deletion and must not read it again.
+  const cluster = instance?.sync_cluster_id ?? await syncClusterId(s.configId, originalId);
+  await s.book.record({
+    ...f.mapping,
+    sync_cluster_id: cluster,
+    state: "cancelled",
+    content_hash: null,
+    dest_etag: null,
+  });
+}
+
+/** The copy's occurrence won: its cancellation or its edit is made on the original occurrence. */
+async function carryBackOccurrence(
+  s: CopySide,
+  f: FoundInstance,
+  original: Event,
+  adopted: EventMapping,
+  log: CopyEditLog,
+) {
+  const { copy, originalId, instance } = f;
+  if (copy.status === "cancelled") {
     try {
       await s.writeOriginal.delete(originalId, original.etag ?? null);
       log.writes++;
