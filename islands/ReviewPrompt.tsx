@@ -1,5 +1,6 @@
 import { useSignal } from "@preact/signals";
 import { readApiError, type SyncView } from "@/components/sync_view.ts";
+import { approvedMessage, heldMessage } from "@/lib/sync/review_words.ts";
 
 interface Props {
   sync: SyncView;
@@ -14,8 +15,6 @@ interface Props {
 export default function ReviewPrompt({ sync, onAnswered }: Props) {
   const problem = useSignal<string | null>(null);
   const busy = useSignal(false);
-  const n = sync.held_deletions;
-  const copies = `${n} cop${n === 1 ? "y" : "ies"}`;
 
   async function answer(event: SubmitEvent) {
     event.preventDefault();
@@ -41,12 +40,12 @@ export default function ReviewPrompt({ sync, onAnswered }: Props) {
       {sync.deletions_approved
         ? (
           <p>
-            <strong>{`The next run removes ${copies}`}</strong> from {sync.dest_calendar_name}.
+            <strong>{approvedMessage(sync.held_deletions)}</strong> from {sync.dest_calendar_name}.
           </p>
         )
         : (
           <p>
-            <strong>{`This run would remove ${copies}`}</strong> from{" "}
+            <strong>{heldMessage(sync.held_deletions)}</strong> from{" "}
             {sync.dest_calendar_name}. Nothing was removed yet.
           </p>
         )}

@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { SyncConflict, SyncFailure } from "@/lib/db/sync_logs.ts";
 import type { PlannedChange } from "./plan.ts";
 import type { Preview } from "./preview.ts";
+import { heldMessage } from "./review_words.ts";
 
 const count = () => z.number().int();
 
@@ -101,14 +102,4 @@ export function runStatus(
     status: "partial",
     error: `${failed} event${failed === 1 ? "" : "s"} could not be copied`,
   };
-}
-
-/** What the card and the alert say of removals held for review. */
-export function heldMessage(held: number): string {
-  return `This run would remove ${held} cop${held === 1 ? "y" : "ies"}`;
-}
-
-/** What the card says of held removals the owner approved. */
-export function approvedMessage(held: number): string {
-  return `The next run removes ${held} cop${held === 1 ? "y" : "ies"}`;
 }

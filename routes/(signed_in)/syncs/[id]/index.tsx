@@ -9,7 +9,7 @@ import { page } from "@/lib/http/page.ts";
 import { ConfigIdParams } from "@/lib/sync/api_schemas.ts";
 import { explainSyncEvents, updateSyncConfigForUser } from "@/lib/sync/configs.ts";
 import type { Explained } from "@/lib/sync/explain.ts";
-import { approvedMessage, heldMessage } from "@/lib/sync/run_result.ts";
+import { approvedMessage, heldMessage } from "@/lib/sync/review_words.ts";
 import { SyncOptionsFields } from "@/components/SyncOptionsFields.tsx";
 import { EventSearch } from "@/components/EventSearch.tsx";
 import { define } from "@/lib/web/define.ts";
