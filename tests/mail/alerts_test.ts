@@ -171,7 +171,13 @@ Deno.test({
     assert.equal((await unread(t)).length, 0, "sync_failing is off");
 
     // A tampered token, or a session token, unsubscribes nobody.
-    const forged = await anonymous(pathOf(link).replace(/.$/, (c) => c === "A" ? "B" : "A"));
+    // A character changed at the signature's start: the last one can carry unused bits (when it
+    // is "A", "B" decodes to the same bytes, and the forgery was accepted 1 time in 16).
+    const path = pathOf(link);
+    const at = path.lastIndexOf(".") + 1;
+    const forged = await anonymous(
+      path.slice(0, at) + (path[at] === "A" ? "B" : "A") + path.slice(at + 1),
+    );
     assert.equal(forged.status, 400);
     await forged.body?.cancel();
   },
