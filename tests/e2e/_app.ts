@@ -31,21 +31,22 @@ function freePort(): number {
 }
 
 /**
- * The app and its Google sandbox on free ports, over a throw-away embedded database. A port
- * found free can be taken by a parallel test file before the app binds it: then it starts again
- * on other ports.
+ * The app and its Google sandbox as `deno task start` runs them (development), on free ports,
+ * over a throw-away embedded database; `env` adds to the app's environment. A port found free
+ * can be taken by a parallel test file before the app binds it: then it starts again on other
+ * ports.
  */
-export async function startApp(): Promise<RunningApp> {
+export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
   for (let attempt = 1;; attempt++) {
     try {
-      return await startAppOnce();
+      return await startAppOnce(env);
     } catch (err) {
       if (attempt >= 3 || !String(err).includes("AddrInUse")) throw err;
     }
   }
 }
 
-async function startAppOnce(): Promise<RunningApp> {
+async function startAppOnce(extraEnv: Record<string, string>): Promise<RunningApp> {
   const port = freePort();
   const sandboxPort = freePort();
   const dataDir = await Deno.makeTempDir({ prefix: "cal-sync-e2e-" });
@@ -65,6 +66,7 @@ async function startAppOnce(): Promise<RunningApp> {
       API_URL: url,
       GOOGLE_SANDBOX: "1",
       NO_COLOR: "1",
+      ...extraEnv,
     },
     stdout: "piped",
     stderr: "piped",
