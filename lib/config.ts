@@ -88,7 +88,7 @@ const envSchema = z.object({
   FRONTEND_URL: url.optional(),
   SYNC_LOOKAHEAD_DAYS: wholeNumber(1, 365).default(90),
   SYNC_CONCURRENCY: wholeNumber(1, 64).default(8),
-  SYNC_WORKERS: wholeNumber(1, 256).default(64),
+  SYNC_WORKERS: wholeNumber(1, 256).default(128),
   GOOGLE_QUOTA_PER_MINUTE: wholeNumber(1, 1_000_000).default(600),
   TRUST_PROXY: wholeNumber(0, 10).default(0),
   SESSION_CACHE_SECONDS: wholeNumber(0, 60).default(5),

@@ -22,7 +22,7 @@ Deno.test("loadConfig() applies the documented defaults", async () => {
   assert.equal(config.apiUrl, "http://localhost:8000");
   assert.equal(config.syncLookaheadDays, 90);
   assert.equal(config.syncConcurrency, 8);
-  assert.equal(config.syncWorkers, 64);
+  assert.equal(config.syncWorkers, 128);
   assert.equal(config.googleQuotaPerMinute, 600);
   assert.equal(config.trustedProxies, 0);
   assert.equal((await loadConfig({ ...base, TRUST_PROXY: "2" })).trustedProxies, 2);
