@@ -31,6 +31,15 @@ export function listEventMappings(db: Queryable, configId: string): Promise<Even
   );
 }
 
+/** Whether a config has a copy a killed run left pending (`event_mappings_pending_idx`). */
+export async function hasPendingEventMappings(db: Queryable, configId: string): Promise<boolean> {
+  const rows = await db.query(
+    `SELECT 1 FROM event_mappings WHERE config_id = $1 AND state = 'pending' LIMIT 1`,
+    [configId],
+  );
+  return rows.length > 0;
+}
+
 /**
  * The mappings of a config's events `ids` and of the instances of the series among them: what a
  * run needs of the book to plan those events (each by its own row, a series by its exceptions').

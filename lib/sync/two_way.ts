@@ -12,6 +12,7 @@
  * killed anywhere lists the same changes again, and deterministic ids on both sides make every
  * write safe to repeat.
  */
+import { hasPendingEventMappings } from "@/lib/db/event_mappings.ts";
 import { saveReverseSyncCursor } from "@/lib/db/sync_configs.ts";
 import type { SyncConflict, SyncFailure } from "@/lib/db/sync_logs.ts";
 import {
@@ -26,7 +27,7 @@ import type { Run } from "./run_context.ts";
 import { reverseGoogleApisFor, type RunApis } from "./google_api.ts";
 import { MappingBook } from "./mappings.ts";
 import { syncOptionsOf } from "./options.ts";
-import { readChanges, runWindow } from "./source.ts";
+import { idsToPlan, readChanges, runWindow, type SourceChanges } from "./source.ts";
 
 /** The key of a config's reverse pass: its copies' marker, ids and clusters (never a Google id). */
 export function reverseKey(configId: string): string {
@@ -118,10 +119,9 @@ async function readBothSides(run: Run): Promise<Directions> {
     sync_token: config.reverse_sync_token,
     window_end: config.reverse_window_end,
   }, window.now);
-  const forwardBook = await MappingBook.load(opts.db, config.id);
-  const reverseBook = await MappingBook.load(opts.db, config.id, "b_to_a");
   const a = await readChanges(apis.source, config.sync_token, window);
   const b = await readChanges(reverseApis.source, config.reverse_sync_token, reverseWindow);
+  const [forwardBook, reverseBook] = await booksOf(run, a, b);
   await run.logged;
   return {
     forward: {
@@ -142,6 +142,26 @@ async function readBothSides(run: Run): Promise<Directions> {
     },
     reverseApis,
   };
+}
+
+/**
+ * Both passes' books. Whole, since a change on one side is matched against the copies the other
+ * side holds, unless neither side listed a change and no copy is pending: then empty (they read
+ * the rest on demand), so a run with nothing to do reads no mapping. A pending copy (a killed
+ * run's) is looked at on every run (`resumeUnfinished`), listed or not.
+ */
+async function booksOf(run: Run, a: SourceChanges, b: SourceChanges) {
+  const { db } = run.opts;
+  const id = run.config.id;
+  const idle = idsToPlan(a)?.length === 0 && idsToPlan(b)?.length === 0 &&
+    !await hasPendingEventMappings(db, id);
+  if (idle) {
+    return await Promise.all([
+      MappingBook.loadFor(db, id, []),
+      MappingBook.loadFor(db, id, [], "b_to_a"),
+    ]);
+  }
+  return await Promise.all([MappingBook.load(db, id), MappingBook.load(db, id, "b_to_a")]);
 }
 
 /** The copies of `own`'s pass, seen in the listing of `other`'s source (where they live). */

@@ -1,14 +1,14 @@
 /**
  * What a run costs the database: a run that changes nothing sends two statements (the lease,
  * which reads the config; one finish that writes the log row, records the outcome and cursor,
- * and gives the lease back) and reads no mapping; a run that writes records its mappings
+ * and gives the lease back) and reads no mapping (two-way too); a run that writes records its mappings
  * in a statement or two per step, not two per event.
  */
 import assert from "node:assert/strict";
 import type { Db, QueryOptions } from "@/lib/db/mod.ts";
 import { getSyncConfigOfAnyUser, isSyncRunning } from "@/lib/db/sync_configs.ts";
 import { getSyncLog } from "@/lib/db/sync_logs.ts";
-import { addEvent, at, type Pair, withPair } from "./_helpers.ts";
+import { addEvent, at, makePair, type Pair, testSandbox, withPair } from "./_helpers.ts";
 
 /** Deno.test options: the defaults, sanitizers on (withPair closes each sandbox it starts). */
 const opts = {};
@@ -95,6 +95,56 @@ Deno.test(
       assert.ok(config.sync_token);
       assert.equal(isSyncRunning(config), false);
     });
+  },
+);
+
+Deno.test(
+  "a two-way run that changes nothing reads no mapping, unless a killed run left a copy pending",
+  opts,
+  async () => {
+    await using sb = await testSandbox();
+    const p = await makePair(sb, 30, "two_way");
+    await seed(p, 5);
+    await p.dest.events.insert({
+      calendarId: p.destCal,
+      requestBody: {
+        summary: "In B",
+        start: { dateTime: at(2), timeZone: "UTC" },
+        end: { dateTime: at(2.1), timeZone: "UTC" },
+      },
+    });
+    const first = await p.sync();
+    assert.equal(first.a_to_b + first.b_to_a, 6);
+    // The next run lists the copies the first one wrote, each side's in the other's calendar.
+    assert.equal((await p.sync()).status, "success");
+    const idle = counting(p.db);
+    const r = await p.sync({ db: idle.db });
+    assert.equal(r.status, "success");
+    assert.equal(r.api_calls, 2, "one listing per side");
+    assert.equal(idle.mappingRows(), 0, "no mapping read");
+    assert.ok(onMappings(idle.sent).every((sql) => /state = 'pending'/.test(sql)), "no write");
+    // A killed run's copy left pending is looked at by the next run even with nothing listed,
+    // which needs the books.
+    await p.db.query(
+      `UPDATE event_mappings SET state = 'pending'
+       WHERE config_id = $1 AND source_event_id = (SELECT min(source_event_id)
+         FROM event_mappings WHERE config_id = $1 AND source_event_id NOT LIKE '~%')`,
+      [p.config.id],
+    );
+    const resumed = counting(p.db);
+    const after = await p.sync({ db: resumed.db });
+    assert.equal(after.status, "success");
+    assert.ok(resumed.mappingRows() >= 6, `${resumed.mappingRows()} mapping rows read`);
+    const [{ pending }] = await p.db.query<{ pending: number }>(
+      `SELECT count(*)::int AS pending FROM event_mappings WHERE config_id = $1 AND state = 'pending'`,
+      [p.config.id],
+    );
+    assert.equal(pending, 0, "the pending copy settled");
+    assert.equal((await p.sync()).status, "success");
+    // Settled (and its write listed once), the next idle run reads none again.
+    const quiet = counting(p.db);
+    assert.equal((await p.sync({ db: quiet.db })).status, "success");
+    assert.equal(quiet.mappingRows(), 0);
   },
 );
 
