@@ -20,6 +20,17 @@ assert.equal(ran.status, 200);
 export const intruder = await tenant(app, world, "intruder");
 export const foreignConfig = await createConfig(intruder);
 
+let users = 0;
+
+/**
+ * Takes the world for one test file; the file gives it back in its last test, and the last file
+ * to do so closes it (both files may share one isolate: tests/_suite.ts).
+ */
+export function takeWorld(): { giveBack(): Promise<void> } {
+  users++;
+  return { giveBack: async () => void (--users === 0 && await world.close()) };
+}
+
 export type Spec = Partial<ApiSpec & PageSpec>;
 
 export interface Operation {

@@ -16,8 +16,11 @@ import {
   owner,
   pathOf,
   send,
+  takeWorld,
   world,
 } from "./_malformed.ts";
+
+const held = takeWorld();
 
 Deno.test("[http] malformed form and JSON bodies answer 4xx, never 5xx", async () => {
   for (const op of OPERATIONS.filter((op) => op.method !== "GET")) {
@@ -91,5 +94,5 @@ Deno.test(
 
 Deno.test({
   name: "[http] malformed input tests (bodies, cookies, referers) close their world",
-  fn: () => world.close(),
+  fn: () => held.giveBack(),
 });

@@ -17,8 +17,11 @@ import {
   pathOf,
   QUERY_KEYS,
   send,
+  takeWorld,
   world,
 } from "./_malformed.ts";
+
+const held = takeWorld();
 
 Deno.test("[http] the route manifest has pages and API routes to try", () => {
   const templates = new Set(OPERATIONS.map((op) => op.template));
@@ -93,5 +96,5 @@ Deno.test("[http] a run is read for its owner only, on the page and in lib/db", 
 
 Deno.test({
   name: "[http] malformed input tests (paths, queries) close their world",
-  fn: () => world.close(),
+  fn: () => held.giveBack(),
 });

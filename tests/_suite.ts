@@ -1,0 +1,53 @@
+/**
+ * The suite's small test files, run in a few isolates instead of one each (`tests/suite/`).
+ *
+ * `deno test` starts an isolate per file, and each pays ~1.5 s of CPU before its first test:
+ * loading the app's modules (Hono, Preact, zod, the Google client) and opening an embedded
+ * database. Most files then run for well under that. A share imports its files into one isolate,
+ * which loads the modules once and opens one database (`sharedTestDb()`), shared by the files as
+ * on PostgreSQL, where every file shares one database already: tests isolate by data.
+ *
+ * Files that run alone, as `deno task test` names them: the browser and start-up tests
+ * (`tests/e2e/`, `tests/smoke/`, which start an app and a browser when imported) and the property
+ * tests (`*property*_test.ts`, long and CPU-bound, each better in a worker of its own). Every other
+ * `*_test.ts` under `lib/` and `tests/` is in exactly one share, found by walking the tree, so a
+ * new test file needs no listing. `deno test FILE` still runs one file alone.
+ */
+import { join, relative } from "node:path";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+
+/** Whether a test file runs in an isolate of its own rather than in a share. */
+export function runsAlone(path: string): boolean {
+  return /^tests\/(e2e|smoke|suite)\//.test(path) || /property[^/]*_test\.ts$/.test(path);
+}
+
+/** Every test file of the repository (relative paths, sorted). */
+export async function testFiles(): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (dir: string) => {
+    for await (const entry of Deno.readDir(join(ROOT, dir))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory && entry.name !== "artifacts") await walk(path);
+      else if (entry.isFile && entry.name.endsWith("_test.ts")) {
+        found.push(relative(ROOT, join(ROOT, path)));
+      }
+    }
+  };
+  await walk("lib");
+  await walk("tests");
+  return found.sort();
+}
+
+/** The files of share `index` (from 0) of `count`: every other file, in path order. */
+export async function shareFiles(index: number, count: number): Promise<string[]> {
+  return (await testFiles()).filter((path) => !runsAlone(path))
+    .filter((_, i) => i % count === index);
+}
+
+/** Imports share `index` of `count` into this isolate: their `Deno.test`s register here. */
+export async function importShare(index: number, count: number): Promise<void> {
+  for (const path of await shareFiles(index, count)) {
+    await import(new URL(path, `file://${ROOT}`).href);
+  }
+}
