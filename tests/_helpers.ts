@@ -108,3 +108,19 @@ export async function registerAndSignIn(
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/**
+ * A file's last test, which closes what the file opened at its top (a world, an app, a sandbox).
+ * Deno's sanitizers (opt-in since Deno 2.9: `--sanitize-ops`, `--sanitize-resources`) fault a test
+ * that closes a resource or ends a timer made before it, which is this test's whole point: they
+ * are off for it alone.
+ * @example closesTheFile("[http] sync config tests close their world", () => world.close());
+ */
+export function closesTheFile(name: string, close: () => Promise<unknown> | unknown): void {
+  Deno.test({
+    name,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async () => void await close(),
+  });
+}

@@ -19,6 +19,7 @@ import {
   takeWorld,
   world,
 } from "./_malformed.ts";
+import { closesTheFile } from "../_helpers.ts";
 
 const held = takeWorld();
 
@@ -92,7 +93,7 @@ Deno.test(
   },
 );
 
-Deno.test({
-  name: "[http] malformed input tests (bodies, cookies, referers) close their world",
-  fn: () => held.giveBack(),
-});
+closesTheFile(
+  "[http] malformed input tests (bodies, cookies, referers) close their world",
+  () => held.giveBack(),
+);

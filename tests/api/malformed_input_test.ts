@@ -20,6 +20,7 @@ import {
   takeWorld,
   world,
 } from "./_malformed.ts";
+import { closesTheFile } from "../_helpers.ts";
 
 const held = takeWorld();
 
@@ -94,7 +95,7 @@ Deno.test("[http] a run is read for its owner only, on the page and in lib/db", 
   assert.doesNotMatch(await peek.text(), /class="run-result/);
 });
 
-Deno.test({
-  name: "[http] malformed input tests (paths, queries) close their world",
-  fn: () => held.giveBack(),
-});
+closesTheFile(
+  "[http] malformed input tests (paths, queries) close their world",
+  () => held.giveBack(),
+);

@@ -8,6 +8,7 @@ import { issueToken } from "@/lib/auth/jwt.ts";
 import { getAccountByRole } from "@/lib/db/google_accounts.ts";
 import { consent, newGoogleAccount, newUser, openApp, openWorld } from "./_helpers.ts";
 import { jarBrowser } from "./_jar.ts";
+import { closesTheFile } from "../_helpers.ts";
 
 const world = await openWorld();
 const app = await openApp(world.services);
@@ -67,7 +68,4 @@ Deno.test("[http] GET /api/oauth/start/{account_type} with a bearer", async (t) 
   });
 });
 
-Deno.test({
-  name: "[http] bearer start tests close their world",
-  fn: () => world.close(),
-});
+closesTheFile("[http] bearer start tests close their world", () => world.close());

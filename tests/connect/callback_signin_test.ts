@@ -15,6 +15,7 @@ import {
   openApp,
   openWorld,
 } from "./_helpers.ts";
+import { closesTheFile } from "../_helpers.ts";
 
 const world = await openWorld();
 const app = await openApp(world.services);
@@ -133,7 +134,4 @@ Deno.test(
   },
 );
 
-Deno.test({
-  name: "[http] callback sign-in tests close their world",
-  fn: () => world.close(),
-});
+closesTheFile("[http] callback sign-in tests close their world", () => world.close());

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { getAccountByRole } from "@/lib/db/google_accounts.ts";
 import { calendarRefreshesSettled } from "@/lib/google/calendar_list.ts";
 import { browserOf, connect, newGoogleAccount, newUser, openApp, openWorld } from "./_helpers.ts";
+import { closesTheFile } from "../_helpers.ts";
 
 const world = await openWorld();
 const app = await openApp(world.services);
@@ -117,7 +118,4 @@ Deno.test("[http] Refresh the calendar lists asks Google at once", async (t) => 
   });
 });
 
-Deno.test({
-  name: "[http] dashboard calendar tests close their world",
-  fn: () => world.close(),
-});
+closesTheFile("[http] dashboard calendar tests close their world", () => world.close());

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { getUserByEmail, getUserByGoogleSub, hasGoogleSignIn } from "@/lib/db/users.ts";
 import { consent, newGoogleAccount, openApp, openWorld } from "./_helpers.ts";
 import { type JarBrowser, jarBrowser } from "./_jar.ts";
+import { closesTheFile } from "../_helpers.ts";
 
 const world = await openWorld();
 const app = await openApp(world.services);
@@ -248,7 +249,4 @@ Deno.test("[pages] the sign-in and registration pages offer Continue with Google
   }
 });
 
-Deno.test({
-  name: "[http] Google sign-in tests close their world",
-  fn: () => world.close(),
-});
+closesTheFile("[http] Google sign-in tests close their world", () => world.close());

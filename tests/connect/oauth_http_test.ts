@@ -16,6 +16,7 @@ import {
   openWorld,
   sandboxRefresh,
 } from "./_helpers.ts";
+import { closesTheFile } from "../_helpers.ts";
 
 const world = await openWorld();
 const app = await openApp(world.services);
@@ -565,7 +566,4 @@ Deno.test("[http] the dashboard lists the connected accounts in the AccountList 
   assert.match(await (await browser("/")).text(), /Reconnect needed/);
 });
 
-Deno.test({
-  name: "[http] connect tests close their world",
-  fn: () => world.close(),
-});
+closesTheFile("[http] connect tests close their world", () => world.close());

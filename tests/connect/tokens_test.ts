@@ -16,6 +16,7 @@ import {
   TEST_KEY,
   type World,
 } from "./_helpers.ts";
+import { closesTheFile } from "../_helpers.ts";
 
 const world = await openWorld();
 
@@ -216,7 +217,4 @@ Deno.test("refreshAccessToken() does not retry a failing token endpoint on its o
   }
 });
 
-Deno.test({
-  name: "connect tests close their world",
-  fn: () => world.close(),
-});
+closesTheFile("connect tests close their world", () => world.close());

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { consent, newGoogleAccount, openApp, openWorld } from "./_helpers.ts";
 import { jarBrowser } from "./_jar.ts";
+import { closesTheFile } from "../_helpers.ts";
 
 const world = await openWorld();
 const app = await openApp(world.services);
@@ -303,7 +304,4 @@ Deno.test("[v0] GET /oauth/callback passes Google's answer on to its flow's call
   assert.match(connect.headers.get("location")!, /^\/api\/oauth\/callback\?state=aaaaaaaa/);
 });
 
-Deno.test({
-  name: "[v0] tests close their world",
-  fn: () => world.close(),
-});
+closesTheFile("[v0] tests close their world", () => world.close());

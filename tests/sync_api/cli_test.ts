@@ -12,6 +12,7 @@ import {
   openSharedWorld,
   tenant,
 } from "./_helpers.ts";
+import { closesTheFile } from "../_helpers.ts";
 
 const world = await openSharedWorld();
 const app = await openApp(world.services);
@@ -275,4 +276,4 @@ Deno.test({
   },
 });
 
-Deno.test({ name: "[cli] tests close their world", fn: () => world.close() });
+closesTheFile("[cli] tests close their world", () => world.close());

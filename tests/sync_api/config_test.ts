@@ -9,6 +9,7 @@ import {
   openWorld,
   tenant,
 } from "./_helpers.ts";
+import { closesTheFile } from "../_helpers.ts";
 
 const world = await openWorld();
 const app = await openApp(world.services);
@@ -321,4 +322,4 @@ Deno.test("[http] GET /api/openapi.json documents the sync API", async () => {
   );
 });
 
-Deno.test({ name: "[http] sync config tests close their world", fn: () => world.close() });
+closesTheFile("[http] sync config tests close their world", () => world.close());

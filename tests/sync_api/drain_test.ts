@@ -8,6 +8,7 @@ import { setRoleStatus } from "../connect/_helpers.ts";
 import { acquireSyncLease, createSyncConfig, releaseSyncLease } from "@/lib/db/sync_configs.ts";
 import { runDueSyncs, runSkipped } from "@/lib/sync/scheduler.ts";
 import { openApp, openSharedWorld, spawnWorker, type Tenant, tenant } from "./_helpers.ts";
+import { closesTheFile } from "../_helpers.ts";
 
 const world = await openSharedWorld();
 const app = await openApp(world.services);
@@ -233,4 +234,4 @@ Deno.test({
   },
 });
 
-Deno.test({ name: "drain tests close their world", fn: () => world.close() });
+closesTheFile("drain tests close their world", () => world.close());

@@ -10,6 +10,7 @@ import {
   openWorld,
   tenant,
 } from "./_helpers.ts";
+import { closesTheFile } from "../_helpers.ts";
 
 const world = await openWorld();
 const app = await openApp(world.services);
@@ -351,4 +352,4 @@ Deno.test("[http] the sync page's forms without JavaScript: options, search, rev
   assert.equal((await call(ten.browser, "GET", `/api/sync/config/${id}`)).body.is_active, false);
 });
 
-Deno.test({ name: "[http] options tests close their world", fn: () => world.close() });
+closesTheFile("[http] options tests close their world", () => world.close());

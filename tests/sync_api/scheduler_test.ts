@@ -18,6 +18,7 @@ import {
   type Tenant,
   tenant,
 } from "./_helpers.ts";
+import { closesTheFile } from "../_helpers.ts";
 
 const world = await openSharedWorld();
 const app = await openApp(world.services);
@@ -276,4 +277,4 @@ Deno.test(
   },
 );
 
-Deno.test({ name: "scheduler tests close their world", fn: () => world.close() });
+closesTheFile("scheduler tests close their world", () => world.close());

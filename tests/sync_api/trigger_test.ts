@@ -14,6 +14,7 @@ import {
   readEvents,
   tenant,
 } from "./_helpers.ts";
+import { closesTheFile } from "../_helpers.ts";
 
 const world = await openWorld();
 const app = await openApp(world.services);
@@ -500,7 +501,4 @@ Deno.test("[http] DELETE /api/sync/config/{id}", async (t) => {
   });
 });
 
-Deno.test({
-  name: "[http] sync trigger tests close their world",
-  fn: () => world.close(),
-});
+closesTheFile("[http] sync trigger tests close their world", () => world.close());
