@@ -94,6 +94,11 @@ export class MappingBook implements MappingView {
     return book;
   }
 
+  /** Whether every stored mapping of the pass is in memory (`load`, or `loadAll` done). */
+  get whole(): boolean {
+    return this.#whole;
+  }
+
   /**
    * Reads every stored mapping of the pass not in memory yet (what is in memory stays: it is
    * newer). For what needs all the copies, such as the deletion guard's count of live ones.

@@ -24,7 +24,7 @@ export function logRow(run: Run, id: string): () => Promise<void> | undefined {
   const row = { ...logStart(run), config_id: config.id, window_end: new Date(window.windowEnd) };
   const insert = () => inserted ??= startSyncLog(run.opts.db, row, id).then(() => {});
   run.logged = { then: (done, failed) => insert().then(done, failed) };
-  if (window.full || config.direction === "two_way") insert().catch(() => {});
+  if (window.full) insert().catch(() => {});
   return () => inserted;
 }
 
@@ -61,7 +61,9 @@ export async function finishRun(run: Run, result: SyncResult, ending: RunEnding)
       : {}),
   });
   if (released) run.lease?.releasedWith();
-  if (run.twoWay) {
+  // Only what differs from the row's defaults (nothing either way, no conflict): an idle run's
+  // ending stays one statement.
+  if (run.twoWay && (result.conflicts || result.a_to_b || result.b_to_a)) {
     await recordTwoWayLog(run.opts.db, result.sync_log_id!, {
       conflicts: result.conflicts,
       a_to_b: result.a_to_b,

@@ -102,10 +102,15 @@ export async function twoWaySteps(run: Run): Promise<void> {
   if (run.held > 0) return;
   // The forward cursor moves with the run's closing statement, after this one.
   run.cursor = { sync_token: d.forward.changes.syncToken, window_end: new Date(window.windowEnd) };
-  await saveReverseSyncCursor(opts.db, config.id, {
+  const reverseCursor = {
     sync_token: d.reverse.changes.syncToken,
     window_end: new Date(d.reverse.window.windowEnd),
-  });
+  };
+  const stored = config.reverse_window_end && new Date(config.reverse_window_end).getTime();
+  if (
+    reverseCursor.sync_token !== config.reverse_sync_token ||
+    reverseCursor.window_end.getTime() !== stored
+  ) await saveReverseSyncCursor(opts.db, config.id, reverseCursor);
 }
 
 /** Loads both books and reads both calendars' changes: one listing each. */
@@ -122,7 +127,8 @@ async function readBothSides(run: Run): Promise<Directions> {
   const a = await readChanges(apis.source, config.sync_token, window);
   const b = await readChanges(reverseApis.source, config.reverse_sync_token, reverseWindow);
   const [forwardBook, reverseBook] = await booksOf(run, a, b);
-  await run.logged;
+  // The log row goes in before the first write; a run with nothing to do writes it at its end.
+  if (forwardBook.whole) await run.logged;
   return {
     forward: {
       configId: config.id,

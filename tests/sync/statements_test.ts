@@ -123,6 +123,11 @@ Deno.test(
     assert.equal(r.api_calls, 2, "one listing per side");
     assert.equal(idle.mappingRows(), 0, "no mapping read");
     assert.ok(onMappings(idle.sent).every((sql) => /state = 'pending'/.test(sql)), "no write");
+    // The lease, the pending check, and the finish that writes the log row closed.
+    assert.equal(idle.sent.length, 3, idle.sent.join("\n---\n"));
+    assert.equal(idle.sent.filter((s) => /INSERT INTO sync_logs/.test(s)).length, 1);
+    const log = await getSyncLog(p.db, r.sync_log_id!, p.config.user_id);
+    assert.equal(log?.status, "success");
     // A killed run's copy left pending is looked at by the next run even with nothing listed,
     // which needs the books.
     await p.db.query(
