@@ -5,7 +5,13 @@
  * nothing is read or written. The engine feeds it in steps, because what must be read from the
  * source next (masters, a series' exceptions) depends on what was planned so far.
  */
-import { copyMayExist, copyStandsAlone, copyUpToDate, copyWritten } from "./copy_state.ts";
+import {
+  copyMayExist,
+  copyStandsAlone,
+  copyUpToDate,
+  copyWritten,
+  standInOf,
+} from "./copy_state.ts";
 import type { Event } from "./google_api.ts";
 import { contentHash, destEventId, syncClusterId } from "./ids.ts";
 import type { EventMapping, MappingView } from "./mappings.ts";
@@ -393,9 +399,7 @@ function cancellation(
   created: ReadonlySet<string>,
 ): CancelInstanceOp {
   const masterSourceId = ev.recurringEventId!;
-  const seriesId = `${ctx.mappings.get(masterSourceId)?.dest_event_id}_${key}`;
-  const m = ctx.mappings.get(ev.id!);
-  const standalone = copyStandsAlone(m) && m.dest_event_id !== seriesId;
+  const standalone = standInOf(ctx.mappings.get(ev.id!)) !== undefined;
   return {
     kind: "cancelInstance",
     source: ev,
