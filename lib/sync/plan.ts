@@ -258,6 +258,21 @@ export function strayExceptions(
   return ids;
 }
 
+/**
+ * The stray exceptions (`strayExceptions`) whose original occurrence could not be read: the
+ * original series has no such occurrence any more (it moved, or its rule changed). The copy's
+ * exception stays where it was, showing an event the original does not have, unless taken off:
+ * each is planned as an occurrence cancelled at the source.
+ */
+export function goneStrays(masterId: string, stray: string[], read: Event[]): Event[] {
+  const found = new Set(read.map((ev) => ev.id));
+  return stray.filter((id) => !found.has(id)).map((id) => ({
+    id,
+    recurringEventId: masterId,
+    status: "cancelled",
+  }));
+}
+
 /** The op for one series or single event, if its copy must change; counts it if skipped. */
 async function planEvent(ctx: PlanContext, plan: Plan, ev: Event, forceInWindow = false) {
   const sourceId = ev.id!;
