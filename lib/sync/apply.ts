@@ -7,7 +7,7 @@
  */
 import type { SyncFailure } from "@/lib/db/sync_logs.ts";
 import { googleErrorStatus, isAbortError, isAuthLost, isGoneError } from "@/lib/google/errors.ts";
-import { copyStandsAlone, copyWritten } from "./copy_state.ts";
+import { copyWritten, standInOf } from "./copy_state.ts";
 import { failureReason } from "./failure_reason.ts";
 import type { DestApi, Event } from "./google_api.ts";
 import { destEventId, syncClusterId } from "./ids.ts";
@@ -285,10 +285,8 @@ export class Applier {
     await this.#deleteDest(op.destId, book.etagOf(op.sourceId, op.destId));
     this.counts.events_deleted++;
     for (const m of book.instancesOf(op.sourceId)) {
-      const standalone = this.#standaloneCopy(m.source_event_id, "");
-      if (standalone && !standalone.startsWith(`${op.destId}_`)) {
-        await this.#deleteDest(standalone, m.dest_etag);
-      }
+      const standalone = standInOf(m);
+      if (standalone) await this.#deleteDest(standalone, m.dest_etag);
     }
     await book.forgetInstancesOf(op.sourceId);
     if (op.forget) await book.forget(op.sourceId);
@@ -313,11 +311,9 @@ export class Applier {
     return this.o.book.etagOf(sourceId, seriesId);
   }
 
-  /** The id of an instance's standalone copy, if it has one. */
-  #standaloneCopy(sourceId: string, seriesId: string): string | undefined {
-    const m = this.o.book.get(sourceId);
-    if (!copyStandsAlone(m)) return undefined;
-    return m.dest_event_id === seriesId ? undefined : m.dest_event_id;
+  /** The id of an instance's standalone copy, if it has one (see `standInOf`). */
+  #standaloneCopy(sourceId: string): string | undefined {
+    return standInOf(this.o.book.get(sourceId));
   }
 
   /**
@@ -328,7 +324,7 @@ export class Applier {
   async #writeInstance(op: InstanceOp) {
     const seriesId = this.#seriesInstanceId(op);
     const seriesEtag = this.#seriesInstanceEtag(op.sourceId, seriesId);
-    const standalone = this.#standaloneCopy(op.sourceId, seriesId);
+    const standalone = this.#standaloneCopy(op.sourceId);
     const standaloneEtag = standalone ? this.o.book.etagOf(op.sourceId, standalone) : null;
     // Until the stand-in is gone, a killed run must come back to this instance.
     if (standalone) await this.#record(op, standalone, "pending", null, standaloneEtag);
@@ -363,7 +359,7 @@ export class Applier {
 
   async #cancelInstance(op: CancelInstanceOp) {
     const seriesId = this.#seriesInstanceId(op);
-    const standalone = this.#standaloneCopy(op.sourceId, seriesId);
+    const standalone = this.#standaloneCopy(op.sourceId);
     if (standalone) {
       await this.#deleteDest(standalone, this.o.book.etagOf(op.sourceId, standalone));
     }

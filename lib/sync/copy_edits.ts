@@ -14,7 +14,8 @@
  *   deletion (a conflict the edit wins); in busy mode the copy is made again (a new generation).
  *   A full listing shows no deleted event: the copies it misses are read one by one;
  * - an occurrence of a copied series edited or cancelled (an exception of the copy): settled the
- *   same way against the original occurrence, which gets the exception in full mode.
+ *   same way against the original occurrence, which gets the exception in full mode. A full
+ *   listing shows the window only: each series copy's exceptions are read by its iCalUID.
  *
  * Only what is decided here is remembered in the book, for this run: a run killed before it acts
  * finds the same edit on the next one (the cursors only move once both passes are done).
@@ -29,7 +30,7 @@ import type { DestApi, Event, SourceApi } from "./google_api.ts";
 import { contentHash, syncClusterId } from "./ids.ts";
 import type { MappingBook } from "./mappings.ts";
 import type { SyncOptions } from "./options.ts";
-import type { SourceChanges } from "./source.ts";
+import { listSeries, type SourceChanges } from "./source.ts";
 import { COPY_MARKERS, instanceKey, transformEvent } from "./transform.ts";
 
 /** One direction's copies, as seen from the other calendar's listing. */
@@ -78,9 +79,10 @@ interface Found {
 
 /** Settles every copy of `s` edited or deleted since the engine last wrote it. */
 export async function settleCopyEdits(s: CopySide, policy: CopyEditPolicy, log: CopyEditLog) {
-  const found = editedCopies(s, await unlistedCopies(s));
+  const unlisted = await unlistedCopies(s);
+  const found = editedCopies(s, unlisted);
   // Found before the series are settled: whether an original series changed is its own doing.
-  const instances = await editedInstances(s);
+  const instances = await editedInstances(s, await unlistedExceptions(s, unlisted));
   const held = policy === "flow_back" ? heldDeletions(s, found) : 0;
   log.held += held;
   for (const f of found) {
@@ -111,7 +113,7 @@ interface FoundInstance extends Found {
  * the series and its exceptions) has no hash to compare: its original counts as changed when
  * listed, and wins.
  */
-async function editedInstances(s: CopySide): Promise<FoundInstance[]> {
+async function editedInstances(s: CopySide, unlisted: Event[]): Promise<FoundInstance[]> {
   const seriesByDestId = new Map<string, EventMapping>();
   for (const m of s.book.values()) {
     if (m.source_recurring_id === null && copyStandsAlone(m)) {
@@ -119,7 +121,7 @@ async function editedInstances(s: CopySide): Promise<FoundInstance[]> {
     }
   }
   const found: FoundInstance[] = [];
-  for (const copy of [...s.copies.slice, ...s.copies.items]) {
+  for (const copy of [...s.copies.slice, ...s.copies.items, ...unlisted]) {
     const series = copy.recurringEventId ? seriesByDestId.get(copy.recurringEventId) : undefined;
     const key = series && instanceKey(copy);
     if (!series || !key || copy.id !== `${series.dest_event_id}_${key}`) continue;
@@ -333,6 +335,28 @@ async function unlistedCopies(s: CopySide): Promise<Event[]> {
       if (!isGoneError(err)) throw err;
       // Never written (a pending insert that did not go), or gone for good: the pass decides.
       if (m.state !== "pending") read.push({ id: m.dest_event_id, status: "cancelled" });
+    }
+  }
+  return read;
+}
+
+/**
+ * The exceptions of the series copies beyond the window of a full listing of their calendar. A
+ * full listing shows the window only (an incremental one every change), but a series copy carries
+ * its occurrences further: one edited or cancelled there would go unseen, and stay. Each series
+ * copy's exceptions are read by its iCalUID, one request each, as the pass reads an original
+ * series' on a full listing; none of this once the copies' calendar has a cursor.
+ */
+async function unlistedExceptions(s: CopySide, unlisted: Event[]): Promise<Event[]> {
+  if (!s.copies.full) return [];
+  const listed = new Set([...s.copies.items, ...s.copies.slice].map((e) => e.id));
+  const read: Event[] = [];
+  for (const copy of [...s.copies.items, ...unlisted]) {
+    const shared = copy.extendedProperties?.shared;
+    if (!copy.recurrence?.length || copy.recurringEventId || !copy.iCalUID) continue;
+    if (shared?.[COPY_MARKERS.configId] !== s.configId || copy.status === "cancelled") continue;
+    for (const ev of await listSeries(s.readCopy, copy.iCalUID)) {
+      if (ev.recurringEventId === copy.id && !listed.has(ev.id)) read.push(ev);
     }
   }
   return read;

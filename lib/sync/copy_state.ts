@@ -51,3 +51,16 @@ export function copyStandsAlone(
 ): m is In<Exclude<CopyState, "deleted" | "cancelled">> {
   return copyMayExist(m) && m.state !== "cancelled";
 }
+
+/**
+ * The id of an instance's stand-in, its copy made as an event of its own (the series copy has no
+ * such occurrence), if it has one. A copy on an occurrence of a series copy (`{series}_{key}`,
+ * Google's instance id convention; the engine's own ids hold no underscore) is no stand-in,
+ * whichever series copy: one made again under a new id (its old copy deleted, by the person or by
+ * the engine) leaves its instances' mappings on occurrences that went with the old copy, and those
+ * must not be written to (Google would bring back an exception of a deleted series, shown by
+ * no series copy).
+ */
+export function standInOf(m: EventMapping | undefined): string | undefined {
+  return copyStandsAlone(m) && !m.dest_event_id.includes("_") ? m.dest_event_id : undefined;
+}

@@ -67,7 +67,9 @@ export async function syncPass(
     planner.addSeriesExceptions(plan, series, await listSeries(apis.source, series.iCalUID));
     const stray = planner.strayExceptions(ctx, plan, series);
     if (stray.length) {
-      planner.addSeriesExceptions(plan, series, await fetchMasters(apis.source, stray, plan.byId));
+      const read = await fetchMasters(apis.source, stray, plan.byId);
+      const gone = planner.goneStrays(series.masterId, stray, read);
+      planner.addSeriesExceptions(plan, series, [...read, ...gone]);
     }
   }
   // The deletion guard counts every live copy, once there are removals enough to matter.

@@ -5,7 +5,13 @@
  * nothing is read or written. The engine feeds it in steps, because what must be read from the
  * source next (masters, a series' exceptions) depends on what was planned so far.
  */
-import { copyMayExist, copyStandsAlone, copyUpToDate, copyWritten } from "./copy_state.ts";
+import {
+  copyMayExist,
+  copyStandsAlone,
+  copyUpToDate,
+  copyWritten,
+  standInOf,
+} from "./copy_state.ts";
 import type { Event } from "./google_api.ts";
 import { contentHash, destEventId, syncClusterId } from "./ids.ts";
 import type { EventMapping, MappingView } from "./mappings.ts";
@@ -252,6 +258,21 @@ export function strayExceptions(
   return ids;
 }
 
+/**
+ * The stray exceptions (`strayExceptions`) whose original occurrence could not be read: the
+ * original series has no such occurrence any more (it moved, or its rule changed). The copy's
+ * exception stays where it was, showing an event the original does not have, unless taken off:
+ * each is planned as an occurrence cancelled at the source.
+ */
+export function goneStrays(masterId: string, stray: string[], read: Event[]): Event[] {
+  const found = new Set(read.map((ev) => ev.id));
+  return stray.filter((id) => !found.has(id)).map((id) => ({
+    id,
+    recurringEventId: masterId,
+    status: "cancelled",
+  }));
+}
+
 /** The op for one series or single event, if its copy must change; counts it if skipped. */
 async function planEvent(ctx: PlanContext, plan: Plan, ev: Event, forceInWindow = false) {
   const sourceId = ev.id!;
@@ -393,9 +414,7 @@ function cancellation(
   created: ReadonlySet<string>,
 ): CancelInstanceOp {
   const masterSourceId = ev.recurringEventId!;
-  const seriesId = `${ctx.mappings.get(masterSourceId)?.dest_event_id}_${key}`;
-  const m = ctx.mappings.get(ev.id!);
-  const standalone = copyStandsAlone(m) && m.dest_event_id !== seriesId;
+  const standalone = standInOf(ctx.mappings.get(ev.id!)) !== undefined;
   return {
     kind: "cancelInstance",
     source: ev,

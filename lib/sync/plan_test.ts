@@ -7,6 +7,7 @@ import {
   addMasters,
   addSeriesExceptions,
   describePlan,
+  goneStrays,
   mastersNeeded,
   type Plan,
   type PlanContext,
@@ -14,6 +15,7 @@ import {
   planInstances,
   planRemoveAll,
   seriesToList,
+  strayExceptions,
   sweepGhosts,
 } from "./plan.ts";
 
@@ -193,6 +195,41 @@ Deno.test("a series is written first; its exceptions are planned once its copy e
   const stood = await planEvents(written, [cancelled], []);
   const [cancel] = await planInstances(written, stood);
   assert.equal(cancel.kind === "cancelInstance" && cancel.counted, true);
+});
+
+Deno.test("two-way: a stray exception whose original occurrence is gone is taken off the copy", async () => {
+  // The copy's series carries an exception the engine wrote at `s_x` (an occurrence edit of the
+  // copy undone), though the original occurrence is none; then the original series moved.
+  const series = event("s", NOW + DAY + 9 * HOUR, { recurrence: RULE });
+  const ctx = context([
+    mapping("s", { dest_event_id: "cs-s" }),
+    mapping("s_x", { dest_event_id: "cs-s_x", source_recurring_id: "s" }),
+  ]);
+  const plan = await planEvents(ctx, [series], []);
+  const [listing] = seriesToList(ctx, plan, false);
+  assert.deepEqual(strayExceptions(ctx, plan, listing), ["s_x"]);
+  // The original series has no occurrence `s_x` any more: reading it found nothing.
+  addSeriesExceptions(plan, listing, goneStrays("s", ["s_x"], []));
+  const ops = await planInstances(ctx, plan);
+  assert.deepEqual(ops.map((op) => `${op.kind} ${op.sourceId}`), ["cancelInstance s_x"]);
+  assert.equal(ops[0].kind === "cancelInstance" && ops[0].key, "x");
+  // One that was read is planned as read, nothing added for it.
+  assert.deepEqual(goneStrays("s", ["s_x"], [event("s_x", NOW, { recurringEventId: "s" })]), []);
+});
+
+Deno.test("an occurrence of an earlier series copy is no stand-in: it went with that copy", async () => {
+  // The series copy was deleted and is made again under a new id in this run; the cancelled
+  // occurrence's mapping still names the old copy's occurrence.
+  const cancelled = { id: "s_y", status: "cancelled", recurringEventId: "s" };
+  const old = mapping("s_y", { dest_event_id: "cs-old_y", source_recurring_id: "s" });
+  const series = event("s", NOW + DAY, { recurrence: RULE });
+  const ctx = context([mapping("s", { state: "deleted", dest_event_id: "cs-old" }), old]);
+  const plan = await planEvents(ctx, [series, cancelled], []);
+  assert.deepEqual(kinds(plan), ["insert s"]);
+  const written = context([mapping("s", { state: "awaiting_exceptions" }), old]);
+  const [cancel] = await planInstances(written, plan);
+  // Nothing shown before the run is removed: the new series copy is written as the source shows.
+  assert.equal(cancel.kind === "cancelInstance" && cancel.counted, false);
 });
 
 Deno.test("an exception in the window needs its unlisted series fetched and copied", async () => {
