@@ -68,8 +68,6 @@ export async function testSandbox(quotaPerMinute = 1_000_000): Promise<Sandboxed
   };
 }
 
-let counter = 0;
-
 export interface Pair {
   db: Db;
   sb: Sandboxed;
@@ -88,7 +86,9 @@ export async function makePair(
   direction: "one_way" | "two_way" = "one_way",
 ): Promise<Pair> {
   const db = await testDb();
-  const n = `${Date.now().toString(36)}${counter++}`;
+  // Unique across isolates: files in parallel on one PostgreSQL made the same time-and-counter
+  // name in the same millisecond, and the second user's registration failed.
+  const n = crypto.randomUUID().replaceAll("-", "").slice(0, 12);
   const src = sb.addAccount(`src-${n}@example.com`, [`Source ${n}`]);
   const dst = sb.addAccount(`dst-${n}@example.com`, [`Dest ${n}`]);
   const user = await createUser(db, `user-${n}@example.com`, "x");
