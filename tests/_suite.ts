@@ -13,7 +13,7 @@
  * `*_test.ts` under `lib/` and `tests/` is in exactly one share, found by walking the tree, so a
  * new test file needs no listing. `deno test FILE` still runs one file alone.
  */
-import { join, relative } from "node:path";
+import { join } from "node:path";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -30,7 +30,7 @@ export async function testFiles(): Promise<string[]> {
       const path = join(dir, entry.name);
       if (entry.isDirectory && entry.name !== "artifacts") await walk(path);
       else if (entry.isFile && entry.name.endsWith("_test.ts")) {
-        found.push(relative(ROOT, join(ROOT, path)));
+        found.push(path);
       }
     }
   };
