@@ -14,6 +14,11 @@ import { sha256Hex } from "@/lib/crypto/hash.ts";
 import { migrate, readMigrations } from "@/lib/db/migrate.ts";
 import { type Db, openDb } from "@/lib/db/mod.ts";
 
+// A pooled PostgreSQL connection's replacement timer (postgres.js: 30-60 minutes) would outlive
+// the test that opened the connection, which Deno's op sanitizer faults: tests keep them for good.
+// Set before any database opens, here and in the app and workers the tests start (they inherit it).
+if (Deno.env.get("DATABASE_MAX_LIFETIME") === undefined) Deno.env.set("DATABASE_MAX_LIFETIME", "0");
+
 /** DATABASE_URL when it names PostgreSQL (CI's second pass), else a throw-away PGlite. */
 export function testDatabaseUrl(): string {
   const url = Deno.env.get("DATABASE_URL");

@@ -100,9 +100,26 @@ function retriable(text: string, options?: QueryOptions): boolean {
   return options?.idempotent === true || /^\s*SELECT\b/i.test(text);
 }
 
+/**
+ * Seconds a pooled PostgreSQL connection lives before postgres.js replaces it, from
+ * DATABASE_MAX_LIFETIME: unset keeps postgres.js's default (a random 30-60 minutes, so a
+ * pool's connections don't all reconnect at once); `0` never replaces one, which the tests
+ * set so an open connection arms no timer that outlives its test (Deno's op sanitizer).
+ */
+function maxLifetimeSeconds(): number | undefined {
+  const value = Deno.env.get("DATABASE_MAX_LIFETIME");
+  if (value === undefined || value === "") return undefined;
+  if (!/^\d+$/.test(value)) {
+    throw new Error(`DATABASE_MAX_LIFETIME must be a whole number of seconds, not "${value}"`);
+  }
+  return Number(value);
+}
+
 function openPostgres(url: string): Db {
+  const lifetime = maxLifetimeSeconds();
   const sql = postgres(url, {
     max: 10,
+    ...(lifetime === undefined ? {} : { max_lifetime: lifetime }),
     onnotice: () => {},
     connection: { application_name: "cal-sync" },
   });
@@ -146,8 +163,19 @@ function openPostgres(url: string): Db {
  * default 128 MB held ~100 MiB more RSS for as long as the process ran. The data is in memory
  * already (memory://) or in the OS page cache (a data dir), so a big pool mostly caches twice;
  * at 32 MB, CPU per query over a 30 MB table measured within the noise of the default.
+ *
+ * PostgreSQL arms a 10 s timer (log_startup_progress_interval) while it starts, and PGlite's
+ * single-user start never disarms it: every open left a JavaScript timer pending for 10 s, which
+ * failed Deno's op leak check in the test that opened the database (the migration tests do, on
+ * PostgreSQL's pass too). Startup progress is never logged here.
  */
-const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, "-c", "shared_buffers=32MB"];
+const PGLITE_START_PARAMS = [
+  ...PGlite.defaultStartParams,
+  "-c",
+  "shared_buffers=32MB",
+  "-c",
+  "log_startup_progress_interval=0",
+];
 
 async function openPglite(dir: string | undefined, options: PgliteOptions): Promise<Db> {
   const pg = await PGlite.create(dir, {
