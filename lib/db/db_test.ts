@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { testDatabaseUrl } from "@/tests/_helpers.ts";
+import { closesTheFile, testDatabaseUrl } from "@/tests/_helpers.ts";
 import { openBlankPglite } from "@/tests/_db.ts";
 import { migrate, readMigrations } from "./migrate.ts";
 import { type Db, openDb } from "./mod.ts";
@@ -13,7 +13,10 @@ import {
   getUserById,
 } from "./users.ts";
 
-const db = await openDb(testDatabaseUrl());
+/** Unmigrated on PGlite (from the blank template, not initdb); the shared server on PostgreSQL. */
+const db = testDatabaseUrl().startsWith("postgres")
+  ? await openDb(testDatabaseUrl())
+  : await openBlankPglite();
 
 Deno.test("migrate() applies each migration once, even when two run at once", async () => {
   const all = await readMigrations();
@@ -146,12 +149,7 @@ Deno.test("bumpSessionVersion() moves the user to the next session version", asy
   assert.equal(await bumpSessionVersion(db, crypto.randomUUID()), undefined);
 });
 
-Deno.test({
-  name: "close the database",
-  fn: () => db.close(),
-  sanitizeResources: false,
-  sanitizeOps: false,
-});
+closesTheFile("lib/db tests close their database", () => db.close());
 
 /**
  * Migration 0013 moves the copy lifecycle out of content_hash's sentinel strings into `state`: a

@@ -22,6 +22,7 @@ import { completeAuthorization } from "@/lib/google/oauth_flow.ts";
 import { startRoleAuthorization } from "@/lib/sync/seed_compat.ts";
 import { at, googleAs, listEvents } from "../sync_api/_helpers.ts";
 import { openBlankPglite } from "../_db.ts";
+import { closesTheFile } from "../_helpers.ts";
 
 const world = await openWorld();
 
@@ -115,10 +116,7 @@ async function writeSlots(to: Queryable, userId: string) {
   }
 }
 
-Deno.test("migration 0014 turns slots into accounts and re-creates no copy", {
-  sanitizeOps: false,
-  sanitizeResources: false,
-}, async (t) => {
+Deno.test("migration 0014 turns slots into accounts and re-creates no copy", async (t) => {
   const user = await newUser(world, "migrated");
   const sourceEmail = newGoogleAccount(world, "mig-src");
   const destEmail = newGoogleAccount(world, "mig-dst");
@@ -351,9 +349,4 @@ async function copyUser(db: Queryable, label: string): Promise<string> {
   return id;
 }
 
-Deno.test({
-  name: "migration tests close their world",
-  fn: () => world.close(),
-  sanitizeResources: false,
-  sanitizeOps: false,
-});
+closesTheFile("migration tests close their world", () => world.close());

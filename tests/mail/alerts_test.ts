@@ -25,6 +25,7 @@ import {
   tenant,
 } from "../sync_api/_helpers.ts";
 import { anonymousOf } from "../connect/_helpers.ts";
+import { closesTheFile } from "../_helpers.ts";
 import { pathOf, type Received, startSmtp } from "./_smtp.ts";
 
 const HOUR = 3_600_000;
@@ -404,12 +405,9 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "close",
-  async fn() {
-    for (const s of instances) s.mailer.close();
-    if (db2 !== world.db) await db2.close();
-    await world.close();
-    await smtp.close();
-  },
+closesTheFile("alert tests close their world and mail server", async () => {
+  for (const s of instances) s.mailer.close();
+  if (db2 !== world.db) await db2.close();
+  await world.close();
+  await smtp.close();
 });

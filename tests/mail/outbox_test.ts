@@ -12,6 +12,7 @@ import { createServices } from "@/lib/services.ts";
 import { createApp } from "@/main.ts";
 import { pgliteDataDir } from "../_db.ts";
 import {
+  closesTheFile,
   fromAddress,
   openTestApp,
   registerAndSignIn,
@@ -122,7 +123,4 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "close",
-  fn: () => t.close(),
-});
+closesTheFile("outbox tests close their world", () => t.close());

@@ -13,6 +13,7 @@ import { createServices } from "@/lib/services.ts";
 import { createApp } from "@/main.ts";
 import {
   bearer,
+  closesTheFile,
   fromAddress,
   openTestApp,
   registerAndSignIn,
@@ -300,12 +301,9 @@ Deno.test("an account that signs in with Google only sets a password by a reset 
   assert.ok(await signInAgain(email, "a password at last"));
 });
 
-Deno.test({
-  name: "close",
-  fn: async () => {
-    t.services.mailer.close();
-    if (db2 !== t.db) await db2.close();
-    await t.close();
-    await smtp.close();
-  },
+closesTheFile("password reset tests close their app and mail server", async () => {
+  t.services.mailer.close();
+  if (db2 !== t.db) await db2.close();
+  await t.close();
+  await smtp.close();
 });

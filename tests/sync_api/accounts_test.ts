@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { getGoogleAccount } from "@/lib/db/google_accounts.ts";
 import { listDueSyncConfigs } from "@/lib/db/sync_configs.ts";
 import { consent, sandboxRefresh } from "../connect/_helpers.ts";
+import { closesTheFile } from "../_helpers.ts";
 import {
   at,
   browserOf,
@@ -494,9 +495,4 @@ Deno.test(
   },
 );
 
-Deno.test({
-  name: "[http] accounts tests close their world",
-  fn: () => world.close(),
-  sanitizeResources: false,
-  sanitizeOps: false,
-});
+closesTheFile("[http] accounts tests close their world", () => world.close());

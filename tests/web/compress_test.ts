@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { chooseEncoding, compress } from "@/lib/web/compress.ts";
-import { openTestApp } from "../_helpers.ts";
+import { closesTheFile, openTestApp } from "../_helpers.ts";
 
 const t = await openTestApp();
 
@@ -107,7 +107,4 @@ Deno.test("HEAD, event streams, no-transform and small declared bodies go as the
   }
 });
 
-Deno.test({
-  name: "close",
-  fn: () => t.close(),
-});
+closesTheFile("compression tests close their app", () => t.close());
