@@ -63,8 +63,6 @@ function pickerGroups(page: Page, label: string) {
 Deno.test({
   name: "[e2e] three Google accounts: two syncs from one source, reconnect, delete with removal",
   ignore: !hasChromium,
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn(context) {
     let current: Page | undefined;
     const t = strictSteps(context, { page: () => current, shot: "accounts-failed-step" });

@@ -42,8 +42,6 @@ async function violations(page: Page): Promise<string[]> {
 Deno.test({
   name: "[e2e] axe-core finds no serious or critical violation on the app's pages",
   ignore: !hasChromium,
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const app = await startApp();
     const browser = await launchBrowser();
