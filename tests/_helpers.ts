@@ -13,11 +13,13 @@
  *   openTestDb()`); on PGlite a fresh copy of a migrated template (~0.5 s, no initdb), see
  *   `tests/_db.ts`. On PostgreSQL it is still the one DATABASE_URL: a test that must count rows
  *   across users uses `openSharedWorld()` (tests/sync_api/_helpers.ts), which makes a database.
- * - With a Google sandbox: `openWorld()` (tests/connect/_helpers.ts), one per file, and
- *   `testSandbox()`/`withPair()` (tests/sync/_helpers.ts) for the sync engine.
+ * - With a Google sandbox: `openWorld()` (tests/connect/_helpers.ts), one per file, over the
+ *   shared database, and `testSandbox()`/`withPair()` (tests/sync/_helpers.ts) for the engine.
  *
  * Apps, worlds, sandboxes and `openTestDb()` databases are `AsyncDisposable`: `await using`
- * closes them, which keeps Deno's op and resource sanitizers on (no test turns them off).
+ * closes them, which keeps Deno's leak checks on; what a file opens at its top, its last test
+ * closes (`closesTheFile()`, the one test with the checks off). README, Tests: why the checks
+ * run on PostgreSQL only.
  */
 import type { Hono } from "hono";
 import { type Config, loadConfig } from "@/lib/config.ts";

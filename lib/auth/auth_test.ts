@@ -3,8 +3,7 @@ import { SignJWT } from "jose";
 import { issueToken, verifyToken } from "./jwt.ts";
 import { hashPassword, PASSWORD_ITERATIONS, verifyPassword } from "./password.ts";
 import { addressKey, delayAfter, RateLimits, SIGN_IN_RULES } from "./rate_limit.ts";
-import { closesTheFile } from "@/tests/_helpers.ts";
-import { openTestDb } from "@/tests/_db.ts";
+import { sharedTestDb } from "@/tests/_db.ts";
 
 Deno.test("hashPassword() salts each hash and uses at least 600,000 PBKDF2 iterations", async () => {
   const a = await hashPassword("same password");
@@ -85,7 +84,7 @@ Deno.test("addressKey() counts an IPv6 client by its /64 and a mapped IPv4 as IP
   assert.notEqual(addressKey("2001:db8:1:3::1"), addressKey("2001:db8:1:2::1"));
 });
 
-const db = await openTestDb();
+const db = await sharedTestDb();
 
 /** Two instances' limits over one database, on a clock the test moves. */
 async function withLimits(
@@ -230,5 +229,3 @@ Deno.test("RateLimits.takeRegistration() slows one address after its allowance",
     assert.equal(await there.takeRegistration(address), 60);
   });
 });
-
-closesTheFile("lib/auth tests close their database", () => db.close());

@@ -12,7 +12,7 @@ import type { Db } from "@/lib/db/mod.ts";
 import { createUser, type User } from "@/lib/db/users.ts";
 import { createServices, type Services } from "@/lib/services.ts";
 import { type Sandbox, startSandbox } from "@/lib/sandbox/mod.ts";
-import { openTestDb, testDatabaseUrl } from "../_db.ts";
+import { sharedTestDb, testDatabaseUrl } from "../_db.ts";
 
 const randomKey = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
 
@@ -32,10 +32,13 @@ export interface World extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** Opens DATABASE_URL (or an in-memory PGlite from the template) and starts a sandbox. */
+/**
+ * Starts a sandbox over the test file's shared database (`sharedTestDb()`, which the world does
+ * not close): tests isolate by data, as they do on PostgreSQL, where every file shares one.
+ */
 export async function openWorld(env: Record<string, string> = {}): Promise<World> {
   const databaseUrl = testDatabaseUrl();
-  const db = await openTestDb();
+  const db = await sharedTestDb();
   const { url, sandbox, close } = await startSandbox({ port: 0, dataFile: null });
   const config = await loadConfig({
     APP_ENV: "test",
@@ -48,7 +51,6 @@ export async function openWorld(env: Record<string, string> = {}): Promise<World
   });
   const closeWorld = async () => {
     await close();
-    await db.close();
   };
   return {
     services: createServices(config, db, url),

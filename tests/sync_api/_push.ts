@@ -5,7 +5,7 @@ import type { Db } from "@/lib/db/mod.ts";
 import { startSandbox } from "@/lib/sandbox/mod.ts";
 import { createServices, type Services } from "@/lib/services.ts";
 import { type PushWorker, startPushWorker } from "@/lib/sync/push_worker.ts";
-import { openTestDb, testDatabaseUrl } from "../_db.ts";
+import { sharedTestDb, testDatabaseUrl } from "../_db.ts";
 import { NEW_KEY, openApp, TEST_KEY, type World } from "../connect/_helpers.ts";
 
 export interface PushWorld extends World {
@@ -22,7 +22,8 @@ export interface PushWorld extends World {
 }
 
 export async function openPushWorld(): Promise<PushWorld> {
-  const db = await openTestDb();
+  // The file's shared database, left open at close: tests isolate by data.
+  const db = await sharedTestDb();
   const clock = { offsetMs: 0 };
   const { url, sandbox, close } = await startSandbox({
     port: 0,
@@ -54,7 +55,6 @@ export async function openPushWorld(): Promise<PushWorld> {
     for (const w of workers) await w.stop();
     await server.shutdown();
     await close();
-    await db.close();
   };
   return {
     services,
