@@ -10,9 +10,9 @@ const SHARES = 2;
 /** The paths and globs the test task passes to `deno test`, as regular expressions. */
 async function taskPatterns(): Promise<RegExp[]> {
   const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
-  const args: string[] = config.tasks.test.split(/\s+/).filter((a: string) =>
-    /^(tests|lib)\//.test(a)
-  );
+  const task = config.tasks.test;
+  const command: string = typeof task === "string" ? task : task.command;
+  const args: string[] = command.split(/\s+/).filter((a: string) => /^(tests|lib)\//.test(a));
   return args.map((arg) => {
     const pattern = arg.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replaceAll("*", "[^/]*");
     return new RegExp(`^${pattern}${arg.endsWith("/") ? "" : "$"}`);
