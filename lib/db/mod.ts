@@ -166,7 +166,7 @@ function openPostgres(url: string): Db {
  *
  * PostgreSQL arms a 10 s timer (log_startup_progress_interval) while it starts, and PGlite's
  * single-user start never disarms it: every open left a JavaScript timer pending for 10 s, which
- * failed Deno's op leak check in the test that opened the database (the migration tests do, on
+ * Deno's leak checks report in the test that opened the database (the migration tests do, on
  * PostgreSQL's pass too). Startup progress is never logged here.
  */
 const PGLITE_START_PARAMS = [

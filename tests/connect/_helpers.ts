@@ -49,16 +49,13 @@ export async function openWorld(env: Record<string, string> = {}): Promise<World
     API_URL: "http://app.test",
     ...env,
   });
-  const closeWorld = async () => {
-    await close();
-  };
   return {
     services: createServices(config, db, url),
     db,
     sandbox,
     sandboxUrl: url,
-    close: closeWorld,
-    [Symbol.asyncDispose]: closeWorld,
+    close,
+    [Symbol.asyncDispose]: close,
   };
 }
 
