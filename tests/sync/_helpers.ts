@@ -7,6 +7,7 @@ import { sharedTestDb } from "../_helpers.ts";
 import { createUser } from "@/lib/db/users.ts";
 import { createSyncConfig, type SyncConfigRow } from "@/lib/db/sync_configs.ts";
 import { startSandbox } from "@/lib/sandbox/mod.ts";
+import { withoutRetries } from "@/lib/google/clients.ts";
 import { runSync, type RunSyncOptions, type SyncResult } from "@/lib/sync/engine.ts";
 import { COPY_MARKERS } from "@/lib/sync/transform.ts";
 
@@ -57,12 +58,13 @@ export async function testSandbox(quotaPerMinute = 1_000_000): Promise<Sandboxed
       return (await res.json()).total as number;
     },
     clientFor(email: string) {
-      const auth = new OAuth2Client();
+      // Sending as the app's clients do (lib/google/clients.ts): Deno's fetch, no gaxios retries.
+      const auth = withoutRetries(new OAuth2Client());
       auth.setCredentials({
         access_token: sandbox.issueAccessToken(email),
         expiry_date: Date.now() + 365 * DAY,
       });
-      return calendar({ version: "v3", rootUrl: url, auth });
+      return calendar({ version: "v3", rootUrl: url, auth, retry: false });
     },
     addAccount: (email, calendars) => sandbox.addAccount(email, calendars),
   };
