@@ -31,10 +31,15 @@ function freePort(): number {
 }
 
 /**
- * The app and its Google sandbox as `deno task start` runs them (development), on free ports,
- * over a throw-away embedded database; `env` adds to the app's environment. A port found free
- * can be taken by a parallel test file before the app binds it: then it starts again on other
- * ports.
+ * The app and its Google sandbox as `deno task start` runs them, on free ports, over a
+ * throw-away embedded database, under APP_ENV=test (`env` adds to the environment or overrides):
+ * - the scheduler is off: a new sync is due at once, and its minute Deno.cron tick ran syncs
+ *   between a test creating them and clicking "Sync now" (CI runs failed so, in dashboard_test
+ *   and live_test), so every run a browser test sees is one it started;
+ * - passwords are hashed with the test suite's cheap iterations, not 600,000 per registration
+ *   and sign-in.
+ * A port found free can be taken by a parallel test file before the app binds it: then it
+ * starts again on other ports.
  */
 export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
   for (let attempt = 1;; attempt++) {
@@ -66,6 +71,7 @@ async function startAppOnce(extraEnv: Record<string, string>): Promise<RunningAp
       API_URL: url,
       GOOGLE_SANDBOX: "1",
       NO_COLOR: "1",
+      APP_ENV: "test",
       ...extraEnv,
     },
     stdout: "piped",

@@ -17,12 +17,7 @@ import {
 
 // One app and one Chromium for the file; each test has a browser context (profile) of its own
 // and its own user. The app's output is read throughout, hence no op or resource sanitizers.
-// A new sync is due at once, and the scheduler (Deno.cron, each minute) ran it between creating
-// it and "Sync now", which then found Bob's copies made (a CI run failed so, as live_test's did).
-// Under APP_ENV=test the scheduler is off: every run here is one the test starts.
-const shared = hasChromium
-  ? await Promise.all([startApp({ APP_ENV: "test" }), launchChromium()])
-  : undefined;
+const shared = hasChromium ? await Promise.all([startApp(), launchChromium()]) : undefined;
 
 /** "Work (alice@example.com) → Main (bob@example.com)": the sync as cards and dialogs name it. */
 const SYNC = "Work (alice@example.com) → Main (bob@example.com)";

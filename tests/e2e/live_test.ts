@@ -39,10 +39,7 @@ Deno.test({
   ignore: !hasChromium,
   async fn(t) {
     await Deno.mkdir(ARTIFACTS, { recursive: true });
-    // A new sync is due at once, and the scheduler (Deno.cron, each minute) would run it between
-    // creating it and reading "Never" on its card (a CI run failed so). Under APP_ENV=test the
-    // scheduler is off, and every run here is one the test triggers.
-    const app = await startApp({ APP_ENV: "test" });
+    const app = await startApp();
     const browser = await launchBrowser();
     try {
       const page = await browser.context.newPage();
