@@ -453,12 +453,25 @@ export async function previewNewConfig(
       source_calendar_id: "Not a calendar of the source account",
     });
   }
+  return await previewOfConfig(
+    services,
+    unsavedConfig(services, userId, { source: sourceAccount, dest: destAccount }, input),
+  );
+}
+
+/** The row `input` would make once created: what a preview of a new config runs. */
+function unsavedConfig(
+  services: Services,
+  userId: string,
+  accounts: { source: string; dest: string },
+  input: NewConfigPreviewInput,
+): SyncConfigRow {
   const now = new Date();
-  return await previewOfConfig(services, {
+  return {
     id: crypto.randomUUID(),
     user_id: userId,
-    source_account_id: sourceAccount,
-    dest_account_id: destAccount,
+    source_account_id: accounts.source,
+    dest_account_id: accounts.dest,
     paused_for_account_id: null,
     source_calendar_id: input.source_calendar_id,
     source_calendar_name: "",
@@ -486,7 +499,7 @@ export async function previewNewConfig(
     reverse_sync_token: null,
     reverse_window_end: null,
     ...mergeOptions(defaultSyncOptions(), input),
-  });
+  };
 }
 
 /** What a preview of a new config takes: a create's body, the accounts optional (roles). */

@@ -52,26 +52,14 @@ export async function syncPass(
   onApply?: (applier: Applier, plan: planner.Plan) => void,
 ): Promise<PassOutcome> {
   const { opts } = run;
-  const { apis, window, changes } = p;
+  const { apis, window } = p;
   const ctx: planner.PlanContext = {
     configId: p.configId,
     ...window,
     mappings: p.book,
     options: p.options,
   };
-  const plan = await planner.planEvents(ctx, changes.items, changes.slice);
-  const masters = planner.mastersNeeded(ctx, plan, changes.full);
-  await planner.addMasters(ctx, plan, await fetchMasters(apis.source, masters, plan.byId));
-  if (changes.full) planner.sweepGhosts(ctx, plan);
-  for (const series of planner.seriesToList(ctx, plan, changes.full)) {
-    planner.addSeriesExceptions(plan, series, await listSeries(apis.source, series.iCalUID));
-    const stray = planner.strayExceptions(ctx, plan, series);
-    if (stray.length) {
-      const read = await fetchMasters(apis.source, stray, plan.byId);
-      const gone = planner.goneStrays(series.masterId, stray, read);
-      planner.addSeriesExceptions(plan, series, [...read, ...gone]);
-    }
-  }
+  const plan = await planPass(ctx, p);
   // The deletion guard counts every live copy, once there are removals enough to matter.
   if (plan.first.filter((op) => op.kind === "delete").length > GUARD_MIN_REMOVALS) {
     await p.book.loadAll();
@@ -99,6 +87,28 @@ export async function syncPass(
   if (!applier.reconnect) await applier.applyAll(await planner.planInstances(ctx, plan));
   if (!applier.reconnect) await applier.settleSeries();
   return { plan, applier, held };
+}
+
+/**
+ * The pass's plan: its changes planned, with what planning asks the source for besides (the
+ * masters of changed instances, the exceptions of series to rewrite).
+ */
+async function planPass(ctx: planner.PlanContext, p: PassInput): Promise<planner.Plan> {
+  const { apis, changes } = p;
+  const plan = await planner.planEvents(ctx, changes.items, changes.slice);
+  const masters = planner.mastersNeeded(ctx, plan, changes.full);
+  await planner.addMasters(ctx, plan, await fetchMasters(apis.source, masters, plan.byId));
+  if (changes.full) planner.sweepGhosts(ctx, plan);
+  for (const series of planner.seriesToList(ctx, plan, changes.full)) {
+    planner.addSeriesExceptions(plan, series, await listSeries(apis.source, series.iCalUID));
+    const stray = planner.strayExceptions(ctx, plan, series);
+    if (stray.length) {
+      const read = await fetchMasters(apis.source, stray, plan.byId);
+      const gone = planner.goneStrays(series.masterId, stray, read);
+      planner.addSeriesExceptions(plan, series, [...read, ...gone]);
+    }
+  }
+  return plan;
 }
 
 /** The writes a pass made, from its applier's counts. */

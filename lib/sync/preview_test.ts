@@ -53,7 +53,8 @@ function mapping(id: string, extra: Partial<EventMapping> = {}): EventMapping {
   };
 }
 
-Deno.test("previewOf() shows a removal as the copy the destination shows now", async () => {
+/** A plan removing a lunch copy, the copy of a source gone, and one occurrence of a standup. */
+function removals() {
   const lunch = {
     id: "lunch",
     summary: "Lunch",
@@ -85,7 +86,11 @@ Deno.test("previewOf() shows a removal as the copy the destination shows now", a
     m.source_event_id,
     m,
   ]));
-  const ctx = { configId: "c", now: 0, windowEnd: 1, mappings };
+  return { lunch, plan, ctx: { configId: "c", now: 0, windowEnd: 1, mappings } };
+}
+
+Deno.test("previewOf() shows a removal as the copy the destination shows now", async () => {
+  const { lunch, plan, ctx } = removals();
   // The change saved next is full mode excluding lunch; the copies stand as busy, prefixed.
   const next = options({ privacy: "full" }, ["lunch"]);
   const busy = await previewOf(

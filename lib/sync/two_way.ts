@@ -61,8 +61,9 @@ interface Directions {
   reverseApis: RunApis;
 }
 
+/** A two-way run: copies' edits settled, then the forward pass and the reverse one. */
 export async function twoWaySteps(run: Run): Promise<void> {
-  const { opts, config, window } = run;
+  const { opts } = run;
   const d = await readBothSides(run);
   const backToA: CopyEditLog = { conflicts: [], failures: [], writes: 0, copyWrites: 0, held: 0 };
   const backToB: CopyEditLog = {
@@ -79,15 +80,7 @@ export async function twoWaySteps(run: Run): Promise<void> {
     backToA.failures,
     () => backToA.writes + backToB.writes + backToA.copyWrites + backToB.copyWrites,
   );
-  if (!opts.dryRun) {
-    const policy = copyEditPolicy(config);
-    const [ofA, ofB] = [copySide(d.forward, d.reverse, "a"), copySide(d.reverse, d.forward, "b")];
-    await settleCopyEdits(ofA, policy, backToA);
-    await settleCopyEdits(ofB, policy, backToB);
-    await resumeUnfinished(ofA);
-    await resumeUnfinished(ofB);
-    backToA.conflicts.push(...backToB.conflicts);
-  }
+  if (!opts.dryRun) await settleBothSides(run.config, d, backToA, backToB);
   const forward = await runPass(run, d.forward, passes);
   // Removals held for review are counted even when the run stops here; they alone do not stop it.
   run.held = forward.held ?? 0;
@@ -100,7 +93,31 @@ export async function twoWaySteps(run: Run): Promise<void> {
   run.held += (reverse.held ?? 0) + backToA.held + backToB.held;
   if (!passDone(forward) || !passDone(reverse) || backToA.failures.length > 0) return;
   if (run.held > 0) return;
-  // The forward cursor moves with the run's closing statement, after this one.
+  await moveCursors(run, d);
+}
+
+/** People's edits to copies, on both sides, settled before either pass plans. */
+async function settleBothSides(
+  config: Run["config"],
+  d: Directions,
+  backToA: CopyEditLog,
+  backToB: CopyEditLog,
+): Promise<void> {
+  const policy = copyEditPolicy(config);
+  const [ofA, ofB] = [copySide(d.forward, d.reverse, "a"), copySide(d.reverse, d.forward, "b")];
+  await settleCopyEdits(ofA, policy, backToA);
+  await settleCopyEdits(ofB, policy, backToB);
+  await resumeUnfinished(ofA);
+  await resumeUnfinished(ofB);
+  backToA.conflicts.push(...backToB.conflicts);
+}
+
+/**
+ * Both cursors past what this run read: the reverse one saved now (when it moved), the forward
+ * one left to the run's closing statement, after this.
+ */
+async function moveCursors(run: Run, d: Directions): Promise<void> {
+  const { opts, config, window } = run;
   run.cursor = { sync_token: d.forward.changes.syncToken, window_end: new Date(window.windowEnd) };
   const reverseCursor = {
     sync_token: d.reverse.changes.syncToken,

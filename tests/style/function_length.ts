@@ -4,8 +4,8 @@
  * `function_length_test.ts` runs it over lib/sync and lib/web, whose functions stay short.
  */
 
-/** The longest a function may be: the aim is ~50 lines, with some room for a long signature. */
-export const MAX_FUNCTION_LINES = 60;
+/** The longest a function may be: issue 11's ~50 lines, signature and closing brace included. */
+export const MAX_FUNCTION_LINES = 50;
 
 /** The lint plugin; `max` is the longest allowed (tests of the rule itself pass a small one). */
 export function functionLengthPlugin(max = MAX_FUNCTION_LINES): Deno.lint.Plugin {
