@@ -3,12 +3,14 @@ import { z } from "zod";
 import { json } from "./_errors.ts";
 import type { Sandbox } from "./mod.ts";
 import { ACCESS_TOKEN_SECONDS, type Store } from "./_store.ts";
+import { seedDemo } from "./_seed.ts";
 
 const ResetBody = z.object({ empty: z.boolean().optional() }).strict();
 const AccountBody = z.object({
   email: z.string().email(),
   calendars: z.array(z.string().min(1)).default([]),
 });
+const DemoBody = z.object({ alice: z.string().email(), bob: z.string().email() }).strict();
 const TokenBody = z.object({ email: z.string().min(1) });
 const FaultsBody = z.object({
   latency_ms: z.number().int().min(0).max(60000).optional(),
@@ -72,6 +74,18 @@ function accountsView(store: Store) {
   }));
 }
 
+/** `POST /demo`: Alice's and Bob's seeded calendars and events again, under new addresses. */
+async function addDemoPair(store: Store, req: Request): Promise<Response> {
+  const b = await body(req, DemoBody);
+  if (b instanceof Response) return b;
+  const emails = [b.alice.toLowerCase(), b.bob.toLowerCase()];
+  const taken = emails.find((email) => store.state.accounts[email]);
+  if (taken) return error(409, `The sandbox account ${taken} exists already`);
+  if (emails[0] === emails[1]) return error(400, "Alice and Bob need two addresses");
+  seedDemo(store, b);
+  return json({ accounts: accountsView(store).filter((a) => emails.includes(a.email)) }, 201);
+}
+
 /** Serves `/_sandbox/{path}`. */
 export async function handleControl(
   store: Store,
@@ -94,6 +108,8 @@ export async function handleControl(
       if (b instanceof Response) return b;
       return json(ctx.sandbox.addAccount(b.email, b.calendars), 201);
     }
+    case "POST /demo":
+      return await addDemoPair(store, req);
     case "POST /token":
       return await issueToken(store, req);
     case "GET /faults":

@@ -6,29 +6,51 @@ import type { Calendar } from "./_state.ts";
 import type { Store } from "./_store.ts";
 import { addDays, formatDate, toFloating } from "./_time.ts";
 
+/** The seeded pair's addresses. */
+export const DEMO_NAMES: DemoNames = { alice: "alice@example.com", bob: "bob@example.com" };
+
+/** Where Alice's and Bob's calendars live: the seeded pair, or a pair of other addresses. */
+export interface DemoNames {
+  alice: string;
+  bob: string;
+}
+
+const HOLIDAYS_ID = "en.usa#holiday@group.v.calendar.google.com";
+
 /** Creates Alice, Bob and their calendars; with `events`, fills them relative to now. */
 export function seed(store: Store, events: boolean): void {
-  const alice = store.addAccount("alice@example.com", ["Work", "Personal"]);
-  const bob = store.addAccount("bob@example.com", ["Main", "Family"]);
+  seedDemo(store, DEMO_NAMES, events);
+}
+
+/**
+ * Alice's and Bob's accounts, calendars and (with `events`) events under the addresses `names`,
+ * the holiday calendar shared with both (made, with its events, on the first call). Tests that
+ * share one sandbox take a pair each this way (`POST /_sandbox/demo`). The addresses must be new.
+ */
+export function seedDemo(store: Store, names: DemoNames, events = true): void {
+  const alice = store.addAccount(names.alice, ["Work", "Personal"]);
+  const bob = store.addAccount(names.bob, ["Main", "Family"]);
   for (const id of alice.calendarIds) store.state.calendars[id].timeZone = "America/New_York";
-  const holidays = store.addCalendar({
-    id: "en.usa#holiday@group.v.calendar.google.com",
+  const made = store.state.calendars[HOLIDAYS_ID];
+  const holidays = made ?? store.addCalendar({
+    id: HOLIDAYS_ID,
     summary: "Holidays in United States",
     description: "Holidays and Observances in United States",
-    access: {
-      "holidays@group.v.calendar.google.com": "owner",
-      "alice@example.com": "reader",
-      "bob@example.com": "reader",
-    },
+    access: { "holidays@group.v.calendar.google.com": "owner" },
     timeZone: "America/New_York",
   });
+  for (const account of [alice, bob]) {
+    holidays.access[account.email] = "reader";
+    account.calendarIds.push(holidays.id);
+  }
+  store.changed();
   if (!events) return;
   const [work, personal] = alice.calendarIds.map((id) => store.state.calendars[id]);
   const [main, family] = bob.calendarIds.map((id) => store.state.calendars[id]);
   seedWork(store, work);
   seedPersonal(store, personal);
   seedBob(store, main, family);
-  seedHolidays(store, holidays);
+  if (!made) seedHolidays(store, holidays);
 }
 
 function helpers(store: Store, cal: Calendar) {

@@ -177,6 +177,39 @@ Deno.test("control: accounts lists the seeded accounts with calendar ids and rol
   assert.ok(alice.calendars.some((c: { accessRole: string }) => c.accessRole === "reader"));
 });
 
+Deno.test("control: demo seeds Alice's and Bob's calendars and events again under new addresses", async () => {
+  await using h = await harness();
+  const pair = { alice: "alice-2@example.com", bob: "bob-2@example.com" };
+  const res = await h.control("POST", "demo", pair);
+  assert.equal(res.status, 201);
+  const { accounts } = await res.json();
+  const summaries = (a: { calendars: { summary: string }[] }) => a.calendars.map((c) => c.summary);
+  assert.deepEqual(accounts.map((a: { email: string }) => a.email), [pair.alice, pair.bob]);
+  assert.deepEqual(summaries(accounts[0]), ["Work", "Personal", "Holidays in United States"]);
+  assert.deepEqual(summaries(accounts[1]), ["Main", "Family", "Holidays in United States"]);
+  // The same events as the seeded Alice's, on calendars of the new account's own.
+  const titles = async (email: string) => {
+    const api = await h.calendarAs(email);
+    const items = (await api.events.list({ calendarId: "primary", maxResults: 2500 })).data.items!;
+    return items.map((e) => e.summary).sort();
+  };
+  assert.ok((await titles(pair.alice)).length > 3);
+  assert.deepEqual(await titles(pair.alice), await titles(ALICE));
+  // The holiday calendar is shared, not made again (its events are not doubled).
+  const holidays = accounts[0].calendars[2].id;
+  const api = await h.calendarAs(pair.bob);
+  const listed = (await api.events.list({ calendarId: holidays, maxResults: 2500 })).data.items!;
+  assert.equal(listed.length, new Set(listed.map((e) => `${e.summary} ${e.start?.date}`)).size);
+  // Taken addresses are refused, and the seeded pair's are taken.
+  const again = await h.control("POST", "demo", { alice: ALICE, bob: "bob-3@example.com" });
+  assert.equal(again.status, 409);
+  assert.match((await again.json()).error.message, /alice@example\.com exists already/);
+  const same = await h.control("POST", "demo", { alice: "x@example.com", bob: "X@example.com" });
+  assert.equal(same.status, 400);
+  await same.body?.cancel();
+  assert.equal((await (await h.control("GET", "accounts")).json()).accounts.length, 4);
+});
+
 Deno.test("control: token for an unknown account answers 404", async () => {
   await using h = await harness();
   const res = await h.control("POST", "token", { email: "nobody@example.com" });
