@@ -128,28 +128,10 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 
-/** Headless Chromium with a fresh profile, as the project runs it everywhere. */
-export async function launchBrowser(options: { javaScriptEnabled?: boolean } = {}) {
-  const userDataDir = await Deno.makeTempDir({ prefix: "cal-sync-chromium-" });
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    javaScriptEnabled: options.javaScriptEnabled ?? true,
-    args: CHROMIUM_ARGS,
-  });
-  return {
-    context,
-    async close() {
-      await context.close();
-      await Deno.remove(userDataDir, { recursive: true }).catch(() => {});
-    },
-  };
-}
-
 /**
- * One headless Chromium for a whole test file: each test takes a context of its own from it
- * (`newContext`), a fresh profile as `launchBrowser`'s (no cookies, no storage), without
- * starting Chromium again.
+ * Headless Chromium, as the project runs it everywhere, for a whole test file (or a browser
+ * share): each test takes a context of its own from it (`newContext`), a fresh profile (no
+ * cookies, no storage), without starting Chromium again.
  */
 export async function launchChromium() {
   const browser = await chromium.launch({
@@ -166,6 +148,81 @@ export async function launchChromium() {
     },
     close: () => browser.close(),
   };
+}
+
+/** Chromium as `launchChromium` starts it: one browser, a fresh context (profile) per test. */
+export type Chromium = Awaited<ReturnType<typeof launchChromium>>;
+
+/** What the browser tests of an isolate share: one app (and its sandbox) and one Chromium. */
+export interface BrowserWorld {
+  app: RunningApp;
+  chromium: Chromium;
+}
+
+let sharing: { ready: Promise<BrowserWorld>; users: number } | undefined;
+
+/**
+ * This isolate's app and Chromium for a browser test file, taken when the file is imported:
+ * started by the first file that takes them, closed when the last lets go (`release`, in the
+ * file's last test). A browser share (`tests/suite/browser_*_test.ts`) imports several files
+ * into one isolate, which then start one app and one Chromium instead of one each (an app, a
+ * Chromium and an isolate cost ~7 s of CPU); a file run alone has them to itself. Each test
+ * takes a browser context and sandbox accounts of its own (`newContext`, `demoPair`). The
+ * app's output is read and its browser's pipes stay open across tests: the files that use
+ * this turn Deno's op and resource leak checks off.
+ */
+export function takeBrowserWorld(): { ready: Promise<BrowserWorld>; release(): Promise<void> } {
+  if (!sharing) {
+    const ready = Promise.all([startApp(), launchChromium()])
+      .then(([app, chromium]) => ({ app, chromium }));
+    // Marked handled: a failed start is reported by the tests that wait for it.
+    ready.catch(() => {});
+    sharing = { ready, users: 0 };
+  }
+  const taken = sharing;
+  taken.users++;
+  let released = false;
+  return {
+    ready: taken.ready,
+    async release() {
+      if (released) return;
+      released = true;
+      if (--taken.users > 0) return;
+      if (sharing === taken) sharing = undefined;
+      const { app, chromium } = await taken.ready;
+      await chromium.close();
+      await app.close();
+    },
+  };
+}
+
+/** Alice's and Bob's addresses in one test's demo pair. */
+export interface DemoPair {
+  alice: string;
+  bob: string;
+}
+
+/**
+ * A demo pair of the test's own in the app's sandbox (`POST /_sandbox/demo`): Alice with Work
+ * and Personal, Bob with Main and Family, filled as the seeded pair, as `alice-TAG@example.com`
+ * and `bob-TAG@example.com`. Tests sharing an app edit and empty these calendars, so none uses
+ * the seeded alice@/bob@ (nor another test's pair).
+ */
+export async function demoPair(app: RunningApp, tag: string): Promise<DemoPair> {
+  const pair = { alice: `alice-${tag}@example.com`, bob: `bob-${tag}@example.com` };
+  const res = await fetch(`${app.sandboxUrl}/_sandbox/demo`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(pair),
+  });
+  if (!res.ok) throw new Error(`POST /_sandbox/demo: ${res.status} ${await res.text()}`);
+  await res.body?.cancel();
+  return pair;
+}
+
+/** `text` as a regular expression matching it literally. */
+export function literally(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /** The password of the users the browser tests register. */

@@ -4,17 +4,20 @@ import {
   ARTIFACTS,
   connectAccount,
   copiesIn,
+  demoPair,
   hasChromium,
-  launchBrowser,
+  literally,
   register,
   type RunningApp,
   shot,
-  startApp,
   strictSteps,
+  takeBrowserWorld,
   watchProblems,
 } from "./_app.ts";
 
-const CAROL = "carol@example.com";
+// The isolate's app and Chromium (takeBrowserWorld: hence no op or resource leak checks).
+const shared = hasChromium ? takeBrowserWorld() : undefined;
+const CAROL = "carol-accounts@example.com";
 
 /** Adds a one-hour event tomorrow to a sandbox calendar, as its owner would in Google. */
 async function addEvent(app: RunningApp, email: string, calendarSummary: string, summary: string) {
@@ -63,12 +66,15 @@ function pickerGroups(page: Page, label: string) {
 Deno.test({
   name: "[e2e] three Google accounts: two syncs from one source, reconnect, delete with removal",
   ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
   async fn(context) {
     let current: Page | undefined;
     const t = strictSteps(context, { page: () => current, shot: "accounts-failed-step" });
     await Deno.mkdir(ARTIFACTS, { recursive: true });
-    const app = await startApp();
-    const browser = await launchBrowser();
+    const { app, chromium } = await shared!.ready;
+    const { alice, bob } = await demoPair(app, "accounts");
+    const browser = await chromium.newContext();
     try {
       const page = await browser.context.newPage();
       current = page;
@@ -86,14 +92,14 @@ Deno.test({
 
       await t.step("connects three accounts, each listed with its state", async () => {
         await page.getByText("No Google account is connected yet").waitFor();
-        for (const email of ["alice@example.com", "bob@example.com", CAROL]) {
+        for (const email of [alice, bob, CAROL]) {
           await connectAndConfirm(page, email);
         }
         const rows = page.locator(".account-list article");
         assert.equal(await rows.count(), 3);
         assert.deepEqual(await rows.locator(".account__email").allInnerTexts(), [
-          "alice@example.com",
-          "bob@example.com",
+          alice,
+          bob,
           CAROL,
         ]);
         assert.equal(await rows.getByText("Connected").count(), 3);
@@ -104,11 +110,7 @@ Deno.test({
 
       await t.step("the pickers group every account's calendars by email", async () => {
         const source = await pickerGroups(page, "Source calendar");
-        assert.deepEqual(source.map((g) => g.label), [
-          "alice@example.com",
-          "bob@example.com",
-          CAROL,
-        ]);
+        assert.deepEqual(source.map((g) => g.label), [alice, bob, CAROL]);
         const dest = await pickerGroups(page, "Destination calendar");
         assert.ok(
           dest[0].options.includes("Holidays in United States [disabled]") ||
@@ -138,27 +140,30 @@ Deno.test({
             await page.getByLabel("Source calendar").selectOption({ label: "Work (primary)" });
             await page.getByLabel("Destination calendar").selectOption({ label: target });
             await page.getByRole("button", { name: "Create sync" }).click();
-            await page.getByText(/^Sync created: Work \(alice@example\.com\) → /).waitFor();
+            await page.getByText(new RegExp(`^Sync created: Work \\(${literally(alice)}\\) → `))
+              .waitFor();
           }
           await page.getByRole("heading", {
-            name: /Work \(alice@example\.com\).*Main \(bob@example\.com\)/,
+            name: new RegExp(`Work \\(${literally(alice)}\\).*Main \\(${literally(bob)}\\)`),
           })
             .waitFor();
           await page.getByRole("heading", {
-            name: /Work \(alice@example\.com\).*Projects \(carol@example\.com\)/,
+            name: new RegExp(
+              `Work \\(${literally(alice)}\\).*Projects \\(${literally(CAROL)}\\)`,
+            ),
           })
             .waitFor();
         },
       );
 
       await t.step("syncs both: each destination holds its own copies", async () => {
-        for (const [dest, email] of [["Main", "bob@example.com"], ["Projects", CAROL]]) {
+        for (const [dest, email] of [["Main", bob], ["Projects", CAROL]]) {
           const card = page.locator("article.sync", { hasText: `${dest} (${email})` });
           await card.getByRole("button", { name: /^Sync now/ }).click();
           await card.locator(".run-result").waitFor({ timeout: 30_000 });
           assert.match(await card.locator(".run-result").innerText(), /^Succeeded/);
         }
-        const intoBob = await copiesIn(app, "bob@example.com", "Main");
+        const intoBob = await copiesIn(app, bob, "Main");
         const intoCarol = await copiesIn(app, CAROL, "Projects");
         assert.ok(intoBob.length > 0);
         assert.equal(intoCarol.length, intoBob.length, "the same source, mirrored twice");
@@ -171,15 +176,15 @@ Deno.test({
           await fetch(`${app.sandboxUrl}/_sandbox/faults`, {
             method: "POST",
             headers: { "content-type": "application/json" },
-            body: JSON.stringify({ revoke: "bob@example.com" }),
+            body: JSON.stringify({ revoke: bob }),
           }).then((r) => r.body?.cancel());
           // A change to copy, so that the run must write as Bob.
-          await addEvent(app, "alice@example.com", "Work", "Added after the revoke");
-          const before = page.locator("article.sync", { hasText: "Main (bob@example.com)" });
+          await addEvent(app, alice, "Work", "Added after the revoke");
+          const before = page.locator("article.sync", { hasText: `Main (${bob})` });
           await before.getByRole("button", { name: /^Sync now/ }).click();
           await before.locator(".run-result").waitFor({ timeout: 30_000 });
           await page.reload();
-          const card = page.locator("article.sync", { hasText: "bob@example.com" });
+          const card = page.locator("article.sync", { hasText: bob });
           await card.getByText("needs reconnecting: this sync waits until it is").waitFor();
           // A mark on this page's window: a reload would wipe it.
           await page.evaluate(() => Object.assign(globalThis, { notReloaded: true }));
@@ -189,15 +194,15 @@ Deno.test({
             page.waitForEvent("popup"),
             card.getByRole("link", { name: /^Reconnect/ }).click(),
           ]);
-          await popup.getByText("Reconnecting bob@example.com to cal-sync").waitFor();
+          await popup.getByText(`Reconnecting ${bob} to cal-sync`).waitFor();
           await popup.setViewportSize({ width: 520, height: 720 });
           await shot(popup, "accounts-05-consent-hint");
-          await popup.getByRole("button", { name: "Continue as bob@example.com" }).click();
+          await popup.getByRole("button", { name: `Continue as ${bob}` }).click();
           await popup.waitForEvent("close", { timeout: 15_000 });
           // The page behind was not reloaded: the card and the list learn of it in place.
           assert.equal(await page.evaluate(() => "notReloaded" in globalThis), true);
           await card.getByText("this sync waits until it is").waitFor({ state: "detached" });
-          await page.getByText("The Google account bob@example.com is connected.").waitFor();
+          await page.getByText(`The Google account ${bob} is connected.`).waitFor();
           assert.equal(
             await page.locator(".account-list").getByText("Reconnect needed").count(),
             0,
@@ -210,7 +215,7 @@ Deno.test({
       );
 
       await t.step("deletes the sync into Carol with its copies; Bob's stay", async () => {
-        const bobBefore = (await copiesIn(app, "bob@example.com", "Main")).length;
+        const bobBefore = (await copiesIn(app, bob, "Main")).length;
         await page.getByRole("link", { name: /^Delete.*Projects/ }).click();
         const dialog = page.getByRole("dialog", { name: /Delete the sync .*Projects/ });
         await dialog.waitFor();
@@ -218,21 +223,21 @@ Deno.test({
         await dialog.getByRole("button", { name: "Delete sync" }).click();
         await page.getByText(/synced event\(s\) removed from the destination/).waitFor();
         assert.equal((await copiesIn(app, CAROL, "Projects")).length, 0);
-        assert.equal((await copiesIn(app, "bob@example.com", "Main")).length, bobBefore);
+        assert.equal((await copiesIn(app, bob, "Main")).length, bobBefore);
       });
 
       await t.step("disconnecting Bob names the sync it pauses, in a styled dialog", async () => {
-        const row = page.locator(".account-list article", { hasText: "bob@example.com" });
+        const row = page.locator(".account-list article", { hasText: bob });
         await row.getByRole("link", { name: /^Disconnect/ }).click();
-        const dialog = page.getByRole("dialog", { name: "Disconnect bob@example.com?" });
+        const dialog = page.getByRole("dialog", { name: `Disconnect ${bob}?` });
         await dialog.waitFor();
         assert.match(await dialog.innerText(), /Work → Main/);
         await shot(page, "accounts-06-disconnect-dialog", false);
         await dialog.getByRole("button", { name: "Disconnect", exact: true }).click();
-        await page.getByText("Disconnected bob@example.com. 1 sync(s) paused.").waitFor();
+        await page.getByText(`Disconnected ${bob}. 1 sync(s) paused.`).waitFor();
         assert.equal(await page.locator(".account-list article").count(), 2);
-        const card = page.locator("article.sync", { hasText: "bob@example.com" });
-        await card.getByText("Paused: The Google account bob@example.com was disconnected")
+        const card = page.locator("article.sync", { hasText: bob });
+        await card.getByText(`Paused: The Google account ${bob} was disconnected`)
           .waitFor();
         await shot(page, "accounts-07-disconnected");
       });
@@ -240,7 +245,14 @@ Deno.test({
       assert.deepEqual(problems, []);
     } finally {
       await browser.close();
-      await app.close();
     }
   },
+});
+
+Deno.test({
+  name: "[e2e] the accounts test lets go of its app and Chromium",
+  ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: () => shared!.release(),
 });

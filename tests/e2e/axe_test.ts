@@ -7,7 +7,10 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import type { Page } from "playwright-core";
-import { hasChromium, launchBrowser, startApp } from "./_app.ts";
+import { demoPair, hasChromium, literally, takeBrowserWorld } from "./_app.ts";
+
+// The isolate's app and Chromium (takeBrowserWorld: hence no op or resource leak checks).
+const shared = hasChromium ? takeBrowserWorld() : undefined;
 
 const axeSource = await Deno.readTextFile(
   createRequire(import.meta.url).resolve("axe-core/axe.min.js"),
@@ -42,9 +45,12 @@ async function violations(page: Page): Promise<string[]> {
 Deno.test({
   name: "[e2e] axe-core finds no serious or critical violation on the app's pages",
   ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
   async fn() {
-    const app = await startApp();
-    const browser = await launchBrowser();
+    const { app, chromium } = await shared!.ready;
+    const { alice, bob } = await demoPair(app, "axe");
+    const browser = await chromium.newContext();
     const report: Record<string, string[]> = {};
     const check = async (page: Page, name: string) => {
       for (const scheme of ["light", "dark"] as const) {
@@ -73,7 +79,7 @@ Deno.test({
       await page.getByLabel("Password", { exact: true }).fill("correct horse battery");
       await page.getByRole("button", { name: "Create account" }).click();
       await page.waitForURL(`${app.url}/`);
-      for (const email of ["alice@example.com", "bob@example.com"]) {
+      for (const email of [alice, bob]) {
         await page.getByRole("link", { name: "Connect a Google account" }).click();
         await page.getByRole("button", { name: `Continue as ${email}` }).click();
         await page.waitForURL((url) => url.pathname === "/");
@@ -81,13 +87,15 @@ Deno.test({
       await page.getByLabel("Source calendar").selectOption({ label: "Work (primary)" });
       await page.getByLabel("Destination calendar").selectOption({ label: "Main (primary)" });
       await page.getByRole("button", { name: "Create sync" }).click();
-      await page.getByRole("heading", { name: /^Work \(alice@example\.com\)\s*to Main/ })
+      await page.getByRole("heading", {
+        name: new RegExp(`^Work \\(${literally(alice)}\\)\\s*to Main`),
+      })
         .waitFor();
       await page.getByRole("button", { name: /^Sync now/ }).click();
       await page.locator(".run-result").waitFor({ timeout: 30_000 });
       await check(page, "dashboard");
 
-      const name = "Work (alice@example.com) → Main (bob@example.com)";
+      const name = `Work (${alice}) → Main (${bob})`;
       await page.getByRole("link", { name: `History of ${name}` }).click();
       const dialog = page.getByRole("dialog", { name: `History: ${name}` });
       await dialog.locator("table.runs tbody tr").first().waitFor();
@@ -106,10 +114,17 @@ Deno.test({
       }
     } finally {
       await browser.close();
-      await app.close();
     }
     const failing = Object.entries(report).filter(([, v]) => v.length);
     console.log(`axe-core: ${Object.keys(report).length} page states checked`);
     assert.deepEqual(failing, [], JSON.stringify(Object.fromEntries(failing), null, 2));
   },
+});
+
+Deno.test({
+  name: "[e2e] the axe test lets go of its app and Chromium",
+  ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: () => shared!.release(),
 });

@@ -4,24 +4,24 @@ import {
   ARTIFACTS,
   connectAccount,
   copiesIn,
+  type DemoPair,
+  demoPair,
   hasChromium,
-  launchChromium,
+  literally,
   PASSWORD,
   register,
-  type RunningApp,
   shot,
-  startApp,
   strictSteps,
+  takeBrowserWorld,
   watchProblems,
 } from "./_app.ts";
 
-// One app and one Chromium for the file; each test has a browser context (profile) of its own
-// and its own user. The app's output is read throughout, hence no op or resource sanitizers.
-const shared = hasChromium ? await Promise.all([startApp(), launchChromium()]) : undefined;
+// The isolate's app and Chromium (takeBrowserWorld: hence no op or resource leak checks); each
+// test has a browser context, a user and a demo pair of its own.
+const shared = hasChromium ? takeBrowserWorld() : undefined;
 
-/** "Work (alice@example.com) → Main (bob@example.com)": the sync as cards and dialogs name it. */
-const SYNC = "Work (alice@example.com) → Main (bob@example.com)";
-const SYNC_RE = SYNC.replace(/[().]/g, "\\$&");
+/** "Work (alice-…) → Main (bob-…)": the sync as cards and dialogs name it. */
+const syncName = ({ alice, bob }: DemoPair) => `Work (${alice}) → Main (${bob})`;
 
 /** Reconnect opens Google's consent in a popup; the page behind learns of it without a reload. */
 async function reconnect(page: Page, email: string) {
@@ -33,10 +33,6 @@ async function reconnect(page: Page, email: string) {
   await popup.waitForEvent("close", { timeout: 15_000 });
 }
 
-/** The live copies cal-sync made in one of Bob's calendars. */
-const bobsCopies = (app: RunningApp, calendar: string) =>
-  copiesIn(app, "bob@example.com", calendar);
-
 Deno.test({
   name: "[e2e] the dashboard in Chromium: connect, create, sync now, history, delete",
   ignore: !hasChromium,
@@ -45,7 +41,11 @@ Deno.test({
   async fn(context) {
     const t = strictSteps(context);
     await Deno.mkdir(ARTIFACTS, { recursive: true });
-    const [app, chromium] = shared!;
+    const { app, chromium } = await shared!.ready;
+    const { alice, bob } = await demoPair(app, "dash");
+    const SYNC = syncName({ alice, bob });
+    const SYNC_RE = literally(SYNC);
+    const bobsCopies = (calendar: string) => copiesIn(app, bob, calendar);
     const browser = await chromium.newContext();
     try {
       const page = await browser.context.newPage();
@@ -100,13 +100,13 @@ Deno.test({
       await t.step(
         "signed in at 127.0.0.1, connects Alice as source and Bob as destination",
         async () => {
-          await connectAccount(page, "alice@example.com");
+          await connectAccount(page, alice);
           assert.equal(new URL(page.url()).origin, app.url, "127.0.0.1 was sent to localhost");
-          await page.getByText("The Google account alice@example.com is connected.").waitFor();
-          await connectAccount(page, "bob@example.com");
-          await page.getByText("The Google account bob@example.com is connected.").waitFor();
-          assert.ok(await page.getByText("alice@example.com").first().isVisible());
-          assert.ok(await page.getByText("bob@example.com").first().isVisible());
+          await page.getByText(`The Google account ${alice} is connected.`).waitFor();
+          await connectAccount(page, bob);
+          await page.getByText(`The Google account ${bob} is connected.`).waitFor();
+          assert.ok(await page.getByText(alice).first().isVisible());
+          assert.ok(await page.getByText(bob).first().isVisible());
           await shot(page, "04-connected");
         },
       );
@@ -133,14 +133,16 @@ Deno.test({
       await t.step("creates the sync Work → Main", async () => {
         await page.getByLabel("Days ahead").fill("90");
         await page.getByRole("button", { name: "Create sync" }).click();
-        await page.getByRole("heading", { name: /^Work \(alice@example\.com\)\s*to Main/ })
+        await page.getByRole("heading", {
+          name: new RegExp(`^Work \\(${literally(alice)}\\)\\s*to Main`),
+        })
           .waitFor();
         assert.equal(await page.getByText("No syncs yet").count(), 0);
         await shot(page, "06-created");
       });
 
       await t.step("Sync now shows progress, then the created events", async () => {
-        assert.equal((await bobsCopies(app, "Main")).length, 0);
+        assert.equal((await bobsCopies("Main")).length, 0);
         await page.evaluate(() => {
           const seen: string[] = [];
           Object.assign(globalThis, { progressSeen: seen });
@@ -162,7 +164,7 @@ Deno.test({
           (globalThis as unknown as { progressSeen: string[] }).progressSeen
         );
         assert.ok(seen.some((label) => / of \d+ events/.test(label)), `progress: ${seen}`);
-        const copies = await bobsCopies(app, "Main");
+        const copies = await bobsCopies("Main");
         assert.ok(copies.length >= created, "the copies are in Bob's Main calendar");
         // The run restarted the schedule, and the card says so without a reload.
         const nextRun = page.locator(".facts div", { hasText: "Next run" }).locator("dd");
@@ -200,17 +202,18 @@ Deno.test({
       );
 
       await t.step("disconnects and reconnects the source account", async () => {
-        await page.getByRole("link", { name: /^Disconnect\s+alice@example\.com$/ }).click();
-        const dialog = page.getByRole("dialog", { name: "Disconnect alice@example.com?" });
+        await page.getByRole("link", { name: new RegExp(`^Disconnect\\s+${literally(alice)}$`) })
+          .click();
+        const dialog = page.getByRole("dialog", { name: `Disconnect ${alice}?` });
         await dialog.waitFor();
         await dialog.getByText("Work → Main").waitFor(); // the sync it pauses, made after the page loaded
         await dialog.getByRole("button", { name: "Disconnect", exact: true }).click();
-        await page.getByText("Disconnected alice@example.com").waitFor();
+        await page.getByText(`Disconnected ${alice}`).waitFor();
         await shot(page, "09-disconnected");
-        await connectAccount(page, "alice@example.com");
-        await page.getByText("The Google account alice@example.com is connected.").waitFor();
-        await reconnect(page, "alice@example.com");
-        await page.getByText("The Google account alice@example.com is connected.").waitFor();
+        await connectAccount(page, alice);
+        await page.getByText(`The Google account ${alice} is connected.`).waitFor();
+        await reconnect(page, alice);
+        await page.getByText(`The Google account ${alice} is connected.`).waitFor();
         await shot(page, "10-reconnected");
       });
 
@@ -223,7 +226,7 @@ Deno.test({
         await dialog.getByRole("button", { name: "Delete sync" }).click();
         await page.getByText(`Deleted the sync ${SYNC}`).waitFor();
         assert.ok(await page.getByText("No syncs yet").isVisible());
-        assert.equal((await bobsCopies(app, "Main")).length, 0, "no copy is left in Bob's Main");
+        assert.equal((await bobsCopies("Main")).length, 0, "no copy is left in Bob's Main");
         await shot(page, "12-deleted");
       });
 
@@ -253,7 +256,9 @@ Deno.test({
   async fn(context) {
     const t = strictSteps(context);
     await Deno.mkdir(ARTIFACTS, { recursive: true });
-    const [app, chromium] = shared!;
+    const { app, chromium } = await shared!.ready;
+    const { alice, bob } = await demoPair(app, "nojs");
+    const bobsCopies = (calendar: string) => copiesIn(app, bob, calendar);
     const browser = await chromium.newContext({ javaScriptEnabled: false });
     try {
       const page = await browser.context.newPage();
@@ -265,12 +270,9 @@ Deno.test({
         async () => {
           await register(page, app, email);
           assert.equal(await page.locator("script").count(), 1, "only the islands' boot module");
-          await connectAccount(page, "alice@example.com");
-          await connectAccount(page, "bob@example.com");
-          assert.deepEqual(await page.locator(".account__email").allInnerTexts(), [
-            "alice@example.com",
-            "bob@example.com",
-          ]);
+          await connectAccount(page, alice);
+          await connectAccount(page, bob);
+          assert.deepEqual(await page.locator(".account__email").allInnerTexts(), [alice, bob]);
         },
       );
 
@@ -293,13 +295,15 @@ Deno.test({
         await page.getByLabel("Days ahead").fill("30");
         await page.getByRole("button", { name: "Create sync" }).click();
         await page.getByText("Sync created.").waitFor();
-        await page.getByRole("heading", { name: /^Work \(alice@example\.com\)\s*to Main/ })
+        await page.getByRole("heading", {
+          name: new RegExp(`^Work \\(${literally(alice)}\\)\\s*to Main`),
+        })
           .waitFor();
         await page.getByRole("button", { name: /^Sync now/ }).click();
         await page.waitForURL(/ran=/);
         const text = await page.locator(".run-result").innerText();
         assert.ok(Number(/(\d+) created/.exec(text)?.[1]) > 0, text);
-        assert.ok((await bobsCopies(app, "Main")).length > 0);
+        assert.ok((await bobsCopies("Main")).length > 0);
         await shot(page, "nojs-02-sync-result");
       });
 
@@ -331,22 +335,21 @@ Deno.test({
         await page.getByRole("button", { name: "Delete sync" }).click();
         await page.getByText("its copies were removed").waitFor();
         assert.ok(await page.getByText("No syncs yet").isVisible());
-        assert.equal((await bobsCopies(app, "Main")).length, 0);
+        assert.equal((await bobsCopies("Main")).length, 0);
         await shot(page, "nojs-05-deleted");
       });
 
       await t.step("disconnects through a confirmation page and reconnects", async () => {
-        await page.getByRole("link", { name: /^Disconnect\s+bob@example\.com$/ }).click();
-        await page.getByRole("heading", { name: "Disconnect bob@example.com?" }).waitFor();
+        await page.getByRole("link", { name: new RegExp(`^Disconnect\\s+${literally(bob)}$`) })
+          .click();
+        await page.getByRole("heading", { name: `Disconnect ${bob}?` }).waitFor();
         await shot(page, "nojs-06-disconnect-confirm");
         await page.getByRole("button", { name: "Disconnect" }).click();
         await page.getByText("The Google account is disconnected").waitFor();
-        assert.deepEqual(await page.locator(".account__email").allInnerTexts(), [
-          "alice@example.com",
-        ]);
-        await connectAccount(page, "bob@example.com");
+        assert.deepEqual(await page.locator(".account__email").allInnerTexts(), [alice]);
+        await connectAccount(page, bob);
         assert.ok(
-          await page.locator(".account__email", { hasText: "bob@example.com" }).isVisible(),
+          await page.locator(".account__email", { hasText: bob }).isVisible(),
         );
       });
     } finally {
@@ -356,13 +359,9 @@ Deno.test({
 });
 
 Deno.test({
-  name: "[e2e] dashboard tests close their app and Chromium",
+  name: "[e2e] dashboard tests let go of their app and Chromium",
   ignore: !hasChromium,
   sanitizeOps: false,
   sanitizeResources: false,
-  async fn() {
-    const [app, chromium] = shared!;
-    await chromium.close();
-    await app.close();
-  },
+  fn: () => shared!.release(),
 });

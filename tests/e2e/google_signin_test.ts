@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { ARTIFACTS, hasChromium, launchChromium, startApp, strictSteps } from "./_app.ts";
+import { ARTIFACTS, demoPair, hasChromium, strictSteps, takeBrowserWorld } from "./_app.ts";
 
-// One app and one Chromium for the file; each test has a browser context (profile) of its own
-// and its own users. The app's output is read throughout, hence no op or resource sanitizers.
-const shared = hasChromium ? await Promise.all([startApp(), launchChromium()]) : undefined;
+// The isolate's app and Chromium (takeBrowserWorld: hence no op or resource leak checks); each
+// test has a browser context, users and a demo pair of its own.
+const shared = hasChromium ? takeBrowserWorld() : undefined;
 
 Deno.test({
   name: "[e2e] Chromium signs up with Google through the sandbox and lands on the dashboard",
@@ -13,7 +13,8 @@ Deno.test({
   async fn(context) {
     const t = strictSteps(context);
     await Deno.mkdir(ARTIFACTS, { recursive: true });
-    const [app, chromium] = shared!;
+    const { app, chromium } = await shared!.ready;
+    const { alice } = await demoPair(app, "google");
     const browser = await chromium.newContext();
     try {
       const page = await browser.context.newPage();
@@ -33,10 +34,10 @@ Deno.test({
       });
 
       await t.step("choosing an account signs up and lands on the dashboard", async () => {
-        await page.getByRole("button", { name: "Continue as alice@example.com" }).click();
+        await page.getByRole("button", { name: `Continue as ${alice}` }).click();
         await page.waitForURL(`${app.url}/`);
         await page.getByRole("heading", { name: "Dashboard" }).waitFor();
-        assert.ok(await page.getByText("alice@example.com").first().isVisible());
+        assert.ok(await page.getByText(alice).first().isVisible());
         await page.screenshot({ path: `${ARTIFACTS}google-02-dashboard.png` });
       });
 
@@ -44,10 +45,10 @@ Deno.test({
         await page.getByRole("button", { name: "Sign out" }).click();
         await page.waitForURL((url) => url.pathname === "/login");
         await page.getByRole("link", { name: "Continue with Google" }).click();
-        await page.getByRole("button", { name: "Continue as alice@example.com" }).click();
+        await page.getByRole("button", { name: `Continue as ${alice}` }).click();
         await page.waitForURL(`${app.url}/`);
         const me = await page.evaluate(async () => (await fetch("/api/auth/me")).json());
-        assert.equal(me.email, "alice@example.com");
+        assert.equal(me.email, alice);
         await page.goto(`${app.url}/account`);
         await page.getByText("You can sign in with your Google account.").waitFor();
         await page.screenshot({ path: `${ARTIFACTS}google-03-account.png` });
@@ -65,7 +66,8 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const [app, chromium] = shared!;
+    const { app, chromium } = await shared!.ready;
+    const { bob } = await demoPair(app, "bearer");
     const browser = await chromium.newContext();
     try {
       const email = `bearer-${crypto.randomUUID().slice(0, 8)}@cal-sync.test`;
@@ -97,14 +99,14 @@ Deno.test({
       const page = await browser.context.newPage();
       await page.goto(authorization_url);
       await page.getByRole("heading", { name: "Choose an account" }).waitFor();
-      await page.getByRole("button", { name: "Continue as bob@example.com" }).click();
+      await page.getByRole("button", { name: `Continue as ${bob}` }).click();
       await page.waitForURL((url) => url.origin === app.url && url.pathname === "/");
       assert.match(page.url(), /connect=connected&account=source/);
       const status = await (await fetch(`${app.url}/api/v0/oauth/status`, {
         headers: { authorization: `Bearer ${access_token}` },
       })).json();
       assert.equal(status.source_connected, true);
-      assert.equal(status.source_email, "bob@example.com");
+      assert.equal(status.source_email, bob);
     } finally {
       await browser.close();
     }
@@ -112,13 +114,9 @@ Deno.test({
 });
 
 Deno.test({
-  name: "[e2e] Google sign-in tests close their app and Chromium",
+  name: "[e2e] Google sign-in tests let go of their app and Chromium",
   ignore: !hasChromium,
   sanitizeOps: false,
   sanitizeResources: false,
-  async fn() {
-    const [app, chromium] = shared!;
-    await chromium.close();
-    await app.close();
-  },
+  fn: () => shared!.release(),
 });

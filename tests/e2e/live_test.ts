@@ -7,13 +7,17 @@ import assert from "node:assert/strict";
 import {
   ARTIFACTS,
   connectAccount,
+  demoPair,
   hasChromium,
-  launchBrowser,
+  literally,
   PASSWORD,
   register,
   type RunningApp,
-  startApp,
+  takeBrowserWorld,
 } from "./_app.ts";
+
+// The isolate's app and Chromium (takeBrowserWorld: hence no op or resource leak checks).
+const shared = hasChromium ? takeBrowserWorld() : undefined;
 
 async function apiToken(app: RunningApp, email: string): Promise<string> {
   const res = await fetch(`${app.url}/api/auth/token`, {
@@ -37,10 +41,13 @@ async function triggerThroughApi(app: RunningApp, token: string, id: string) {
 Deno.test({
   name: "[e2e] the open dashboard follows runs and revokes made elsewhere, live",
   ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
   async fn(t) {
     await Deno.mkdir(ARTIFACTS, { recursive: true });
-    const app = await startApp();
-    const browser = await launchBrowser();
+    const { app, chromium } = await shared!.ready;
+    const { alice, bob } = await demoPair(app, "live");
+    const browser = await chromium.newContext();
     try {
       const page = await browser.context.newPage();
       await page.setViewportSize({ width: 1100, height: 900 });
@@ -61,12 +68,14 @@ Deno.test({
         },
       );
       await register(page, app, email);
-      await connectAccount(page, "alice@example.com");
-      await connectAccount(page, "bob@example.com");
+      await connectAccount(page, alice);
+      await connectAccount(page, bob);
       await page.getByLabel("Source calendar").selectOption({ label: "Work (primary)" });
       await page.getByLabel("Destination calendar").selectOption({ label: "Main (primary)" });
       await page.getByRole("button", { name: "Create sync" }).click();
-      await page.getByRole("heading", { name: /^Work \(alice@example\.com\)\s*to Main/ })
+      await page.getByRole("heading", {
+        name: new RegExp(`^Work \\(${literally(alice)}\\)\\s*to Main`),
+      })
         .waitFor();
       const token = await apiToken(app, email);
       const { configs: [config] } = await (await fetch(`${app.url}/api/sync/config`, {
@@ -94,7 +103,7 @@ Deno.test({
         const revoked = await fetch(`${app.sandboxUrl}/_sandbox/faults`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ revoke: "alice@example.com" }),
+          body: JSON.stringify({ revoke: alice }),
         });
         assert.ok(revoked.ok, `revoke: ${revoked.status}`);
         await revoked.body?.cancel();
@@ -135,7 +144,14 @@ Deno.test({
       assert.deepEqual(errors, []);
     } finally {
       await browser.close();
-      await app.close();
     }
   },
+});
+
+Deno.test({
+  name: "[e2e] the live test lets go of its app and Chromium",
+  ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: () => shared!.release(),
 });

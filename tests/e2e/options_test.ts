@@ -8,39 +8,34 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import {
   ARTIFACTS,
+  copiesIn,
+  demoPair,
   hasChromium,
-  launchBrowser,
+  literally,
+  PASSWORD,
   type RunningApp,
   sandboxCalendar,
-  sandboxEvents,
-  startApp,
+  takeBrowserWorld,
 } from "./_app.ts";
 
-const PASSWORD = "correct horse battery";
-/** The sync as its card names it, and as a pattern. */
-const SYNC = "Work (alice@example.com) → Main (bob@example.com)";
-const SYNC_RE = SYNC.replace(/[().]/g, "\\$&");
+// The isolate's app and Chromium (takeBrowserWorld: hence no op or resource leak checks).
+const shared = hasChromium ? takeBrowserWorld() : undefined;
 
-async function copiesIn(app: RunningApp, calendar: string) {
-  const events = await sandboxEvents(app.sandboxUrl, "bob@example.com", calendar);
-  return events.filter((e) => e.status !== "cancelled" && e.extendedProperties?.shared?.source_id);
+/** The sync's copies in Bob's Main that stand as series or single events (what the guard counts). */
+async function standingCopies(app: RunningApp, bob: string) {
+  return (await copiesIn(app, bob, "Main")).filter((c) => !c.recurringEventId);
 }
 
-/** The sync's copies that stand as series or single events (what the guard counts). */
-async function standingCopies(app: RunningApp) {
-  return (await copiesIn(app, "Main")).filter((c) => !c.recurringEventId);
-}
-
-/** Clicks the card's Sync now and waits for the run's result. */
-async function syncNow(page: Page) {
+/** Clicks the card's Sync now (of the sync `syncRe` names) and waits for the run's result. */
+async function syncNow(page: Page, syncRe: string) {
   await page.locator(".run-result").evaluateAll((els) => els.forEach((el) => el.remove()));
-  await page.getByRole("button", { name: new RegExp(`^Sync now\\W+${SYNC_RE}$`) }).click();
+  await page.getByRole("button", { name: new RegExp(`^Sync now\\W+${syncRe}$`) }).click();
   await page.locator(".run-result").waitFor({ timeout: 30_000 });
 }
 
 /** Runs until the guard holds the removals, and returns the number the card's prompt names. */
-async function heldRun(page: Page) {
-  await syncNow(page);
+async function heldRun(page: Page, syncRe: string) {
+  await syncNow(page, syncRe);
   const prompt = page.getByRole("alert").filter({ hasText: /This run would remove \d+ copies/ });
   await prompt.waitFor();
   return Number((await prompt.innerText()).match(/This run would remove (\d+) copies/)![1]);
@@ -56,10 +51,16 @@ async function connect(page: Page, email: string) {
 Deno.test({
   name: "[e2e] sync options: busy with a prefix, edit to full with a preview, why, review prompt",
   ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
   async fn(t) {
     await Deno.mkdir(ARTIFACTS, { recursive: true });
-    const app = await startApp();
-    const browser = await launchBrowser();
+    const { app, chromium } = await shared!.ready;
+    const { alice, bob } = await demoPair(app, "options");
+    /** The sync as its card names it, and as a pattern. */
+    const SYNC = `Work (${alice}) → Main (${bob})`;
+    const SYNC_RE = literally(SYNC);
+    const browser = await chromium.newContext();
     try {
       const page = await browser.context.newPage();
       await page.setViewportSize({ width: 1100, height: 900 });
@@ -70,8 +71,8 @@ Deno.test({
       await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
       await page.getByRole("button", { name: "Create account" }).click();
       await page.waitForURL(`${app.url}/`);
-      await connect(page, "alice@example.com");
-      await connect(page, "bob@example.com");
+      await connect(page, alice);
+      await connect(page, bob);
 
       const ok = await t.step("a new sync in busy mode with a prefix, previewed", async () => {
         await page.getByLabel("Source calendar").selectOption({ label: "Work (primary)" });
@@ -88,11 +89,13 @@ Deno.test({
         assert.match(await preview.innerText(), /Copies will look like: “\[Work\] Busy”/);
         await page.screenshot({ path: `${ARTIFACTS}options-01-new-preview.png`, fullPage: true });
         await page.getByRole("button", { name: "Create sync" }).click();
-        await page.getByRole("heading", { name: /^Work \(alice@example\.com\)\s*to Main/ })
+        await page.getByRole("heading", {
+          name: new RegExp(`^Work \\(${literally(alice)}\\)\\s*to Main`),
+        })
           .waitFor();
         await page.getByRole("button", { name: new RegExp(`^Sync now\\W+${SYNC_RE}$`) }).click();
         await page.locator(".run-result").waitFor({ timeout: 30_000 });
-        const copies = await copiesIn(app, "Main");
+        const copies = await copiesIn(app, bob, "Main");
         assert.ok(copies.length > 0);
         assert.deepEqual([...new Set(copies.map((c) => c.summary))], ["[Work] Busy"]);
       });
@@ -116,7 +119,7 @@ Deno.test({
         await page.locator(".run-result").first().evaluate((el) => el.remove());
         await page.getByRole("button", { name: new RegExp(`^Sync now\\W+${SYNC_RE}$`) }).click();
         await page.locator(".run-result").waitFor({ timeout: 30_000 });
-        const titles = (await copiesIn(app, "Main")).map((c) => c.summary);
+        const titles = (await copiesIn(app, bob, "Main")).map((c) => c.summary);
         assert.ok(titles.includes("[Work] Design review"), titles.join(", "));
       });
 
@@ -138,7 +141,7 @@ Deno.test({
       await t.step(
         "the source emptied: the card asks; Keep them and pause keeps them",
         async () => {
-          const work = await sandboxCalendar(app.sandboxUrl, "alice@example.com", "Work");
+          const work = await sandboxCalendar(app.sandboxUrl, alice, "Work");
           for (let i = 0; i < 12; i++) {
             const start = new Date(Date.now() + (2 + i) * 86_400_000).toISOString();
             const end = new Date(Date.now() + (2 + i) * 86_400_000 + 3_600_000).toISOString();
@@ -152,8 +155,8 @@ Deno.test({
             });
           }
           await page.goto(`${app.url}/`);
-          await syncNow(page);
-          const before = await standingCopies(app);
+          await syncNow(page, SYNC_RE);
+          const before = await standingCopies(app, bob);
           assert.ok(before.length > 12, `${before.length} copies`);
           // The wrong calendar shared, say: every source event is gone at once. Paused meanwhile:
           // push would run the sync between the deletions, each run removing ten or fewer.
@@ -169,7 +172,7 @@ Deno.test({
           await active.click();
           await page.getByRole("button", { name: new RegExp(`^Sync now\\W+${SYNC_RE}$`) })
             .and(page.locator(":enabled")).waitFor();
-          assert.equal(await heldRun(page), before.length);
+          assert.equal(await heldRun(page, SYNC_RE), before.length);
           await page.screenshot({ path: `${ARTIFACTS}options-04-review.png` });
           await page.getByRole("button", { name: "Keep them and pause" }).click();
           await page.getByText("Paused: Paused to review removals.").waitFor();
@@ -178,7 +181,7 @@ Deno.test({
           const card = page.locator("article.sync").first();
           assert.match(await card.innerText(), /Next run\s*Paused/);
           assert.deepEqual(
-            (await standingCopies(app)).map((c) => c.id).sort(),
+            (await standingCopies(app, bob)).map((c) => c.id).sort(),
             before.map((c) => c.id).sort(),
             "nothing removed",
           );
@@ -186,25 +189,32 @@ Deno.test({
       );
 
       await t.step("resumed, asked again: Remove them removes the copies", async () => {
-        const before = await standingCopies(app);
+        const before = await standingCopies(app, bob);
         await page.getByRole("button", { name: new RegExp(`^Active\\W+${SYNC_RE}$`) }).click();
         await page.getByText("Paused: Paused to review removals.").waitFor({ state: "detached" });
-        assert.equal(await heldRun(page), before.length);
-        assert.equal((await standingCopies(app)).length, before.length, "held, not removed");
+        assert.equal(await heldRun(page, SYNC_RE), before.length);
+        assert.equal((await standingCopies(app, bob)).length, before.length, "held, not removed");
         await page.getByRole("button", { name: "Remove them" }).click();
         // Approved: the next run (due now, or this one) removes them.
         await page.getByRole("status").getByText(`The next run removes ${before.length} copies`)
           .waitFor();
         assert.equal(await page.getByRole("button", { name: "Remove them" }).count(), 0);
-        await syncNow(page);
+        await syncNow(page, SYNC_RE);
         await page.locator(".review").waitFor({ state: "detached" });
-        assert.deepEqual(await copiesIn(app, "Main"), []);
+        assert.deepEqual(await copiesIn(app, bob, "Main"), []);
         await page.screenshot({ path: `${ARTIFACTS}options-05-removed.png` });
       });
       assert.deepEqual(errors, []);
     } finally {
       await browser.close();
-      await app.close();
     }
   },
+});
+
+Deno.test({
+  name: "[e2e] the options test lets go of its app and Chromium",
+  ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: () => shared!.release(),
 });

@@ -1,5 +1,15 @@
 import assert from "node:assert/strict";
-import { ARTIFACTS, hasChromium, launchBrowser, sandboxEvents, startApp } from "./_app.ts";
+import {
+  ARTIFACTS,
+  demoPair,
+  hasChromium,
+  literally,
+  sandboxEvents,
+  takeBrowserWorld,
+} from "./_app.ts";
+
+// The isolate's app and Chromium (takeBrowserWorld: hence no op or resource leak checks).
+const shared = hasChromium ? takeBrowserWorld() : undefined;
 
 /** A calendar of a sandbox account, and a Calendar API call on it as that account. */
 async function calendarOf(sandboxUrl: string, email: string, summary: string) {
@@ -28,10 +38,13 @@ async function calendarOf(sandboxUrl: string, email: string, summary: string) {
 Deno.test({
   name: "[e2e] a two-way sync in Chromium: an edit to a copy moves its original",
   ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
   async fn() {
     await Deno.mkdir(ARTIFACTS, { recursive: true });
-    const app = await startApp();
-    const browser = await launchBrowser();
+    const { app, chromium } = await shared!.ready;
+    const { alice, bob } = await demoPair(app, "2way");
+    const browser = await chromium.newContext();
     try {
       const page = await browser.context.newPage();
       await page.setViewportSize({ width: 1100, height: 900 });
@@ -42,12 +55,12 @@ Deno.test({
       await page.getByLabel("Password", { exact: true }).fill("correct horse battery");
       await page.getByRole("button", { name: "Create account" }).click();
       await page.waitForURL(`${app.url}/`);
-      for (const email of ["alice@example.com", "bob@example.com"]) {
+      for (const email of [alice, bob]) {
         await page.getByRole("link", { name: "Connect a Google account" }).click();
         await page.getByRole("button", { name: `Continue as ${email}` }).click();
         await page.waitForURL((url) => url.pathname === "/");
       }
-      const work = await calendarOf(app.sandboxUrl, "alice@example.com", "Work");
+      const work = await calendarOf(app.sandboxUrl, alice, "Work");
       const start = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 86_400_000);
       const original = await work("POST", "", {
         summary: "Design review",
@@ -59,7 +72,9 @@ Deno.test({
       await page.getByLabel("Destination calendar").selectOption({ label: "Main (primary)" });
       await page.getByLabel("Both ways (A ↔ B)").check();
       await page.getByRole("button", { name: "Create sync" }).click();
-      await page.getByRole("heading", { name: /^Work \(alice@example\.com\)\s*and Main/ })
+      await page.getByRole("heading", {
+        name: new RegExp(`^Work \\(${literally(alice)}\\)\\s*and Main`),
+      })
         .waitFor();
       assert.ok(await page.locator(".sync__arrow", { hasText: "↔" }).isVisible());
       await page.screenshot({ path: `${ARTIFACTS}two-way-created.png`, fullPage: true });
@@ -70,13 +85,13 @@ Deno.test({
         assert.match(await page.locator(".run-result").innerText(), /^Succeeded/);
       };
       await syncNow();
-      const copy = (await sandboxEvents(app.sandboxUrl, "bob@example.com", "Main")).find((e) =>
+      const copy = (await sandboxEvents(app.sandboxUrl, bob, "Main")).find((e) =>
         e.extendedProperties?.shared?.source_id === original.id
       ) as { id: string } | undefined;
       assert.ok(copy, "the original was copied into Bob's Main");
 
       // Bob moves the meeting in his calendar, through the Calendar API.
-      const main = await calendarOf(app.sandboxUrl, "bob@example.com", "Main");
+      const main = await calendarOf(app.sandboxUrl, bob, "Main");
       const later = new Date(start.getTime() + 2 * 3_600_000);
       await main("PATCH", `/${copy.id}`, {
         summary: "Design review (moved)",
@@ -100,7 +115,14 @@ Deno.test({
       assert.equal(await page.locator(".sync__arrow", { hasText: "↔" }).count(), 0);
     } finally {
       await browser.close();
-      await app.close();
     }
   },
+});
+
+Deno.test({
+  name: "[e2e] the two-way test lets go of its app and Chromium",
+  ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: () => shared!.release(),
 });

@@ -1,6 +1,6 @@
 /**
- * `deno task test` runs every test file once: each is in exactly one share (tests/_suite.ts) or
- * runs alone and is named by the task's command.
+ * `deno task test` runs every test file once: each is in exactly one share (tests/_suite.ts:
+ * the small files' or the browser tests') or runs alone and is named by the task's command.
  */
 import assert from "node:assert/strict";
 import { runsAlone, shareFiles, testFiles } from "../_suite.ts";
@@ -26,7 +26,10 @@ Deno.test("every test file runs once under deno task test: in one share, or alon
   const shares = await Promise.all(
     Array.from({ length: SHARES }, (_, i) => shareFiles(i, SHARES)),
   );
-  const shared = shares.flat();
+  const browserShares = await Promise.all(
+    Array.from({ length: SHARES }, (_, i) => shareFiles(i, SHARES, "browser")),
+  );
+  const shared = [...shares.flat(), ...browserShares.flat()];
   assert.equal(new Set(shared).size, shared.length, "a file in two shares");
   const patterns = await taskPatterns();
   const ran = (path: string) => patterns.some((p) => p.test(path));
@@ -40,8 +43,15 @@ Deno.test("every test file runs once under deno task test: in one share, or alon
     }
   }
   for (let i = 1; i <= SHARES; i++) {
-    assert.ok(all.includes(`tests/suite/share_${i}_test.ts`), `share ${i} has no file`);
-    assert.ok(ran(`tests/suite/share_${i}_test.ts`));
+    for (const share of [`tests/suite/share_${i}_test.ts`, `tests/suite/browser_${i}_test.ts`]) {
+      assert.ok(all.includes(share), `${share} is missing`);
+      assert.ok(ran(share), `the test task does not run ${share}`);
+    }
   }
   assert.ok(shares.every((files) => files.length > 20), "shares of similar size");
+  // Every browser test is in a browser share, and no small share starts a browser.
+  const browserTests = all.filter((path) => path.startsWith("tests/e2e/"));
+  assert.ok(browserTests.length >= 7, `${browserTests.length} browser test files`);
+  assert.deepEqual(browserShares.flat().sort(), browserTests);
+  assert.ok(browserShares.every((files) => files.length >= 3), "browser shares of similar size");
 });
