@@ -159,37 +159,41 @@ export interface BrowserWorld {
   chromium: Chromium;
 }
 
-let sharing: { ready: Promise<BrowserWorld>; users: number } | undefined;
+/** The isolate's shared app and Chromium: started on first use, with the files holding them. */
+interface Sharing {
+  started?: Promise<BrowserWorld>;
+  users: number;
+}
+
+let sharing: Sharing | undefined;
 
 /**
  * This isolate's app and Chromium for a browser test file, taken when the file is imported:
- * started by the first file that takes them, closed when the last lets go (`release`, in the
- * file's last test). A browser share (`tests/suite/browser_*_test.ts`) imports several files
- * into one isolate, which then start one app and one Chromium instead of one each (an app, a
- * Chromium and an isolate cost ~7 s of CPU); a file run alone has them to itself. Each test
- * takes a browser context and sandbox accounts of its own (`newContext`, `demoPair`). The
- * app's output is read and its browser's pipes stay open across tests: the files that use
- * this turn Deno's op and resource leak checks off.
+ * started when a test first waits for them (`ready`), closed when the last file that took them
+ * lets go (`release`, in the file's last test). A browser share
+ * (`tests/suite/browser_*_test.ts`) imports several files into one isolate, which then start
+ * one app and one Chromium instead of one each (an app, a Chromium and an isolate cost ~7 s of
+ * CPU); a file run alone has them to itself, and one whose tests are all filtered out starts
+ * nothing. Each test takes a browser context and sandbox accounts of its own (`newContext`,
+ * `demoPair`). The app's output is read and its browser's pipes stay open across tests: the
+ * files that use this turn Deno's op and resource leak checks off.
  */
 export function takeBrowserWorld(): { ready: Promise<BrowserWorld>; release(): Promise<void> } {
-  if (!sharing) {
-    const ready = Promise.all([startApp(), launchChromium()])
-      .then(([app, chromium]) => ({ app, chromium }));
-    // Marked handled: a failed start is reported by the tests that wait for it.
-    ready.catch(() => {});
-    sharing = { ready, users: 0 };
-  }
-  const taken = sharing;
+  const taken = sharing ??= { users: 0 };
   taken.users++;
   let released = false;
   return {
-    ready: taken.ready,
+    get ready() {
+      return taken.started ??= Promise.all([startApp(), launchChromium()])
+        .then(([app, chromium]) => ({ app, chromium }));
+    },
     async release() {
       if (released) return;
       released = true;
       if (--taken.users > 0) return;
       if (sharing === taken) sharing = undefined;
-      const { app, chromium } = await taken.ready;
+      if (!taken.started) return;
+      const { app, chromium } = await taken.started;
       await chromium.close();
       await app.close();
     },
