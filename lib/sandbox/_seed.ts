@@ -7,7 +7,7 @@ import type { Store } from "./_store.ts";
 import { addDays, formatDate, toFloating } from "./_time.ts";
 
 /** The seeded pair's addresses. */
-export const DEMO_NAMES: DemoNames = { alice: "alice@example.com", bob: "bob@example.com" };
+const DEMO_NAMES: DemoNames = { alice: "alice@example.com", bob: "bob@example.com" };
 
 /** Where Alice's and Bob's calendars live: the seeded pair, or a pair of other addresses. */
 export interface DemoNames {

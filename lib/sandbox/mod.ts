@@ -13,6 +13,7 @@ import { OAuthServer } from "./_oauth.ts";
 import { notifyChannels } from "./_push.ts";
 import { serveSandbox } from "./_routes.ts";
 import { seed } from "./_seed.ts";
+export type { DemoNames } from "./_seed.ts";
 import { emptyState } from "./_state.ts";
 import { DEFAULT_QUOTA_PER_MINUTE, Store } from "./_store.ts";
 

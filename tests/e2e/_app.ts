@@ -1,6 +1,7 @@
 /** Starts `main.ts` in sandbox mode as a child process, as `deno task start` would, for browser tests. */
 import { join } from "node:path";
 import { chromium, type Page } from "playwright-core";
+import type { DemoNames } from "@/lib/sandbox/mod.ts";
 import { pgliteDataDir } from "../_db.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -172,8 +173,8 @@ let sharing: Sharing | undefined;
  * started when a test first waits for them (`ready`), closed when the last file that took them
  * lets go (`release`, in the file's last test). A browser share
  * (`tests/suite/browser_*_test.ts`) imports several files into one isolate, which then start
- * one app and one Chromium instead of one each (an app, a Chromium and an isolate cost ~7 s of
- * CPU); a file run alone has them to itself, and one whose tests are all filtered out starts
+ * one app and one Chromium instead of one each (an app, a Chromium and a first page measured
+ * ~7 s of CPU); a file run alone has them to itself, and one whose tests are all filtered out starts
  * nothing. Each test takes a browser context and sandbox accounts of its own (`newContext`,
  * `demoPair`). The app's output is read and its browser's pipes stay open across tests: the
  * files that use this turn Deno's op and resource leak checks off.
@@ -200,19 +201,13 @@ export function takeBrowserWorld(): { ready: Promise<BrowserWorld>; release(): P
   };
 }
 
-/** Alice's and Bob's addresses in one test's demo pair. */
-export interface DemoPair {
-  alice: string;
-  bob: string;
-}
-
 /**
  * A demo pair of the test's own in the app's sandbox (`POST /_sandbox/demo`): Alice with Work
  * and Personal, Bob with Main and Family, filled as the seeded pair, as `alice-TAG@example.com`
  * and `bob-TAG@example.com`. Tests sharing an app edit and empty these calendars, so none uses
  * the seeded alice@/bob@ (nor another test's pair).
  */
-export async function demoPair(app: RunningApp, tag: string): Promise<DemoPair> {
+export async function demoPair(app: RunningApp, tag: string): Promise<DemoNames> {
   const pair = { alice: `alice-${tag}@example.com`, bob: `bob-${tag}@example.com` };
   const res = await fetch(`${app.sandboxUrl}/_sandbox/demo`, {
     method: "POST",
@@ -227,6 +222,16 @@ export async function demoPair(app: RunningApp, tag: string): Promise<DemoPair> 
 /** `text` as a regular expression matching it literally. */
 export function literally(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** "Work (alice-…) → Main (bob-…)": a pair's sync Work → Main as cards and dialogs name it. */
+export function syncName({ alice, bob }: DemoNames): string {
+  return `Work (${alice}) → Main (${bob})`;
+}
+
+/** The heading of the card of Alice's Work synced into Bob's Main (`and Main`: both ways). */
+export function syncHeading(alice: string, join: "to" | "and" = "to"): RegExp {
+  return new RegExp(`^Work \\(${literally(alice)}\\)\\s*${join} Main`);
 }
 
 /** The password of the users the browser tests register. */

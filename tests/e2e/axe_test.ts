@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import type { Page } from "playwright-core";
-import { demoPair, hasChromium, literally, takeBrowserWorld } from "./_app.ts";
+import { demoPair, hasChromium, syncHeading, syncName, takeBrowserWorld } from "./_app.ts";
 
 // The isolate's app and Chromium (takeBrowserWorld: hence no op or resource leak checks).
 const shared = hasChromium ? takeBrowserWorld() : undefined;
@@ -87,15 +87,13 @@ Deno.test({
       await page.getByLabel("Source calendar").selectOption({ label: "Work (primary)" });
       await page.getByLabel("Destination calendar").selectOption({ label: "Main (primary)" });
       await page.getByRole("button", { name: "Create sync" }).click();
-      await page.getByRole("heading", {
-        name: new RegExp(`^Work \\(${literally(alice)}\\)\\s*to Main`),
-      })
+      await page.getByRole("heading", { name: syncHeading(alice) })
         .waitFor();
       await page.getByRole("button", { name: /^Sync now/ }).click();
       await page.locator(".run-result").waitFor({ timeout: 30_000 });
       await check(page, "dashboard");
 
-      const name = `Work (${alice}) → Main (${bob})`;
+      const name = syncName({ alice, bob });
       await page.getByRole("link", { name: `History of ${name}` }).click();
       const dialog = page.getByRole("dialog", { name: `History: ${name}` });
       await dialog.locator("table.runs tbody tr").first().waitFor();

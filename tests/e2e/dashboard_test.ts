@@ -4,7 +4,6 @@ import {
   ARTIFACTS,
   connectAccount,
   copiesIn,
-  type DemoPair,
   demoPair,
   hasChromium,
   literally,
@@ -12,6 +11,8 @@ import {
   register,
   shot,
   strictSteps,
+  syncHeading,
+  syncName,
   takeBrowserWorld,
   watchProblems,
 } from "./_app.ts";
@@ -19,9 +20,6 @@ import {
 // The isolate's app and Chromium (takeBrowserWorld: hence no op or resource leak checks); each
 // test has a browser context, a user and a demo pair of its own.
 const shared = hasChromium ? takeBrowserWorld() : undefined;
-
-/** "Work (alice-…) → Main (bob-…)": the sync as cards and dialogs name it. */
-const syncName = ({ alice, bob }: DemoPair) => `Work (${alice}) → Main (${bob})`;
 
 /** Reconnect opens Google's consent in a popup; the page behind learns of it without a reload. */
 async function reconnect(page: Page, email: string) {
@@ -45,7 +43,6 @@ Deno.test({
     const { alice, bob } = await demoPair(app, "dash");
     const SYNC = syncName({ alice, bob });
     const SYNC_RE = literally(SYNC);
-    const bobsCopies = (calendar: string) => copiesIn(app, bob, calendar);
     const browser = await chromium.newContext();
     try {
       const page = await browser.context.newPage();
@@ -133,16 +130,14 @@ Deno.test({
       await t.step("creates the sync Work → Main", async () => {
         await page.getByLabel("Days ahead").fill("90");
         await page.getByRole("button", { name: "Create sync" }).click();
-        await page.getByRole("heading", {
-          name: new RegExp(`^Work \\(${literally(alice)}\\)\\s*to Main`),
-        })
+        await page.getByRole("heading", { name: syncHeading(alice) })
           .waitFor();
         assert.equal(await page.getByText("No syncs yet").count(), 0);
         await shot(page, "06-created");
       });
 
       await t.step("Sync now shows progress, then the created events", async () => {
-        assert.equal((await bobsCopies("Main")).length, 0);
+        assert.equal((await copiesIn(app, bob, "Main")).length, 0);
         await page.evaluate(() => {
           const seen: string[] = [];
           Object.assign(globalThis, { progressSeen: seen });
@@ -164,7 +159,7 @@ Deno.test({
           (globalThis as unknown as { progressSeen: string[] }).progressSeen
         );
         assert.ok(seen.some((label) => / of \d+ events/.test(label)), `progress: ${seen}`);
-        const copies = await bobsCopies("Main");
+        const copies = await copiesIn(app, bob, "Main");
         assert.ok(copies.length >= created, "the copies are in Bob's Main calendar");
         // The run restarted the schedule, and the card says so without a reload.
         const nextRun = page.locator(".facts div", { hasText: "Next run" }).locator("dd");
@@ -226,7 +221,7 @@ Deno.test({
         await dialog.getByRole("button", { name: "Delete sync" }).click();
         await page.getByText(`Deleted the sync ${SYNC}`).waitFor();
         assert.ok(await page.getByText("No syncs yet").isVisible());
-        assert.equal((await bobsCopies("Main")).length, 0, "no copy is left in Bob's Main");
+        assert.equal((await copiesIn(app, bob, "Main")).length, 0, "no copy is left in Bob's Main");
         await shot(page, "12-deleted");
       });
 
@@ -258,7 +253,6 @@ Deno.test({
     await Deno.mkdir(ARTIFACTS, { recursive: true });
     const { app, chromium } = await shared!.ready;
     const { alice, bob } = await demoPair(app, "nojs");
-    const bobsCopies = (calendar: string) => copiesIn(app, bob, calendar);
     const browser = await chromium.newContext({ javaScriptEnabled: false });
     try {
       const page = await browser.context.newPage();
@@ -295,15 +289,13 @@ Deno.test({
         await page.getByLabel("Days ahead").fill("30");
         await page.getByRole("button", { name: "Create sync" }).click();
         await page.getByText("Sync created.").waitFor();
-        await page.getByRole("heading", {
-          name: new RegExp(`^Work \\(${literally(alice)}\\)\\s*to Main`),
-        })
+        await page.getByRole("heading", { name: syncHeading(alice) })
           .waitFor();
         await page.getByRole("button", { name: /^Sync now/ }).click();
         await page.waitForURL(/ran=/);
         const text = await page.locator(".run-result").innerText();
         assert.ok(Number(/(\d+) created/.exec(text)?.[1]) > 0, text);
-        assert.ok((await bobsCopies("Main")).length > 0);
+        assert.ok((await copiesIn(app, bob, "Main")).length > 0);
         await shot(page, "nojs-02-sync-result");
       });
 
@@ -335,7 +327,7 @@ Deno.test({
         await page.getByRole("button", { name: "Delete sync" }).click();
         await page.getByText("its copies were removed").waitFor();
         assert.ok(await page.getByText("No syncs yet").isVisible());
-        assert.equal((await bobsCopies("Main")).length, 0);
+        assert.equal((await copiesIn(app, bob, "Main")).length, 0);
         await shot(page, "nojs-05-deleted");
       });
 

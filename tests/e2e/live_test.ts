@@ -9,10 +9,10 @@ import {
   connectAccount,
   demoPair,
   hasChromium,
-  literally,
   PASSWORD,
   register,
   type RunningApp,
+  syncHeading,
   takeBrowserWorld,
 } from "./_app.ts";
 
@@ -73,9 +73,7 @@ Deno.test({
       await page.getByLabel("Source calendar").selectOption({ label: "Work (primary)" });
       await page.getByLabel("Destination calendar").selectOption({ label: "Main (primary)" });
       await page.getByRole("button", { name: "Create sync" }).click();
-      await page.getByRole("heading", {
-        name: new RegExp(`^Work \\(${literally(alice)}\\)\\s*to Main`),
-      })
+      await page.getByRole("heading", { name: syncHeading(alice) })
         .waitFor();
       const token = await apiToken(app, email);
       const { configs: [config] } = await (await fetch(`${app.url}/api/sync/config`, {

@@ -15,6 +15,8 @@ import {
   PASSWORD,
   type RunningApp,
   sandboxCalendar,
+  syncHeading,
+  syncName,
   takeBrowserWorld,
 } from "./_app.ts";
 
@@ -58,7 +60,7 @@ Deno.test({
     const { app, chromium } = await shared!.ready;
     const { alice, bob } = await demoPair(app, "options");
     /** The sync as its card names it, and as a pattern. */
-    const SYNC = `Work (${alice}) → Main (${bob})`;
+    const SYNC = syncName({ alice, bob });
     const SYNC_RE = literally(SYNC);
     const browser = await chromium.newContext();
     try {
@@ -89,9 +91,7 @@ Deno.test({
         assert.match(await preview.innerText(), /Copies will look like: “\[Work\] Busy”/);
         await page.screenshot({ path: `${ARTIFACTS}options-01-new-preview.png`, fullPage: true });
         await page.getByRole("button", { name: "Create sync" }).click();
-        await page.getByRole("heading", {
-          name: new RegExp(`^Work \\(${literally(alice)}\\)\\s*to Main`),
-        })
+        await page.getByRole("heading", { name: syncHeading(alice) })
           .waitFor();
         await page.getByRole("button", { name: new RegExp(`^Sync now\\W+${SYNC_RE}$`) }).click();
         await page.locator(".run-result").waitFor({ timeout: 30_000 });

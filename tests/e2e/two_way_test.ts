@@ -3,8 +3,8 @@ import {
   ARTIFACTS,
   demoPair,
   hasChromium,
-  literally,
   sandboxEvents,
+  syncHeading,
   takeBrowserWorld,
 } from "./_app.ts";
 
@@ -72,9 +72,7 @@ Deno.test({
       await page.getByLabel("Destination calendar").selectOption({ label: "Main (primary)" });
       await page.getByLabel("Both ways (A ↔ B)").check();
       await page.getByRole("button", { name: "Create sync" }).click();
-      await page.getByRole("heading", {
-        name: new RegExp(`^Work \\(${literally(alice)}\\)\\s*and Main`),
-      })
+      await page.getByRole("heading", { name: syncHeading(alice, "and") })
         .waitFor();
       assert.ok(await page.locator(".sync__arrow", { hasText: "↔" }).isVisible());
       await page.screenshot({ path: `${ARTIFACTS}two-way-created.png`, fullPage: true });
