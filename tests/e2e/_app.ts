@@ -2,16 +2,10 @@
 import { join } from "node:path";
 import { chromium, type Page } from "playwright-core";
 import type { DemoNames } from "@/lib/sandbox/mod.ts";
+import { CHROMIUM } from "../_chromium.ts";
 import { pgliteDataDir } from "../_db.ts";
 
-export const CHROMIUM = "/usr/bin/chromium";
-export const hasChromium = (() => {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-})();
+export const hasChromium = CHROMIUM !== undefined;
 
 export const ARTIFACTS = new URL("../artifacts/", import.meta.url).pathname;
 

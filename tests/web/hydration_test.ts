@@ -1,15 +1,7 @@
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 import { fixtureApp } from "./_fixture.ts";
-
-const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
-const executablePath = CANDIDATES.find((path) => {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-});
+import { CHROMIUM as executablePath } from "../_chromium.ts";
 
 Deno.test({
   name: "boot() hydrates islands in Chromium, with shared signals and no CSP violation",
