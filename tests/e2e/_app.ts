@@ -295,6 +295,12 @@ export async function connectAccount(page: Page, email: string) {
   await page.waitForURL((url) => url.pathname === "/");
 }
 
+/** Connects a sandbox Google account and waits for the dashboard's notice that it is connected. */
+export async function connectAndConfirm(page: Page, email: string) {
+  await connectAccount(page, email);
+  await page.getByText(`The Google account ${email} is connected.`).waitFor();
+}
+
 /** The live copies cal-sync made in a sandbox calendar. */
 export async function copiesIn(app: RunningApp, email: string, calendar: string) {
   const events = await sandboxEvents(app.sandboxUrl, email, calendar);

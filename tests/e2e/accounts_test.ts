@@ -2,13 +2,14 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import {
   ARTIFACTS,
-  connectAccount,
+  connectAndConfirm,
   copiesIn,
   demoPair,
   hasChromium,
   literally,
   register,
   type RunningApp,
+  sandboxCalendar,
   shot,
   strictSteps,
   takeBrowserWorld,
@@ -21,34 +22,17 @@ const CAROL = "carol-accounts@example.com";
 
 /** Adds a one-hour event tomorrow to a sandbox calendar, as its owner would in Google. */
 async function addEvent(app: RunningApp, email: string, calendarSummary: string, summary: string) {
-  const { accounts } = await (await fetch(`${app.sandboxUrl}/_sandbox/accounts`)).json();
-  const calendar = accounts.find((a: { email: string }) => a.email === email).calendars
-    .find((c: { summary: string }) => c.summary === calendarSummary);
-  const { access_token } = await (await fetch(`${app.sandboxUrl}/_sandbox/token`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email }),
-  })).json();
+  const events = await sandboxCalendar(app.sandboxUrl, email, calendarSummary);
   const start = new Date(Date.now() + 86_400_000);
   start.setUTCMinutes(0, 0, 0);
-  const res = await fetch(
-    `${app.sandboxUrl}/calendar/v3/calendars/${encodeURIComponent(calendar.id)}/events`,
-    {
-      method: "POST",
-      headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        summary,
-        start: { dateTime: start.toISOString() },
-        end: { dateTime: new Date(start.getTime() + 3_600_000).toISOString() },
-      }),
-    },
-  );
-  assert.equal(res.status, 200, await res.text());
-}
-
-async function connectAndConfirm(page: Page, email: string) {
-  await connectAccount(page, email);
-  await page.getByText(`The Google account ${email} is connected.`).waitFor();
+  await events("", {
+    method: "POST",
+    body: JSON.stringify({
+      summary,
+      start: { dateTime: start.toISOString() },
+      end: { dateTime: new Date(start.getTime() + 3_600_000).toISOString() },
+    }),
+  });
 }
 
 /** The `<optgroup>` labels of a picker and, for each, its options' labels and whether enabled. */

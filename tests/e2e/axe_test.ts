@@ -7,7 +7,15 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import type { Page } from "playwright-core";
-import { demoPair, hasChromium, syncHeading, syncName, takeBrowserWorld } from "./_app.ts";
+import {
+  connectAccount,
+  demoPair,
+  hasChromium,
+  register,
+  syncHeading,
+  syncName,
+  takeBrowserWorld,
+} from "./_app.ts";
 
 // The isolate's app and Chromium (takeBrowserWorld: hence no op or resource leak checks).
 const shared = hasChromium ? takeBrowserWorld() : undefined;
@@ -74,16 +82,9 @@ Deno.test({
         await check(page, path);
       }
 
-      await page.goto(`${app.url}/register`);
-      await page.getByLabel("Email").fill(`axe-${crypto.randomUUID().slice(0, 8)}@cal-sync.test`);
-      await page.getByLabel("Password", { exact: true }).fill("correct horse battery");
-      await page.getByRole("button", { name: "Create account" }).click();
-      await page.waitForURL(`${app.url}/`);
-      for (const email of [alice, bob]) {
-        await page.getByRole("link", { name: "Connect a Google account" }).click();
-        await page.getByRole("button", { name: `Continue as ${email}` }).click();
-        await page.waitForURL((url) => url.pathname === "/");
-      }
+      await register(page, app, `axe-${crypto.randomUUID().slice(0, 8)}@cal-sync.test`);
+      await connectAccount(page, alice);
+      await connectAccount(page, bob);
       await page.getByLabel("Source calendar").selectOption({ label: "Work (primary)" });
       await page.getByLabel("Destination calendar").selectOption({ label: "Main (primary)" });
       await page.getByRole("button", { name: "Create sync" }).click();

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import {
   ARTIFACTS,
+  connectAndConfirm,
   copiesIn,
   demoPair,
   hasChromium,
@@ -43,13 +44,6 @@ async function heldRun(page: Page, syncRe: string) {
   return Number((await prompt.innerText()).match(/This run would remove (\d+) copies/)![1]);
 }
 
-async function connect(page: Page, email: string) {
-  await page.getByRole("link", { name: "Connect a Google account" }).click();
-  await page.getByRole("button", { name: `Continue as ${email}` }).click();
-  await page.waitForURL((url) => url.pathname === "/");
-  await page.getByText(`The Google account ${email} is connected.`).waitFor();
-}
-
 Deno.test({
   name: "[e2e] sync options: busy with a prefix, edit to full with a preview, why, review prompt",
   ignore: !hasChromium,
@@ -73,8 +67,8 @@ Deno.test({
       await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
       await page.getByRole("button", { name: "Create account" }).click();
       await page.waitForURL(`${app.url}/`);
-      await connect(page, alice);
-      await connect(page, bob);
+      await connectAndConfirm(page, alice);
+      await connectAndConfirm(page, bob);
 
       const ok = await t.step("a new sync in busy mode with a prefix, previewed", async () => {
         await page.getByLabel("Source calendar").selectOption({ label: "Work (primary)" });

@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import {
   ARTIFACTS,
+  connectAccount,
   demoPair,
   hasChromium,
+  register,
+  sandboxCalendar,
   sandboxEvents,
   syncHeading,
   takeBrowserWorld,
@@ -10,30 +13,6 @@ import {
 
 // The isolate's app and Chromium (takeBrowserWorld: hence no op or resource leak checks).
 const shared = hasChromium ? takeBrowserWorld() : undefined;
-
-/** A calendar of a sandbox account, and a Calendar API call on it as that account. */
-async function calendarOf(sandboxUrl: string, email: string, summary: string) {
-  const accounts = await (await fetch(`${sandboxUrl}/_sandbox/accounts`)).json();
-  const account = accounts.accounts.find((a: { email: string }) => a.email === email);
-  const id = account.calendars.find((c: { summary: string }) => c.summary === summary).id;
-  const { access_token } = await (await fetch(`${sandboxUrl}/_sandbox/token`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email }),
-  })).json();
-  return async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(
-      `${sandboxUrl}/calendar/v3/calendars/${encodeURIComponent(id)}/events${path}`,
-      {
-        method,
-        headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      },
-    );
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return await res.json();
-  };
-}
 
 Deno.test({
   name: "[e2e] a two-way sync in Chromium: an edit to a copy moves its original",
@@ -48,24 +27,18 @@ Deno.test({
     try {
       const page = await browser.context.newPage();
       await page.setViewportSize({ width: 1100, height: 900 });
-      await page.goto(`${app.url}/register`);
-      await page.getByLabel("Email").fill(
-        `e2e-2way-${crypto.randomUUID().slice(0, 8)}@cal-sync.test`,
-      );
-      await page.getByLabel("Password", { exact: true }).fill("correct horse battery");
-      await page.getByRole("button", { name: "Create account" }).click();
-      await page.waitForURL(`${app.url}/`);
-      for (const email of [alice, bob]) {
-        await page.getByRole("link", { name: "Connect a Google account" }).click();
-        await page.getByRole("button", { name: `Continue as ${email}` }).click();
-        await page.waitForURL((url) => url.pathname === "/");
-      }
-      const work = await calendarOf(app.sandboxUrl, alice, "Work");
+      await register(page, app, `e2e-2way-${crypto.randomUUID().slice(0, 8)}@cal-sync.test`);
+      await connectAccount(page, alice);
+      await connectAccount(page, bob);
+      const work = await sandboxCalendar(app.sandboxUrl, alice, "Work");
       const start = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 86_400_000);
-      const original = await work("POST", "", {
-        summary: "Design review",
-        start: { dateTime: start.toISOString() },
-        end: { dateTime: new Date(start.getTime() + 3_600_000).toISOString() },
+      const original = await work("", {
+        method: "POST",
+        body: JSON.stringify({
+          summary: "Design review",
+          start: { dateTime: start.toISOString() },
+          end: { dateTime: new Date(start.getTime() + 3_600_000).toISOString() },
+        }),
       });
 
       await page.getByLabel("Source calendar").selectOption({ label: "Work (primary)" });
@@ -89,15 +62,18 @@ Deno.test({
       assert.ok(copy, "the original was copied into Bob's Main");
 
       // Bob moves the meeting in his calendar, through the Calendar API.
-      const main = await calendarOf(app.sandboxUrl, bob, "Main");
+      const main = await sandboxCalendar(app.sandboxUrl, bob, "Main");
       const later = new Date(start.getTime() + 2 * 3_600_000);
-      await main("PATCH", `/${copy.id}`, {
-        summary: "Design review (moved)",
-        start: { dateTime: later.toISOString() },
-        end: { dateTime: new Date(later.getTime() + 3_600_000).toISOString() },
+      await main(`/${copy.id}`, {
+        method: "PATCH",
+        body: JSON.stringify({
+          summary: "Design review (moved)",
+          start: { dateTime: later.toISOString() },
+          end: { dateTime: new Date(later.getTime() + 3_600_000).toISOString() },
+        }),
       });
       await syncNow();
-      const followed = await work("GET", `/${original.id}`);
+      const followed = await work(`/${original.id}`);
       assert.equal(followed.summary, "Design review (moved)");
       assert.equal(Date.parse(followed.start.dateTime), later.getTime());
       await page.screenshot({ path: `${ARTIFACTS}two-way-followed.png`, fullPage: true });
