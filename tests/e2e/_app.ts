@@ -121,9 +121,9 @@ const CHROMIUM_ARGS = [
   "--disable-background-networking",
   "--disable-component-update",
   "--disable-sync",
-  // One renderer process where Chromium may share one, rather than one per page and site: each
-  // new one costs ~0.5 s of CPU here; the browser shares measured 93-97 s of CPU with this and
-  // 109-115 s without, the same tests passing.
+  // One renderer process where Chromium may share one, rather than one per page and site:
+  // starting one measured ~0.5 s of CPU here (in the full browser); the browser shares, in the
+  // headless shell, took 93-97 s of CPU with this and 109-115 s without, the same tests passing.
   "--renderer-process-limit=1",
 ];
 
