@@ -4,6 +4,7 @@ import { chromium, type Page } from "playwright-core";
 import type { DemoNames } from "@/lib/sandbox/mod.ts";
 import { CHROMIUM } from "../_chromium.ts";
 import { pgliteDataDir } from "../_db.ts";
+import { freePort, type MainProcess, startMain } from "../_main_process.ts";
 
 export const hasChromium = CHROMIUM !== undefined;
 
@@ -16,13 +17,6 @@ export interface RunningApp {
   otherUrl: string;
   sandboxUrl: string;
   close(): Promise<void>;
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 /**
@@ -53,57 +47,31 @@ async function startAppOnce(extraEnv: Record<string, string>): Promise<RunningAp
   await pgliteDataDir(dataDir);
   const root = new URL("../../", import.meta.url).pathname;
   const url = `http://localhost:${port}`;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-cron", "main.ts"],
-    cwd: root,
-    env: {
-      // The embedded database in DATA_DIR, laid out migrated (an empty value is unset).
-      DATABASE_URL: "",
-      DATA_DIR: dataDir,
-      BUNDLE_DIR: join(root, ".data", "bundles"),
-      PORT: String(port),
-      SANDBOX_PORT: String(sandboxPort),
-      API_URL: url,
-      GOOGLE_SANDBOX: "1",
-      NO_COLOR: "1",
-      APP_ENV: "test",
-      ...extraEnv,
-    },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const output: string[] = [];
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) output.push(decoder.decode(chunk, { stream: true }));
+  const env = {
+    // The embedded database in DATA_DIR, laid out migrated (an empty value is unset).
+    DATABASE_URL: "",
+    DATA_DIR: dataDir,
+    BUNDLE_DIR: join(root, ".data", "bundles"),
+    PORT: String(port),
+    SANDBOX_PORT: String(sandboxPort),
+    API_URL: url,
+    GOOGLE_SANDBOX: "1",
+    NO_COLOR: "1",
+    APP_ENV: "test",
+    ...extraEnv,
   };
-  const drained = Promise.all([collect(child.stdout), collect(child.stderr)]);
-  const close = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch {
-      // already gone
-    }
-    await child.status;
-    await drained;
-    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
-  };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const res = await fetch(`${url}/api/health`);
-      await res.body?.cancel();
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    const lost = output.join("").includes("AddrInUse");
-    if (lost || Date.now() > deadline) {
-      await close();
-      throw new Error(`The app did not start within 60 s:\n${output.join("")}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+  const removeData = () => Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  let app: MainProcess;
+  try {
+    app = await startMain({ cwd: root, env, timeoutMs: 60_000 });
+  } catch (err) {
+    await removeData();
+    throw err;
   }
+  const close = async () => {
+    await app.kill("SIGTERM");
+    await removeData();
+  };
   return {
     url,
     otherUrl: `http://127.0.0.1:${port}`,

@@ -3,60 +3,12 @@
  * database with the Google sandbox, and a restart keeps what was registered.
  */
 import assert from "node:assert/strict";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
-function freePort(): number {
-  const listener = Deno.listen({ port: 0, hostname: "127.0.0.1" });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
+import { freePort, startMain } from "../_main_process.ts";
 
 /** Starts the app in `cwd` with only ports set (so parallel runs don't collide) and no other env. */
-async function startApp(cwd: string, port: number, sandboxPort: number) {
-  const env: Record<string, string> = { PORT: String(port), SANDBOX_PORT: String(sandboxPort) };
-  for (const name of ["HOME", "PATH", "DENO_DIR"]) {
-    const value = Deno.env.get(name);
-    if (value) env[name] = value;
-  }
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-cron", MAIN],
-    cwd,
-    env,
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const output: string[] = [];
-  const collect = async (stream: ReadableStream<Uint8Array<ArrayBuffer>>) => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) output.push(decoder.decode(chunk, { stream: true }));
-  };
-  const done = Promise.all([collect(child.stdout), collect(child.stderr)]);
-  let exited = false;
-  child.status.then(() => exited = true);
-  const deadline = Date.now() + 90_000;
-  while (!output.join("").includes("listening on")) {
-    if (exited || Date.now() > deadline) {
-      // A start that overran must be ended: its output streams close only when it exits.
-      if (!exited) {
-        child.kill("SIGKILL");
-        await child.status;
-      }
-      await done;
-      throw new Error(`app did not start:\n${output.join("")}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    output: () => output.join(""),
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-      await done;
-    },
-  };
+function startApp(cwd: string, port: number, sandboxPort: number) {
+  const env = { PORT: String(port), SANDBOX_PORT: String(sandboxPort) };
+  return startMain({ cwd, env, clearEnv: true });
 }
 
 Deno.test("deno task start needs no configuration and a restart keeps users", async () => {
@@ -87,7 +39,7 @@ Deno.test("deno task start needs no configuration and a restart keeps users", as
       await consent.body?.cancel();
       assert.notEqual(consent.status, 404);
     } finally {
-      await first.stop();
+      await first.kill("SIGTERM");
     }
 
     const second = await startApp(cwd, port, sandboxPort);
@@ -105,7 +57,7 @@ Deno.test("deno task start needs no configuration and a restart keeps users", as
       });
       assert.equal((await me.json()).email, email);
     } finally {
-      await second.stop();
+      await second.kill("SIGTERM");
     }
   } finally {
     await Deno.remove(cwd, { recursive: true });

@@ -19,22 +19,13 @@ import {
   type SharedWorld,
   tenant,
 } from "./_helpers.ts";
+import { freePort, type MainProcess, startMain } from "../_main_process.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const EVENTS = 400;
 const KILL_AFTER_INSERTS = 150;
 
-function freePort(): number {
-  const listener = Deno.listen({ port: 0, hostname: "127.0.0.1" });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
-interface AppProcess {
+interface AppProcess extends MainProcess {
   base: string;
-  output(): string;
-  kill(signal: Deno.Signal): Promise<void>;
 }
 
 /** `deno run main.ts` on the world's database and sandbox; resolves once it listens. */
@@ -50,44 +41,7 @@ async function startApp(world: SharedWorld, cwd: string): Promise<AppProcess> {
     GOOGLE_QUOTA_PER_MINUTE: "100000",
     NO_COLOR: "1",
   };
-  for (const name of ["HOME", "PATH", "DENO_DIR"]) {
-    const value = Deno.env.get(name);
-    if (value) env[name] = value;
-  }
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-cron", MAIN],
-    cwd,
-    env,
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const output: string[] = [];
-  const collect = async (stream: ReadableStream<Uint8Array<ArrayBuffer>>) => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) output.push(decoder.decode(chunk, { stream: true }));
-  };
-  const drained = Promise.all([collect(child.stdout), collect(child.stderr)]);
-  let exited = false;
-  child.status.then(() => exited = true);
-  const deadline = Date.now() + 90_000;
-  while (!output.join("").includes("listening on")) {
-    if (exited || Date.now() > deadline) {
-      if (!exited) child.kill("SIGKILL");
-      await drained;
-      throw new Error(`app did not start:\n${output.join("")}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    base,
-    output: () => output.join(""),
-    async kill(signal) {
-      if (!exited) child.kill(signal);
-      await child.status;
-      await drained;
-    },
-  };
+  return { base, ...await startMain({ cwd, env, clearEnv: true }) };
 }
 
 /** Requests to a running app as the signed-in user (session cookie, same origin). */
