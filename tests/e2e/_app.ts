@@ -1,6 +1,6 @@
 /** Starts `main.ts` in sandbox mode as a child process, as `deno task start` would, for browser tests. */
 import { join } from "node:path";
-import { chromium, type Page } from "playwright-core";
+import { chromium, type Locator, type Page } from "playwright-core";
 import type { DemoNames } from "@/lib/sandbox/mod.ts";
 import { CHROMIUM } from "../_chromium.ts";
 import { pgliteDataDir } from "../_db.ts";
@@ -218,7 +218,7 @@ export function strictSteps(
           await fn();
         } catch (error) {
           const page = failed?.page();
-          if (page) await shot(page, failed!.shot).catch(() => {});
+          if (page) await saveShot(page, failed!.shot, true).catch(() => {});
           throw error;
         }
       });
@@ -227,9 +227,26 @@ export function strictSteps(
   };
 }
 
-/** A screenshot of the whole page (of the viewport alone while a modal dialog is open). */
-export async function shot(page: Page, name: string, fullPage = true) {
-  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage });
+/**
+ * Whether steps that pass leave screenshots in tests/artifacts/ for a person to look over
+ * (`E2E_SCREENSHOTS=1`). They assert nothing, and the ~45 of a run cost Chromium a rendering and
+ * a PNG each; a failed step's screenshot is always kept (strictSteps).
+ */
+const KEEP_SCREENSHOTS = Deno.env.get("E2E_SCREENSHOTS") === "1";
+
+/**
+ * A screenshot of a passing step, kept with E2E_SCREENSHOTS=1: the whole page (`fullPage`; the
+ * viewport alone while a modal dialog is open), or one element.
+ */
+export async function shot(target: Page | Locator, name: string, fullPage = true) {
+  if (KEEP_SCREENSHOTS) await saveShot(target, name, fullPage);
+}
+
+async function saveShot(target: Page | Locator, name: string, fullPage: boolean) {
+  await Deno.mkdir(ARTIFACTS, { recursive: true });
+  const path = `${ARTIFACTS}${name}.png`;
+  if ("goto" in target) await target.screenshot({ path, fullPage });
+  else await target.screenshot({ path });
 }
 
 /**

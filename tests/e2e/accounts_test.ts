@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import {
-  ARTIFACTS,
   connectAndConfirm,
   copiesIn,
   demoPair,
@@ -55,7 +54,6 @@ Deno.test({
   async fn(context) {
     let current: Page | undefined;
     const t = strictSteps(context, { page: () => current, shot: "accounts-failed-step" });
-    await Deno.mkdir(ARTIFACTS, { recursive: true });
     const { app, chromium } = await shared!.ready;
     const { alice, bob } = await demoPair(app, "accounts");
     const browser = await chromium.newContext();
@@ -87,9 +85,7 @@ Deno.test({
           CAROL,
         ]);
         assert.equal(await rows.getByText("Connected").count(), 3);
-        await page.locator("section[aria-labelledby=accounts-title]").screenshot({
-          path: `${ARTIFACTS}accounts-01-list.png`,
-        });
+        await shot(page.locator("section[aria-labelledby=accounts-title]"), "accounts-01-list");
       });
 
       await t.step("the pickers group every account's calendars by email", async () => {
@@ -107,9 +103,10 @@ Deno.test({
             s.size = s.options.length + s.querySelectorAll("optgroup").length;
           }
         });
-        await page.locator("section[aria-labelledby=new-sync-title]").screenshot({
-          path: `${ARTIFACTS}accounts-02-grouped-pickers.png`,
-        });
+        await shot(
+          page.locator("section[aria-labelledby=new-sync-title]"),
+          "accounts-02-grouped-pickers",
+        );
         await page.evaluate(() => {
           for (const s of document.querySelectorAll<HTMLSelectElement>(".picker select")) {
             s.size = 0;

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import {
-  ARTIFACTS,
   connectAccount,
   copiesIn,
   demoPair,
@@ -38,7 +37,6 @@ Deno.test({
   sanitizeResources: false,
   async fn(context) {
     const t = strictSteps(context);
-    await Deno.mkdir(ARTIFACTS, { recursive: true });
     const { app, chromium } = await shared!.ready;
     const { alice, bob } = await demoPair(app, "dash");
     const SYNC = syncName({ alice, bob });
@@ -250,7 +248,6 @@ Deno.test({
   sanitizeResources: false,
   async fn(context) {
     const t = strictSteps(context);
-    await Deno.mkdir(ARTIFACTS, { recursive: true });
     const { app, chromium } = await shared!.ready;
     const { alice, bob } = await demoPair(app, "nojs");
     const browser = await chromium.newContext({ javaScriptEnabled: false });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ARTIFACTS, demoPair, hasChromium, strictSteps, takeBrowserWorld } from "./_app.ts";
+import { demoPair, hasChromium, shot, strictSteps, takeBrowserWorld } from "./_app.ts";
 
 // The isolate's app and Chromium (takeBrowserWorld: hence no op or resource leak checks); each
 // test has a browser context, users and a demo pair of its own.
@@ -12,7 +12,6 @@ Deno.test({
   sanitizeResources: false,
   async fn(context) {
     const t = strictSteps(context);
-    await Deno.mkdir(ARTIFACTS, { recursive: true });
     const { app, chromium } = await shared!.ready;
     const { alice } = await demoPair(app, "google");
     const browser = await chromium.newContext();
@@ -23,14 +22,14 @@ Deno.test({
 
       await t.step("Continue with Google on the register page reaches the sandbox", async () => {
         await page.goto(`${app.url}/register`);
-        await page.screenshot({ path: `${ARTIFACTS}google-00-register.png` });
+        await shot(page, "google-00-register", false);
         await page.getByRole("link", { name: "Continue with Google" }).click();
         await page.getByRole("heading", { name: "Sign in to cal-sync" }).waitFor();
         assert.ok(
           page.url().startsWith(app.sandboxUrl.replace("localhost", "127.0.0.1")) ||
             page.url().startsWith(app.sandboxUrl),
         );
-        await page.screenshot({ path: `${ARTIFACTS}google-01-consent.png` });
+        await shot(page, "google-01-consent", false);
       });
 
       await t.step("choosing an account signs up and lands on the dashboard", async () => {
@@ -38,7 +37,7 @@ Deno.test({
         await page.waitForURL(`${app.url}/`);
         await page.getByRole("heading", { name: "Dashboard" }).waitFor();
         assert.ok(await page.getByText(alice).first().isVisible());
-        await page.screenshot({ path: `${ARTIFACTS}google-02-dashboard.png` });
+        await shot(page, "google-02-dashboard", false);
       });
 
       await t.step("signed out, Continue with Google signs in to the same account", async () => {
@@ -51,7 +50,7 @@ Deno.test({
         assert.equal(me.email, alice);
         await page.goto(`${app.url}/account`);
         await page.getByText("You can sign in with your Google account.").waitFor();
-        await page.screenshot({ path: `${ARTIFACTS}google-03-account.png` });
+        await shot(page, "google-03-account", false);
       });
       assert.deepEqual(problems, []);
     } finally {

@@ -5,13 +5,13 @@
  */
 import assert from "node:assert/strict";
 import {
-  ARTIFACTS,
   connectAccount,
   demoPair,
   hasChromium,
   PASSWORD,
   register,
   type RunningApp,
+  shot,
   syncHeading,
   takeBrowserWorld,
 } from "./_app.ts";
@@ -44,7 +44,6 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
-    await Deno.mkdir(ARTIFACTS, { recursive: true });
     const { app, chromium } = await shared!.ready;
     const { alice, bob } = await demoPair(app, "live");
     const browser = await chromium.newContext();
@@ -94,7 +93,7 @@ Deno.test({
         const badge = page.locator(`#sync-${config.id} .badge`);
         assert.match(await badge.innerText(), /succeeded|ok|working/i);
         console.log(`card updated ${Date.now() - finished} ms after the API answered`);
-        await page.screenshot({ path: `${ARTIFACTS}live-01-run-shown.png`, fullPage: true });
+        await shot(page, "live-01-run-shown");
       });
 
       await t.step("a revoke shows 'reconnect needed' live", async () => {
@@ -116,7 +115,7 @@ Deno.test({
             .elementHandle(),
           { timeout: 2_000 },
         );
-        await page.screenshot({ path: `${ARTIFACTS}live-02-reconnect.png`, fullPage: true });
+        await shot(page, "live-02-reconnect");
       });
       await t.step("at 390 px the history dialog shows every count within the width", async () => {
         await page.setViewportSize({ width: 390, height: 844 });
@@ -134,7 +133,7 @@ Deno.test({
           const label = await cell.evaluate((el) => getComputedStyle(el, "::before").content);
           assert.match(label, /^"(Created|Updated|Deleted|Skipped|Failed|Overwritten|Duration)"$/);
         }
-        await page.screenshot({ path: `${ARTIFACTS}live-03-history-390.png` });
+        await shot(page, "live-03-history-390", false);
         const wrap = dialog.locator(".table-wrap");
         const sideways = await wrap.evaluate((el) => el.scrollWidth - el.clientWidth);
         assert.equal(sideways, 0, "no sideways scroll is needed");

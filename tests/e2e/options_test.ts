@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import {
-  ARTIFACTS,
   connectAndConfirm,
   copiesIn,
   demoPair,
@@ -16,6 +15,7 @@ import {
   PASSWORD,
   type RunningApp,
   sandboxCalendar,
+  shot,
   syncHeading,
   syncName,
   takeBrowserWorld,
@@ -50,7 +50,6 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
-    await Deno.mkdir(ARTIFACTS, { recursive: true });
     const { app, chromium } = await shared!.ready;
     const { alice, bob } = await demoPair(app, "options");
     /** The sync as its card names it, and as a pattern. */
@@ -83,7 +82,7 @@ Deno.test({
         await preview.getByText(/^This will create [1-9]\d*, update \d+ and remove 0 copies\.$/)
           .waitFor();
         assert.match(await preview.innerText(), /Copies will look like: “\[Work\] Busy”/);
-        await page.screenshot({ path: `${ARTIFACTS}options-01-new-preview.png`, fullPage: true });
+        await shot(page, "options-01-new-preview");
         await page.getByRole("button", { name: "Create sync" }).click();
         await page.getByRole("heading", { name: syncHeading(alice) })
           .waitFor();
@@ -107,7 +106,7 @@ Deno.test({
         await preview.getByText(/^This will create 0, update [1-9]\d* and remove 0 copies\.$/)
           .waitFor();
         assert.match(await preview.innerText(), /Copies will look like: “\[Work\] (?!Busy)/);
-        await page.screenshot({ path: `${ARTIFACTS}options-02-edit-preview.png` });
+        await shot(page, "options-02-edit-preview", false);
         await dialog.getByRole("button", { name: "Save" }).click();
         await dialog.waitFor({ state: "hidden" });
         await page.locator(".run-result").first().evaluate((el) => el.remove());
@@ -129,7 +128,7 @@ Deno.test({
         await page.getByRole("button", { name: "Search" }).click();
         await page.getByTestId("event-reasons").getByText("Copied", { exact: true }).waitFor();
         assert.match(await page.getByTestId("event-reasons").innerText(), /Design review.*Copied/s);
-        await page.screenshot({ path: `${ARTIFACTS}options-03-why.png`, fullPage: true });
+        await shot(page, "options-03-why");
       });
 
       await t.step(
@@ -167,7 +166,7 @@ Deno.test({
           await page.getByRole("button", { name: new RegExp(`^Sync now\\W+${SYNC_RE}$`) })
             .and(page.locator(":enabled")).waitFor();
           assert.equal(await heldRun(page, SYNC_RE), before.length);
-          await page.screenshot({ path: `${ARTIFACTS}options-04-review.png` });
+          await shot(page, "options-04-review", false);
           await page.getByRole("button", { name: "Keep them and pause" }).click();
           await page.getByText("Paused: Paused to review removals.").waitFor();
           await page.getByRole("alert").filter({ hasText: /This run would remove/ })
@@ -196,7 +195,7 @@ Deno.test({
         await syncNow(page, SYNC_RE);
         await page.locator(".review").waitFor({ state: "detached" });
         assert.deepEqual(await copiesIn(app, bob, "Main"), []);
-        await page.screenshot({ path: `${ARTIFACTS}options-05-removed.png` });
+        await shot(page, "options-05-removed", false);
       });
       assert.deepEqual(errors, []);
     } finally {

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import {
-  ARTIFACTS,
   connectAccount,
   demoPair,
   hasChromium,
   register,
   sandboxCalendar,
   sandboxEvents,
+  shot,
   syncHeading,
   takeBrowserWorld,
 } from "./_app.ts";
@@ -20,7 +20,6 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    await Deno.mkdir(ARTIFACTS, { recursive: true });
     const { app, chromium } = await shared!.ready;
     const { alice, bob } = await demoPair(app, "2way");
     const browser = await chromium.newContext();
@@ -48,7 +47,7 @@ Deno.test({
       await page.getByRole("heading", { name: syncHeading(alice, "and") })
         .waitFor();
       assert.ok(await page.locator(".sync__arrow", { hasText: "↔" }).isVisible());
-      await page.screenshot({ path: `${ARTIFACTS}two-way-created.png`, fullPage: true });
+      await shot(page, "two-way-created");
 
       const syncNow = async () => {
         await page.getByRole("button", { name: /^Sync now\W+Work.* ↔ Main/ }).click();
@@ -76,7 +75,7 @@ Deno.test({
       const followed = await work(`/${original.id}`);
       assert.equal(followed.summary, "Design review (moved)");
       assert.equal(Date.parse(followed.start.dateTime), later.getTime());
-      await page.screenshot({ path: `${ARTIFACTS}two-way-followed.png`, fullPage: true });
+      await shot(page, "two-way-followed");
 
       // The Edit dialog offers the same direction choice: back to one way, in place.
       await page.getByRole("link", { name: /^Edit\s+Work.* ↔ Main/ }).click();
