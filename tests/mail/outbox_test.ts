@@ -11,6 +11,7 @@ import { MAIL_OFF_MESSAGE } from "@/lib/mail/mod.ts";
 import { createServices } from "@/lib/services.ts";
 import { createApp } from "@/main.ts";
 import { pgliteDataDir } from "../_db.ts";
+import { freePort, startMain } from "../_main_process.ts";
 import {
   closesTheFile,
   fromAddress,
@@ -83,11 +84,9 @@ Deno.test({
     // The embedded database laid out migrated in DATA_DIR: no initdb in the child (an empty
     // DATABASE_URL is unset).
     if (embedded) await pgliteDataDir(dataDir);
-    const listener = Deno.listen({ port: 0, hostname: "127.0.0.1" });
-    const port = (listener.addr as Deno.NetAddr).port;
-    listener.close();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--unstable-cron", new URL("../../main.ts", import.meta.url).pathname],
+    const port = freePort();
+    const app = await startMain({
+      cwd: new URL("../../", import.meta.url).pathname,
       env: {
         APP_ENV: "production",
         PORT: String(port),
@@ -99,25 +98,13 @@ Deno.test({
         OAUTH_CLIENT_SECRET: "secret",
         SMTP_URL: "",
       },
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const output: string[] = [];
-    const read = async (stream: ReadableStream<Uint8Array<ArrayBuffer>>) => {
-      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) output.push(chunk);
-    };
-    const done = Promise.all([read(child.stdout), read(child.stderr)]);
-    const deadline = Date.now() + 60_000;
-    while (!output.join("").includes("listening on") && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      timeoutMs: 60_000,
+    });
     const health = await fetch(`http://127.0.0.1:${port}/api/health`);
     await health.body?.cancel();
-    child.kill("SIGTERM");
-    await child.status;
-    await done;
+    await app.kill("SIGTERM");
     await Deno.remove(dataDir, { recursive: true });
-    const text = output.join("");
+    const text = app.output();
     assert.equal(health.status, 200, text);
     assert.equal(text.split(MAIL_OFF_MESSAGE).length - 1, 1, text);
   },
