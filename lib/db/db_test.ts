@@ -149,6 +149,28 @@ Deno.test("bumpSessionVersion() moves the user to the next session version", asy
   assert.equal(await bumpSessionVersion(db, crypto.randomUUID()), undefined);
 });
 
+Deno.test("notify() reaches a listener of the channel, with its payload", async () => {
+  const channel = `test_${crypto.randomUUID().replaceAll("-", "")}`;
+  const heard: string[] = [];
+  let resolve!: () => void;
+  const arrived = new Promise<void>((r) => resolve = r);
+  const stop = await db.listen(channel, (payload) => {
+    heard.push(payload);
+    resolve();
+  });
+  try {
+    await db.notify(channel, "ping");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("no notification within 5 s")), 5000);
+    });
+    await Promise.race([arrived, late]).finally(() => clearTimeout(timer));
+    assert.deepEqual(heard, ["ping"]);
+  } finally {
+    await stop();
+  }
+});
+
 closesTheFile("lib/db tests close their database", () => db.close());
 
 /**

@@ -36,6 +36,8 @@ export interface Db extends Queryable {
    * own in-process notifications). Answers a function that stops listening.
    */
   listen(channel: string, fn: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Sends `payload` to every listener of `channel`, in this process and (PostgreSQL) others. */
+  notify(channel: string, payload?: string): Promise<void>;
   /** PGlite only: its data directory as a tarball, a `template` for `openDb` (test databases). */
   dumpDataDir?(): Promise<Blob>;
 }
@@ -154,6 +156,9 @@ function openPostgres(url: string): Db {
       const { unlisten } = await sql.listen(channel, fn);
       return unlisten;
     },
+    async notify(channel, payload = "") {
+      await sql.notify(channel, payload);
+    },
     close: () => sql.end({ timeout: 5 }),
   };
 }
@@ -201,6 +206,9 @@ async function openPglite(dir: string | undefined, options: PgliteOptions): Prom
       return async () => {
         if (!pg.closed) await stop();
       };
+    },
+    async notify(channel, payload = "") {
+      await pg.query("SELECT pg_notify($1, $2)", [channel, payload]);
     },
     close: () => pg.close(),
     dumpDataDir: () => pg.dumpDataDir("none"),

@@ -19,5 +19,5 @@ export function onWake(fn: () => void): () => void {
 /** Wakes this process's workers, and on PostgreSQL every instance's. */
 export async function wakeWorkers(db: Db): Promise<void> {
   for (const fn of listeners) fn();
-  if (db.kind === "postgres") await db.query(`SELECT pg_notify($1, '')`, [WAKE_CHANNEL]);
+  if (db.kind === "postgres") await db.notify(WAKE_CHANNEL);
 }

@@ -37,6 +37,7 @@ function counting(db: Db): { db: Db; sent: string[]; mappingRows: () => number }
       },
       transaction: (fn) => db.transaction(fn),
       listen: (channel, fn) => db.listen(channel, fn),
+      notify: (channel, payload) => db.notify(channel, payload),
       close: () => db.close(),
     },
   };
