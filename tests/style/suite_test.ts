@@ -5,7 +5,9 @@
 import assert from "node:assert/strict";
 import { runsAlone, shareFiles, testFiles } from "../_suite.ts";
 
-const SHARES = 2;
+/** How many shares of the small files, and of the browser tests. */
+const SHARES = 4;
+const BROWSER_SHARES = 2;
 
 /** The paths and globs the test task passes to `deno test`, as regular expressions. */
 async function taskPatterns(): Promise<RegExp[]> {
@@ -27,7 +29,7 @@ Deno.test("every test file runs once under deno task test: in one share, or alon
     Array.from({ length: SHARES }, (_, i) => shareFiles(i, SHARES)),
   );
   const browserShares = await Promise.all(
-    Array.from({ length: SHARES }, (_, i) => shareFiles(i, SHARES, "browser")),
+    Array.from({ length: BROWSER_SHARES }, (_, i) => shareFiles(i, BROWSER_SHARES, "browser")),
   );
   const shared = [...shares.flat(), ...browserShares.flat()];
   assert.equal(new Set(shared).size, shared.length, "a file in two shares");
@@ -42,13 +44,17 @@ Deno.test("every test file runs once under deno task test: in one share, or alon
       assert.ok(shared.includes(path), `${path} is in no share`);
     }
   }
-  for (let i = 1; i <= SHARES; i++) {
-    for (const share of [`tests/suite/share_${i}_test.ts`, `tests/suite/browser_${i}_test.ts`]) {
-      assert.ok(all.includes(share), `${share} is missing`);
-      assert.ok(ran(share), `the test task does not run ${share}`);
-    }
+  const shareNames = [
+    ...Array.from({ length: SHARES }, (_, i) => `tests/suite/share_${i + 1}_test.ts`),
+    ...Array.from({ length: BROWSER_SHARES }, (_, i) => `tests/suite/browser_${i + 1}_test.ts`),
+  ];
+  for (const share of shareNames) {
+    assert.ok(all.includes(share), `${share} is missing`);
+    assert.ok(ran(share), `the test task does not run ${share}`);
   }
-  assert.ok(shares.every((files) => files.length > 20), "shares of similar size");
+  const sizes = shares.map((files) => files.length);
+  assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `shares of similar size: ${sizes}`);
+  assert.ok(Math.min(...sizes) >= 10, `shares worth an isolate: ${sizes}`);
   // Every browser test is in a browser share, and no small share starts a browser.
   const browserTests = all.filter((path) => path.startsWith("tests/e2e/"));
   assert.ok(browserTests.length >= 7, `${browserTests.length} browser test files`);

@@ -1,4 +1,4 @@
-/** Share 1 of 2 of the small test files, in one isolate (see tests/_suite.ts). */
+/** Share 1 of 4 of the small test files, in one isolate (see tests/_suite.ts). */
 import { importShare } from "../_suite.ts";
 
-await importShare(0, 2);
+await importShare(0, 4);

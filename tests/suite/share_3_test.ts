@@ -1,0 +1,4 @@
+/** Share 3 of 4 of the small test files, in one isolate (see tests/_suite.ts). */
+import { importShare } from "../_suite.ts";
+
+await importShare(2, 4);

@@ -1,0 +1,4 @@
+/** Share 4 of 4 of the small test files, in one isolate (see tests/_suite.ts). */
+import { importShare } from "../_suite.ts";
+
+await importShare(3, 4);
