@@ -1,6 +1,6 @@
 /**
  * `deno run main.ts` as a child process, the way `deno task start` runs the app: the start-up,
- * crash and browser tests use it.
+ * crash, browser and mail-off tests use it.
  */
 
 /** A port free now (a parallel test may take it before the app binds it: callers retry). */

@@ -31,21 +31,25 @@ export function isBrowserTest(path: string): boolean {
   return /^tests\/e2e\//.test(path);
 }
 
+/**
+ * The files under `dir` (relative to the repository, paths relative too) whose name `keep`
+ * accepts, through every folder but the browser tests' artifacts.
+ */
+export async function filesUnder(dir: string, keep: (name: string) => boolean): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(join(ROOT, dir))) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory && entry.name !== "artifacts") {
+      found.push(...await filesUnder(path, keep));
+    } else if (entry.isFile && keep(entry.name)) found.push(path);
+  }
+  return found;
+}
+
 /** Every test file of the repository (relative paths, sorted). */
 export async function testFiles(): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (dir: string) => {
-    for await (const entry of Deno.readDir(join(ROOT, dir))) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory && entry.name !== "artifacts") await walk(path);
-      else if (entry.isFile && entry.name.endsWith("_test.ts")) {
-        found.push(path);
-      }
-    }
-  };
-  await walk("lib");
-  await walk("tests");
-  return found.sort();
+  const isTest = (name: string) => name.endsWith("_test.ts");
+  return [...await filesUnder("lib", isTest), ...await filesUnder("tests", isTest)].sort();
 }
 
 /** The kinds of share: the small files, or the browser tests. */

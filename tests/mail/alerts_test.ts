@@ -26,6 +26,7 @@ import {
 } from "../sync_api/_helpers.ts";
 import { anonymousOf } from "../connect/_helpers.ts";
 import { closesTheFile } from "../_helpers.ts";
+import { freePort } from "../_main_process.ts";
 import { pathOf, type Received, startSmtp } from "./_smtp.ts";
 
 const HOUR = 3_600_000;
@@ -325,9 +326,7 @@ Deno.test({
       error: null,
       finished_at: new Date(),
     });
-    const closed = Deno.listen({ port: 0, hostname: "127.0.0.1" });
-    const port = (closed.addr as Deno.NetAddr).port;
-    closed.close();
+    const port = freePort(); // nobody listens there
     const down = createServices(
       { ...world.services.config, smtpUrl: `smtp://127.0.0.1:${port}` },
       world.db,

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { filesUnder } from "../_suite.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -22,15 +23,9 @@ function sqlLines(source: string): string[] {
   );
 }
 
-async function sourceFiles(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for await (const entry of Deno.readDir(join(ROOT, dir))) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory) found.push(...await sourceFiles(path));
-    else if (/\.tsx?$/.test(entry.name) && !entry.name.endsWith("_test.ts")) found.push(path);
-  }
-  return found;
-}
+/** The app's TypeScript under `dir`, tests left out. */
+const sourceFiles = (dir: string) =>
+  filesUnder(dir, (name) => /\.tsx?$/.test(name) && !name.endsWith("_test.ts"));
 
 Deno.test("the SQL finder sees statements and database calls, not words in comments", () => {
   assert.deepEqual(
